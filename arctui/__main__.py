@@ -1,0 +1,5 @@
+"""`python -m arctui`."""
+
+from arctui.cli import main
+
+raise SystemExit(main())
