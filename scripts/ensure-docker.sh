@@ -31,10 +31,13 @@ if ! timeout 10 docker info >/dev/null 2>&1; then
   if [ "$(id -u)" != 0 ]; then echo "ensure-docker: no engine answers and not root" >&2; exit 1; fi
   mkdir -p /etc/docker
   if [ ! -f /etc/docker/daemon.json ]; then
-    echo '{"bridge": "none", "iptables": false, "ip-forward": false, "ip-masq": false}' > /etc/docker/daemon.json
+    # live-restore keeps containers running while the daemon restarts (tests restart it).
+    echo '{"bridge": "none", "iptables": false, "ip-forward": false, "ip-masq": false, "live-restore": true}' > /etc/docker/daemon.json
   fi
   if ! pgrep -x dockerd >/dev/null; then
     nohup dockerd >>"$log" 2>&1 &
+    # Marks the daemon as ours: only then may tests stop and restart it.
+    echo $! > /run/arctui-dockerd.pid
   fi
   for _ in $(seq 1 60); do
     timeout 5 docker info >/dev/null 2>&1 && break

@@ -1,0 +1,112 @@
+"""Command line: `arctui [options]` starts the TUI; subcommands run headless.
+
+Headless subcommands call `ops/` directly and never import Textual; the TUI is
+imported only in the branch that starts it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from arctui import __version__
+from arctui.config.errors import ConfigError
+from arctui.session import Session, demo_session, load_user_settings, real_session
+from arctui.sources.base import SourceError
+
+
+def _refresh(value: str) -> float:
+    seconds = float(value)
+    if not 0.2 <= seconds <= 3600:
+        raise argparse.ArgumentTypeError("refresh must be between 0.2 and 3600 seconds")
+    return seconds
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser; subcommands are added here as features land."""
+    parser = argparse.ArgumentParser(
+        prog="arctui",
+        description="Terminal console for operating the A.R.C. docker-compose platform.",
+    )
+    parser.add_argument("--version", action="version", version=f"arctui {__version__}")
+    parser.add_argument("--env", help="environment tier (dev, staging, prod ...): reads .env.<env>")
+    parser.add_argument("--project-dir", type=Path, default=None, help="compose project directory")
+    parser.add_argument(
+        "-f", "--file", dest="files", action="append", default=[], help="compose file (repeatable)"
+    )
+    parser.add_argument("-p", "--project-name", help="compose project name")
+    parser.add_argument("--read-only", action="store_true", help="disable every mutating action")
+    parser.add_argument("--theme", help="theme name (arc-dark, arc-light, arc-mono, or your own)")
+    parser.add_argument("--keymap", help="keymap name (default, vim, or your own)")
+    parser.add_argument("--refresh", type=_refresh, help="poll interval in seconds")
+    parser.add_argument("--demo", action="store_true", help="run against a simulated platform")
+    parser.add_argument("--settings", type=Path, help=argparse.SUPPRESS)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    status = sub.add_parser("status", help="print the services and their state (headless)")
+    status.add_argument("--json", action="store_true", help="machine-readable output")
+    return parser
+
+
+def make_session(args: argparse.Namespace) -> Session:
+    """Resolve settings, project and sources from the arguments. Raises ConfigError."""
+    settings = load_user_settings(args.env, args.settings)
+    if args.refresh:
+        settings = dataclasses.replace(settings, refresh=args.refresh)
+    if args.demo:
+        return demo_session(settings, env=args.env or "demo", read_only=args.read_only)
+    project_dir = (args.project_dir or Path.cwd()).resolve()
+    return real_session(
+        project_dir, args.env, args.files, args.project_name, settings, read_only=args.read_only
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `arctui` console script."""
+    args = build_parser().parse_args(argv)
+    try:
+        session = make_session(args)
+    except ConfigError as exc:
+        print(f"arctui: {exc}", file=sys.stderr)
+        return 2
+    if args.command == "status":
+        return _status(session, as_json=args.json)
+    from arctui.ui.app import ArcApp  # only the TUI branch imports Textual
+
+    ArcApp(session, theme=args.theme, keymap=args.keymap).run()
+    return 0
+
+
+def _status(session: Session, as_json: bool) -> int:
+    from arctui.ops.report import status_rows
+
+    try:
+        snapshot = session.reader.read()
+    except SourceError as exc:
+        print(f"arctui: {exc.reason}" + (f"\n  fix: {exc.fix}" if exc.fix else ""), file=sys.stderr)
+        return 3
+    finally:
+        session.reader.containers.close()
+    rows = status_rows(snapshot)
+    if as_json:
+        json.dump({"project": snapshot.project, "services": rows,
+                   "compose_error": snapshot.compose_error}, sys.stdout, indent=2)
+        print()
+    else:
+        if snapshot.compose_error:
+            print(f"warning: {snapshot.compose_error}", file=sys.stderr)
+        cols = ("service", "role", "state", "health", "restarts", "exit", "image")
+        widths = {c: max([len(c)] + [len(str(r[c] or "")) for r in rows]) for c in cols}
+        print("  ".join(c.upper().ljust(widths[c]) for c in cols))
+        for r in rows:
+            print("  ".join(str(r[c] if r[c] is not None else "-").ljust(widths[c]) for c in cols))
+    problems = [r for r in rows if r["state"] not in ("running", "not created")
+                or r["health"] == "unhealthy"]
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

@@ -1,0 +1,164 @@
+"""Recognising secrets and hiding them before they reach a screen, log or bundle.
+
+Two layers work together:
+- `is_secret_key` / `mask_value` decide per env variable, from its name (and, for
+  URLs, from the value's `user:password@` part);
+- `Redactor` scrubs free text (command output, audit lines, diagnostics) using the
+  secret values actually configured plus the same name-based patterns.
+
+When in doubt a name is treated as secret: masking a harmless value costs a keystroke
+to look it up, leaking a password costs a rotation.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from urllib.parse import quote, unquote
+
+from arctui.models import EnvValue
+
+MASK = "••••••"
+MIN_SECRET_LEN = 4  # shorter values would mask ordinary words and digits everywhere
+
+# A word anywhere in the name makes it secret.
+_SECRET_WORDS = frozenset(
+    {
+        "PASSWORD", "PASSWORDS", "PASSWD", "PASS", "PWD", "PASSPHRASE",
+        "SECRET", "SECRETS", "TOKEN", "TOKENS", "APIKEY", "COOKIE", "COOKIES",
+        "SALT", "PRIVATE", "CREDENTIAL", "CREDENTIALS", "CREDS", "DSN", "CIPHER",
+    }
+)  # fmt: skip
+# Also caught inside a longer word (DBPASSWORD, MYSECRET).
+_SECRET_SUBSTRINGS = ("PASSWORD", "PASSWD", "SECRET", "APIKEY", "PASSPHRASE")
+# Secret only as the last word: API_KEY, ENCRYPTION_KEYS, REDIS_AUTH, Authorization.
+_SECRET_LAST_WORDS = frozenset({"KEY", "KEYS", "AUTH", "AUTHORIZATION"})
+# `<word>_KEY` that names a data key, not a credential.
+_PLAIN_KEY_QUALIFIERS = frozenset(
+    {"PARTITION", "ROUTING", "SORT", "PRIMARY", "FOREIGN", "SHARD", "PUBLIC", "CACHE"}
+)
+# A name ending in one of these describes a secret (where, how long, whether) but does
+# not hold one: POSTGRES_PASSWORD_FILE, TOKEN_TTL, AUTH_ENABLED, TOKEN_URL.
+_METADATA_LAST_WORDS = frozenset(
+    {
+        "FILE", "PATH", "DIR", "TTL", "EXPIRY", "EXPIRES", "EXPIRATION", "LIFETIME",
+        "LIFESPAN", "TIMEOUT", "URL", "URI", "ENDPOINT", "HOST", "PORT", "ENABLED",
+        "ENABLE", "DISABLED", "DISABLE", "MODE", "TYPE", "NAME", "LENGTH", "LEN", "SIZE",
+        "ALGORITHM", "ALG", "ID", "PREFIX",
+    }
+)  # fmt: skip
+_NOT_SECRET_NAMES = frozenset({"PWD", "OLDPWD"})  # the shell's working directory
+
+_CAMEL = re.compile(r"([a-z0-9])([A-Z])")
+_WORD_SPLIT = re.compile(r"[^A-Z0-9]+")
+
+_URL_PASSWORD = re.compile(
+    r"(?P<prefix>\b[A-Za-z][A-Za-z0-9+.\-]*://[^\s:/?#@\"'<>]*:)(?P<password>[^\s\"'<>]+)(?=@)"
+)
+_ASSIGNMENT = re.compile(
+    r"""(?P<key>\b[A-Za-z_][A-Za-z0-9_.\-]*)[ \t]*=[ \t]*"""
+    r"""(?P<value>"(?:[^"\\\n]|\\.)*"|'[^'\n]*'|[^\s&,;"'<>#][^\s&,;"'<>]*)"""
+)
+_COLON_PAIR = re.compile(
+    r"""(?P<q>["']?)(?P<key>\b[A-Za-z_][A-Za-z0-9_.\-]*)(?P=q)[ \t]*:[ \t]*"""
+    r"""(?P<value>(?i:bearer|basic)[ \t]+[^\s"',;}]+|"(?:[^"\\\n]|\\.)*"|'[^'\n]*'"""
+    r"""|[^\s"',;{}\[\]]+)"""
+)
+_BEARER = re.compile(r"(?P<scheme>\b(?i:bearer|basic))[ \t]+(?P<token>[A-Za-z0-9._~+/=\-]{8,})")
+
+
+def _words(key: str) -> list[str]:
+    """Upper-case words of a name: `apiKey` and `X-API-Key` both give [..., 'API', 'KEY']."""
+    words = _WORD_SPLIT.split(_CAMEL.sub(r"\1_\2", key).upper())
+    return [w.rstrip("0123456789") for w in words if w.rstrip("0123456789")]
+
+
+def is_secret_key(key: str) -> bool:
+    """True when a variable with this name holds a secret (case-insensitive)."""
+    words = _words(key)
+    if not words or key.upper() in _NOT_SECRET_NAMES:
+        return False
+    last = words[-1]
+    if len(words) > 1 and last in _METADATA_LAST_WORDS:
+        return False
+    if any(w in _SECRET_WORDS for w in words):
+        return True
+    if any(s in w for w in words for s in _SECRET_SUBSTRINGS):
+        return True
+    if last in ("KEY", "KEYS"):
+        # A bare KEY is usually a data key (Redis, JSON); a qualified one a credential.
+        return len(words) > 1 and words[-2] not in _PLAIN_KEY_QUALIFIERS
+    return last in _SECRET_LAST_WORDS
+
+
+def url_passwords(text: str) -> list[str]:
+    """The password parts of every `scheme://user:password@` in the text, decoded too."""
+    found: list[str] = []
+    for m in _URL_PASSWORD.finditer(text):
+        password = m["password"]
+        found.append(password)
+        if unquote(password) != password:
+            found.append(unquote(password))
+    return found
+
+
+def _mask_pair(m: re.Match[str]) -> str:
+    if not is_secret_key(m["key"]):
+        return m[0]
+    value = m["value"]
+    head = m[0][: m.start("value") - m.start()]
+    if value[0] in "\"'":
+        return head + (value if len(value) <= 2 else f"{value[0]}{MASK}{value[0]}")
+    scheme = value.split(None, 1)
+    if len(scheme) == 2 and scheme[0].lower() in ("bearer", "basic"):
+        return f"{head}{scheme[0]} {MASK}"
+    return head + MASK
+
+
+def mask_patterns(text: str) -> str:
+    """Mask URL passwords, `secret_key=value`, `"secret_key": "value"` and bearer tokens."""
+    text = _URL_PASSWORD.sub(lambda m: m["prefix"] + MASK, text)
+    text = _ASSIGNMENT.sub(_mask_pair, text)
+    text = _COLON_PAIR.sub(_mask_pair, text)
+    return _BEARER.sub(lambda m: f"{m['scheme']} {MASK}", text)
+
+
+def mask_value(key: str, value: str) -> str:
+    """The value as it may be shown: a fixed mask for secrets, URL passwords hidden."""
+    if not value:
+        return value
+    if is_secret_key(key):
+        return MASK  # fixed width: the mask must not reveal the secret's length
+    return mask_patterns(value)
+
+
+class Redactor:
+    """Replaces known secret values and secret-looking patterns in free text."""
+
+    def __init__(self, values: Iterable[str] = ()) -> None:
+        known: set[str] = set()
+        for value in values:
+            if len(value) < MIN_SECRET_LEN:
+                continue
+            known.add(value)
+            # The same secret inside a URL or query string arrives percent-encoded.
+            known.add(quote(value, safe=""))
+        # Longest first, so a secret containing another is replaced whole.
+        ordered = sorted(known, key=lambda v: (-len(v), v))
+        self._pattern = re.compile("|".join(map(re.escape, ordered))) if ordered else None
+
+    @classmethod
+    def from_env(cls, values: Iterable[EnvValue]) -> Redactor:
+        """A redactor for every secret value and URL password among these env values."""
+        secrets: list[str] = []
+        for env_value in values:
+            if env_value.secret:
+                secrets.append(env_value.value)
+            secrets.extend(url_passwords(env_value.value))
+        return cls(secrets)
+
+    def redact(self, text: str) -> str:
+        """The text with every known secret and secret-looking pattern masked."""
+        if self._pattern is not None:
+            text = self._pattern.sub(MASK, text)
+        return mask_patterns(text)

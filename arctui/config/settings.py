@@ -1,0 +1,185 @@
+"""User settings: `settings.yaml` in the XDG config dir, with per-environment overrides.
+
+    refresh: 2.0            # seconds between polls, 0.2 .. 3600
+    theme: arc-dark
+    keymap: default
+    read_only: false
+    production_envs: [prod, production]
+    envs:
+      prod: {read_only: true, refresh: 5}
+
+A missing file means defaults. Anything else wrong (bad YAML, a wrong type, an unknown
+key) is a ConfigError naming the file and key: a typo in `read_only` must not silently
+leave production writable.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+import yaml
+
+from arctui.config.errors import ConfigError
+
+APP_NAME = "arctui"
+REFRESH_MIN = 0.2
+REFRESH_MAX = 3600.0
+
+
+def _xdg_dir(variable: str, fallback: str) -> Path:
+    # The XDG spec says relative values are invalid and must be ignored.
+    value = os.environ.get(variable, "")
+    base = Path(value) if value and os.path.isabs(value) else Path.home() / fallback
+    return base / APP_NAME
+
+
+def config_dir() -> Path:
+    """`$XDG_CONFIG_HOME/arctui`, else `~/.config/arctui`."""
+    return _xdg_dir("XDG_CONFIG_HOME", ".config")
+
+
+def state_dir() -> Path:
+    """`$XDG_STATE_HOME/arctui`, else `~/.local/state/arctui` (audit log, history)."""
+    return _xdg_dir("XDG_STATE_HOME", ".local/state")
+
+
+def settings_path() -> Path:
+    """Where the settings file is read from by default."""
+    return config_dir() / "settings.yaml"
+
+
+def _refresh(value: object) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError(f"a number of seconds ({REFRESH_MIN}..{REFRESH_MAX:g})")
+    if not REFRESH_MIN <= value <= REFRESH_MAX:
+        raise ValueError(f"between {REFRESH_MIN} and {REFRESH_MAX:g} seconds")
+    return float(value)
+
+
+def _name(value: object) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError("a non-empty string")
+    return value.strip()
+
+
+def _flag(value: object) -> bool:
+    if not isinstance(value, bool):
+        raise ValueError("true or false")
+    return value
+
+
+def _names(value: object) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+        raise ValueError("a list of environment names")
+    return tuple(value)
+
+
+# Keys an environment may override, and how each is checked.
+_OVERRIDABLE: dict[str, Callable[[object], Any]] = {
+    "refresh": _refresh,
+    "theme": _name,
+    "keymap": _name,
+    "read_only": _flag,
+}
+_TOP_LEVEL: dict[str, Callable[[object], Any]] = {**_OVERRIDABLE, "production_envs": _names}
+_VALID_KEYS = (*_TOP_LEVEL, "envs")
+
+
+def _describe(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _check(
+    data: Mapping[object, object],
+    checkers: Mapping[str, Callable[[object], Any]],
+    valid: tuple[str, ...],
+    where: str,
+    path: Path | None,
+) -> dict[str, Any]:
+    """Validated, converted values of one mapping; ConfigError on the first problem."""
+    checked: dict[str, Any] = {}
+    for key, value in data.items():
+        if key not in checkers:
+            raise ConfigError(f"unknown key {where}{key!r}; valid keys: {', '.join(valid)}", path)
+        try:
+            checked[str(key)] = checkers[str(key)](value)
+        except ValueError as exc:
+            raise ConfigError(
+                f"key {where}{key!r} must be {exc}, got {_describe(value)}", path
+            ) from None
+    return checked
+
+
+def _check_env_overrides(overrides: object, env: str, path: Path | None) -> dict[str, Any]:
+    if not isinstance(overrides, Mapping):
+        raise ConfigError(f"envs.{env} must be a mapping of settings", path)
+    return _check(overrides, _OVERRIDABLE, tuple(_OVERRIDABLE), f"envs.{env}.", path)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The user's settings; `for_env` gives the ones in force for one environment."""
+
+    refresh: float = 2.0
+    theme: str = "arc-dark"
+    keymap: str = "default"
+    read_only: bool = False
+    production_envs: tuple[str, ...] = ("prod", "production")
+    envs: Mapping[str, Mapping[str, object]] = field(default_factory=dict)
+    path: Path | None = field(default=None, compare=False)  # for error messages
+
+    def is_production(self, env: str | None) -> bool:
+        """True when `env` is one of `production_envs` (case-insensitive)."""
+        if not env:
+            return False
+        return env.casefold() in {e.casefold() for e in self.production_envs}
+
+    def for_env(self, env: str | None) -> Settings:
+        """These settings with `envs.<env>` applied (exact name first, then any case)."""
+        if not env:
+            return self
+        overrides = self.envs.get(env)
+        if overrides is None:
+            matches = [v for k, v in self.envs.items() if k.casefold() == env.casefold()]
+            overrides = matches[0] if matches else None
+        if overrides is None:
+            return self
+        return replace(self, **_check_env_overrides(overrides, env, self.path))
+
+
+def load_settings(path: Path | None = None) -> Settings:
+    """Read settings from `path` (default `settings_path()`); missing file means defaults."""
+    path = settings_path() if path is None else path
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return Settings(path=path)
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read settings: {exc}", path) from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        problem = getattr(exc, "problem", None) or "invalid YAML"
+        line = mark.line + 1 if mark is not None else None
+        raise ConfigError(f"invalid YAML: {problem}", path, line) from None
+    if data is None:
+        return Settings(path=path)
+    if not isinstance(data, dict):
+        raise ConfigError(f"settings must be a mapping of keys, got {_describe(data)}", path)
+
+    envs_data = data.pop("envs", None)
+    envs_data = {} if envs_data is None else envs_data
+    checked = _check(data, _TOP_LEVEL, _VALID_KEYS, "", path)
+    if not isinstance(envs_data, dict):
+        raise ConfigError("key 'envs' must be a mapping of environment name to settings", path)
+    envs: dict[str, Mapping[str, object]] = {}
+    for env, overrides in envs_data.items():
+        envs[str(env)] = MappingProxyType(_check_env_overrides(overrides, str(env), path))
+    return Settings(**checked, envs=MappingProxyType(envs), path=path)

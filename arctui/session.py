@@ -1,0 +1,101 @@
+"""Everything one run of arctui works on: project, environment, settings, sources.
+
+Built by the CLI from its arguments; shared by the TUI and the headless commands.
+Never imports Textual.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from arctui.config.settings import Settings, load_settings
+from arctui.ops.status import StackReader
+
+if TYPE_CHECKING:
+    from arctui.config.envfiles import EnvLayers
+    from arctui.config.project import ProjectSpec
+
+
+@dataclass(frozen=True)
+class Session:
+    """The resolved context of a run."""
+
+    env: str
+    production: bool
+    project: str
+    settings: Settings
+    reader: StackReader
+    read_only: bool
+    demo: bool = False
+    spec: ProjectSpec | None = None
+    env_layers: EnvLayers | None = None
+    clock: Callable[[], float] = time.time
+
+
+def demo_session(
+    settings: Settings | None = None,
+    env: str = "demo",
+    read_only: bool = False,
+    seed: int = 7,
+    clock: Callable[[], float] = time.time,
+) -> Session:
+    """A session over the simulated platform."""
+    from arctui.demo.platform import PROJECT, DemoPlatform
+
+    settings = settings or Settings()
+    platform = DemoPlatform(seed=seed, clock=clock)
+    reader = StackReader(PROJECT, platform, platform, clock=clock)
+    return Session(
+        env=env,
+        production=settings.is_production(env),
+        project=PROJECT,
+        settings=settings,
+        reader=reader,
+        read_only=read_only or settings.read_only,
+        demo=True,
+        clock=clock,
+    )
+
+
+def real_session(
+    project_dir: Path,
+    env: str | None,
+    files: Sequence[str],
+    project_name: str | None,
+    settings: Settings,
+    read_only: bool = False,
+    environ: Mapping[str, str] | None = None,
+) -> Session:
+    """A session over a real engine and compose project. Raises ConfigError."""
+    from arctui.config.project import resolve_project
+    from arctui.sources.compose import ComposeCli
+    from arctui.sources.docker_engine import DockerSource
+
+    environ = dict(os.environ if environ is None else environ)
+    spec, layers = resolve_project(
+        project_dir, env=env, files=files, project_name=project_name,
+        settings=settings, environ=environ,
+    )
+    compose = ComposeCli(spec.compose_args(), cwd=spec.project_dir, env=environ)
+    watched = tuple(spec.compose_files) + tuple(spec.env_files)
+    reader = StackReader(spec.project_name, DockerSource(environ=environ), compose, watched)
+    return Session(
+        env=env or "default",
+        production=spec.production,
+        project=spec.project_name,
+        settings=settings,
+        reader=reader,
+        read_only=read_only or settings.read_only,
+        spec=spec,
+        env_layers=layers,
+    )
+
+
+def load_user_settings(env: str | None, path: Path | None = None) -> Settings:
+    """User settings with the env's overrides applied. Raises ConfigError."""
+    return load_settings(path).for_env(env)

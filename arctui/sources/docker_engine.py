@@ -1,0 +1,274 @@
+"""The real Docker engine, through the docker SDK's low-level API client.
+
+Honours DOCKER_HOST, DOCKER_TLS_VERIFY/DOCKER_CERT_PATH and the CLI's current context
+(docker SDK >= 7.2). Every call has a timeout; the client is dropped on a connection
+failure so the next call renegotiates the API version with whatever daemon answers.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import threading
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from typing import Any
+
+import docker
+import docker.errors
+from docker.context import ContextAPI
+
+from arctui.models import ContainerInfo, HealthCheckResult, Mount, PortBinding
+from arctui.sources.base import EngineEvent, SourceError
+from arctui.text import one_line
+
+PROJECT_LABEL = "com.docker.compose.project"
+SERVICE_LABEL = "com.docker.compose.service"
+NUMBER_LABEL = "com.docker.compose.container-number"
+
+
+def resolve_endpoint(environ: Mapping[str, str] | None = None) -> tuple[dict[str, Any], str]:
+    """Client kwargs and a display name: DOCKER_HOST wins, else the CLI's current context."""
+    env = dict(os.environ if environ is None else environ)
+    params: dict[str, Any] = docker.utils.kwargs_from_env(environment=env)
+    label = ""
+    if "base_url" not in params:
+        with contextlib.suppress(Exception):  # a broken ~/.docker/config.json: use the default
+            for key, value in ContextAPI.kwargs_from_context(environment=env).items():
+                params.setdefault(key, value)
+            name = env.get("DOCKER_CONTEXT") or ContextAPI.get_current_context_name()
+            if name and name != "default":
+                label = f" (context {name})"
+    base = params.get("base_url") or "unix:///var/run/docker.sock"
+    params["base_url"] = base
+    return params, f"{base}{label}"
+
+
+def explain(exc: BaseException, endpoint: str) -> SourceError:
+    """Turn a docker/requests failure into a reason and a fix an operator can act on."""
+    text = f"{exc!r} {exc}"
+    if "Permission denied" in text or "PermissionError" in text:
+        return SourceError(
+            f"permission denied on {endpoint}",
+            "add your user to the docker group (usermod -aG docker $USER, then log in "
+            "again) or run arctui as root",
+        )
+    if "timed out" in text.lower() or "Timeout" in text:
+        return SourceError(
+            f"Docker engine at {endpoint} did not answer in time",
+            "the daemon may be hung or overloaded; check `systemctl status docker`",
+        )
+    if any(s in text for s in ("No such file", "Connection refused", "FileNotFoundError")):
+        return SourceError(
+            f"no Docker engine answers at {endpoint}",
+            "start the daemon (systemctl start docker), or point DOCKER_HOST / "
+            "`docker context use` at the right engine",
+        )
+    return SourceError(f"Docker engine error: {one_line(str(exc), 200)}", "")
+
+
+def _ts(value: str | None) -> float | None:
+    """RFC 3339 with nanoseconds -> unix seconds; Docker's zero time -> None."""
+    if not value or value.startswith("0001-"):
+        return None
+    head, _, frac = value.rstrip("Z").partition(".")
+    frac = frac.split("+")[0].split("-")[0]
+    try:
+        base = datetime.fromisoformat(head + "+00:00").timestamp()
+    except ValueError:
+        return None
+    return base + (float("0." + frac) if frac.isdigit() else 0.0)
+
+
+def _ports(inspect: Mapping[str, Any]) -> tuple[PortBinding, ...]:
+    raw = (inspect.get("NetworkSettings") or {}).get("Ports") or {}
+    out: list[PortBinding] = []
+    for key, bindings in sorted(raw.items()):
+        port, _, proto = key.partition("/")
+        if not port.isdigit():
+            continue
+        if not bindings:
+            out.append(PortBinding(int(port), proto or "tcp"))
+            continue
+        seen = set()
+        for b in bindings:
+            host_port = b.get("HostPort") or ""
+            if host_port in seen:  # same port bound on 0.0.0.0 and ::
+                continue
+            seen.add(host_port)
+            out.append(
+                PortBinding(
+                    int(port),
+                    proto or "tcp",
+                    b.get("HostIp") or "",
+                    int(host_port) if host_port.isdigit() else None,
+                )
+            )
+    return tuple(out)
+
+
+def container_from_inspect(inspect: Mapping[str, Any], status: str = "") -> ContainerInfo:
+    """Build a ContainerInfo from `docker inspect` output (plus the list's status text)."""
+    state = inspect.get("State") or {}
+    config = inspect.get("Config") or {}
+    labels = {str(k): str(v) for k, v in (config.get("Labels") or {}).items()}
+    health = state.get("Health") or {}
+    env_pairs = []
+    for item in config.get("Env") or ():
+        key, _, value = str(item).partition("=")
+        env_pairs.append((key, value))
+    mounts = tuple(
+        Mount(
+            type=str(m.get("Type", "")),
+            source=str(m.get("Name") or m.get("Source") or ""),
+            destination=str(m.get("Destination", "")),
+            read_only=not m.get("RW", True),
+        )
+        for m in inspect.get("Mounts") or ()
+    )
+    log = tuple(
+        HealthCheckResult(
+            start=_ts(h.get("Start")) or 0.0,
+            end=_ts(h.get("End")) or 0.0,
+            exit_code=int(h.get("ExitCode", -1)),
+            output=str(h.get("Output", "")),
+        )
+        for h in health.get("Log") or ()
+    )
+    engine_state = str(state.get("Status", "unknown"))
+    number = labels.get(NUMBER_LABEL, "1")
+    return ContainerInfo(
+        id=str(inspect.get("Id", "")),
+        name=str(inspect.get("Name", "")).lstrip("/"),
+        project=labels.get(PROJECT_LABEL, ""),
+        service=labels.get(SERVICE_LABEL, ""),
+        image=str(config.get("Image") or inspect.get("Image", "")),
+        state=engine_state,
+        status=status,
+        health=health.get("Status") or None,
+        started_at=_ts(state.get("StartedAt")),
+        finished_at=_ts(state.get("FinishedAt")),
+        restart_count=int(inspect.get("RestartCount") or 0),
+        exit_code=None if engine_state in ("running", "created") else int(state.get("ExitCode", 0)),
+        oom_killed=bool(state.get("OOMKilled")),
+        replica=int(number) if number.isdigit() else 1,
+        ports=_ports(inspect),
+        labels=labels,
+        env=tuple(env_pairs),
+        mounts=mounts,
+        health_log=log,
+    )
+
+
+class DockerSource:
+    """ContainerSource over a real Docker engine."""
+
+    def __init__(self, timeout: float = 5.0, environ: Mapping[str, str] | None = None) -> None:
+        self._params, self._endpoint = resolve_endpoint(environ)
+        self._timeout = timeout
+        self._client: docker.APIClient | None = None
+        self._lock = threading.Lock()
+        self._streams: set[Any] = set()
+
+    @property
+    def endpoint(self) -> str:
+        """Where the engine is reached."""
+        return self._endpoint
+
+    def _api(self) -> docker.APIClient:
+        with self._lock:
+            if self._client is None:
+                try:
+                    self._client = docker.APIClient(
+                        version="auto", timeout=self._timeout, **self._params
+                    )
+                except Exception as exc:
+                    raise explain(exc, self._endpoint) from exc
+            return self._client
+
+    def _drop(self) -> None:
+        with self._lock:
+            client, self._client = self._client, None
+        if client is not None:
+            with contextlib.suppress(Exception):
+                client.close()
+
+    def ping(self) -> str:
+        """The engine's version string; raises SourceError."""
+        try:
+            return str(self._api().version().get("Version", "?"))
+        except SourceError:
+            raise
+        except Exception as exc:
+            self._drop()
+            raise explain(exc, self._endpoint) from exc
+
+    def containers(self, project: str) -> list[ContainerInfo]:
+        """All containers of the compose project, inspected."""
+        api = self._api()
+        try:
+            rows = api.containers(all=True, filters={"label": f"{PROJECT_LABEL}={project}"})
+        except Exception as exc:
+            self._drop()
+            raise explain(exc, self._endpoint) from exc
+        out = []
+        for row in rows:
+            try:
+                data = api.inspect_container(row["Id"])
+            except docker.errors.NotFound:
+                continue  # removed between list and inspect
+            except Exception as exc:
+                self._drop()
+                raise explain(exc, self._endpoint) from exc
+            out.append(container_from_inspect(data, str(row.get("Status", ""))))
+        return out
+
+    def follow_events(
+        self,
+        project: str,
+        on_event: Callable[[EngineEvent], None],
+        stop: threading.Event,
+    ) -> None:
+        """Call `on_event` for each container event of the project until the stream ends."""
+        api = self._api()
+        try:
+            stream = api.events(
+                decode=True,
+                filters={"type": "container", "label": f"{PROJECT_LABEL}={project}"},
+            )
+        except Exception as exc:
+            self._drop()
+            raise explain(exc, self._endpoint) from exc
+        self._streams.add(stream)
+        try:
+            for event in stream:
+                if stop.is_set():
+                    return
+                actor = event.get("Actor") or {}
+                attrs = actor.get("Attributes") or {}
+                on_event(
+                    EngineEvent(
+                        action=str(event.get("Action") or event.get("status") or ""),
+                        container_id=str(actor.get("ID") or event.get("id") or ""),
+                        service=str(attrs.get(SERVICE_LABEL, "")),
+                        time=float(event.get("timeNano", 0)) / 1e9 or float(event.get("time", 0)),
+                    )
+                )
+        except Exception as exc:
+            if stop.is_set():
+                return
+            self._drop()
+            raise explain(exc, self._endpoint) from exc
+        finally:
+            self._streams.discard(stream)
+            with contextlib.suppress(Exception):
+                stream.close()
+        # The stream ended without error: the daemon went away (restart). Reconnect later.
+        self._drop()
+
+    def close(self) -> None:
+        """Close event streams (unblocking their threads) and the client."""
+        for stream in list(self._streams):
+            with contextlib.suppress(Exception):
+                stream.close()
+        self._drop()

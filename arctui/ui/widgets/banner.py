@@ -1,0 +1,37 @@
+"""A problem banner: what failed, why, what to do, and when we retry."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.widgets import Static
+
+from arctui.models import SourceFailure
+from arctui.text import one_line
+
+
+class ProblemBanner(Static):
+    """Hidden when all is well; shows a SourceFailure and its fix otherwise."""
+
+    def show_failure(self, failure: SourceFailure, retry_in: float) -> None:
+        """Show what failed and when the next attempt is."""
+        text = Text()
+        text.append(f"✖ {one_line(failure.source, 20)}: ", style="bold")
+        text.append(one_line(failure.reason, 400))
+        if failure.fix:
+            text.append("\n  fix: ", style="bold")
+            text.append(one_line(failure.fix, 400))
+        text.append(f"\n  retrying in {retry_in:.0f} s (r to retry now); the last data stays shown.")
+        self.update(text)
+        self.display = True
+
+    def show_note(self, message: str) -> None:
+        """A non-fatal problem (e.g. compose config does not render)."""
+        text = Text("⚠ ", style="bold")
+        text.append(one_line(message, 600))
+        self.update(text)
+        self.display = True
+
+    def clear(self) -> None:
+        """Hide the banner."""
+        self.update("")
+        self.display = False

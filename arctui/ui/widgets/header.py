@@ -1,0 +1,80 @@
+"""The top bar: environment (production unmistakable), project, endpoint, data age."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from rich.text import Text
+from textual.reactive import reactive
+from textual.widgets import Static
+
+from arctui.models import StackSnapshot
+from arctui.text import one_line
+from arctui.ui.presenters import human_duration, summary
+
+
+class ArcHeader(Static):
+    """One line; red with a PRODUCTION badge when the environment is production."""
+
+    snapshot: reactive[StackSnapshot | None] = reactive(None, always_update=True)
+    stale_reason: reactive[str] = reactive("")
+
+    def __init__(
+        self,
+        env: str,
+        production: bool,
+        project: str,
+        endpoint: str,
+        read_only: bool,
+        clock: Callable[[], float],
+    ) -> None:
+        super().__init__(id="header")
+        self.env = env
+        self.production = production
+        self.project = project
+        self.endpoint = endpoint
+        self.read_only = read_only
+        self.clock = clock
+        self.set_class(production, "production")
+
+    def on_mount(self) -> None:
+        self.update(self.render_line())
+
+    def watch_snapshot(self) -> None:
+        self.update(self.render_line())
+
+    def watch_stale_reason(self) -> None:
+        self.update(self.render_line())
+
+    def tick(self) -> None:
+        """Refresh the age of the data (called every second)."""
+        self.update(self.render_line())
+
+    def render_line(self) -> Text:
+        """The header as plain Text pieces (no markup from outside strings)."""
+        out = Text(no_wrap=True, overflow="ellipsis")
+        if self.production:
+            out.append(" ▲ PRODUCTION ", style="bold reverse")
+            out.append(f" env {one_line(self.env, 20)} ", style="bold")
+        else:
+            out.append(" arctui ", style="bold reverse")
+            out.append(f" env {one_line(self.env, 20)} ")
+        if self.read_only:
+            out.append(" READ-ONLY ", style="bold reverse")
+        out.append(f"│ {one_line(self.project, 40)} ", style="bold")
+        snap = self.snapshot
+        if snap is not None:
+            total, running, problems = summary(snap)
+            out.append(f"│ {running}/{total} up ")
+            if problems:
+                out.append(f"{problems} need attention ", style="bold")
+        out.append(f"│ {one_line(self.endpoint, 60)} ")
+        if snap is None:
+            out.append("│ no data yet ")
+        else:
+            age = human_duration(self.clock() - snap.taken_at)
+            if self.stale_reason:
+                out.append(f"│ STALE {age} old ", style="bold reverse")
+            else:
+                out.append(f"│ data {age} old ")
+        return out
