@@ -15,15 +15,17 @@ THEME_FIELDS = (
     "primary", "secondary", "accent", "warning", "error", "success",
     "foreground", "background", "surface", "panel", "boost",
 )
-# App variables every theme may set; the defaults keep CSS valid when one does not.
+# App variables every theme may set; these defaults apply to themes that do not
+# (Textual's built-in ones, picked from the palette). Values, not $references:
+# variable defaults are not resolved against the theme.
 APP_VARIABLES = {
-    "status-up": "$success",
-    "status-down": "$error",
-    "status-degraded": "$warning",
-    "status-muted": "$foreground 50%",
-    "role": "$accent",
-    "prod-banner": "$error",
-    "prod-banner-text": "white",
+    "status-up": "ansi_green",
+    "status-down": "ansi_bright_red",
+    "status-degraded": "ansi_yellow",
+    "status-muted": "ansi_bright_black",
+    "role": "ansi_cyan",
+    "prod-banner": "ansi_red",
+    "prod-banner-text": "ansi_bright_white",
 }
 
 

@@ -74,6 +74,7 @@ class ServicesTab(Vertical):
         self.query_one("#services-filter", Input).display = False
         self.query_one("#services-detail").display = False
         self._rebuild()
+        self.table.focus()
 
     @property
     def table(self) -> ArcTable:

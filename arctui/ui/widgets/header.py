@@ -38,19 +38,19 @@ class ArcHeader(Static):
         self.set_class(production, "production")
 
     def on_mount(self) -> None:
-        self.update(self.render_line())
+        self.update(self.header_text())
 
     def watch_snapshot(self) -> None:
-        self.update(self.render_line())
+        self.update(self.header_text())
 
     def watch_stale_reason(self) -> None:
-        self.update(self.render_line())
+        self.update(self.header_text())
 
     def tick(self) -> None:
         """Refresh the age of the data (called every second)."""
-        self.update(self.render_line())
+        self.update(self.header_text())
 
-    def render_line(self) -> Text:
+    def header_text(self) -> Text:
         """The header as plain Text pieces (no markup from outside strings)."""
         out = Text(no_wrap=True, overflow="ellipsis")
         if self.production:
@@ -63,12 +63,7 @@ class ArcHeader(Static):
             out.append(" READ-ONLY ", style="bold reverse")
         out.append(f"│ {one_line(self.project, 40)} ", style="bold")
         snap = self.snapshot
-        if snap is not None:
-            total, running, problems = summary(snap)
-            out.append(f"│ {running}/{total} up ")
-            if problems:
-                out.append(f"{problems} need attention ", style="bold")
-        out.append(f"│ {one_line(self.endpoint, 60)} ")
+        # Age before endpoint: on a narrow terminal the endpoint is what gets cut.
         if snap is None:
             out.append("│ no data yet ")
         else:
@@ -76,5 +71,10 @@ class ArcHeader(Static):
             if self.stale_reason:
                 out.append(f"│ STALE {age} old ", style="bold reverse")
             else:
-                out.append(f"│ data {age} old ")
+                out.append(f"│ {age} old ")
+            total, running, problems = summary(snap)
+            out.append(f"│ {running}/{total} up ")
+            if problems:
+                out.append(f"{problems} need attention ", style="bold")
+        out.append(f"│ {one_line(self.endpoint, 60)} ")
         return out

@@ -1,0 +1,57 @@
+"""Apps over the demo platform with a frozen clock, for pilot and snapshot tests."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from arctui.config.settings import Settings
+from arctui.demo.platform import DEMO_EPOCH
+from arctui.session import Session, demo_session
+from arctui.ui.app import ArcApp
+
+
+def frozen_clock() -> float:
+    """The demo's fixed 'now': snapshots and ages never move."""
+    return DEMO_EPOCH
+
+
+@pytest.fixture(autouse=True)
+def _isolated_config(tmp_path, monkeypatch):
+    """No user settings, themes or keymaps leak into the tests."""
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    os.environ.pop("DOCKER_HOST", None)
+
+
+def make_demo_app(env: str = "demo", keymap: str | None = None, **kw) -> ArcApp:
+    """An ArcApp over the demo platform at the frozen clock."""
+    session = demo_session(Settings(), env=env, clock=frozen_clock, **kw)
+    return ArcApp(session, keymap=keymap)
+
+
+def make_app(session: Session) -> ArcApp:
+    """An ArcApp over any session."""
+    return ArcApp(session)
+
+
+async def wait_for(pilot, predicate, timeout: float = 10.0) -> None:
+    """Let the app run until `predicate()` holds; fail with a clear message otherwise."""
+    import asyncio
+
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not predicate():
+        if loop.time() > deadline:
+            raise AssertionError(f"condition not met within {timeout} s")
+        await pilot.pause(0.05)
+
+
+async def loaded(pilot) -> None:
+    """Wait until the Services tab shows a snapshot and no worker runs."""
+    from arctui.ui.tabs.services import ServicesTab
+
+    tab = pilot.app.query_one(ServicesTab)
+    await wait_for(pilot, lambda: tab.snapshot is not None and not pilot.app.poller.state.running)
+    await pilot.pause()

@@ -1,0 +1,188 @@
+"""Pilot tests of the Services tab over the demo platform."""
+
+from __future__ import annotations
+
+import threading
+
+from rich.text import Text
+
+from arctui.config.settings import Settings
+from arctui.models import ContainerInfo, ServiceState
+from arctui.ops.status import StackReader
+from arctui.session import Session
+from arctui.sources.base import SourceError
+from arctui.ui.tabs.not_built import NotBuiltTab
+from arctui.ui.tabs.services import ServicesTab
+from arctui.ui.widgets.banner import ProblemBanner
+from arctui.ui.widgets.header import ArcHeader
+from tests.ui.conftest import frozen_clock, loaded, make_app, make_demo_app, wait_for
+
+
+def table_keys(app) -> list[str]:
+    table = app.query_one(ServicesTab).table
+    return [str(k.value) for k in table.rows]
+
+
+async def test_every_demo_service_is_listed_with_its_state():
+    app = make_demo_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(pilot)
+        keys = table_keys(app)
+        assert len(keys) == 15
+        snap = app.query_one(ServicesTab).snapshot
+        assert snap.service("livekit").state is ServiceState.NOT_CREATED
+        assert snap.service("pulsar").health == "unhealthy"
+        assert snap.service("unleash").restart_count >= 41
+        assert snap.service("raymond").role == "app"
+        assert len(snap.service("raymond").containers) == 2
+
+
+async def test_filter_sort_and_reverse():
+    app = make_demo_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(pilot)
+        await pilot.press("slash", *"pulsar")
+        await pilot.pause()
+        assert table_keys(app) == ["pulsar"]
+        await pilot.press("escape")
+        await pilot.pause()
+        assert len(table_keys(app)) == 15
+        await pilot.press("s")  # name -> role
+        await pilot.press("s")  # role -> state: worst first
+        await pilot.pause()
+        first = table_keys(app)[0]
+        assert app.query_one(ServicesTab).sort_column == "state"
+        assert first == "jaeger"  # the stopped one before the running ones
+        await pilot.press("S")
+        await pilot.pause()
+        assert table_keys(app)[-1] == "jaeger"
+
+
+async def test_detail_pane_masks_secrets():
+    app = make_demo_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(pilot)
+        await pilot.press("slash", *"postgres", "enter")
+        await pilot.press("enter")
+        await pilot.pause()
+        tab = app.query_one(ServicesTab)
+        body = tab.query_one("#services-detail-body")
+        text = str(body.render())
+        assert "POSTGRES_PASSWORD" in text
+        assert "demo-pg-s3cret" not in text
+        assert "arc_postgres_data" in text  # mounts are shown
+        assert "POSTGRES_USER = arc" in text
+
+
+async def test_other_tabs_say_they_are_not_built():
+    app = make_demo_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await loaded(pilot)
+        await pilot.press("2")
+        await pilot.pause()
+        tabs = list(app.query(NotBuiltTab))
+        assert len(tabs) == 5
+        assert "not built yet" in str(tabs[0].render())
+
+
+async def test_production_header_is_marked():
+    app = make_demo_app(env="prod")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await loaded(pilot)
+        header = app.query_one(ArcHeader)
+        assert header.has_class("production")
+        assert "PRODUCTION" in header.header_text().plain
+        assert app.screen.has_class("production")
+
+
+async def test_vim_keymap_moves_the_cursor():
+    app = make_demo_app(keymap="vim")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await loaded(pilot)
+        table = app.query_one(ServicesTab).table
+        assert table.cursor_row == 0
+        await pilot.press("j", "j")
+        assert table.cursor_row == 2
+        await pilot.press("k")
+        assert table.cursor_row == 1
+
+
+class FlakySource:
+    """An engine that is down until `up` is set: exercises the banner and recovery."""
+
+    endpoint = "unix:///nonexistent/docker.sock"
+
+    def __init__(self, containers: list[ContainerInfo]) -> None:
+        self.up = threading.Event()
+        self._containers = containers
+
+    def containers(self, project: str) -> list[ContainerInfo]:
+        if not self.up.is_set():
+            raise SourceError("no Docker engine answers at unix:///nonexistent/docker.sock",
+                              "start the daemon")
+        return list(self._containers)
+
+    def follow_events(self, project, on_event, stop) -> None:
+        stop.wait(0.2)
+
+    def close(self) -> None:
+        pass
+
+
+def hostile_container() -> ContainerInfo:
+    return ContainerInfo(
+        id="f" * 64,
+        name="evil[@click=app.quit]x[/nope]\x1b]0;pwned\x07",
+        project="p",
+        service="web[/bold]\x1b[31m",
+        image="img[@click=app.quit]",
+        state="running",
+        health="healthy",
+        started_at=frozen_clock() - 60,
+        labels={"note": "[b]not markup[/b]\x1b]52;c;ZXZpbA==\x07"},
+        env=(("API_TOKEN", "tok-123456"),),
+    )
+
+
+async def test_engine_down_shows_banner_then_recovers():
+    source = FlakySource([hostile_container()])
+    reader = StackReader("p", source, None, clock=frozen_clock)
+    session = Session(env="dev", production=False, project="p", settings=Settings(),
+                      reader=reader, read_only=False, clock=frozen_clock)
+    app = make_app(session)
+    async with app.run_test(size=(100, 30)) as pilot:
+        banner = app.query_one(ProblemBanner)
+        await wait_for(pilot, lambda: banner.display)
+        shown = str(banner.render())
+        assert "no Docker engine answers" in shown and "start the daemon" in shown
+        assert app.query_one(ServicesTab).snapshot is None
+        source.up.set()
+        await pilot.press("r")
+        await wait_for(pilot, lambda: app.query_one(ServicesTab).snapshot is not None)
+        await pilot.pause()
+        assert not banner.display
+        assert app.is_running
+
+
+async def test_hostile_names_are_not_markup_and_escapes_are_stripped():
+    source = FlakySource([hostile_container()])
+    source.up.set()
+    reader = StackReader("p", source, None, clock=frozen_clock)
+    session = Session(env="dev", production=False, project="p", settings=Settings(),
+                      reader=reader, read_only=False, clock=frozen_clock)
+    app = make_app(session)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(pilot)
+        tab = app.query_one(ServicesTab)
+        row = tab.table.get_row_at(0)
+        assert all(isinstance(cell, Text) for cell in row)
+        assert row[0].plain == "web[/bold]"
+        await pilot.press("enter")
+        await pilot.pause()
+        text = str(tab.query_one("#services-detail-body").render())
+        assert "\x1b" not in text
+        assert "[b]not markup[/b]" in text
+        assert "tok-123456" not in text
+        await pilot.click("#services-detail-body")
+        await pilot.pause()
+        assert app.is_running  # the [@click=app.quit] in the name did nothing

@@ -1,0 +1,136 @@
+"""User settings: XDG paths, defaults, validation and per-environment overrides."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from arctui.config.errors import ConfigError
+from arctui.config.settings import (
+    Settings,
+    config_dir,
+    load_settings,
+    settings_path,
+    state_dir,
+)
+
+
+def write(path: Path, text: str) -> Path:
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_xdg_dirs_follow_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "cfg"))
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    assert config_dir() == tmp_path / "cfg/arctui"
+    assert state_dir() == tmp_path / "state/arctui"
+    assert settings_path() == tmp_path / "cfg/arctui/settings.yaml"
+
+
+def test_xdg_dirs_fall_back_to_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.delenv("XDG_CONFIG_HOME", raising=False)
+    monkeypatch.setenv("XDG_STATE_HOME", "relative/is/ignored")
+    assert config_dir() == tmp_path / ".config/arctui"
+    assert state_dir() == tmp_path / ".local/state/arctui"
+
+
+def test_missing_or_empty_file_gives_defaults(tmp_path: Path) -> None:
+    assert load_settings(tmp_path / "nope.yaml") == Settings()
+    assert load_settings(write(tmp_path / "s.yaml", "# nothing yet\n")) == Settings()
+    defaults = Settings()
+    assert (defaults.refresh, defaults.theme, defaults.keymap, defaults.read_only) == (
+        2.0,
+        "arc-dark",
+        "default",
+        False,
+    )
+
+
+def test_full_file_is_read(tmp_path: Path) -> None:
+    path = write(
+        tmp_path / "s.yaml",
+        "refresh: 5\ntheme: solar\nkeymap: vim\nread_only: true\n"
+        "production_envs: [live]\nenvs:\n  live: {refresh: 10}\n",
+    )
+    settings = load_settings(path)
+    assert settings.refresh == 5.0 and isinstance(settings.refresh, float)
+    assert (settings.theme, settings.keymap, settings.read_only) == ("solar", "vim", True)
+    assert settings.production_envs == ("live",)
+    assert dict(settings.envs["live"]) == {"refresh": 10.0}
+
+
+def test_broken_yaml_names_file_and_line(tmp_path: Path) -> None:
+    path = write(tmp_path / "s.yaml", "refresh: 2\ntheme: [unclosed\n")
+    with pytest.raises(ConfigError) as info:
+        load_settings(path)
+    assert str(info.value).startswith(str(path))
+    assert "invalid YAML" in str(info.value)
+    assert info.value.line is not None
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("refresh: fast\n", "key 'refresh' must be a number of seconds"),
+        ("refresh: 0.1\n", "key 'refresh' must be between 0.2 and 3600"),
+        ("refresh: true\n", "key 'refresh' must be a number"),
+        ("read_only: 'yes'\n", "key 'read_only' must be true or false, got 'yes'"),
+        ("theme: ''\n", "key 'theme' must be a non-empty string"),
+        ("production_envs: prod\n", "key 'production_envs' must be a list"),
+        ("envs: [prod]\n", "key 'envs' must be a mapping"),
+        ("envs:\n  prod: {refresh: 0}\n", "key envs.prod.'refresh' must be between"),
+        ("envs:\n  prod: true\n", "envs.prod must be a mapping"),
+        ("- a\n- b\n", "settings must be a mapping"),
+    ],
+)
+def test_bad_values_name_file_and_key(tmp_path: Path, text: str, expected: str) -> None:
+    path = write(tmp_path / "s.yaml", text)
+    with pytest.raises(ConfigError) as info:
+        load_settings(path)
+    assert str(info.value).startswith(f"{path}: ")
+    assert expected in str(info.value)
+
+
+def test_unknown_key_lists_valid_keys(tmp_path: Path) -> None:
+    path = write(tmp_path / "s.yaml", "readonly: true\n")
+    with pytest.raises(ConfigError) as info:
+        load_settings(path)
+    assert str(info.value) == (
+        f"{path}: unknown key 'readonly'; valid keys: "
+        "refresh, theme, keymap, read_only, production_envs, envs"
+    )
+
+
+def test_unknown_key_in_env_override(tmp_path: Path) -> None:
+    path = write(tmp_path / "s.yaml", "envs:\n  prod:\n    production_envs: [x]\n")
+    with pytest.raises(ConfigError, match="unknown key envs.prod.'production_envs'"):
+        load_settings(path)
+
+
+def test_per_env_override(tmp_path: Path) -> None:
+    path = write(tmp_path / "s.yaml", "refresh: 1\nenvs:\n  prod:\n    read_only: true\n    refresh: 5\n")
+    settings = load_settings(path)
+    prod = settings.for_env("prod")
+    assert (prod.read_only, prod.refresh, prod.theme) == (True, 5.0, "arc-dark")
+    assert settings.for_env("PROD").read_only is True  # case-insensitive fallback
+    assert settings.for_env("dev") == settings
+    assert settings.for_env(None) == settings
+    assert settings.read_only is False  # the original is untouched
+
+
+def test_for_env_validates_overrides_given_in_code() -> None:
+    settings = Settings(envs={"prod": {"refresh": "soon"}})
+    with pytest.raises(ConfigError, match="envs.prod.'refresh' must be a number"):
+        settings.for_env("prod")
+
+
+def test_production_detection() -> None:
+    settings = Settings()
+    assert settings.is_production("prod") is True
+    assert settings.is_production("Production") is True
+    assert settings.is_production("staging") is False
+    assert settings.is_production(None) is False
+    assert Settings(production_envs=("live",)).is_production("prod") is False

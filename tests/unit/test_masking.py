@@ -1,0 +1,135 @@
+"""Secret recognition, value masking and free-text redaction."""
+
+from __future__ import annotations
+
+import pytest
+
+from arctui.config.masking import MASK, Redactor, is_secret_key, mask_value, url_passwords
+from arctui.models import EnvValue
+
+PLATFORM_SECRETS = [
+    "POSTGRES_PASSWORD",
+    "INFISICAL_ENCRYPTION_KEY",
+    "INFISICAL_AUTH_SECRET",
+    "UNLEASH_ADMIN_TOKEN",
+    "UNLEASH_CLIENT_TOKENS",
+    "GRAFANA_ADMIN_PASSWORD",
+    "KRATOS_SECRET_COOKIE",
+    "KRATOS_SECRET_CIPHER",
+    "LIVEKIT_API_KEY",
+    "LIVEKIT_API_SECRET",
+    "REDIS_PASSWORD",
+]
+OTHER_SECRETS = [
+    "redis_password",  # case-insensitive
+    "apiKey",
+    "X-API-Key",
+    "Authorization",
+    "REDIS_AUTH",
+    "DB_PASS",
+    "MYSQL_ROOT_PASSWD",
+    "DBPASSWORD",
+    "SENTRY_DSN",
+    "JWT_PRIVATE_KEY",
+    "GOOGLE_CREDENTIALS",
+    "SESSION_SALT",
+    "API_KEY_2",
+]
+NOT_SECRETS = [
+    "POSTGRES_USER",
+    "POSTGRES_DB",
+    "LOG_LEVEL",
+    "NATS_URL",
+    "OTEL_EXPORTER_OTLP_ENDPOINT",
+    "REDIS_PORT",
+    "REDIS_MAXMEMORY",
+    "REDIS_HOST",
+    "GRAFANA_ADMIN_USER",
+    "KEY_PREFIX",
+    "PARTITION_KEY",
+    "key",
+    "PWD",
+    "POSTGRES_PASSWORD_FILE",
+    "AUTH_ENABLED",
+    "TOKEN_TTL",
+    "TOKENIZERS_PARALLELISM",
+]
+
+
+@pytest.mark.parametrize("key", PLATFORM_SECRETS + OTHER_SECRETS)
+def test_secret_names_are_recognised(key: str) -> None:
+    assert is_secret_key(key) is True
+    assert mask_value(key, "s3cret-value") == MASK
+
+
+@pytest.mark.parametrize("key", NOT_SECRETS)
+def test_ordinary_names_are_not_secret(key: str) -> None:
+    assert is_secret_key(key) is False
+    assert mask_value(key, "plain-value") == "plain-value"
+
+
+def test_mask_has_fixed_width_and_empty_stays_empty() -> None:
+    assert mask_value("POSTGRES_PASSWORD", "x") == mask_value("POSTGRES_PASSWORD", "x" * 64)
+    assert mask_value("POSTGRES_PASSWORD", "") == ""
+
+
+def test_url_password_is_masked_in_non_secret_value() -> None:
+    assert (
+        mask_value("DATABASE_URL", "postgres://arc:s3cret@arc-oracle-sql:5432/arc_db")
+        == f"postgres://arc:{MASK}@arc-oracle-sql:5432/arc_db"
+    )
+    assert mask_value("REDIS_URL", "redis://:pw123@cache:6379/0") == f"redis://:{MASK}@cache:6379/0"
+
+
+def test_url_without_password_is_unchanged() -> None:
+    assert mask_value("NATS_URL", "nats://arc-flash-pulse:4222") == "nats://arc-flash-pulse:4222"
+    assert mask_value("AMQP_URL", "amqp://guest@host/") == "amqp://guest@host/"
+
+
+def test_url_password_containing_at_sign_is_masked_whole() -> None:
+    assert mask_value("DSN_URL", "postgres://arc:p@ss@db/x") == f"postgres://arc:{MASK}@db/x"
+
+
+def test_url_passwords_are_extracted_raw_and_decoded() -> None:
+    assert url_passwords("see postgres://arc:p%40ss@db/x and http://host/") == ["p%40ss", "p@ss"]
+
+
+def test_redactor_replaces_known_values_and_patterns() -> None:
+    redactor = Redactor(["hunter22", "abc"])  # 'abc' too short to redact safely
+    text = (
+        "login hunter22 failed for abc; url=redis://:pw9876@cache:6379/0 "
+        "POSTGRES_PASSWORD=xyz LOG_LEVEL=info "
+        '{"password": "pw", "user": "arc"} Authorization: Bearer abcdefghijk token=t0k3n&x=1'
+    )
+    assert redactor.redact(text) == (
+        f"login {MASK} failed for abc; url=redis://:{MASK}@cache:6379/0 "
+        f"POSTGRES_PASSWORD={MASK} LOG_LEVEL=info "
+        f'{{"password": "{MASK}", "user": "arc"}} Authorization: Bearer {MASK} token={MASK}&x=1'
+    )
+
+
+def test_redactor_catches_percent_encoded_secret_and_longest_first() -> None:
+    redactor = Redactor(["p@ss word", "secretvalue", "secret"])
+    assert redactor.redact("q=p%40ss%20word x") == f"q={MASK} x"
+    assert redactor.redact("is secretvalue here") == f"is {MASK} here"
+
+
+def test_redactor_is_idempotent_and_keeps_newlines() -> None:
+    redactor = Redactor(["hunter22"])
+    once = redactor.redact("PASSWORD=hunter22\nNEXT=1\nAPI_KEY=\n")
+    assert once == f"PASSWORD={MASK}\nNEXT=1\nAPI_KEY=\n"
+    assert redactor.redact(once) == once
+
+
+def test_redactor_masks_yaml_style_pairs() -> None:
+    assert Redactor().redact("password: hunter2\nuser: arc") == f"password: {MASK}\nuser: arc"
+
+
+def test_redactor_from_env_uses_secret_values_and_url_passwords() -> None:
+    values = [
+        EnvValue("POSTGRES_PASSWORD", "pgsecret1", ".env", secret=True),
+        EnvValue("POSTGRES_USER", "arcuser", ".env"),
+        EnvValue("CACHE_URL", "redis://:cachepw1@cache", ".env"),
+    ]
+    redactor = Redactor.from_env(values)
+    assert redactor.redact("pgsecret1 arcuser cachepw1") == f"{MASK} arcuser {MASK}"
