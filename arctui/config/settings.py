@@ -106,12 +106,12 @@ def _check(
     checked: dict[str, Any] = {}
     for key, value in data.items():
         if key not in checkers:
-            raise ConfigError(f"unknown key {where}{key!r}; valid keys: {', '.join(valid)}", path)
+            raise ConfigError(f"unknown key '{where}{key}'; valid keys: {', '.join(valid)}", path)
         try:
             checked[str(key)] = checkers[str(key)](value)
         except ValueError as exc:
             raise ConfigError(
-                f"key {where}{key!r} must be {exc}, got {_describe(value)}", path
+                f"key '{where}{key}' must be {exc}, got {_describe(value)}", path
             ) from None
     return checked
 

@@ -36,6 +36,8 @@ def test_compose_cmd_targets_this_project() -> None:
 def test_containers_have_expected_states(test_stack: RunningStack) -> None:
     """Every service is in its designed state, read back through the Docker SDK."""
     dc = test_stack.client
+    # Other tests stop and start containers; let health checks settle again first.
+    stack.wait_settled(dc, timeout=60)
 
     pg = dc.containers.get(stack.PG_CONTAINER)
     assert pg.status == "running"

@@ -83,7 +83,11 @@ def test_layering_order_and_provenance(tmp_path: Path) -> None:
     assert layers.files == (base, prod)
     assert layers.missing == ()
     password = layers.values["POSTGRES_PASSWORD"]
-    assert (password.value, password.source, password.overridden) == ("prodpw", str(prod), (str(base),))
+    assert (password.value, password.source, password.overridden) == (
+        "prodpw",
+        str(prod),
+        (str(base),),
+    )
     assert password.secret is True
     user = layers.values["POSTGRES_USER"]
     assert (user.value, user.source, user.overridden, user.secret) == ("arc", str(base), (), False)
@@ -120,7 +124,9 @@ def test_missing_explicit_env_file_is_reported_but_default_is_not(tmp_path: Path
 
 
 def test_per_service_guide_layout(tmp_path: Path) -> None:
-    base = write(tmp_path / "config/postgres/.env", "POSTGRES_MAX_CONNECTIONS=100\nPGPW_SECRET=a1b2\n")
+    base = write(
+        tmp_path / "config/postgres/.env", "POSTGRES_MAX_CONNECTIONS=100\nPGPW_SECRET=a1b2\n"
+    )
     prod = write(tmp_path / "config/postgres/.env.prod", "POSTGRES_MAX_CONNECTIONS=500\n")
     write(tmp_path / "config/kratos/.env.example", "X=1\n")
     write(tmp_path / "config/kratos/.env.dev", "X=2\n")
