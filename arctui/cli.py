@@ -92,8 +92,15 @@ def _status(session: Session, as_json: bool) -> int:
         session.reader.containers.close()
     rows = status_rows(snapshot)
     if as_json:
-        json.dump({"project": snapshot.project, "services": rows,
-                   "compose_error": snapshot.compose_error}, sys.stdout, indent=2)
+        json.dump(
+            {
+                "project": snapshot.project,
+                "services": rows,
+                "compose_error": snapshot.compose_error,
+            },
+            sys.stdout,
+            indent=2,
+        )
         print()
     else:
         if snapshot.compose_error:
@@ -103,8 +110,11 @@ def _status(session: Session, as_json: bool) -> int:
         print("  ".join(c.upper().ljust(widths[c]) for c in cols))
         for r in rows:
             print("  ".join(str(r[c] if r[c] is not None else "-").ljust(widths[c]) for c in cols))
-    problems = [r for r in rows if r["state"] not in ("running", "not created")
-                or r["health"] == "unhealthy"]
+    problems = [
+        r
+        for r in rows
+        if r["state"] not in ("running", "not created") or r["health"] == "unhealthy"
+    ]
     return 1 if problems else 0
 
 

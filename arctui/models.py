@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 
 
-class ServiceState(str, Enum):
+class ServiceState(StrEnum):
     """Aggregate state of a service (all its replicas)."""
 
     RUNNING = "running"

@@ -78,8 +78,12 @@ def real_session(
 
     environ = dict(os.environ if environ is None else environ)
     spec, layers = resolve_project(
-        project_dir, env=env, files=files, project_name=project_name,
-        settings=settings, environ=environ,
+        project_dir,
+        env=env,
+        files=files,
+        project_name=project_name,
+        settings=settings,
+        environ=environ,
     )
     compose = ComposeCli(spec.compose_args(), cwd=spec.project_dir, env=environ)
     watched = tuple(spec.compose_files) + tuple(spec.env_files)

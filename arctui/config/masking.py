@@ -52,15 +52,19 @@ _NOT_SECRET_NAMES = frozenset({"PWD", "OLDPWD"})  # the shell's working director
 _CAMEL = re.compile(r"([a-z0-9])([A-Z])")
 _WORD_SPLIT = re.compile(r"[^A-Z0-9]+")
 
+# Keys and schemes may only start where a run of name characters starts: starting
+# inside one too would make a long dotted line quadratic to scan.
+# The password is bounded so a long line of `x://u:` without `@` stays linear too.
 _URL_PASSWORD = re.compile(
-    r"(?P<prefix>\b[A-Za-z][A-Za-z0-9+.\-]*://[^\s:/?#@\"'<>]*:)(?P<password>[^\s\"'<>]+)(?=@)"
+    r"(?<![A-Za-z0-9+.\-])(?P<prefix>[A-Za-z][A-Za-z0-9+.\-]*://[^\s:/?#@\"'<>]*:)"
+    r"(?P<password>[^\s\"'<>]{1,1024})(?=@)"
 )
 _ASSIGNMENT = re.compile(
-    r"""(?P<key>\b[A-Za-z_][A-Za-z0-9_.\-]*)[ \t]*=[ \t]*"""
+    r"""(?<![\w.\-])-*(?P<key>[A-Za-z_][\w.\-]*)[ \t]*=[ \t]*"""
     r"""(?P<value>"(?:[^"\\\n]|\\.)*"|'[^'\n]*'|[^\s&,;"'<>#][^\s&,;"'<>]*)"""
 )
 _COLON_PAIR = re.compile(
-    r"""(?P<q>["']?)(?P<key>\b[A-Za-z_][A-Za-z0-9_.\-]*)(?P=q)[ \t]*:[ \t]*"""
+    r"""(?<![\w.\-])(?P<q>["']?)(?P<key>[A-Za-z_][\w.\-]*)(?P=q)[ \t]*:[ \t]*"""
     r"""(?P<value>(?i:bearer|basic)[ \t]+[^\s"',;}]+|"(?:[^"\\\n]|\\.)*"|'[^'\n]*'"""
     r"""|[^\s"',;{}\[\]]+)"""
 )

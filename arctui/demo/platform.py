@@ -47,44 +47,134 @@ class _Spec:
 _M = 1024 * 1024
 _SPECS: tuple[_Spec, ...] = (
     _Spec("traefik", "arc-heimdall-gateway", "traefik", "traefik:v3.1", "core", (80, 443)),
-    _Spec("otel-collector", "arc-widow-otel", "opentelemetry",
-          "otel/opentelemetry-collector-contrib:0.109.0", "core", (4317, 4318, 13133),
-          mem_limit=512 * _M),
-    _Spec("postgres", "arc-oracle-sql", "postgresql", "postgres:16-alpine", "core", (5432,),
-          mem_limit=2048 * _M),
-    _Spec("redis", "arc-sonic-cache", "redis", "redis:7-alpine", "core", (6379,),
-          mem_limit=512 * _M),
+    _Spec(
+        "otel-collector",
+        "arc-widow-otel",
+        "opentelemetry",
+        "otel/opentelemetry-collector-contrib:0.109.0",
+        "core",
+        (4317, 4318, 13133),
+        mem_limit=512 * _M,
+    ),
+    _Spec(
+        "postgres",
+        "arc-oracle-sql",
+        "postgresql",
+        "postgres:16-alpine",
+        "core",
+        (5432,),
+        mem_limit=2048 * _M,
+    ),
+    _Spec(
+        "redis", "arc-sonic-cache", "redis", "redis:7-alpine", "core", (6379,), mem_limit=512 * _M
+    ),
     _Spec("nats", "arc-flash-pulse", "nats", "nats:2.10-alpine", "core", (4222, 8222)),
-    _Spec("pulsar", "arc-strange-stream", "pulsar", "apachepulsar/pulsar:3.3.1", "core",
-          (6650, 8082), mem_limit=2048 * _M),
+    _Spec(
+        "pulsar",
+        "arc-strange-stream",
+        "pulsar",
+        "apachepulsar/pulsar:3.3.1",
+        "core",
+        (6650, 8082),
+        mem_limit=2048 * _M,
+    ),
     _Spec("loki", "arc-watson-logs", "loki", "grafana/loki:3.1.1", "plugin", (3100,)),
-    _Spec("prometheus", "arc-house-metrics", "prometheus", "prom/prometheus:v2.54.1", "plugin",
-          (9090,)),
-    _Spec("jaeger", "arc-columbo-traces", "jaeger", "jaegertracing/all-in-one:1.60", "plugin",
-          (16686,), mem_limit=512 * _M),
-    _Spec("grafana", "arc-friday-viz", "grafana", "grafana/grafana:11.2.0", "plugin", (3000,),
-          ("loki", "prometheus")),
-    _Spec("kratos", "arc-deckard-identity", "kratos", "oryd/kratos:v1.2.0", "plugin",
-          (4433, 4434), ("postgres",)),
-    _Spec("unleash", "arc-mystique-flags", "unleash", "unleashorg/unleash-server:6.2",
-          "plugin", (4242,), ("postgres",)),
-    _Spec("infisical", "arc-fury-vault", "infisical", "infisical/infisical:v0.90.0", "plugin",
-          (3001,), ("postgres", "redis")),
-    _Spec("livekit", "arc-daredevil-voice", "livekit", "livekit/livekit-server:v1.7",
-          "plugin", (7880, 7881), ("redis",), created=False, profiles=("voice",)),
-    _Spec("raymond", None, "custom", "ghcr.io/arc-framework/raymond:0.4.2", "application",
-          (), ("postgres", "redis", "nats", "otel-collector"), replicas=2, mem_limit=512 * _M),
+    _Spec(
+        "prometheus",
+        "arc-house-metrics",
+        "prometheus",
+        "prom/prometheus:v2.54.1",
+        "plugin",
+        (9090,),
+    ),
+    _Spec(
+        "jaeger",
+        "arc-columbo-traces",
+        "jaeger",
+        "jaegertracing/all-in-one:1.60",
+        "plugin",
+        (16686,),
+        mem_limit=512 * _M,
+    ),
+    _Spec(
+        "grafana",
+        "arc-friday-viz",
+        "grafana",
+        "grafana/grafana:11.2.0",
+        "plugin",
+        (3000,),
+        ("loki", "prometheus"),
+    ),
+    _Spec(
+        "kratos",
+        "arc-deckard-identity",
+        "kratos",
+        "oryd/kratos:v1.2.0",
+        "plugin",
+        (4433, 4434),
+        ("postgres",),
+    ),
+    _Spec(
+        "unleash",
+        "arc-mystique-flags",
+        "unleash",
+        "unleashorg/unleash-server:6.2",
+        "plugin",
+        (4242,),
+        ("postgres",),
+    ),
+    _Spec(
+        "infisical",
+        "arc-fury-vault",
+        "infisical",
+        "infisical/infisical:v0.90.0",
+        "plugin",
+        (3001,),
+        ("postgres", "redis"),
+    ),
+    _Spec(
+        "livekit",
+        "arc-daredevil-voice",
+        "livekit",
+        "livekit/livekit-server:v1.7",
+        "plugin",
+        (7880, 7881),
+        ("redis",),
+        created=False,
+        profiles=("voice",),
+    ),
+    _Spec(
+        "raymond",
+        None,
+        "custom",
+        "ghcr.io/arc-framework/raymond:0.4.2",
+        "application",
+        (),
+        ("postgres", "redis", "nats", "otel-collector"),
+        replicas=2,
+        mem_limit=512 * _M,
+    ),
 )
 
 _ENV = {
-    "postgres": {"POSTGRES_USER": "arc", "POSTGRES_PASSWORD": "demo-pg-s3cret",
-                 "POSTGRES_DB": "arc_db", "PGDATA": "/var/lib/postgresql/data/pgdata"},
+    "postgres": {
+        "POSTGRES_USER": "arc",
+        "POSTGRES_PASSWORD": "demo-pg-s3cret",
+        "POSTGRES_DB": "arc_db",
+        "PGDATA": "/var/lib/postgresql/data/pgdata",
+    },
     "redis": {"REDIS_PASSWORD": "", "REDIS_MAXMEMORY": "512mb"},
-    "unleash": {"DATABASE_URL": "postgres://arc:demo-pg-s3cret@arc-oracle-sql:5432/unleash",
-                "UNLEASH_ADMIN_TOKEN": "*:*.demo-admin-token", "LOG_LEVEL": "info"},
+    "unleash": {
+        "DATABASE_URL": "postgres://arc:demo-pg-s3cret@arc-oracle-sql:5432/unleash",
+        "UNLEASH_ADMIN_TOKEN": "*:*.demo-admin-token",
+        "LOG_LEVEL": "info",
+    },
     "grafana": {"GF_SECURITY_ADMIN_USER": "admin", "GF_SECURITY_ADMIN_PASSWORD": "demo-admin"},
-    "raymond": {"NATS_URL": "nats://arc-flash-pulse:4222",
-                "OTEL_EXPORTER_OTLP_ENDPOINT": "http://arc-widow-otel:4317", "LOG_LEVEL": "info"},
+    "raymond": {
+        "NATS_URL": "nats://arc-flash-pulse:4222",
+        "OTEL_EXPORTER_OTLP_ENDPOINT": "http://arc-widow-otel:4317",
+        "LOG_LEVEL": "info",
+    },
 }
 
 _HEALTH_OUT = {
@@ -128,10 +218,18 @@ class DemoPlatform:
                 )
                 for s in _SPECS
             ),
-            volumes=("arc_postgres_data", "arc_redis_data", "arc_pulsar_data",
-                     "arc_prometheus_data", "arc_grafana_data", "arc_loki_data"),
-            files=("deployments/docker/docker-compose.base.yml",
-                   "deployments/docker/docker-compose.core.yml"),
+            volumes=(
+                "arc_postgres_data",
+                "arc_redis_data",
+                "arc_pulsar_data",
+                "arc_prometheus_data",
+                "arc_grafana_data",
+                "arc_loki_data",
+            ),
+            files=(
+                "deployments/docker/docker-compose.base.yml",
+                "deployments/docker/docker-compose.core.yml",
+            ),
         )
 
     # ContainerSource
@@ -154,7 +252,10 @@ class DemoPlatform:
         cid = f"{rng.getrandbits(128):032x}{rng.getrandbits(128):032x}"
         uptime = 3 * 86400 + rng.randint(0, 86400)
         started = now - uptime
-        state, health, restarts, exit_code, oom, finished = "running", "healthy", 0, None, False, None
+        state, restarts, oom = "running", 0, False
+        health: str | None = "healthy"
+        exit_code: int | None = None
+        finished: float | None = None
         if spec.service == "unleash":  # crash-looping: migrations fail against postgres
             elapsed = now - self.started
             restarts = 41 + int(elapsed // CRASH_PERIOD)
@@ -173,25 +274,32 @@ class DemoPlatform:
         if spec.service == "raymond":
             restarts = n - 1
         log_code, log_out = _HEALTH_OUT.get(spec.service, (0, "ok"))
-        health_log = tuple(
-            HealthCheckResult(now - 10 * k - 1, now - 10 * k - 0.95, log_code, log_out)
-            for k in range(4, -1, -1)
-        ) if health else ()
+        health_log = (
+            tuple(
+                HealthCheckResult(now - 10 * k - 1, now - 10 * k - 0.95, log_code, log_out)
+                for k in range(4, -1, -1)
+            )
+            if health
+            else ()
+        )
         status = {
             "running": f"Up {_human(now - started)}" + (f" ({health})" if health else ""),
             "restarting": f"Restarting ({exit_code}) {_human(now - (finished or now))} ago",
             "exited": f"Exited ({exit_code}) {_human(now - (finished or now))} ago",
         }[state]
         labels = dict(_labels(spec))
-        labels.update({
-            "com.docker.compose.project": PROJECT,
-            "com.docker.compose.service": spec.service,
-            "com.docker.compose.container-number": str(n),
-        })
-        mounts = ()
+        labels.update(
+            {
+                "com.docker.compose.project": PROJECT,
+                "com.docker.compose.service": spec.service,
+                "com.docker.compose.container-number": str(n),
+            }
+        )
+        mounts: tuple[Mount, ...] = ()
         if spec.service in ("postgres", "redis", "pulsar", "prometheus", "grafana", "loki"):
             dest = {"postgres": "/var/lib/postgresql/data", "redis": "/data"}.get(
-                spec.service, "/data")
+                spec.service, "/data"
+            )
             mounts = (Mount("volume", f"arc_{spec.service}_data", dest),)
         return ContainerInfo(
             id=cid,
@@ -237,7 +345,8 @@ def _labels(spec: _Spec) -> dict[str, str]:
         "arc.service.tech": spec.tech,
         "arc.service.layer": spec.layer,
         "arc.service.codename": (spec.container or spec.service).split("-")[1]
-        if spec.container else spec.service,
+        if spec.container
+        else spec.service,
     }
 
 

@@ -12,7 +12,9 @@ def status_rows(snapshot: StackSnapshot) -> list[dict[str, Any]]:
     """One dict per service: what the Services tab shows, as JSON-friendly values."""
     rows = []
     for s in snapshot.services:
-        codes = [c.exit_code for c in s.containers if c.state != "running" and c.exit_code is not None]
+        codes = [
+            c.exit_code for c in s.containers if c.state != "running" and c.exit_code is not None
+        ]
         rows.append(
             {
                 "service": one_line(s.name, 120),

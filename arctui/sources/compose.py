@@ -70,7 +70,7 @@ def _declared(name: str, svc: Mapping[str, Any]) -> DeclaredService:
         profiles=tuple(svc.get("profiles") or ()),
         has_healthcheck=bool(hc.get("test")) and not hc.get("disable"),
         replicas=deploy.get("replicas"),
-        mem_limit=int(memory) if str(memory or "").isdigit() else None,
+        mem_limit=int(str(memory)) if str(memory or "").isdigit() else None,
         cpu_limit=float(cpus) if cpus not in (None, "") else None,
         stop_grace_period=parse_duration(svc.get("stop_grace_period")),
     )
@@ -110,7 +110,16 @@ class ComposeCli:
     def model(self) -> ComposeModel:
         """Render the configuration; SourceError carries compose's own message."""
         # --profile '*' so services of inactive profiles show as declared-but-not-created.
-        argv = ["docker", "compose", "--profile", "*", *self.compose_args, "config", "--format", "json"]
+        argv = [
+            "docker",
+            "compose",
+            "--profile",
+            "*",
+            *self.compose_args,
+            "config",
+            "--format",
+            "json",
+        ]
         try:
             proc = subprocess.run(
                 argv,
@@ -143,5 +152,7 @@ class ComposeCli:
             data = json.loads(proc.stdout)
         except json.JSONDecodeError as exc:
             raise SourceError(f"compose config printed invalid JSON: {exc}") from exc
-        files = [a for i, a in enumerate(self.compose_args) if i and self.compose_args[i - 1] == "-f"]
+        files = [
+            a for i, a in enumerate(self.compose_args) if i and self.compose_args[i - 1] == "-f"
+        ]
         return parse_config(data, files)

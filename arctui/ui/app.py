@@ -94,9 +94,7 @@ class ArcApp(App[None]):
             self.notify(f"theme file ignored: {error}", severity="warning", timeout=10)
         names = {t.name for t in themes} | set(self.available_themes)
         if self._theme_name not in names:
-            self.notify(
-                f"no theme called {self._theme_name!r}; using arc-dark", severity="warning"
-            )
+            self.notify(f"no theme called {self._theme_name!r}; using arc-dark", severity="warning")
             self._theme_name = "arc-dark"
         self.theme = self._theme_name
 

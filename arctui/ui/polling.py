@@ -14,8 +14,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from textual.dom import DOMNode
 from textual.message import Message
-from textual.widget import Widget
 
 from arctui.models import SourceFailure, StackSnapshot
 from arctui.ops.status import StackReader
@@ -63,7 +63,7 @@ class StackPoller:
 
     def __init__(
         self,
-        host: Widget,
+        host: DOMNode,
         reader: StackReader,
         interval: float,
         clock: Callable[[], float] = time.monotonic,
@@ -141,12 +141,16 @@ class StackPoller:
     def _follow(self) -> None:
         backoff = 1.0
         source = self.reader.containers
+
+        def seen(event: EngineEvent) -> None:
+            self.host.post_message(EngineEventSeen(event))
+
         while not self._stop.is_set():
             started = time.monotonic()
             try:
                 source.follow_events(
                     self.reader.project,
-                    lambda ev: self.host.post_message(EngineEventSeen(ev)),
+                    seen,
                     self._stop,
                 )
             except SourceError:

@@ -142,7 +142,13 @@ def matches(service: ServiceView, query: str) -> bool:
     if not query:
         return True
     q = query.lower()
-    haystack = [service.name, service.role, service.state.value, service.health or "", service.image]
+    haystack = [
+        service.name,
+        service.role,
+        service.state.value,
+        service.health or "",
+        service.image,
+    ]
     haystack += [c.name for c in service.containers]
     return any(q in h.lower() for h in haystack)
 
@@ -230,7 +236,9 @@ def service_detail(service: ServiceView, now: float) -> Text:
     mounts = first.mounts if first else ()
     for m in mounts:
         ro = " (ro)" if m.read_only else ""
-        out.append(f"  {m.type:<6} {one_line(m.source, 120)} -> {one_line(m.destination, 120)}{ro}\n")
+        out.append(
+            f"  {m.type:<6} {one_line(m.source, 120)} -> {one_line(m.destination, 120)}{ro}\n"
+        )
     if not mounts:
         out.append("  (none)\n", style="dim")
     return out

@@ -12,8 +12,17 @@ from textual.theme import Theme
 from arctui.config.settings import config_dir
 
 THEME_FIELDS = (
-    "primary", "secondary", "accent", "warning", "error", "success",
-    "foreground", "background", "surface", "panel", "boost",
+    "primary",
+    "secondary",
+    "accent",
+    "warning",
+    "error",
+    "success",
+    "foreground",
+    "background",
+    "surface",
+    "panel",
+    "boost",
 )
 # App variables every theme may set; these defaults apply to themes that do not
 # (Textual's built-in ones, picked from the palette). Values, not $references:
@@ -54,11 +63,12 @@ def theme_from_yaml(path: Path) -> Theme:
     variables = data.get("variables") or {}
     if not isinstance(variables, dict):
         raise ThemeFileError(f"{path}: 'variables' must be a mapping")
+    colours: dict[str, Any] = {k: str(data[k]) for k in THEME_FIELDS if data.get(k) is not None}
     return Theme(
         name=str(data["name"]),
         dark=bool(data.get("dark", True)),
         variables={str(k): str(v) for k, v in variables.items()},
-        **{k: str(data[k]) for k in THEME_FIELDS if data.get(k) is not None},
+        **colours,
     )
 
 

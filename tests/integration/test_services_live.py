@@ -156,8 +156,12 @@ async def test_daemon_restart_shows_banner_then_recovers(test_stack: RunningStac
             assert "no Docker engine answers" in str(banner.render())
             assert app.is_running
         finally:
-            subprocess.run([str(ENSURE_DOCKER)], check=True, timeout=120,
-                           env={**os.environ, "PYTHON": sys.executable})
+            subprocess.run(
+                [str(ENSURE_DOCKER)],
+                check=True,
+                timeout=120,
+                env={**os.environ, "PYTHON": sys.executable},
+            )
         restarted = time.time()
         await fresh(pilot, restarted, timeout=40)
         await pilot.pause()
@@ -178,9 +182,23 @@ async def test_daemon_restart_shows_banner_then_recovers(test_stack: RunningStac
 
 def test_headless_status_reports_the_stack(test_stack: RunningStack):
     proc = subprocess.run(
-        [sys.executable, "-m", "arctui", "--project-dir", str(test_stack.stack_dir),
-         "-p", test_stack.project, "-f", str(test_stack.compose_file), "status", "--json"],
-        capture_output=True, text=True, timeout=60, env=compose_env(),
+        [
+            sys.executable,
+            "-m",
+            "arctui",
+            "--project-dir",
+            str(test_stack.stack_dir),
+            "-p",
+            test_stack.project,
+            "-f",
+            str(test_stack.compose_file),
+            "status",
+            "--json",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=compose_env(),
     )
     data = json.loads(proc.stdout)
     rows = {r["service"]: r for r in data["services"]}

@@ -118,8 +118,9 @@ class FlakySource:
 
     def containers(self, project: str) -> list[ContainerInfo]:
         if not self.up.is_set():
-            raise SourceError("no Docker engine answers at unix:///nonexistent/docker.sock",
-                              "start the daemon")
+            raise SourceError(
+                "no Docker engine answers at unix:///nonexistent/docker.sock", "start the daemon"
+            )
         return list(self._containers)
 
     def follow_events(self, project, on_event, stop) -> None:
@@ -147,8 +148,15 @@ def hostile_container() -> ContainerInfo:
 async def test_engine_down_shows_banner_then_recovers():
     source = FlakySource([hostile_container()])
     reader = StackReader("p", source, None, clock=frozen_clock)
-    session = Session(env="dev", production=False, project="p", settings=Settings(),
-                      reader=reader, read_only=False, clock=frozen_clock)
+    session = Session(
+        env="dev",
+        production=False,
+        project="p",
+        settings=Settings(),
+        reader=reader,
+        read_only=False,
+        clock=frozen_clock,
+    )
     app = make_app(session)
     async with app.run_test(size=(100, 30)) as pilot:
         banner = app.query_one(ProblemBanner)
@@ -168,8 +176,15 @@ async def test_hostile_names_are_not_markup_and_escapes_are_stripped():
     source = FlakySource([hostile_container()])
     source.up.set()
     reader = StackReader("p", source, None, clock=frozen_clock)
-    session = Session(env="dev", production=False, project="p", settings=Settings(),
-                      reader=reader, read_only=False, clock=frozen_clock)
+    session = Session(
+        env="dev",
+        production=False,
+        project="p",
+        settings=Settings(),
+        reader=reader,
+        read_only=False,
+        clock=frozen_clock,
+    )
     app = make_app(session)
     async with app.run_test(size=(120, 40)) as pilot:
         await loaded(pilot)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from arctui.config.masking import MASK, Redactor, is_secret_key, mask_value, url_passwords
@@ -133,3 +135,15 @@ def test_redactor_from_env_uses_secret_values_and_url_passwords() -> None:
     ]
     redactor = Redactor.from_env(values)
     assert redactor.redact("pgsecret1 arcuser cachepw1") == f"{MASK} arcuser {MASK}"
+
+
+@pytest.mark.parametrize(
+    "line",
+    ["a." * 8000, "a-" * 8000, "x://u:" * 2700, "k: " * 5000, "-" * 16000, "a=" * 8000],
+    ids=["dots", "dashes", "url-heads", "colon-pairs", "dash-run", "equals"],
+)
+def test_redaction_stays_linear_on_hostile_lines(line: str) -> None:
+    # A quadratic pattern took ~2 s on one 16 KiB line; the UI redacts log lines live.
+    start = time.perf_counter()
+    Redactor(["hunter22"]).redact(line)
+    assert time.perf_counter() - start < 0.5

@@ -20,7 +20,9 @@ class ProblemBanner(Static):
         if failure.fix:
             text.append("\n  fix: ", style="bold")
             text.append(one_line(failure.fix, 400))
-        text.append(f"\n  retrying in {retry_in:.0f} s (r to retry now); the last data stays shown.")
+        text.append(
+            f"\n  retrying in {retry_in:.0f} s (r to retry now); the last data stays shown."
+        )
         self.update(text)
         self.display = True
 
