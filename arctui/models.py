@@ -32,12 +32,13 @@ class PortBinding:
     host_port: int | None = None
 
     def label(self) -> str:
-        """Short human form, e.g. `127.0.0.1:5432->5432/tcp` or `5432/tcp`."""
-        inner = f"{self.container_port}/{self.proto}"
+        """Compact form: `5432`, `8082->8080`, `127.0.0.1:6379`, `53/udp`; unpublished: `(5432)`."""
+        proto = "" if self.proto == "tcp" else f"/{self.proto}"
         if self.host_port is None:
-            return inner
+            return f"({self.container_port}{proto})"
         host = f"{self.host_ip}:" if self.host_ip and self.host_ip not in ("0.0.0.0", "::") else ""
-        return f"{host}{self.host_port}->{inner}"
+        inner = "" if self.host_port == self.container_port else f"->{self.container_port}"
+        return f"{host}{self.host_port}{inner}{proto}"
 
 
 @dataclass(frozen=True)

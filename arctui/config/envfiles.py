@@ -45,6 +45,7 @@ WALK_DEPTH = 5
 _SKIP_DIRS = frozenset({"node_modules", "__pycache__", "venv", "site-packages", "dist", "build"})
 # `.env.<name>` files that are templates or local extras, not environments.
 _NOT_ENVIRONMENTS = frozenset({"example", "sample", "template", "dist", "defaults", "local"})
+_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.\-]*$")
 _ENV_SUFFIX = re.compile(r"^\.env\.([A-Za-z0-9_-]+)$")
 
 
@@ -82,6 +83,16 @@ def env_name_of(path: Path) -> str | None:
     return m.group(1)
 
 
+def _parse_problem(statement: str) -> str:
+    """What is wrong with a statement, naming its key but never showing its value."""
+    # The value may be a password with a stray quote: it must not reach an error message.
+    name, sep, _ = statement.partition("=")
+    name = name.strip().removeprefix("export ").strip()
+    if sep and _NAME.match(name):
+        return f"cannot parse the value of {name} (unbalanced quote or stray text?)"
+    return "cannot parse line: expected KEY=value"
+
+
 def read_env_file(path: Path) -> dict[str, str]:
     """Read one env file; ConfigError if unreadable or if any line does not parse."""
     try:
@@ -98,12 +109,7 @@ def read_env_file(path: Path) -> dict[str, str]:
     # silently missing setting, so find them first (thread-safe, no logger hooks).
     for binding in parse_stream(io.StringIO(text)):
         if binding.error:
-            statement = binding.original.string.strip().splitlines()[0][:60]
-            raise ConfigError(
-                f"cannot parse env statement {statement!r} (expected KEY=value)",
-                path,
-                binding.original.line,
-            )
+            raise ConfigError(_parse_problem(binding.original.string), path, binding.original.line)
     raw = dotenv_values(stream=io.StringIO(text), interpolate=False)
     return {key: "" if value is None else value for key, value in raw.items()}
 

@@ -28,12 +28,6 @@ from tests.ui.conftest import wait_for
 DOCKERD_PID = Path("/run/arctui-dockerd.pid")
 
 
-@pytest.fixture(autouse=True)
-def _isolated_config(tmp_path, monkeypatch):
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
-    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
-
-
 def live_app(stack: RunningStack, environ: dict[str, str] | None = None) -> ArcApp:
     session = real_session(
         stack.stack_dir,

@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import os
-
-import pytest
-
 from arctui.config.settings import Settings
 from arctui.demo.platform import DEMO_EPOCH
 from arctui.session import Session, demo_session
@@ -15,14 +11,6 @@ from arctui.ui.app import ArcApp
 def frozen_clock() -> float:
     """The demo's fixed 'now': snapshots and ages never move."""
     return DEMO_EPOCH
-
-
-@pytest.fixture(autouse=True)
-def _isolated_config(tmp_path, monkeypatch):
-    """No user settings, themes or keymaps leak into the tests."""
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
-    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
-    os.environ.pop("DOCKER_HOST", None)
 
 
 def make_demo_app(env: str = "demo", keymap: str | None = None, **kw) -> ArcApp:
