@@ -7,7 +7,6 @@ imported only in the branch that starts it.
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import json
 import sys
 from collections.abc import Sequence
@@ -53,14 +52,20 @@ def build_parser() -> argparse.ArgumentParser:
 
 def make_session(args: argparse.Namespace) -> Session:
     """Resolve settings, project and sources from the arguments. Raises ConfigError."""
-    settings = load_user_settings(args.env, args.settings)
-    if args.refresh:
-        settings = dataclasses.replace(settings, refresh=args.refresh)
+    settings = load_user_settings(args.settings)
     if args.demo:
-        return demo_session(settings, env=args.env or "demo", read_only=args.read_only)
+        return demo_session(
+            settings, env=args.env or "demo", read_only=args.read_only, refresh=args.refresh
+        )
     project_dir = (args.project_dir or Path.cwd()).resolve()
     return real_session(
-        project_dir, args.env, args.files, args.project_name, settings, read_only=args.read_only
+        project_dir,
+        args.env,
+        args.files,
+        args.project_name,
+        settings,
+        read_only=args.read_only,
+        refresh=args.refresh,
     )
 
 

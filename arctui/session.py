@@ -6,6 +6,7 @@ Never imports Textual.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -41,13 +42,16 @@ def demo_session(
     settings: Settings | None = None,
     env: str = "demo",
     read_only: bool = False,
+    refresh: float | None = None,
     seed: int = 7,
     clock: Callable[[], float] = time.time,
 ) -> Session:
     """A session over the simulated platform."""
     from arctui.demo.platform import PROJECT, DemoPlatform
 
-    settings = settings or Settings()
+    settings = (settings or Settings()).for_env(env)
+    if refresh:
+        settings = dataclasses.replace(settings, refresh=refresh)
     platform = DemoPlatform(seed=seed, clock=clock)
     reader = StackReader(PROJECT, platform, platform, clock=clock)
     return Session(
@@ -70,6 +74,7 @@ def real_session(
     settings: Settings,
     read_only: bool = False,
     environ: Mapping[str, str] | None = None,
+    refresh: float | None = None,
 ) -> Session:
     """A session over a real engine and compose project. Raises ConfigError."""
     from arctui.config.project import resolve_project
@@ -85,11 +90,15 @@ def real_session(
         settings=settings,
         environ=environ,
     )
+    # The env is only known now (ENV_FILE=.env.prod implies prod): apply its overrides here.
+    settings = settings.for_env(spec.env)
+    if refresh:
+        settings = dataclasses.replace(settings, refresh=refresh)
     compose = ComposeCli(spec.compose_args(), cwd=spec.project_dir, env=environ)
     watched = tuple(spec.compose_files) + tuple(spec.env_files)
     reader = StackReader(spec.project_name, DockerSource(environ=environ), compose, watched)
     return Session(
-        env=env or "default",
+        env=spec.env or "default",
         production=spec.production,
         project=spec.project_name,
         settings=settings,
@@ -100,6 +109,6 @@ def real_session(
     )
 
 
-def load_user_settings(env: str | None, path: Path | None = None) -> Settings:
-    """User settings with the env's overrides applied. Raises ConfigError."""
-    return load_settings(path).for_env(env)
+def load_user_settings(path: Path | None = None) -> Settings:
+    """The user's settings file (overrides per env are applied by the session)."""
+    return load_settings(path)
