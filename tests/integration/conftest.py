@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import os
 import time
 from collections.abc import Iterator
@@ -24,7 +25,18 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 @pytest.fixture(scope="session")
-def test_stack() -> Iterator[RunningStack]:
+def _stack_lock() -> Iterator[None]:
+    """One test run at a time owns the stack: its names and loopback ports are fixed."""
+    with open("/tmp/arctui-test-stack.lock", "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+@pytest.fixture(scope="session")
+def test_stack(_stack_lock: None) -> Iterator[RunningStack]:
     """Build images, bring the stack up and settled, yield it; `down -v` at session end.
 
     No engine or host packages: skip (fail when CI=true).
