@@ -45,6 +45,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--demo", action="store_true", help="run against a simulated platform")
     parser.add_argument("--settings", type=Path, help=argparse.SUPPRESS)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    env = sub.add_parser("env", help="print the layered env values and their source files")
+    env.add_argument("--json", action="store_true", help="machine-readable output")
     status = sub.add_parser("status", help="print the services and their state (headless)")
     status.add_argument("--json", action="store_true", help="machine-readable output")
     return parser
@@ -77,11 +79,35 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"arctui: {exc}", file=sys.stderr)
         return 2
+    if args.command == "env":
+        return _env(session, as_json=args.json)
     if args.command == "status":
         return _status(session, as_json=args.json)
     from arctui.ui.app import ArcApp  # only the TUI branch imports Textual
 
     ArcApp(session, theme=args.theme, keymap=args.keymap).run()
+    return 0
+
+
+def _env(session: Session, as_json: bool) -> int:
+    from arctui.ops.envinfo import env_rows, env_warnings
+
+    if session.env_layers is None:
+        print("arctui: the demo platform reads no env files", file=sys.stderr)
+        return 0
+    base = session.spec.project_dir if session.spec else None
+    rows = env_rows(session.env_layers, base)
+    warnings = env_warnings(session.env_layers, base)
+    if as_json:
+        out = {"env": session.env, "warnings": warnings, "values": [vars(r) for r in rows]}
+        json.dump(out, sys.stdout, indent=2)
+        print()
+        return 0
+    for warning in warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    for r in rows:
+        note = f"  (replaced {r.overridden})" if r.overridden else ""
+        print(f"{r.scope:<10} {r.key}={r.value}    # {r.source}{note}")
     return 0
 
 

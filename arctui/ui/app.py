@@ -6,6 +6,7 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.widgets import Footer, TabbedContent, TabPane
 
+from arctui.ops.envinfo import env_warnings
 from arctui.session import Session
 from arctui.ui.polling import EngineEventSeen, StackFailed, StackPoller, StackUpdated
 from arctui.ui.tabs.not_built import NotBuiltTab
@@ -35,6 +36,7 @@ class ArcApp(App[None]):
     BINDINGS = [
         Binding("q", "quit", "Quit", id="app.quit"),
         Binding("r", "refresh", "Refresh", id="app.refresh"),
+        Binding("e", "show_env", "Env", id="app.env"),
         Binding("right_square_bracket", "next_tab", "Next tab", show=False, id="app.next_tab"),
         Binding("left_square_bracket", "prev_tab", "Prev tab", show=False, id="app.prev_tab"),
         *(
@@ -48,6 +50,10 @@ class ArcApp(App[None]):
         self.session = session
         self._theme_name = theme or session.settings.theme
         self._keymap_name = keymap or session.settings.keymap
+        # Missing env files and leftover CHANGE_ME placeholders: shown with every snapshot.
+        layers, spec = session.env_layers, session.spec
+        base = spec.project_dir if spec else None
+        self.env_notes = env_warnings(layers, base) if layers else []
         self.poller = StackPoller(
             self, session.reader, interval=max(10.0, session.settings.refresh * 5)
         )
@@ -122,12 +128,16 @@ class ArcApp(App[None]):
         header.stale_reason = ""
         header.snapshot = snapshot
         banner = self.query_one(ProblemBanner)
+        notes = list(self.env_notes)
         if snapshot.compose_error:
-            banner.set_class(True, "note")
-            banner.show_note(
+            notes.insert(
+                0,
                 f"{snapshot.compose_error} - showing only what the engine runs; "
-                "declared services that are not created are missing."
+                "declared services that are not created are missing.",
             )
+        if notes:
+            banner.set_class(True, "note")
+            banner.show_note("\n".join(notes) + "  (e: env view)")
         else:
             banner.clear()
         self.query_one(ServicesTab).show_snapshot(snapshot)
@@ -146,6 +156,14 @@ class ArcApp(App[None]):
     def action_refresh(self) -> None:
         """Read the stack now (and re-render the compose config)."""
         self.poller.request(force_compose=True)
+
+    def action_show_env(self) -> None:
+        """Show the layered env files with provenance (secrets masked)."""
+        from arctui.ui.screens.env import EnvScreen
+
+        spec = self.session.spec
+        base = spec.project_dir if spec else None
+        self.push_screen(EnvScreen(self.session.env_layers, base, self.session.env))
 
     def action_show_tab(self, name: str) -> None:
         """Switch to a tab by id."""

@@ -201,3 +201,33 @@ async def test_hostile_names_are_not_markup_and_escapes_are_stripped():
         await pilot.click("#services-detail-body")
         await pilot.pause()
         assert app.is_running  # the [@click=app.quit] in the name did nothing
+
+
+async def test_env_view_shows_provenance_masked(tmp_path):
+    from arctui.session import real_session
+    from arctui.ui.screens.env import EnvScreen
+
+    (tmp_path / "docker-compose.yml").write_text("services:\n  web:\n    image: busybox\n")
+    (tmp_path / ".env").write_text("POSTGRES_PASSWORD=CHANGE_ME_pw\nLOG_LEVEL=info\n")
+    (tmp_path / ".env.prod").write_text("LOG_LEVEL=warn\nDATABASE_URL=postgres://a:pw123@db/x\n")
+    session = real_session(tmp_path, "prod", [], "arctui-envview", Settings())
+    app = make_app(session)
+    async with app.run_test(size=(120, 40)) as pilot:
+        banner = app.query_one(ProblemBanner)
+        await wait_for(pilot, lambda: banner.display)
+        assert "CHANGE_ME" in str(banner.render())
+        assert session.production and app.query_one(ArcHeader).has_class("production")
+        await pilot.press("e")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, EnvScreen)
+        table = screen.query_one("#env-table")
+        rows = {r[1].plain: r for r in (table.get_row_at(i) for i in range(table.row_count))}
+        assert rows["LOG_LEVEL"][2].plain == "warn"
+        assert rows["LOG_LEVEL"][3].plain == ".env.prod"
+        assert rows["LOG_LEVEL"][4].plain == ".env"
+        assert "pw123" not in rows["DATABASE_URL"][2].plain
+        assert "CHANGE_ME_pw" not in rows["POSTGRES_PASSWORD"][2].plain
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not isinstance(app.screen, EnvScreen)

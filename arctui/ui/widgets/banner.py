@@ -28,8 +28,10 @@ class ProblemBanner(Static):
 
     def show_note(self, message: str) -> None:
         """A non-fatal problem (e.g. compose config does not render)."""
-        text = Text("⚠ ", style="bold")
-        text.append(one_line(message, 600))
+        text = Text()
+        for i, line in enumerate(message.splitlines()[:4]):
+            text.append(("\n" if i else "") + "⚠ ", style="bold")
+            text.append(one_line(line, 600))
         self.update(text)
         self.display = True
 
