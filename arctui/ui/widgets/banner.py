@@ -12,7 +12,7 @@ from arctui.text import one_line
 class ProblemBanner(Static):
     """Hidden when all is well; shows a SourceFailure and its fix otherwise."""
 
-    def show_failure(self, failure: SourceFailure, retry_in: float) -> None:
+    def show_failure(self, failure: SourceFailure, retry_in: float, has_data: bool) -> None:
         """Show what failed and when the next attempt is."""
         text = Text()
         text.append(f"✖ {one_line(failure.source, 20)}: ", style="bold")
