@@ -146,7 +146,8 @@ class ArcApp(App[None]):
         retry_in = self.poller.finished(ok=False)
         banner = self.query_one(ProblemBanner)
         banner.set_class(False, "note")
-        banner.show_failure(message.failure, retry_in)
+        has_data = self.query_one(ServicesTab).snapshot is not None
+        banner.show_failure(message.failure, retry_in, has_data)
         self.query_one(ArcHeader).stale_reason = message.failure.reason
 
     def on_engine_event_seen(self, message: EngineEventSeen) -> None:

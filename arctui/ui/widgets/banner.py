@@ -20,9 +20,8 @@ class ProblemBanner(Static):
         if failure.fix:
             text.append("\n  fix: ", style="bold")
             text.append(one_line(failure.fix, 400))
-        text.append(
-            f"\n  retrying in {retry_in:.0f} s (r to retry now); the last data stays shown."
-        )
+        kept = "; the last data stays shown" if has_data else ""
+        text.append(f"\n  retrying in {retry_in:.0f} s (r to retry now){kept}.")
         self.update(text)
         self.display = True
 
