@@ -84,6 +84,7 @@ class ContainerInfo:
     env: tuple[tuple[str, str], ...] = ()
     mounts: tuple[Mount, ...] = ()
     health_log: tuple[HealthCheckResult, ...] = ()
+    network_mode: str = ""  # HostConfig.NetworkMode: host, bridge, <project>_default ...
 
     @property
     def short_id(self) -> str:

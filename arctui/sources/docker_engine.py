@@ -157,6 +157,7 @@ def container_from_inspect(inspect: Mapping[str, Any], status: str = "") -> Cont
         env=tuple(env_pairs),
         mounts=mounts,
         health_log=log,
+        network_mode=str((inspect.get("HostConfig") or {}).get("NetworkMode") or ""),
     )
 
 

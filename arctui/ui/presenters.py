@@ -101,6 +101,8 @@ def ports_text(service: ServiceView) -> str:
     if not ports and service.declared:
         ports = service.declared.ports
     shown = [p for p in ports if p.host_port is not None] or list(ports)
+    if not shown and service.containers and service.containers[0].network_mode == "host":
+        return "host net"  # ports are not published: the container binds the host's
     return " ".join(dict.fromkeys(p.label() for p in shown))
 
 
