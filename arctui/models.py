@@ -36,7 +36,8 @@ class PortBinding:
         proto = "" if self.proto == "tcp" else f"/{self.proto}"
         if self.host_port is None:
             return f"({self.container_port}{proto})"
-        host = f"{self.host_ip}:" if self.host_ip and self.host_ip not in ("0.0.0.0", "::") else ""
+        ip = self.host_ip if self.host_ip not in ("", "0.0.0.0", "::") else ""
+        host = f"[{ip}]:" if ":" in ip else f"{ip}:" if ip else ""
         inner = "" if self.host_port == self.container_port else f"->{self.container_port}"
         return f"{host}{self.host_port}{inner}{proto}"
 

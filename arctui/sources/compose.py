@@ -68,7 +68,9 @@ def _declared(name: str, svc: Mapping[str, Any]) -> DeclaredService:
         environment=tuple(sorted(_pairs(svc.get("environment")).items())),
         ports=tuple(ports),
         profiles=tuple(svc.get("profiles") or ()),
-        has_healthcheck=bool(hc.get("test")) and not hc.get("disable"),
+        has_healthcheck=bool(hc.get("test"))
+        and not hc.get("disable")
+        and list(hc.get("test") or [])[:1] != ["NONE"],
         replicas=deploy.get("replicas"),
         mem_limit=int(str(memory)) if str(memory or "").isdigit() else None,
         cpu_limit=float(cpus) if cpus not in (None, "") else None,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import threading
 from collections.abc import Callable, Mapping
 from datetime import datetime
@@ -30,13 +31,14 @@ NUMBER_LABEL = "com.docker.compose.container-number"
 def resolve_endpoint(environ: Mapping[str, str] | None = None) -> tuple[dict[str, Any], str]:
     """Client kwargs and a display name: DOCKER_HOST wins, else the CLI's current context."""
     env = dict(os.environ if environ is None else environ)
-    params: dict[str, Any] = docker.utils.kwargs_from_env(environment=env)
+    # kwargs_from_env treats an empty mapping as "use os.environ": only call it with one.
+    params: dict[str, Any] = docker.utils.kwargs_from_env(environment=env) if env else {}
     label = ""
     if "base_url" not in params:
         with contextlib.suppress(Exception):  # a broken ~/.docker/config.json: use the default
             for key, value in ContextAPI.kwargs_from_context(environment=env).items():
                 params.setdefault(key, value)
-            name = env.get("DOCKER_CONTEXT") or ContextAPI.get_current_context_name()
+            name = env.get("DOCKER_CONTEXT") or ContextAPI.get_current_context().name
             if name and name != "default":
                 label = f" (context {name})"
     base = params.get("base_url") or "unix:///var/run/docker.sock"
@@ -67,17 +69,26 @@ def explain(exc: BaseException, endpoint: str) -> SourceError:
     return SourceError(f"Docker engine error: {one_line(str(exc), 200)}", "")
 
 
+_RFC3339 = re.compile(
+    r"^(?P<head>\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(?P<frac>\d+))?"
+    r"(?P<tz>Z|[+-]\d\d:\d\d)?$"
+)
+
+
 def _ts(value: str | None) -> float | None:
-    """RFC 3339 with nanoseconds -> unix seconds; Docker's zero time -> None."""
+    """RFC 3339 with nanoseconds and any UTC offset -> unix seconds; zero time -> None."""
     if not value or value.startswith("0001-"):
         return None
-    head, _, frac = value.rstrip("Z").partition(".")
-    frac = frac.split("+")[0].split("-")[0]
+    m = _RFC3339.match(value.strip())
+    if not m:
+        return None
+    tz = m["tz"] or "Z"
+    # Health.Log times come in the daemon's local offset; State times in UTC.
     try:
-        base = datetime.fromisoformat(head + "+00:00").timestamp()
+        base = datetime.fromisoformat(m["head"] + ("+00:00" if tz == "Z" else tz)).timestamp()
     except ValueError:
         return None
-    return base + (float("0." + frac) if frac.isdigit() else 0.0)
+    return base + (float("0." + m["frac"]) if m["frac"] else 0.0)
 
 
 def _ports(inspect: Mapping[str, Any]) -> tuple[PortBinding, ...]:

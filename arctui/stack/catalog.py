@@ -91,6 +91,16 @@ def image_base(image: str) -> str:
     return last.split(":", 1)[0].lower()
 
 
+def _items(entry: Mapping[str, Any], key: str) -> list[Any]:
+    """A list field; a single scalar (`tech: mongodb`) counts as a one-item list."""
+    value = entry.get(key) or []
+    if isinstance(value, str | int):
+        return [value]
+    if not isinstance(value, list):
+        raise ValueError(f"catalog field {key!r} must be a list")
+    return value
+
+
 def parse_catalog(data: Mapping[str, Any]) -> Catalog:
     """Build a Catalog from the YAML structure; raises ValueError on a malformed entry."""
     roles = []
@@ -101,13 +111,13 @@ def parse_catalog(data: Mapping[str, Any]) -> Catalog:
             Role(
                 name=str(name),
                 title=str(entry.get("title", name)),
-                tech=tuple(str(t).lower() for t in entry.get("tech") or ()),
-                images=tuple(str(i).lower() for i in entry.get("images") or ()),
+                tech=tuple(str(t).lower() for t in _items(entry, "tech")),
+                images=tuple(str(i).lower() for i in _items(entry, "images")),
                 names=tuple(
                     tuple(t for t in _TOKEN_SPLIT.split(str(n).lower()) if t)
-                    for n in entry.get("names") or ()
+                    for n in _items(entry, "names")
                 ),
-                ports=tuple(int(p) for p in entry.get("ports") or ()),
+                ports=tuple(int(p) for p in _items(entry, "ports")),
                 probe=dict(entry.get("probe") or {}),
             )
         )
