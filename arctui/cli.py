@@ -13,6 +13,9 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from arctui import __version__
+from arctui.cli_actions import VERBS as ACTION_VERBS
+from arctui.cli_actions import add_parsers as add_action_parsers
+from arctui.cli_actions import audit_command, run_action_command
 from arctui.config.errors import ConfigError
 from arctui.session import Session, demo_session, load_user_settings, real_session
 from arctui.sources.base import SourceError
@@ -49,6 +52,7 @@ def build_parser() -> argparse.ArgumentParser:
     env.add_argument("--json", action="store_true", help="machine-readable output")
     status = sub.add_parser("status", help="print the services and their state (headless)")
     status.add_argument("--json", action="store_true", help="machine-readable output")
+    add_action_parsers(sub)
     return parser
 
 
@@ -74,6 +78,8 @@ def make_session(args: argparse.Namespace) -> Session:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `arctui` console script."""
     args = build_parser().parse_args(argv)
+    if args.command == "audit":
+        return audit_command(args)  # needs no project
     try:
         session = make_session(args)
     except ConfigError as exc:
@@ -83,6 +89,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _env(session, as_json=args.json)
     if args.command == "status":
         return _status(session, as_json=args.json)
+    if args.command in ACTION_VERBS:
+        try:
+            return run_action_command(session, args)
+        finally:
+            session.reader.containers.close()
     from arctui.ui.app import ArcApp  # only the TUI branch imports Textual
 
     ArcApp(session, theme=args.theme, keymap=args.keymap).run()

@@ -20,6 +20,7 @@ from arctui.ops.status import StackReader
 if TYPE_CHECKING:
     from arctui.config.envfiles import EnvLayers
     from arctui.config.project import ProjectSpec
+    from arctui.ops.resources import ResourcesSource
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,11 @@ class Session:
     spec: ProjectSpec | None = None
     env_layers: EnvLayers | None = None
     clock: Callable[[], float] = time.time
+    # The environment `docker compose` runs with (the compose files interpolate from it);
+    # None means this process's own environment.
+    environ: Mapping[str, str] | None = None
+    # Usage figures for the Resources tab (cgroups or Engine API; the demo simulates them).
+    resources: ResourcesSource | None = None
 
 
 def demo_session(
@@ -48,6 +54,7 @@ def demo_session(
 ) -> Session:
     """A session over the simulated platform."""
     from arctui.demo.platform import PROJECT, DemoPlatform
+    from arctui.demo.resources import DemoResources
 
     settings = (settings or Settings()).for_env(env)
     if refresh:
@@ -63,6 +70,7 @@ def demo_session(
         read_only=read_only or settings.read_only,
         demo=True,
         clock=clock,
+        resources=DemoResources(platform),
     )
 
 
@@ -78,6 +86,8 @@ def real_session(
 ) -> Session:
     """A session over a real engine and compose project. Raises ConfigError."""
     from arctui.config.project import resolve_project
+    from arctui.ops.resources import declared_limits
+    from arctui.ops.resources_reader import real_reader
     from arctui.sources.compose import ComposeCli
     from arctui.sources.docker_engine import DockerSource
 
@@ -106,6 +116,13 @@ def real_session(
         read_only=read_only or settings.read_only,
         spec=spec,
         env_layers=layers,
+        environ=environ,
+        resources=real_reader(
+            spec.project_name,
+            environ,
+            declared=lambda: declared_limits(reader.compose_model()[0]),
+            mode=environ.get("ARCTUI_STATS_SOURCE", "auto"),
+        ),
     )
 
 

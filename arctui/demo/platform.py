@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from arctui.demo.actions import DemoActions
 from arctui.models import (
     ComposeModel,
     ContainerInfo,
@@ -191,6 +192,7 @@ class DemoPlatform:
         self.clock = clock
         self.started = clock()
         self._closed = threading.Event()
+        self.actions = DemoActions(clock)
 
     @property
     def endpoint(self) -> str:
@@ -235,17 +237,22 @@ class DemoPlatform:
     # ContainerSource
     def containers(self, project: str) -> list[ContainerInfo]:
         """The simulated containers at the current clock."""
-        if project != PROJECT:
+        if project != PROJECT or self.actions.stack_down:
             return []
         now = self.clock()
         rng = random.Random(self.seed)
         out = []
         for spec in _SPECS:
-            if not spec.created:
-                continue
-            for n in range(1, spec.replicas + 1):
-                out.append(self._container(spec, n, now, rng))
+            count = self.actions.replicas(spec.service, spec.replicas if spec.created else 0)
+            for n in range(1, count + 1):
+                out.append(self.actions.adjust(self._container(spec, n, now, rng)))
         return out
+
+    def simulate_action(
+        self, verb: str, scope: str, target: str, replicas: int | None
+    ) -> list[str]:
+        """Apply a lifecycle action to the simulation; compose-like progress lines."""
+        return self.actions.apply(verb, scope, target, replicas, (s.service for s in _SPECS))
 
     def _container(self, spec: _Spec, n: int, now: float, rng: random.Random) -> ContainerInfo:
         name = spec.container or f"{PROJECT}-{spec.service}-{n}"

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from textual.app import App, ComposeResult
+from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Footer, TabbedContent, TabPane
 
 from arctui.ops.envinfo import env_warnings
 from arctui.session import Session
+from arctui.ui.actions import ActionsApp, ReadOnlyBadge
 from arctui.ui.polling import EngineEventSeen, StackFailed, StackPoller, StackUpdated
 from arctui.ui.tabs.not_built import NotBuiltTab
+from arctui.ui.tabs.resources import ResourcesTab
 from arctui.ui.tabs.services import ServicesTab
 from arctui.ui.theming import APP_VARIABLES, ThemeFileError, load_keymap, load_themes
 from arctui.ui.widgets.banner import ProblemBanner
@@ -17,8 +19,6 @@ from arctui.ui.widgets.header import ArcHeader
 
 TABS = ("services", "resources", "postgres", "redis", "logs", "backups")
 _PLANS = {
-    "resources": "A live top-like view of every container: CPU, memory against limits, "
-    "network and block I/O, PIDs, OOM kills, host disk and volume sizes.",
     "postgres": "Connections, activity with cancel/terminate, blocking tree, slow queries "
     "from pg_stat_statements, table sizes, vacuum state.",
     "redis": "Memory, clients, keyspace, persistence (RDB/AOF) state, slow log, big keys.",
@@ -27,7 +27,7 @@ _PLANS = {
 }
 
 
-class ArcApp(App[None]):
+class ArcApp(ActionsApp):
     """Operate an A.R.C. compose stack."""
 
     TITLE = "arctui"
@@ -79,8 +79,13 @@ class ArcApp(App[None]):
                 yield ServicesTab(clock=s.clock, id="services-tab")
             for i, name in enumerate(TABS[1:], start=2):
                 with TabPane(f"{i} {name.title()}", id=name):
-                    yield NotBuiltTab(name.title(), _PLANS[name])
+                    if name == "resources":
+                        yield ResourcesTab(s.resources, clock=s.clock, id="resources-tab")
+                    else:
+                        yield NotBuiltTab(name.title(), _PLANS[name])
         yield Footer()
+        if s.read_only:
+            yield ReadOnlyBadge("READ-ONLY")
 
     def on_mount(self) -> None:
         self._apply_theme()
@@ -97,10 +102,17 @@ class ArcApp(App[None]):
         for theme in themes:
             self.register_theme(theme)
         for error in errors:
-            self.notify(f"theme file ignored: {error}", severity="warning", timeout=10)
+            # File paths and YAML errors are outside text: never markup.
+            self.notify(
+                f"theme file ignored: {error}", severity="warning", timeout=10, markup=False
+            )
         names = {t.name for t in themes} | set(self.available_themes)
         if self._theme_name not in names:
-            self.notify(f"no theme called {self._theme_name!r}; using arc-dark", severity="warning")
+            self.notify(
+                f"no theme called {self._theme_name!r}; using arc-dark",
+                severity="warning",
+                markup=False,
+            )
             self._theme_name = "arc-dark"
         self.theme = self._theme_name
 
@@ -108,13 +120,14 @@ class ArcApp(App[None]):
         try:
             keymap = load_keymap(self._keymap_name)
         except ThemeFileError as exc:
-            self.notify(f"keymap not loaded: {exc}", severity="warning", timeout=10)
+            self.notify(f"keymap not loaded: {exc}", severity="warning", timeout=10, markup=False)
             return
         if keymap:
             self.set_keymap(keymap)
 
     def _tick(self) -> None:
-        self.query_one(ArcHeader).tick()
+        for header in self.query(ArcHeader):  # none once the app is shutting down
+            header.tick()
         self.poller.tick()
 
     def on_unmount(self) -> None:
@@ -123,6 +136,8 @@ class ArcApp(App[None]):
     # Stack data -----------------------------------------------------------------
     def on_stack_updated(self, message: StackUpdated) -> None:
         self.poller.finished(ok=True)
+        if not self.query(ArcHeader):
+            return  # a read that finished while the app shuts down
         snapshot = message.snapshot
         header = self.query_one(ArcHeader)
         header.stale_reason = ""
@@ -144,6 +159,8 @@ class ArcApp(App[None]):
 
     def on_stack_failed(self, message: StackFailed) -> None:
         retry_in = self.poller.finished(ok=False)
+        if not self.query(ArcHeader):
+            return  # a read that finished while the app shuts down
         banner = self.query_one(ProblemBanner)
         banner.set_class(False, "note")
         has_data = self.query_one(ServicesTab).snapshot is not None

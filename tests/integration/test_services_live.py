@@ -3,13 +3,9 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import time
-from pathlib import Path
-
-import pytest
 
 from arctui.config.settings import Settings
 from arctui.models import ServiceState
@@ -18,14 +14,11 @@ from arctui.ui.app import ArcApp
 from arctui.ui.tabs.services import ServicesTab
 from arctui.ui.widgets.banner import ProblemBanner
 from tests.integration.stack import (
-    ENSURE_DOCKER,
     GATEWAY_CONTAINER,
     RunningStack,
     compose_env,
 )
 from tests.ui.conftest import wait_for
-
-DOCKERD_PID = Path("/run/arctui-dockerd.pid")
 
 
 def live_app(stack: RunningStack, environ: dict[str, str] | None = None) -> ArcApp:
@@ -120,58 +113,6 @@ async def test_compose_config_that_does_not_render_is_explained(test_stack: Runn
         assert banner.display and "PG_UID" in str(banner.render())
         # The engine's containers are still shown.
         assert snap.service("postgres").state is ServiceState.RUNNING
-
-
-def _our_dockerd() -> int | None:
-    """The pid of the dockerd that ensure-docker.sh started, if it is the one running."""
-    try:
-        pid = int(DOCKERD_PID.read_text().strip())
-        cmd = Path(f"/proc/{pid}/cmdline").read_bytes()
-    except (OSError, ValueError):
-        return None
-    return pid if b"dockerd" in cmd else None
-
-
-async def test_daemon_restart_shows_banner_then_recovers(test_stack: RunningStack):
-    pid = _our_dockerd()
-    if pid is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("CI must run the daemon started by scripts/ensure-docker.sh")
-        pytest.skip("the running dockerd was not started by arctui's tests; not stopping it")
-    app = live_app(test_stack)
-    async with app.run_test(size=(120, 40)) as pilot:
-        await fresh(pilot, 0)
-        banner = app.query_one(ProblemBanner)
-        os.kill(pid, 15)
-        try:
-            await wait_for(pilot, lambda: not Path(f"/proc/{pid}").exists(), timeout=30)
-            await pilot.press("r")
-            await wait_for(pilot, lambda: banner.display, timeout=15)
-            assert "no Docker engine answers" in str(banner.render())
-            assert app.is_running
-        finally:
-            subprocess.run(
-                [str(ENSURE_DOCKER)],
-                check=True,
-                timeout=120,
-                env={**os.environ, "PYTHON": sys.executable},
-            )
-        restarted = time.time()
-        await fresh(pilot, restarted, timeout=40)
-        await pilot.pause()
-        assert not banner.display
-        assert services(app).service("postgres").state is ServiceState.RUNNING
-        # The event stream was resubscribed: a stop is seen quickly again.
-        gateway = test_stack.client.containers.get(GATEWAY_CONTAINER)
-        try:
-            gateway.stop(timeout=2)
-            await wait_for(
-                pilot,
-                lambda: services(app).service("gateway").state is ServiceState.STOPPED,
-                timeout=8,
-            )
-        finally:
-            gateway.start()
 
 
 def test_headless_status_reports_the_stack(test_stack: RunningStack):

@@ -81,7 +81,7 @@ async def test_other_tabs_say_they_are_not_built():
         await pilot.press("2")
         await pilot.pause()
         tabs = list(app.query(NotBuiltTab))
-        assert len(tabs) == 5
+        assert len(tabs) == 4  # every tab but services and resources
         assert "not built yet" in str(tabs[0].render())
 
 
@@ -231,3 +231,29 @@ async def test_env_view_shows_provenance_masked(tmp_path):
         await pilot.press("escape")
         await pilot.pause()
         assert not isinstance(app.screen, EnvScreen)
+
+
+async def test_copy_puts_the_container_ids_on_the_clipboard():
+    app = make_demo_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await loaded(pilot)
+        await pilot.press("slash", *"raymond", "enter", "y")
+        await pilot.pause()
+        ids = [c.id for c in app.query_one(ServicesTab).snapshot.service("raymond").containers]
+        assert app.clipboard == "\n".join(ids) and len(ids) == 2
+
+
+async def test_broken_theme_file_is_reported_and_the_default_theme_used():
+    import os
+    from pathlib import Path
+
+    themes = Path(os.environ["XDG_CONFIG_HOME"]) / "arctui" / "themes"
+    themes.mkdir(parents=True)
+    (themes / "bad[x].yaml").write_text("name: [unclosed\nprimary: '[/nope]'\n")
+    app = make_demo_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await loaded(pilot)
+        [note] = [n for n in app._notifications if "theme file ignored" in n.message]
+        assert "bad[x].yaml" in note.message
+        assert note.markup is False  # file names and YAML errors are outside text
+        assert app.theme == "arc-dark" and app.is_running

@@ -9,7 +9,9 @@ from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.widgets import DataTable, Input, Static
 
-from arctui.models import StackSnapshot
+from arctui.models import ServiceState, StackSnapshot
+from arctui.text import one_line
+from arctui.ui.messages import ActionRequested
 from arctui.ui.presenters import (
     COLUMNS,
     SORT_KEYS,
@@ -50,6 +52,17 @@ class ServicesTab(Vertical):
         Binding("S", "reverse", "Reverse", key_display="S", id="services.reverse"),
         Binding("enter", "toggle_detail", "Details", show=True, id="services.detail"),
         Binding("escape", "close", "Close", show=False, id="services.close"),
+        Binding("y", "copy_id", "Copy id", show=False, id="services.copy_id"),
+        # Lifecycle actions: each opens a confirmation; capitals for the harsh ones.
+        Binding("x", "service('stop')", "Stop", show=False, id="services.stop"),
+        Binding(
+            "R", "service('restart')", "Restart", show=False, key_display="R", id="services.restart"
+        ),
+        Binding("u", "service('start')", "Start", show=False, id="services.start"),
+        Binding("K", "service('kill')", "Kill", show=False, key_display="K", id="services.kill"),
+        Binding("p", "service('pause')", "Pause/unpause", show=False, id="services.pause"),
+        Binding("plus", "service('scale')", "Scale", show=False, id="services.scale"),
+        Binding("exclamation_mark", "service('shell')", "Shell", show=False, id="services.shell"),
     ]
 
     def __init__(self, clock: Callable[[], float], **kwargs: object) -> None:
@@ -145,6 +158,30 @@ class ServicesTab(Vertical):
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         self.table.focus()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # Read-only: the action keys are hidden from the footer and inert.
+        return not (action == "service" and getattr(self.app, "actions_disabled", True))
+
+    def action_service(self, verb: str) -> None:
+        """Ask the app for a lifecycle action on the selected service."""
+        if self.snapshot is None or self.selected is None:
+            self.notify("select a service first", severity="warning")
+            return
+        service = self.snapshot.service(self.selected)
+        if verb == "pause" and service is not None and service.state is ServiceState.PAUSED:
+            verb = "unpause"
+        self.post_message(ActionRequested(verb, self.selected))
+
+    def action_copy_id(self) -> None:
+        """Copy the selected service's container ids (OSC 52: works over SSH)."""
+        service = self.snapshot.service(self.selected or "") if self.snapshot else None
+        if service is None or not service.containers:
+            self.notify("no container to copy", severity="warning")
+            return
+        self.app.copy_to_clipboard("\n".join(c.id for c in service.containers))
+        names = ", ".join(c.name for c in service.containers)
+        self.notify(f"copied the id of {one_line(names, 80)}", timeout=3, markup=False)
 
     def action_filter(self) -> None:
         """Show the filter box and focus it."""

@@ -48,7 +48,8 @@ class ArcHeader(Static):
 
     def tick(self) -> None:
         """Refresh the age of the data (called every second)."""
-        self.update(self.header_text())
+        # One line of fixed height: no layout pass (that would repaint the whole screen).
+        self.update(self.header_text(), layout=False)
 
     def header_text(self) -> Text:
         """The header as plain Text pieces (no markup from outside strings)."""

@@ -1,0 +1,187 @@
+"""Headless lifecycle subcommands (`arctui stop gateway`, `arctui clean --yes` ...) and `audit`.
+
+The same `ops.lifecycle` functions as the TUI: plan, check, confirm, perform, audit.
+Exit codes: 0 done, 1 failed or cancelled, 2 refused or declined, 3 engine unreachable.
+Never imports Textual.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import threading
+from collections.abc import Callable
+
+from arctui.ops.audit import AuditLog, format_entry
+from arctui.ops.lifecycle import Action, ActionError, plan_action
+from arctui.ops.perform import Attempt, perform
+from arctui.ops.perform import check_allowed as _check_allowed
+from arctui.ops.runner import ActionResult, Outcome
+from arctui.session import Session
+from arctui.sources.base import SourceError
+
+PROD_FLAG = "--i-know-this-is-production"
+_SERVICE_ONLY = ("start", "stop", "pause", "unpause")
+_EITHER = ("kill", "restart")
+_STACK_ONLY = ("up", "down", "clean")
+VERBS = (*_STACK_ONLY, *_EITHER, *_SERVICE_ONLY, "scale")
+
+
+def _replicas(value: str) -> int:
+    if not value.isdigit():
+        raise argparse.ArgumentTypeError("replicas must be a whole number")
+    return int(value)
+
+
+def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """Add the lifecycle subcommands and `audit` to the CLI."""
+    helps = {
+        "up": "start the stack (docker compose up -d)",
+        "down": "stop and remove the stack's containers (volumes kept)",
+        "clean": "remove the stack's containers AND volumes (down -v: data loss)",
+        "kill": "kill a service, or the whole stack without SERVICE",
+        "restart": "restart a service, or the whole stack without SERVICE",
+        "start": "start a stopped service",
+        "stop": "stop a service gracefully",
+        "pause": "pause a service",
+        "unpause": "unpause a service",
+        "scale": "run N replicas of a service (up -d --scale)",
+    }
+    for verb in VERBS:
+        p = sub.add_parser(verb, help=helps[verb])
+        if verb in _SERVICE_ONLY or verb == "scale":
+            p.add_argument("service")
+        elif verb in _EITHER:
+            p.add_argument("service", nargs="?", help="omit for the whole stack")
+        if verb == "scale":
+            p.add_argument("replicas", type=_replicas)
+        if verb in ("stop", "restart"):
+            p.add_argument("-t", "--timeout", type=int, help="seconds before SIGKILL")
+        if verb == "up":
+            p.add_argument("--wait", action="store_true", help="wait until services are healthy")
+        p.add_argument("-y", "--yes", action="store_true", help="do not ask for confirmation")
+        p.add_argument(
+            PROD_FLAG,
+            dest="production_ok",
+            action="store_true",
+            help="required to change a production environment",
+        )
+    audit = sub.add_parser("audit", help="print the audit log of actions")
+    audit.add_argument("--json", action="store_true", help="one JSON object per line")
+    audit.add_argument("-n", "--lines", type=int, default=50, help="how many entries (50)")
+
+
+def _prompt(
+    action: Action, ask: Callable[[str], str], interactive: bool
+) -> tuple[Outcome, str] | None:
+    """Ask on the terminal with the same rules as the TUI; None means confirmed."""
+    if not interactive:
+        return Outcome.REFUSED, "not on a terminal: pass --yes to confirm"
+    try:
+        for what, word in action.confirmations:
+            typed = ask(f"Type the {what} ({word}) to confirm: ").strip()
+            if typed != word:
+                return Outcome.REFUSED, f"typed {typed!r}, not the {what} {word!r}: nothing ran"
+        if not action.confirmations:
+            answer = ask("Run it? [y/N] ").strip().lower()
+            if answer not in ("y", "yes"):
+                return Outcome.DECLINED, "not confirmed: nothing ran"
+    except (EOFError, KeyboardInterrupt):
+        return Outcome.DECLINED, "not confirmed: nothing ran"
+    return None
+
+
+def _exit_code(result: ActionResult) -> int:
+    if result.ok:
+        return 0
+    return 2 if result.outcome in (Outcome.REFUSED, Outcome.DECLINED) else 1
+
+
+def _describe(action: Action) -> None:
+    err = sys.stderr
+    print(f"{action.summary}", file=err)
+    print(f"  env {action.env} · project {action.project}", file=err)
+    if action.consequence:
+        print(f"  {action.consequence}", file=err)
+    print(f"  command: {action.shown_command}", file=err)
+
+
+def _run(session: Session, action: Action, audit: AuditLog) -> ActionResult:
+    cancel = threading.Event()
+    box: list[ActionResult] = []
+
+    def work() -> None:
+        box.append(perform(session, action, lambda line: print(line, flush=True), cancel, audit))
+
+    worker = threading.Thread(target=work, name="arctui-action")
+    worker.start()
+    while worker.is_alive():
+        try:
+            worker.join(0.2)
+        except KeyboardInterrupt:
+            print("cancelling: stopping the command's process group ...", file=sys.stderr)
+            cancel.set()
+    return box[0]
+
+
+def run_action_command(
+    session: Session,
+    args: argparse.Namespace,
+    ask: Callable[[str], str] = input,
+    interactive: bool | None = None,
+) -> int:
+    """`arctui <verb> [SERVICE] ...`: plan, refuse or confirm, run, audit; the exit code."""
+    audit = AuditLog()
+    try:
+        action = plan_action(
+            session,
+            args.command,
+            getattr(args, "service", None),
+            replicas=getattr(args, "replicas", None),
+            timeout=getattr(args, "timeout", None),
+            wait=getattr(args, "wait", False),
+        )
+    except ActionError as exc:
+        print(f"arctui: {exc}", file=sys.stderr)
+        return 2
+    except SourceError as exc:
+        print(f"arctui: {exc.reason}" + (f"\n  fix: {exc.fix}" if exc.fix else ""), file=sys.stderr)
+        return 3
+    _describe(action)
+    attempt = Attempt(session, action, audit)
+    refusal: tuple[Outcome, str] | None = None
+    if reason := _check_allowed(session, action):
+        refusal = (Outcome.REFUSED, reason)
+    elif session.production and not args.production_ok:
+        refusal = (Outcome.REFUSED, f"{session.env} is production: add {PROD_FLAG} to proceed")
+    elif not args.yes:
+        interactive = sys.stdin.isatty() if interactive is None else interactive
+        refusal = _prompt(action, ask, interactive)
+    if refusal is not None:
+        result = attempt.refuse(refusal[1], refusal[0])
+    else:
+        result = _run(session, action, audit)
+    print(f"{result.outcome.upper()}: {result.message}", file=sys.stderr)
+    return _exit_code(result)
+
+
+def audit_command(args: argparse.Namespace) -> int:
+    """`arctui audit [--json] [-n N]`: the last entries, oldest first."""
+    log = AuditLog()
+    entries = log.read(max(1, args.lines))
+    if args.json:
+        for entry in entries:
+            print(json.dumps(entry, ensure_ascii=False))
+        return 0
+    if not entries:
+        print(f"no audit entries in {log.path}", file=sys.stderr)
+        return 0
+    for entry in entries:
+        row, command = format_entry(entry)
+        print(row)
+        print(f"    {command}")
+        if entry.get("outcome") not in ("ok", "simulated") and entry.get("detail"):
+            detail = str(format_entry({"command": entry["detail"]})[1])
+            print(f"    ↳ {detail[:300]}")
+    return 0

@@ -1,0 +1,237 @@
+"""The Engine API side of the Resources tab: list, inspect, stats, info, df, events.
+
+Container stats over the API are the fallback when cgroups cannot be read here (remote
+engine, arctui in a container without the host's /sys). On Engine 20.10 a one-shot stats
+call waits for the daemon's next 1-second collection tick, so calls are issued in
+parallel from a bounded pool (one connection per worker): 64 workers read 100 containers
+in two ticks (~2 s) instead of 100 s, without the per-container streaming connections
+that make other tools burn CPU. Every call has a timeout. No Textual.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import docker
+import docker.errors
+
+from arctui.resources_models import Counters, VolumeUsage
+from arctui.sources.base import EngineEvent, SourceError
+from arctui.sources.docker_engine import (
+    PROJECT_LABEL,
+    SERVICE_LABEL,
+    explain,
+    resolve_endpoint,
+)
+from arctui.sources.engine_parse import (
+    ContainerMeta,
+    EngineInfo,
+    counters_from_stats,
+    meta_from_inspect,
+)
+
+MAX_WORKERS = 64
+
+
+__all__ = ["ContainerGone", "ContainerMeta", "EngineInfo", "EngineStats", "meta_from_inspect"]
+
+
+class ContainerGone(Exception):
+    """The container was removed between listing and reading it."""
+
+
+class EngineStats:
+    """Engine API calls for resource monitoring, over one pooled low-level client."""
+
+    def __init__(
+        self,
+        timeout: float = 5.0,
+        environ: Mapping[str, str] | None = None,
+        workers: int = MAX_WORKERS,
+    ) -> None:
+        self._params, self.endpoint = resolve_endpoint(environ)
+        self._timeout = timeout
+        self._workers = workers
+        self._client: docker.APIClient | None = None
+        self._pool: ThreadPoolExecutor | None = None
+        self._lock = threading.Lock()
+        self._streams: set[Any] = set()
+
+    @property
+    def is_unix_socket(self) -> bool:
+        """Whether the engine is reached over a local socket (cgroups may be readable)."""
+        return str(self._params.get("base_url", "")).startswith(("unix://", "http+unix://"))
+
+    def _api(self) -> docker.APIClient:
+        with self._lock:
+            if self._client is None:
+                try:
+                    self._client = docker.APIClient(
+                        version="auto",
+                        timeout=self._timeout,
+                        max_pool_size=self._workers,
+                        **self._params,
+                    )
+                except Exception as exc:
+                    raise explain(exc, self.endpoint) from exc
+            return self._client
+
+    def _call(self, fn: Callable[[docker.APIClient], Any], drop: bool = True) -> Any:
+        """Run one API call; errors become SourceError (ContainerGone for a 404).
+
+        `drop` renegotiates the client after a failure; parallel calls do not, since
+        closing a client under its siblings would fail them all.
+        """
+        try:
+            return fn(self._api())
+        except SourceError:
+            raise
+        except docker.errors.NotFound as exc:
+            raise ContainerGone(str(exc)) from exc
+        except Exception as exc:
+            if drop:
+                self._drop()
+            raise explain(exc, self.endpoint) from exc
+
+    def _drop(self) -> None:
+        with self._lock:
+            client, self._client = self._client, None
+        if client is not None:
+            with contextlib.suppress(Exception):
+                client.close()
+
+    def list_project(self, project: str) -> list[tuple[str, str]]:
+        """(id, state) of every container of the project (one cheap call, no inspect)."""
+        rows = self._call(
+            lambda api: api.containers(all=True, filters={"label": f"{PROJECT_LABEL}={project}"})
+        )
+        return [(str(r["Id"]), str(r.get("State", ""))) for r in rows]
+
+    def inspect(self, ids: Iterable[str]) -> dict[str, ContainerMeta]:
+        """Inspect containers in parallel; removed ones are left out."""
+
+        def one(cid: str) -> ContainerMeta | None:
+            try:
+                return meta_from_inspect(
+                    self._call(lambda api: api.inspect_container(cid), drop=False)
+                )
+            except ContainerGone:
+                return None
+
+        metas = self._map(one, list(ids))
+        return {m.id: m for m in metas if isinstance(m, ContainerMeta)}
+
+    def stats(self, ids: Iterable[str], ncpu: int) -> dict[str, Counters | Exception]:
+        """One-shot stats of each container, in parallel; failures returned, not raised."""
+
+        def one(cid: str) -> Counters:
+            def call(api: docker.APIClient) -> Any:
+                one_shot = True if docker.utils.version_gte(api.api_version, "1.41") else None
+                return api.stats(cid, stream=False, one_shot=one_shot)
+
+            return counters_from_stats(self._call(call, drop=False), ncpu)
+
+        ids = list(ids)
+        return dict(zip(ids, self._map(one, ids), strict=True))
+
+    def _map(self, fn: Callable[[str], Any], ids: list[str]) -> list[Any]:
+        if not ids:
+            return []
+        with self._lock:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(self._workers, thread_name_prefix="arctui-stats")
+            pool = self._pool
+        futures = [pool.submit(fn, cid) for cid in ids]
+        out: list[Any] = []
+        for fut in futures:
+            try:
+                out.append(fut.result(timeout=self._timeout * 2))
+            except Exception as exc:
+                out.append(exc)
+        return out
+
+    def info(self) -> EngineInfo:
+        """NCPU, MemTotal and DockerRootDir of the engine's host."""
+        data = self._call(lambda api: api.info())
+        return EngineInfo(
+            ncpu=int(data.get("NCPU") or 1),
+            mem_total=int(data.get("MemTotal") or 0) or None,
+            docker_root=str(data.get("DockerRootDir") or ""),
+        )
+
+    def volumes(self, project: str) -> list[VolumeUsage]:
+        """Named volumes of the project with their sizes (`docker system df -v`: slow)."""
+        data = self._call(lambda api: api.df())
+        out = []
+        for vol in data.get("Volumes") or ():
+            labels = vol.get("Labels") or {}
+            if labels.get(PROJECT_LABEL) != project:
+                continue
+            usage = vol.get("UsageData") or {}
+            size = int(usage.get("Size", -1))
+            out.append(
+                VolumeUsage(
+                    name=str(vol.get("Name", "")),
+                    size=size if size >= 0 else None,
+                    containers=max(0, int(usage.get("RefCount", 0))),
+                )
+            )
+        return sorted(out, key=lambda v: v.name)
+
+    def follow_events(
+        self,
+        project: str,
+        on_event: Callable[[EngineEvent, str], None],
+        stop: threading.Event,
+        since: float | None = None,
+    ) -> None:
+        """Call `on_event(event, container name)` per container event until the stream ends."""
+        stream = self._call(
+            lambda api: api.events(
+                decode=True,
+                since=int(since) if since else None,
+                filters={"type": "container", "label": f"{PROJECT_LABEL}={project}"},
+            )
+        )
+        self._streams.add(stream)
+        try:
+            for event in stream:
+                if stop.is_set():
+                    return
+                actor = event.get("Actor") or {}
+                attrs = actor.get("Attributes") or {}
+                nanos = float(event.get("timeNano", 0)) / 1e9
+                on_event(
+                    EngineEvent(
+                        action=str(event.get("Action") or event.get("status") or ""),
+                        container_id=str(actor.get("ID") or event.get("id") or ""),
+                        service=str(attrs.get(SERVICE_LABEL, "")),
+                        time=nanos or float(event.get("time", 0)),
+                    ),
+                    str(attrs.get("name", "")),
+                )
+        except Exception as exc:
+            if stop.is_set():
+                return
+            self._drop()
+            raise explain(exc, self.endpoint) from exc
+        finally:
+            self._streams.discard(stream)
+            with contextlib.suppress(Exception):
+                stream.close()
+        self._drop()  # ended without error: the daemon restarted
+
+    def close(self) -> None:
+        """Close event streams, the worker pool and the client."""
+        for stream in list(self._streams):
+            with contextlib.suppress(Exception):
+                stream.close()
+        with self._lock:
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=False, cancel_futures=True)
+        self._drop()

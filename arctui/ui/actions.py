@@ -1,0 +1,221 @@
+"""The app's action flow: keys, palette and tab requests all end in `request_action`.
+
+`ActionsApp` is the base class of ArcApp. It owns the stack-wide bindings, the
+read-only switch (bindings hidden, palette empty, requests refused), the one-modal-at-
+a-time guard, and the shell (the app suspends around `docker exec -it ... sh`).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar
+
+from textual.app import App, SuspendNotSupported
+from textual.binding import Binding, BindingType
+from textual.notifications import SeverityLevel
+from textual.widgets import Static
+
+from arctui.models import StackSnapshot
+from arctui.ops.audit import AuditLog
+from arctui.ops.lifecycle import Action, ActionError, plan_action
+from arctui.ops.perform import Attempt, check_allowed, perform_interactive
+from arctui.ops.runner import ActionResult, Outcome, run_interactive
+from arctui.ui.commands import ActionCommands
+from arctui.ui.messages import ActionRequested
+from arctui.ui.screens.confirm import ConfirmActionModal
+
+if TYPE_CHECKING:
+    from arctui.session import Session
+    from arctui.ui.polling import StackPoller
+
+STACK_VERB_KEYS = {
+    "up": ("U", "Stack up"),
+    "down": ("D", "Stack down"),
+    "restart": ("ctrl+r", "Stack restart"),
+    "kill": ("ctrl+k", "Stack kill"),
+    "clean": ("ctrl+x", "Stack clean"),
+}
+_MUTATING = frozenset({"stack_action", "bluegreen"})
+
+
+class ReadOnlyBadge(Static):
+    """`READ-ONLY` at the start of the footer row."""
+
+    SCOPED_CSS = False  # the rule for Footer must apply outside this widget
+    DEFAULT_CSS = """
+    ReadOnlyBadge {
+        dock: bottom; width: 11; height: 1; layer: overlay;
+        background: $warning; color: $background; text-style: bold;
+    }
+    Screen.read-only Footer { padding-left: 11; }
+    """
+
+    def on_mount(self) -> None:
+        self.screen.add_class("read-only")  # the footer makes room for the badge
+
+
+class ActionsApp(App[None]):
+    """Base of ArcApp: lifecycle actions behind confirmation, audit view, shell."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        *(
+            Binding(key, f"stack_action('{verb}')", label, show=False, id=f"stack.{verb}")
+            for verb, (key, label) in STACK_VERB_KEYS.items()
+        ),
+        Binding("A", "audit", "Audit log", show=False, id="app.audit"),
+        Binding("B", "bluegreen", "Blue-green", show=False, id="stack.bluegreen"),
+    ]
+    COMMANDS = App.COMMANDS | {ActionCommands}
+
+    session: Session
+    poller: StackPoller
+    _action_busy: bool = False
+    _audit_log: AuditLog | None = None
+
+    @property
+    def audit(self) -> AuditLog:
+        """The audit log (XDG state dir), opened on first use."""
+        if self._audit_log is None:
+            self._audit_log = AuditLog()
+        return self._audit_log
+
+    @property
+    def actions_disabled(self) -> bool:
+        """True in read-only mode: no mutating path is offered."""
+        return self.session.read_only
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in _MUTATING and self.actions_disabled:
+            return False  # hidden and inert: read-only
+        return super().check_action(action, parameters)
+
+    def action_running(self) -> bool:
+        """True while an action's command runs (in a modal or the wizard)."""
+        return any(getattr(screen, "busy", False) for screen in self.screen_stack)
+
+    async def action_quit(self) -> None:
+        """Quit, unless a command is running: it would keep running, unwatched."""
+        if self.action_running():
+            self.notify(
+                "an action is running: stop it first (Esc), or wait for it to finish",
+                severity="warning",
+            )
+            return
+        self.exit()
+
+    def current_snapshot(self) -> StackSnapshot | None:
+        """The snapshot the operator is looking at."""
+        from arctui.ui.tabs.services import ServicesTab
+
+        return self.query_one(ServicesTab).snapshot
+
+    # Entry points -------------------------------------------------------------
+    def action_stack_action(self, verb: str) -> None:
+        """A stack-wide action key."""
+        self.request_action(verb)
+
+    def on_action_requested(self, message: ActionRequested) -> None:
+        message.stop()
+        self.request_action(message.verb, message.target)
+
+    def action_audit(self) -> None:
+        """Show the audit log."""
+        from arctui.ui.screens.audit import AuditScreen
+
+        self.push_screen(AuditScreen(self.audit))
+
+    def action_bluegreen(self) -> None:
+        """Open the blue-green wizard."""
+        from arctui.ui.screens.bluegreen import BlueGreenWizard
+
+        if self._action_busy or self.actions_disabled:
+            return
+        self._action_busy = True
+        self.push_screen(BlueGreenWizard(self.session, self.audit), callback=self._wizard_closed)
+
+    def _wizard_closed(self, _: None) -> None:
+        self._action_busy = False
+        self.poller.request()
+
+    def request_action(self, verb: str, target: str | None = None) -> None:
+        """Plan the action and open its confirmation; the one path for every trigger."""
+        if self._action_busy:
+            return  # a second press while the first modal is open or the shell runs
+        snapshot = self.current_snapshot()
+        if snapshot is None:
+            self.notify("no data yet: wait for the first read of the stack", severity="warning")
+            return
+        replicas = None
+        if verb == "scale" and target and (service := snapshot.service(target)):
+            replicas = max(1, len(service.containers))
+        try:
+            action = plan_action(self.session, verb, target, snapshot=snapshot, replicas=replicas)
+        except ActionError as exc:
+            self.notify(str(exc), title=f"cannot {verb}", severity="error", markup=False)
+            return
+        refusal = check_allowed(self.session, action)
+        if refusal:  # read-only, or clean in production: say so, record it, open nothing
+            Attempt(self.session, action, self.audit).refuse(refusal)
+            self.notify(refusal, title=f"{action.title}: refused", severity="error", markup=False)
+            return
+        if action.interactive and not action.confirmations:
+            self._start_shell(action)  # opening a shell changes nothing by itself
+            return
+        self._action_busy = True
+        modal = ConfirmActionModal(self.session, action, self.audit, snapshot)
+        self.push_screen(modal, callback=lambda result: self._action_closed(action, result))
+
+    def _action_closed(self, action: Action, result: ActionResult | None) -> None:
+        self._action_busy = False
+        if result is None:
+            return
+        if action.interactive and result.outcome is Outcome.OK:
+            self._start_shell(action)
+            return
+        if result.outcome is not Outcome.DECLINED:
+            severity: SeverityLevel = "information" if result.ok else "error"
+            if result.outcome in (Outcome.CANCELLED, Outcome.REFUSED):
+                severity = "warning"
+            self.notify(
+                f"{action.title}: {result.outcome} - {result.message}"[:300],
+                severity=severity,
+                markup=False,
+            )
+        self.poller.request()
+
+    # Shell --------------------------------------------------------------------
+    def _start_shell(self, action: Action) -> None:
+        self._action_busy = True
+        self.run_worker(
+            lambda: self._shell_worker(action),
+            thread=True,
+            exit_on_error=False,
+            group="shell",
+            description="shell",
+        )
+
+    def _shell_worker(self, action: Action) -> None:
+        result = perform_interactive(
+            self.session,
+            action,
+            self.audit,
+            runner=lambda a: self.call_from_thread(self._suspended_run, a),
+        )
+        self.call_from_thread(self._shell_done, action, result)
+
+    def _suspended_run(self, action: Action) -> ActionResult:
+        try:
+            with self.suspend():
+                print(f"arctui: {action.shown_command}  (exit the shell to return)", flush=True)
+                return run_interactive(action.command, self.session.environ)
+        except SuspendNotSupported:
+            message = "this terminal cannot be handed over to a shell"
+            return ActionResult(Outcome.FAILED, None, 0.0, (), message)
+
+    def _shell_done(self, action: Action, result: ActionResult) -> None:
+        self._action_busy = False
+        if not result.ok:
+            self.notify(
+                f"shell in {action.target}: {result.message}", severity="error", markup=False
+            )
+        self.refresh(layout=True)
+        self.poller.request()

@@ -1,0 +1,30 @@
+"""Semantic colours (up, down, degraded, muted, accent) from the current theme's variables."""
+
+from __future__ import annotations
+
+from textual.app import App
+
+from arctui.ui.presenters import Palette
+
+PALETTE_VARS = {
+    "up": "status-up",
+    "down": "status-down",
+    "degraded": "status-degraded",
+    "muted": "status-muted",
+    "accent": "role",
+}
+
+
+class ThemePalette:
+    """The palette of an app's current theme, recomputed only when the theme changes."""
+
+    def __init__(self) -> None:
+        self._cached: tuple[str, Palette] | None = None
+
+    def get(self, app: App) -> Palette:
+        """Kind -> colour for the theme in use."""
+        if self._cached is None or self._cached[0] != app.theme:
+            variables = app.get_css_variables()
+            colours = {kind: variables.get(var, "") for kind, var in PALETTE_VARS.items()}
+            self._cached = (app.theme, colours)
+        return self._cached[1]

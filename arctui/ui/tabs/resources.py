@@ -1,0 +1,310 @@
+"""The Resources tab: a live top-like table of every container, host strip, history charts.
+
+It polls its own source on a thread worker, at full rate only while visible (every 15 s
+while hidden, to keep the history going), never two reads at once. Engine events (start,
+die, oom ...) ask for an early read. Only what changed is repainted: table rows through
+StatsTable, chart lines through LineView, and no layout pass unless a text's shape
+changed, so a steady view costs little CPU and few bytes over SSH.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.widget import Widget
+from textual.widgets import Input, Static
+
+from arctui.models import SourceFailure
+from arctui.ops.rates import History
+from arctui.ops.resources import ResourcesSource
+from arctui.resources_models import ResourcesSnapshot, VolumesSnapshot
+from arctui.ui.palette import ThemePalette
+from arctui.ui.presenters import Palette, human_duration
+from arctui.ui.resources_polling import (
+    EngineChanged,
+    ResourcesFailed,
+    ResourcesPoller,
+    ResourcesSchedule,
+    ResourcesUpdated,
+    VolumesUpdated,
+    bench_log,
+    bench_log_path,
+)
+from arctui.ui.resources_presenters import (
+    COLUMNS,
+    SORT_KEYS,
+    container_info,
+    host_strip,
+    oom_list,
+    resource_row,
+    visible_containers,
+)
+from arctui.ui.tabs.resources_charts import render_charts, update_text
+from arctui.ui.widgets.line_view import LineView, text_lines
+from arctui.ui.widgets.stats_table import Column, StatsTable
+
+
+class ResourcesTab(Vertical):
+    """Usage of every container of the project, refreshed while visible."""
+
+    BINDINGS = [
+        Binding("c", "sort('cpu')", "CPU", id="resources.sort_cpu"),
+        Binding("m", "sort('mem')", "Mem", id="resources.sort_mem"),
+        Binding("n", "sort('name')", "Name", id="resources.sort_name"),
+        Binding("s", "next_sort", "Sort", show=False, id="resources.sort"),
+        Binding("S", "reverse", "Reverse", key_display="S", id="resources.reverse"),
+        Binding("slash", "filter", "Filter", id="resources.filter"),
+        Binding("p", "pause", "Pause", id="resources.pause"),
+        Binding("plus", "faster", "Faster", key_display="+", id="resources.faster"),
+        Binding("minus", "slower", "Slower", key_display="-", id="resources.slower"),
+        Binding("enter", "toggle_detail", "Charts", show=False, id="resources.detail"),
+        Binding("escape", "close", "Close", show=False, id="resources.close"),
+    ]
+
+    def __init__(
+        self,
+        source: ResourcesSource | None,
+        clock: Callable[[], float],
+        interval: float = 1.0,
+        **kwargs: object,
+    ) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self.source = source
+        self.clock = clock
+        self.poller = ResourcesPoller(self, source, interval) if source else None
+        self.schedule = self.poller.schedule if self.poller else ResourcesSchedule(interval)
+        self.history = History()
+        self.snapshot: ResourcesSnapshot | None = None
+        self.volumes: VolumesSnapshot | None = None
+        self.failure: SourceFailure | None = None
+        self.sort_column = "cpu"
+        self.sort_reverse = False
+        self.query_text = ""
+        self.selected: str | None = None
+        self._sized = False
+        self._header = ""
+        self._palette = ThemePalette()
+        self._bench = bench_log_path()
+
+    def compose(self) -> ComposeResult:
+        yield Input(placeholder="filter containers (Esc clears)", id="res-filter")
+        yield LineView(id="res-host")
+        yield StatsTable(id="res-table")
+        with Horizontal(id="res-detail"):
+            with Vertical(id="res-charts"):
+                yield LineView(id="res-cpu")
+                yield LineView(id="res-mem")
+            with VerticalScroll(id="res-side"):
+                yield Static(id="res-info")
+                yield Static(id="res-oom")
+
+    def on_mount(self) -> None:
+        self.query_one("#res-filter").display = False
+        self._render_host()
+        self.set_interval(0.5, self._tick)
+        if self.poller is not None:
+            self.poller.start_events()
+
+    def on_unmount(self) -> None:
+        if self.poller is not None:
+            self.poller.stop()
+
+    @property
+    def table(self) -> StatsTable:
+        """The containers table."""
+        return self.query_one("#res-table", StatsTable)
+
+    def is_shown(self) -> bool:
+        """Whether this tab is the one shown (a hidden TabPane has display off)."""
+        return all(n.display for n in self.ancestors_with_self if isinstance(n, Widget))
+
+    def palette(self) -> Palette:
+        """Semantic colours from the current theme."""
+        return self._palette.get(self.app)
+
+    # Polling ---------------------------------------------------------------------
+    def _tick(self) -> None:
+        if self.poller is None:
+            return
+        visible = self.is_shown()
+        self.poller.tick(visible)
+        if visible and (self.schedule.paused or self.failure):
+            self._render_host()  # the age of what is shown keeps growing
+
+    def on_resources_updated(self, message: ResourcesUpdated) -> None:
+        self.schedule.finished(ok=True)
+        self.failure = None
+        self.history.extend(message.past)
+        self.history.add(message.snapshot)
+        self.snapshot = message.snapshot
+        if self.is_shown():
+            self.refresh_view()
+        if self._bench:
+            bench_log(self._bench, message.snapshot)
+        if self.poller is not None:  # a slow read (Engine API) is followed at once if due
+            self.poller.tick(self.is_shown())
+
+    def on_resources_failed(self, message: ResourcesFailed) -> None:
+        self.schedule.finished(ok=False)
+        self.failure = message.failure
+        self._render_host()
+
+    def on_volumes_updated(self, message: VolumesUpdated) -> None:
+        self.schedule.volumes_running = False
+        self.volumes = message.volumes
+        self._render_host()
+
+    def on_engine_changed(self, message: EngineChanged) -> None:
+        if self.is_shown():
+            self.schedule.soon()
+
+    def on_show(self) -> None:
+        if not self._sized:  # a short terminal shows the table first; Enter opens the charts
+            self._sized = True
+            self.query_one("#res-detail").display = self.app.size.height >= 34
+        self.refresh_view()
+        self.schedule.soon()
+        self.table.focus()
+
+    # Rendering -------------------------------------------------------------------
+    def refresh_view(self) -> None:
+        """Redraw everything from the current snapshot."""
+        self._render_host()
+        self._render_table()
+        self._render_detail()
+
+    def _status(self) -> str:
+        if self.source is None:
+            return "no usage source in this session"
+        parts = [self.snapshot.mode if self.snapshot else "", f"every {self.schedule.interval:g}s"]
+        if self.snapshot is not None:
+            age = self.clock() - (self.snapshot.oldest_sample or self.snapshot.taken_at)
+            parts.append(f"data {age:.1f}s old" if age < 60 else f"data {human_duration(age)} old")
+        if self.schedule.paused:
+            parts.append("PAUSED (p)")
+        if self.failure is not None:
+            parts.append(f"STALE: {self.failure.reason}")
+        return " · ".join(p for p in parts if p)
+
+    def _render_host(self) -> None:
+        text = host_strip(self.snapshot, self.volumes, self.clock(), self._status(), self.palette())
+        self.query_one("#res-host", LineView).set_lines(text_lines(text))
+
+    def _render_table(self) -> None:
+        table = self.table
+        header = f"{self.sort_column}:{self.sort_reverse}"
+        if header != self._header:
+            self._header = header
+            arrow = " ▲" if self.sort_reverse else " ▼"
+            table.set_columns(
+                [
+                    Column(key, label + (arrow if key == self.sort_column else ""), width)
+                    for key, label, width in COLUMNS
+                ]
+            )
+        if self.snapshot is None:
+            return
+        palette, ncpu = self.palette(), self.snapshot.host.ncpu
+        shown = visible_containers(
+            self.snapshot, self.query_text, self.sort_column, self.sort_reverse
+        )
+        table.set_rows([resource_row(c, ncpu, palette) for c in shown], follow=self.selected)
+
+    def _render_detail(self) -> None:
+        if not self.query_one("#res-detail").display or self.snapshot is None:
+            return
+        now, snap = self.clock(), self.snapshot
+        selected = snap.container(self.selected or "")
+        if selected is None and snap.containers:
+            shown = visible_containers(snap, self.query_text, self.sort_column, self.sort_reverse)
+            selected = shown[0] if shown else None
+        render_charts(self, selected, self.history, now, self.palette())
+        info = container_info(selected, snap.host.ncpu, now)
+        update_text(self.query_one("#res-info", Static), info)
+        update_text(self.query_one("#res-oom", Static), oom_list(snap.oom_events, now))
+
+    # Events and actions ------------------------------------------------------------
+    def on_stats_table_highlighted(self, event: StatsTable.Highlighted) -> None:
+        event.stop()
+        self.selected = event.key
+        self._render_detail()
+
+    def on_stats_table_selected(self, event: StatsTable.Selected) -> None:
+        event.stop()
+        self.action_toggle_detail()
+
+    def on_stats_table_header_clicked(self, event: StatsTable.HeaderClicked) -> None:
+        event.stop()
+        self.action_sort(event.column)
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        event.stop()
+        self.query_text = event.value.strip()
+        self._render_table()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.table.focus()
+
+    def action_sort(self, column: str) -> None:
+        """Sort by a column (biggest first); the same column again reverses."""
+        if column == self.sort_column:
+            self.sort_reverse = not self.sort_reverse
+        else:
+            self.sort_column, self.sort_reverse = column, False
+        self._render_table()
+
+    def action_next_sort(self) -> None:
+        """Sort by the next column."""
+        i = SORT_KEYS.index(self.sort_column)
+        self.action_sort(SORT_KEYS[(i + 1) % len(SORT_KEYS)])
+
+    def action_reverse(self) -> None:
+        """Reverse the sort order."""
+        self.sort_reverse = not self.sort_reverse
+        self._render_table()
+
+    def action_filter(self) -> None:
+        """Show the filter box and focus it."""
+        box = self.query_one("#res-filter", Input)
+        box.display = True
+        box.focus()
+
+    def action_close(self) -> None:
+        """Escape: clear the filter first, then close the charts."""
+        box = self.query_one("#res-filter", Input)
+        if box.display:
+            box.value = ""
+            box.display = False
+            self.table.focus()
+            return
+        self.query_one("#res-detail").display = False
+
+    def action_pause(self) -> None:
+        """Pause or resume reading."""
+        self.schedule.paused = not self.schedule.paused
+        if not self.schedule.paused:
+            self.schedule.soon()
+        self._render_host()
+
+    def action_faster(self) -> None:
+        """Shorter refresh interval."""
+        self.notify(f"refresh every {self.schedule.step(faster=True):g} s", timeout=2)
+        self._render_host()
+
+    def action_slower(self) -> None:
+        """Longer refresh interval."""
+        self.notify(f"refresh every {self.schedule.step(faster=False):g} s", timeout=2)
+        self._render_host()
+
+    def action_toggle_detail(self) -> None:
+        """Show or hide the charts of the selected container."""
+        detail = self.query_one("#res-detail")
+        detail.display = not detail.display
+        self.call_after_refresh(self._render_detail)  # charts sized after the layout
+
+    def on_resize(self) -> None:
+        self.call_after_refresh(self._render_detail)
