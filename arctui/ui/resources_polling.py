@@ -25,6 +25,7 @@ INTERVALS = (0.5, 1.0, 2.0, 5.0, 10.0)
 HIDDEN_INTERVAL = 15.0  # hidden tab: keep the history going, slowly
 VOLUMES_INTERVAL = 60.0  # `docker system df -v` is slow: rarely
 BACKOFF_MAX = 30.0
+EARLY = 0.1  # a tick this much before the due time starts the read (ticks are 0.5 s apart)
 HISTORY_WINDOW = 300.0  # seconds the charts show
 
 
@@ -75,12 +76,18 @@ class ResourcesSchedule:
     clock: Callable[[], float] = time.monotonic
 
     def due(self, visible: bool) -> bool:
-        """Whether a read should start now (and book the next one if so)."""
+        """Whether a read should start now (and book the next one if so).
+
+        A tick slightly early still counts, and the next read is booked from when this
+        one was due rather than from now, so timer jitter cannot stretch 1 Hz to 0.8 Hz.
+        """
         now = self.clock()
-        if self.paused or self.running or now < self.next_due:
+        if self.paused or self.running or now + EARLY < self.next_due:
             return False
         self.running = True
-        self.next_due = now + (self.interval if visible else HIDDEN_INTERVAL)
+        step = self.interval if visible else HIDDEN_INTERVAL
+        on_time = self.next_due > 0 and now - self.next_due < step
+        self.next_due = (self.next_due if on_time else now) + step
         return True
 
     def volumes_due_now(self, visible: bool) -> bool:

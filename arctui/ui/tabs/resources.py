@@ -16,6 +16,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widget import Widget
 from textual.widgets import Input, Static
+from textual.worker import Worker
 
 from arctui.models import SourceFailure
 from arctui.ops.rates import History
@@ -135,6 +136,7 @@ class ResourcesTab(Vertical):
             self._render_host()  # the age of what is shown keeps growing
 
     def on_resources_updated(self, message: ResourcesUpdated) -> None:
+        message.stop()
         self.schedule.finished(ok=True)
         self.failure = None
         self.history.extend(message.past)
@@ -148,16 +150,22 @@ class ResourcesTab(Vertical):
             self.poller.tick(self.is_shown())
 
     def on_resources_failed(self, message: ResourcesFailed) -> None:
+        message.stop()
         self.schedule.finished(ok=False)
         self.failure = message.failure
         self._render_host()
 
     def on_volumes_updated(self, message: VolumesUpdated) -> None:
+        message.stop()
         self.schedule.volumes_running = False
         self.volumes = message.volumes
         self._render_host()
 
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        event.stop()  # the poll's own workers: no need to bubble through every ancestor
+
     def on_engine_changed(self, message: EngineChanged) -> None:
+        message.stop()
         if self.is_shown():
             self.schedule.soon()
 

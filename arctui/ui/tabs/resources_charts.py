@@ -25,11 +25,15 @@ _MIB = 1024 * 1024
 
 
 def update_text(static: Static, text: Text, fixed: bool = False) -> None:
-    """Update a Static, asking for a layout pass only if its shape may have changed.
+    """Update a Static if its text changed, with a layout pass only if its shape did.
 
     A layout pass repaints the whole screen; doing one per second for every changing
     number was most of the tab's cost. `fixed`: the CSS sizes the widget, not its text.
     """
+    drawn = (text.plain, str(text.style), tuple(text.spans))
+    if getattr(static, "_arctui_drawn", None) == drawn:
+        return  # the same text again: nothing to repaint
+    static._arctui_drawn = drawn  # type: ignore[attr-defined]
     shape = () if fixed else tuple(len(line) for line in text.plain.split("\n"))
     changed = getattr(static, "_arctui_shape", None) != shape
     static._arctui_shape = shape  # type: ignore[attr-defined]

@@ -71,6 +71,7 @@ class LineView(Widget):
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self._lines: list[Line] = []
         self._strips: dict[int, Strip] = {}
+        self._base: Style | None = None  # rich_style walks every ancestor: keep it
 
     @property
     def plain(self) -> str:
@@ -97,10 +98,13 @@ class LineView(Widget):
     def notify_style_update(self) -> None:
         super().notify_style_update()
         self._strips.clear()
+        self._base = None
 
     def render_line(self, y: int) -> Strip:
         width = self.size.width
-        base = self.rich_style
+        if self._base is None:
+            self._base = self.rich_style
+        base = self._base
         if y >= len(self._lines):
             return Strip.blank(width, base)
         strip = self._strips.get(y)

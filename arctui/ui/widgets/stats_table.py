@@ -111,6 +111,7 @@ class StatsTable(ScrollView, can_focus=True):
         self._strips: dict[str, tuple[Strip, Strip]] = {}  # key -> (fixed part, rest)
         self._header: tuple[Strip, Strip] | None = None
         self._styles: dict[str, Style] = {}
+        self._base: Style | None = None  # rich_style walks every ancestor: keep it
         self.cursor = 0
 
     # Data ---------------------------------------------------------------------------
@@ -192,6 +193,7 @@ class StatsTable(ScrollView, can_focus=True):
     # Rendering ----------------------------------------------------------------------
     def notify_style_update(self) -> None:
         super().notify_style_update()
+        self._base = None
         self._styles.clear()
         self._strips.clear()
         self._header = None
@@ -213,7 +215,9 @@ class StatsTable(ScrollView, can_focus=True):
 
     def render_line(self, y: int) -> Strip:
         width = self.size.width
-        base = self.rich_style
+        if self._base is None:
+            self._base = self.rich_style
+        base = self._base
         if y == 0:
             if self._header is None:
                 self._header = self._build([Text(c.label) for c in self.columns], header=True)
