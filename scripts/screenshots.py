@@ -35,7 +35,9 @@ async def _settle(pilot) -> None:
     await pilot.pause(0.3)
 
 
-async def shoot(name: str, size: tuple[int, int], env: str = "demo", keys: tuple = ()) -> None:
+async def shoot(
+    name: str, size: tuple[int, int], env: str = "demo", keys: tuple = (), wait: float = 0.0
+) -> None:
     """Run the demo app at `size`, press `keys`, save screenshots/<name>.svg."""
     session = demo_session(Settings(), env=env, clock=lambda: DEMO_EPOCH)
     app = ArcApp(session)
@@ -44,6 +46,7 @@ async def shoot(name: str, size: tuple[int, int], env: str = "demo", keys: tuple
         if keys:
             await pilot.press(*keys)
             await _settle(pilot)
+            await pilot.pause(wait)  # tabs with their own polls (Resources) fill in
         app.save_screenshot(f"{name}.svg", str(OUT))
     print(f"screenshots/{name}.svg")
 
@@ -56,6 +59,8 @@ async def main() -> None:
     await shoot("services-80x24", (80, 24))
     await shoot("services-detail-120x40", (120, 40), keys=("down", "down", "enter"))
     await shoot("services-production-120x32", (120, 32), env="prod")
+    await shoot("resources-160x48", (160, 48), keys=("2",), wait=2.5)
+    await shoot("confirm-restart-prod-100x30", (100, 30), env="prod", keys=("R",))
 
 
 if __name__ == "__main__":

@@ -149,13 +149,7 @@ class ResourcesPoller:
         """Start a read and/or a volume reading if due (main thread)."""
         if self.schedule.due(visible):
             backfill, self._backfilled = not self._backfilled, True
-            self.host.run_worker(
-                lambda: self._read(backfill),
-                thread=True,
-                exit_on_error=False,
-                group="resources-poll",
-                description="read resources",
-            )
+            threading.Thread(target=self._read, args=(backfill,), daemon=True).start()
         if self.schedule.volumes_due_now(visible):
             self.host.run_worker(
                 self._read_volumes,
