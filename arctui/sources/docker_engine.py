@@ -172,6 +172,23 @@ def container_from_inspect(inspect: Mapping[str, Any], status: str = "") -> Cont
     )
 
 
+def engine_event(event: Mapping[str, Any]) -> EngineEvent:
+    """An EngineEvent from one decoded `docker events` message (API 1.41 and older)."""
+    actor = event.get("Actor") or {}
+    attrs = actor.get("Attributes") or {}
+    return EngineEvent(
+        action=str(event.get("Action") or event.get("status") or ""),
+        container_id=str(actor.get("ID") or event.get("id") or ""),
+        service=str(attrs.get(SERVICE_LABEL, "")),
+        time=float(event.get("timeNano", 0)) / 1e9 or float(event.get("time", 0)),
+    )
+
+
+def event_container_name(event: Mapping[str, Any]) -> str:
+    """The container name an event carries in its actor attributes."""
+    return str(((event.get("Actor") or {}).get("Attributes") or {}).get("name", ""))
+
+
 class DockerSource:
     """ContainerSource over a real Docker engine."""
 
@@ -256,16 +273,7 @@ class DockerSource:
             for event in stream:
                 if stop.is_set():
                     return
-                actor = event.get("Actor") or {}
-                attrs = actor.get("Attributes") or {}
-                on_event(
-                    EngineEvent(
-                        action=str(event.get("Action") or event.get("status") or ""),
-                        container_id=str(actor.get("ID") or event.get("id") or ""),
-                        service=str(attrs.get(SERVICE_LABEL, "")),
-                        time=float(event.get("timeNano", 0)) / 1e9 or float(event.get("time", 0)),
-                    )
-                )
+                on_event(engine_event(event))
         except Exception as exc:
             if stop.is_set():
                 return

@@ -23,7 +23,8 @@ from arctui.resources_models import Counters, VolumeUsage
 from arctui.sources.base import EngineEvent, SourceError
 from arctui.sources.docker_engine import (
     PROJECT_LABEL,
-    SERVICE_LABEL,
+    engine_event,
+    event_container_name,
     explain,
     resolve_endpoint,
 )
@@ -202,18 +203,7 @@ class EngineStats:
             for event in stream:
                 if stop.is_set():
                     return
-                actor = event.get("Actor") or {}
-                attrs = actor.get("Attributes") or {}
-                nanos = float(event.get("timeNano", 0)) / 1e9
-                on_event(
-                    EngineEvent(
-                        action=str(event.get("Action") or event.get("status") or ""),
-                        container_id=str(actor.get("ID") or event.get("id") or ""),
-                        service=str(attrs.get(SERVICE_LABEL, "")),
-                        time=nanos or float(event.get("time", 0)),
-                    ),
-                    str(attrs.get("name", "")),
-                )
+                on_event(engine_event(event), event_container_name(event))
         except Exception as exc:
             if stop.is_set():
                 return
