@@ -3,9 +3,10 @@
 Container stats over the API are the fallback when cgroups cannot be read here (remote
 engine, arctui in a container without the host's /sys). On Engine 20.10 a one-shot stats
 call waits for the daemon's next 1-second collection tick, so calls are issued in
-parallel from a bounded pool (one connection per worker): 64 workers read 100 containers
-in two ticks (~2 s) instead of 100 s, without the per-container streaming connections
-that make other tools burn CPU. Every call has a timeout. No Textual.
+parallel from a bounded pool (one connection per worker): 128 workers read 100
+containers in one tick (~1 s; 64 took two) instead of 100 s. A worker blocked on its
+socket costs no CPU; the threads start only as needed. No per-container streaming
+connections (what makes other tools burn CPU). Every call has a timeout. No Textual.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ from arctui.sources.engine_parse import (
     meta_from_inspect,
 )
 
-MAX_WORKERS = 64
+MAX_WORKERS = 128  # >= N: every one-shot call waits for the same 1 s collection tick
 
 
 __all__ = ["ContainerGone", "ContainerMeta", "EngineInfo", "EngineStats", "meta_from_inspect"]
