@@ -145,10 +145,10 @@ def hostile_container() -> ContainerInfo:
     )
 
 
-async def test_engine_down_shows_banner_then_recovers():
-    source = FlakySource([hostile_container()])
+def source_session(source: FlakySource) -> Session:
+    """A session over a container source double, project `p`, no compose."""
     reader = StackReader("p", source, None, clock=frozen_clock)
-    session = Session(
+    return Session(
         env="dev",
         production=False,
         project="p",
@@ -157,7 +157,11 @@ async def test_engine_down_shows_banner_then_recovers():
         read_only=False,
         clock=frozen_clock,
     )
-    app = make_app(session)
+
+
+async def test_engine_down_shows_banner_then_recovers():
+    source = FlakySource([hostile_container()])
+    app = make_app(source_session(source))
     async with app.run_test(size=(100, 30)) as pilot:
         banner = app.query_one(ProblemBanner)
         await wait_for(pilot, lambda: banner.display)
@@ -175,17 +179,7 @@ async def test_engine_down_shows_banner_then_recovers():
 async def test_hostile_names_are_not_markup_and_escapes_are_stripped():
     source = FlakySource([hostile_container()])
     source.up.set()
-    reader = StackReader("p", source, None, clock=frozen_clock)
-    session = Session(
-        env="dev",
-        production=False,
-        project="p",
-        settings=Settings(),
-        reader=reader,
-        read_only=False,
-        clock=frozen_clock,
-    )
-    app = make_app(session)
+    app = make_app(source_session(source))
     async with app.run_test(size=(120, 40)) as pilot:
         await loaded(pilot)
         tab = app.query_one(ServicesTab)
