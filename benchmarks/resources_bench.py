@@ -12,7 +12,10 @@ asleep), then, in the same run:
 3. optionally (`--api`) for arctui forced onto the Engine API fallback;
 
 with an idle window (nobody watching) before, between and after the runs: a watcher's
-extra engine CPU is its window's minus the mean of the idle windows on either side.
+extra engine CPU is its window's minus the mean of the idle windows on either side (an
+idle window far off the median, when something else used the engine, counts as the
+median). Other jobs using the engine (test runs, compose, docker commands) are waited out
+before each window.
 
 Then removes every container it made (`docker compose down`). Prints a table; it is not
 a timed test. Needs root (to read dockerd's /proc entries) and the local busybox image
@@ -25,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import fcntl
+import itertools
 import os
 import pty
 import shutil
@@ -138,8 +142,10 @@ def foreign_activity() -> list[str]:
                 cmd = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
             except OSError:
                 continue
-            if "pytest" in cmd or ("docker-compose" in cmd and PROJECT not in cmd):
-                busy.append(cmd[:80])
+            compose = "docker-compose" in cmd and PROJECT not in cmd
+            docker_cli = cmd.split(" ")[0].endswith("/docker") or cmd.startswith("docker ")
+            if "pytest" in cmd or compose or (docker_cli and " stats " not in f"{cmd} "):
+                busy.append(cmd[:80])  # (our own `docker stats` run is not foreign)
     return busy
 
 
@@ -214,6 +220,17 @@ class PtyProcess:
             os.kill(self.pid, signal.SIGKILL)
             os.waitpid(self.pid, 0)
         os.close(self.fd)
+
+
+def idle_baselines(idle: list[float]) -> list[float]:
+    """Per run, the mean of the idle windows on either side; a window far from the median
+    (something else used the engine then) is replaced by the median."""
+    ordered = sorted(idle)
+    median = ordered[len(ordered) // 2]
+    usable = [r if abs(r - median) <= max(0.5 * median, 0.2 / 60) else median for r in idle]
+    if usable != idle:
+        print(f"idle outlier(s) replaced by the median: {idle} -> {usable}", file=sys.stderr)
+    return [(a + b) / 2 for a, b in itertools.pairwise(usable)]
 
 
 def idle_rate(ids: list[str], args: argparse.Namespace) -> float:
@@ -324,7 +341,8 @@ def bench(n: int, args: argparse.Namespace) -> list[Result]:
         runs.append(lambda: run_docker_stats(ids, args))
         if args.api:
             runs.append(lambda: run_arctui(workdir, args, ids, api=True))
-        results = []
+        results: list[Result] = []
+        engines: list[float] = []
         for run in runs:
             for _attempt in range(3):
                 wait_quiet(args.wait_quiet)
@@ -335,9 +353,12 @@ def bench(n: int, args: argparse.Namespace) -> list[Result]:
             else:
                 raise RuntimeError("the engine kept restarting")
             idle.append(idle_rate(ids, args))
-            result.engine_extra = (engine - (idle[-2] + idle[-1]) / 2) * 60
             results.append(result)
+            engines.append(engine)
             print(f"N={n}: {result.name} done", file=sys.stderr, flush=True)
+        baselines = idle_baselines(idle)
+        for result, engine, base in zip(results, engines, baselines, strict=True):
+            result.engine_extra = (engine - base) * 60
         rates = ", ".join(f"{r * 60:.2f}" for r in idle)
         print(f"N={n}: engine idle CPU s/min in the gaps: {rates}", file=sys.stderr, flush=True)
         return results

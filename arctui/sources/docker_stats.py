@@ -3,10 +3,12 @@
 Container stats over the API are the fallback when cgroups cannot be read here (remote
 engine, arctui in a container without the host's /sys). On Engine 20.10 a one-shot stats
 call waits for the daemon's next 1-second collection tick, so calls are issued in
-parallel from a bounded pool (one connection per worker): 128 workers read 100
-containers in one tick (~1 s; 64 took two) instead of 100 s. A worker blocked on its
-socket costs no CPU; the threads start only as needed. No per-container streaming
-connections (what makes other tools burn CPU). Every call has a timeout. No Textual.
+parallel from a bounded pool (one connection per worker; a worker blocked on its socket
+costs no CPU). With 64 workers up to 64 containers are read in one tick (1 Hz) and 100
+in two (a 2 s refresh) instead of 100 s. 128 workers gave 1 Hz at 100 containers too,
+but then cost the engine as much as `docker stats` does (benchmarks/README.md): the
+fallback trades refresh rate for half the cost. No per-container streaming connections
+(what makes other tools burn CPU). Every call has a timeout. No Textual.
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ from arctui.sources.engine_parse import (
     meta_from_inspect,
 )
 
-MAX_WORKERS = 128  # >= N: every one-shot call waits for the same 1 s collection tick
+MAX_WORKERS = 64
 
 
 __all__ = ["ContainerGone", "ContainerMeta", "EngineInfo", "EngineStats", "meta_from_inspect"]

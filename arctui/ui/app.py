@@ -164,7 +164,7 @@ class ArcApp(ActionsApp):
         banner = self.query_one(ProblemBanner)
         banner.set_class(False, "note")
         has_data = self.query_one(ServicesTab).snapshot is not None
-        banner.show_failure(message.failure, retry_in, has_data)
+        banner.show_failure(message.failure, retry_in, has_data, tuple(self.env_notes))
         self.query_one(ArcHeader).stale_reason = message.failure.reason
 
     def on_engine_event_seen(self, message: EngineEventSeen) -> None:

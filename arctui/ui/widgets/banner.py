@@ -12,7 +12,9 @@ from arctui.text import one_line
 class ProblemBanner(Static):
     """Hidden when all is well; shows a SourceFailure and its fix otherwise."""
 
-    def show_failure(self, failure: SourceFailure, retry_in: float, has_data: bool) -> None:
+    def show_failure(
+        self, failure: SourceFailure, retry_in: float, has_data: bool, notes: tuple[str, ...] = ()
+    ) -> None:
         """Show what failed and when the next attempt is."""
         text = Text()
         text.append(f"✖ {one_line(failure.source, 20)}: ", style="bold")
@@ -22,6 +24,9 @@ class ProblemBanner(Static):
             text.append(one_line(failure.fix, 400))
         kept = "; the last data stays shown" if has_data else ""
         text.append(f"\n  retrying in {retry_in:.0f} s (r to retry now){kept}.")
+        for note in notes[:2]:  # env-file findings do not depend on the engine
+            text.append("\n⚠ ", style="bold")
+            text.append(one_line(note, 400))
         self.update(text)
         self.display = True
 
