@@ -19,6 +19,7 @@ from arctui.cli_actions import audit_command, run_action_command
 from arctui.config.errors import ConfigError
 from arctui.session import Session, demo_session, load_user_settings, real_session
 from arctui.sources.base import SourceError
+from arctui.tabs import TABS, headless_commands
 
 
 def _refresh(value: str) -> float:
@@ -53,6 +54,10 @@ def build_parser() -> argparse.ArgumentParser:
     status = sub.add_parser("status", help="print the services and their state (headless)")
     status.add_argument("--json", action="store_true", help="machine-readable output")
     add_action_parsers(sub)
+    for spec in TABS:  # each tab's own headless commands (arctui postgres, arctui logs ...)
+        module = spec.load_cli()
+        if module is not None:
+            module.add_parsers(sub)
     return parser
 
 
@@ -89,6 +94,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _env(session, as_json=args.json)
     if args.command == "status":
         return _status(session, as_json=args.json)
+    tab_commands = headless_commands()
+    if args.command in tab_commands:
+        module = tab_commands[args.command].load_cli()
+        try:
+            return int(module.run(session, args))
+        finally:
+            session.reader.containers.close()
     if args.command in ACTION_VERBS:
         try:
             return run_action_command(session, args)

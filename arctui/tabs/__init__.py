@@ -1,0 +1,94 @@
+"""The tab registry: every tab of the app, its key, title, view and headless command.
+
+The app builds its tabs from `TABS`, never by name. Each tab lives in its own package
+(`arctui/tabs/<id>/`) with the same file names:
+
+- `models.py`  frozen snapshots of what the tab shows            (no Textual)
+- `reader.py`  builds a snapshot from `arctui.sources`            (no Textual)
+- `demo.py`    the simulated source behind `--demo`               (no Textual)
+- `cli.py`     its headless subcommand(s), if any                 (no Textual)
+- `view/`      the Textual widget (`tab.py`), pure presenters, widgets, `<id>.tcss`
+
+`view` and `cli` are dotted paths imported only when needed, so `arctui status` never
+imports Textual and the first frame never imports psycopg or redis-py.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class TabSpec:
+    """One tab: `view` is "module:Class" (a Textual widget taking the Session)."""
+
+    id: str
+    title: str
+    view: str
+    # Module with COMMANDS (tuple of subcommand names), add_parsers(subparsers) and
+    # run(session, args) -> int. None: the tab has no headless command.
+    cli: str | None = None
+    # What the tab will show, for a tab whose view is not built yet.
+    plan: str = ""
+
+    def load_view(self) -> Any:
+        """The view class (imports Textual: TUI only)."""
+        module, _, name = self.view.partition(":")
+        return getattr(importlib.import_module(module), name)
+
+    def load_cli(self) -> Any | None:
+        """The headless command module, or None."""
+        return importlib.import_module(self.cli) if self.cli else None
+
+
+NOT_BUILT = "arctui.ui.not_built:NotBuiltTab"
+
+TABS: tuple[TabSpec, ...] = (
+    TabSpec("services", "Services", "arctui.ui.tabs.services:ServicesTab"),
+    TabSpec("resources", "Resources", "arctui.ui.tabs.resources:ResourcesTab"),
+    TabSpec(
+        "postgres",
+        "Postgres",
+        NOT_BUILT,
+        plan="Connections, activity with cancel/terminate, blocking tree, slow queries "
+        "from pg_stat_statements, table sizes, vacuum state.",
+    ),
+    TabSpec(
+        "redis",
+        "Redis",
+        NOT_BUILT,
+        plan="Memory, clients, keyspace, persistence (RDB/AOF) state, slow log, big keys.",
+    ),
+    TabSpec(
+        "logs",
+        "Logs",
+        NOT_BUILT,
+        plan="Merged, filterable logs across services, follow mode, search with context.",
+    ),
+    TabSpec(
+        "backups",
+        "Backups",
+        NOT_BUILT,
+        plan="Postgres and Redis backups with RPO status, verification and guided restore.",
+    ),
+)
+
+
+def tab(tab_id: str) -> TabSpec:
+    """The spec of one tab by id (KeyError if unknown)."""
+    for spec in TABS:
+        if spec.id == tab_id:
+            return spec
+    raise KeyError(tab_id)
+
+
+def headless_commands() -> dict[str, TabSpec]:
+    """Subcommand name -> the tab that provides it."""
+    out: dict[str, TabSpec] = {}
+    for spec in TABS:
+        module = spec.load_cli()
+        for name in getattr(module, "COMMANDS", ()) if module else ():
+            out[name] = spec
+    return out
