@@ -1,0 +1,452 @@
+"""Connection to a Redis server: where it is, and every call with a timeout.
+
+`discover_target` finds the server from (highest first) an explicit URL (settings),
+`REDIS_URL`, or `REDIS_HOST`/`REDIS_PORT`/`REDIS_PASSWORD` from the process environment,
+the project's env files, the redis service's own env file and its container's env; a
+host that only exists inside the compose network (`redis`, `arc-sonic-cache`) is replaced
+by the loopback address and the port the stack model says the service publishes.
+
+`RedisSource` wraps redis-py (imported lazily: `arctui status` never loads it) with
+socket and connect timeouts and no retries: redis-py's default retries made one `ping()`
+against a hung server take 59 s. Every failure becomes a `SourceError` naming what failed
+(down, wrong password, ACL, a command renamed away) with the password redacted.
+No Textual here.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote, urlsplit
+
+from arctui.sources.base import SourceError
+
+if TYPE_CHECKING:
+    from arctui.config.envfiles import EnvLayers
+    from arctui.models import ServiceView
+
+DEFAULT_PORT = 6379
+TIMEOUT = 3.0  # seconds for every read; a healthy Redis answers INFO in well under 10 ms
+CONNECT_TIMEOUT = 2.0
+MAX_CONNECTIONS = 4  # poller + big-key scan + an action + spare
+ENV_KEYS = ("REDIS_URL", "REDIS_HOST", "REDIS_PORT", "REDIS_PASSWORD", "REDIS_USERNAME", "REDIS_DB")
+# Names that only resolve inside the compose network (plus the service's own names).
+_NETWORK_NAMES = frozenset({"redis", "arc-sonic-cache", "arc_redis", "arc-redis", "sonic-cache"})
+_LOOPBACK = "127.0.0.1"
+
+
+@dataclass(frozen=True)
+class RedisTarget:
+    """Where a Redis server is and how to log in; the password never appears in repr."""
+
+    host: str
+    port: int = DEFAULT_PORT
+    db: int = 0
+    username: str | None = None
+    password: str | None = field(default=None, repr=False)
+    tls: bool = False
+    origin: str = "default"  # where host and port came from
+    password_origin: str = ""  # where the password came from (a file or variable name)
+    service: str | None = None  # the compose service with role redis, if any
+
+    @property
+    def label(self) -> str:
+        """`127.0.0.1:6379/0` (never the password)."""
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"{host}:{self.port}/{self.db}"
+
+    def cli_args(self) -> list[str]:
+        """`redis-cli` arguments reaching this server (the password goes in REDISCLI_AUTH)."""
+        args = ["redis-cli", "-h", self.host, "-p", str(self.port)]
+        if self.db:
+            args += ["-n", str(self.db)]
+        if self.username:
+            args += ["--user", self.username]
+        if self.tls:
+            args.append("--tls")
+        return args
+
+
+# Discovery ------------------------------------------------------------------------------
+
+
+def _env_values(
+    layers: EnvLayers | None,
+    environ: Mapping[str, str] | None,
+    services: Sequence[ServiceView],
+    redis_service: ServiceView | None,
+) -> dict[str, tuple[str, str]]:
+    """REDIS_* key -> (value, where from), lowest layer first so higher ones overwrite."""
+    out: dict[str, tuple[str, str]] = {}
+
+    def take(triples: Iterable[tuple[str, str, str]]) -> None:
+        for key, value, origin in triples:
+            if key in ENV_KEYS:
+                out[key] = (value, origin)
+
+    if redis_service is not None and redis_service.containers:
+        name = redis_service.containers[0].name
+        take((k, v, f"the env of container {name}") for k, v in redis_service.containers[0].env)
+    if layers is not None:
+        for directory, values in layers.per_service.items():
+            if "redis" in directory.lower() or (
+                redis_service is not None and directory == redis_service.name
+            ):
+                take((k, v.value, v.source) for k, v in values.items())
+        take((k, v.value, v.source) for k, v in layers.values.items())
+    if environ is not None:
+        take((k, v, f"${k} in the process environment") for k, v in environ.items())
+    return out
+
+
+def redis_service_of(services: Sequence[ServiceView]) -> ServiceView | None:
+    """The service with role redis (a running one first)."""
+    found = [s for s in services if s.role == "redis"]
+    found.sort(key=lambda s: not any(c.state == "running" for c in s.containers))
+    return found[0] if found else None
+
+
+def _in_network_names(service: ServiceView | None) -> set[str]:
+    names = set(_NETWORK_NAMES)
+    if service is not None:
+        names.add(service.name.lower())
+        names.update(c.name.lower() for c in service.containers)
+        if service.declared and service.declared.container_name:
+            names.add(service.declared.container_name.lower())
+    return names
+
+
+def _host_side(service: ServiceView, port: int) -> tuple[str, int, str]:
+    """Host address and port reaching the service's container from this machine."""
+    running = [c for c in service.containers if c.state == "running"] or list(service.containers)
+    if not running:
+        raise SourceError(
+            f"the redis service {service.name} has no container",
+            f"start it (arctui start {service.name}) or set REDIS_URL",
+        )
+    container = running[0]
+    if container.network_mode == "host":
+        return _LOOPBACK, port, f"service {service.name} (host network, port {port})"
+    for binding in container.ports:
+        if binding.container_port == port and binding.host_port is not None:
+            ip = binding.host_ip if binding.host_ip not in ("", "0.0.0.0", "::") else _LOOPBACK
+            return ip, binding.host_port, f"service {service.name} publishes {binding.label()}"
+    raise SourceError(
+        f"the redis service {service.name} publishes no port for {port}:"
+        " arctui runs on the host and cannot reach it inside the compose network",
+        f"publish it on loopback (ports: ['127.0.0.1:{port}:{port}']) or set REDIS_URL",
+    )
+
+
+def _int(value: str, what: str, origin: str) -> int:
+    try:
+        return int(value.strip())
+    except ValueError:
+        raise SourceError(f"{what} {value.strip()!r} from {origin} is not a number") from None
+
+
+def target_from_url(url: str, origin: str) -> RedisTarget:
+    """Parse `redis://[user:password@]host[:port][/db]` (or rediss:// for TLS)."""
+    try:
+        parts = urlsplit(url.strip())
+        port = parts.port
+    except ValueError as exc:
+        raise SourceError(f"REDIS_URL from {origin} is not a valid URL: {exc}") from None
+    if parts.scheme not in ("redis", "rediss") or not parts.hostname:
+        raise SourceError(f"REDIS_URL from {origin} must look like redis://host:port/0")
+    path = parts.path.strip("/")
+    db = _int(path, "the database in REDIS_URL", origin) if path else 0
+    return RedisTarget(
+        host=parts.hostname,
+        port=port or DEFAULT_PORT,
+        db=db,
+        username=unquote(parts.username) if parts.username else None,
+        password=unquote(parts.password) if parts.password else None,
+        tls=parts.scheme == "rediss",
+        origin=origin,
+        password_origin=origin if parts.password else "",
+    )
+
+
+def discover_target(
+    layers: EnvLayers | None,
+    environ: Mapping[str, str] | None,
+    services: Sequence[ServiceView] = (),
+    url: str | None = None,
+    url_origin: str = "the settings",
+) -> RedisTarget:
+    """Where the project's Redis is reachable from here. Raises SourceError."""
+    service = redis_service_of(services)
+    env = _env_values(layers, environ, services, service)
+    if url:
+        target = target_from_url(url, url_origin)
+    elif env.get("REDIS_URL", ("", ""))[0].strip():
+        value, origin = env["REDIS_URL"]
+        target = target_from_url(value, origin)
+    else:
+        host, host_origin = env.get("REDIS_HOST", ("", ""))
+        port_text, port_origin = env.get("REDIS_PORT", ("", ""))
+        port = _int(port_text, "REDIS_PORT", port_origin) if port_text.strip() else DEFAULT_PORT
+        db_text, db_origin = env.get("REDIS_DB", ("", ""))
+        target = RedisTarget(
+            host=host.strip(),
+            port=port,
+            db=_int(db_text, "REDIS_DB", db_origin) if db_text.strip() else 0,
+            username=env.get("REDIS_USERNAME", ("", ""))[0].strip() or None,
+            origin=host_origin or port_origin or "default",
+        )
+    if not target.password and env.get("REDIS_PASSWORD", ("", ""))[0]:
+        value, origin = env["REDIS_PASSWORD"]
+        target = _replace(target, password=value, password_origin=origin)
+    if target.host.lower() in _in_network_names(service) | {""}:
+        if service is not None:
+            host, port, origin = _host_side(service, target.port)
+            target = _replace(target, host=host, port=port, origin=origin)
+        else:
+            target = _replace(target, host=_LOOPBACK, origin=target.origin)
+    return _replace(target, service=service.name if service else None)
+
+
+def _replace(target: RedisTarget, **changes: Any) -> RedisTarget:
+    from dataclasses import replace
+
+    return replace(target, **changes)
+
+
+# The connection -----------------------------------------------------------------------
+
+
+def explain(exc: BaseException, target: RedisTarget, command: str = "") -> SourceError:
+    """A redis-py exception as a SourceError: what failed, why, what to do."""
+    import redis.exceptions as rx
+
+    where = f"Redis at {target.label}"
+    text = str(exc).strip() or type(exc).__name__
+    low = text.lower()
+    if target.password:
+        text = text.replace(target.password, "••••••")
+    if isinstance(exc, rx.AuthenticationError) or "wrongpass" in low or "noauth" in low:
+        if "noauth" in low or not target.password:
+            return SourceError(
+                f"{where} requires a password and none was found",
+                "set REDIS_PASSWORD in the env file (or REDIS_URL with the password)",
+            )
+        return SourceError(
+            f"{where} refused the password from {target.password_origin or 'the env'} ({text})",
+            "check REDIS_PASSWORD (and REDIS_USERNAME for an ACL user)",
+        )
+    if "without any password configured" in low:
+        return SourceError(
+            f"{where} has no password set but one was given"
+            f" (from {target.password_origin or 'the env'})",
+            "remove REDIS_PASSWORD or set requirepass on the server",
+        )
+    if isinstance(exc, rx.NoPermissionError) or low.startswith("noperm"):
+        return SourceError(
+            f"{where}: the ACL denies {command or 'this command'} ({text})",
+            "grant the command to this user, e.g. ACL SETUSER <user> +@admin",
+        )
+    if "unknown command" in low or "unknown subcommand" in low:
+        return SourceError(
+            f"{where}: {command or 'the command'} is disabled or renamed (rename-command) ({text})",
+            "this part needs the command; check rename-command in the server's config",
+        )
+    if isinstance(exc, rx.BusyLoadingError) or "loading" in low:
+        return SourceError(
+            f"{where} is loading its data set into memory", "wait until loading finishes"
+        )
+    if isinstance(exc, rx.TimeoutError):
+        return SourceError(
+            f"{where} did not answer {command or 'in time'} within {TIMEOUT:g} s"
+            " (hung, overloaded or blocked by a long command)",
+            "check SLOWLOG and the container's CPU; arctui retries with backoff",
+        )
+    if isinstance(exc, rx.ConnectionError | OSError):
+        return SourceError(
+            f"cannot connect to {where} ({target.origin}): {text}",
+            f"is the redis service running? (arctui status; redis-cli -h {target.host}"
+            f" -p {target.port} ping)",
+        )
+    return SourceError(f"{where}: {command or 'command'} failed: {text}")
+
+
+class RedisSource:
+    """One Redis server: every call has a socket timeout and is never retried."""
+
+    def __init__(
+        self,
+        target: RedisTarget,
+        timeout: float = TIMEOUT,
+        connect_timeout: float = CONNECT_TIMEOUT,
+    ) -> None:
+        self.target = target
+        self.timeout = timeout
+        self.connect_timeout = connect_timeout
+        self._client: Any = None
+        self._lock = threading.Lock()
+
+    @property
+    def label(self) -> str:
+        """Where the server is (for headers and messages)."""
+        return self.target.label
+
+    def client(self) -> Any:
+        """The redis-py client (created on first use; redis-py is imported here)."""
+        with self._lock:
+            if self._client is None:
+                self._client = self._new_client()
+            return self._client
+
+    def _new_client(self, **extra: Any) -> Any:
+        import redis
+        from redis.backoff import NoBackoff
+        from redis.retry import Retry
+
+        t = self.target
+        return redis.Redis(
+            host=t.host,
+            port=t.port,
+            db=t.db,
+            username=t.username,
+            password=t.password,
+            ssl=t.tls,
+            socket_timeout=self.timeout,
+            socket_connect_timeout=self.connect_timeout,
+            retry=Retry(NoBackoff(), 0),
+            retry_on_timeout=False,
+            max_connections=MAX_CONNECTIONS,
+            client_name="arctui",
+            decode_responses=False,
+            **extra,
+        )
+
+    def run(self, command: str, fn: Callable[[Any], Any]) -> Any:
+        """Call `fn(client)`; any redis-py error becomes a SourceError naming `command`."""
+        import redis.exceptions as rx
+
+        try:
+            return fn(self.client())
+        except (rx.RedisError, OSError) as exc:
+            if isinstance(exc, rx.ConnectionError | rx.TimeoutError | OSError):
+                self.reset()  # a restarted server: start from a fresh pool next time
+            raise explain(exc, self.target, command) from None
+
+    def execute(self, *args: Any) -> Any:
+        """One raw command (no response parsing beyond RESP)."""
+        name = " ".join(str(a) for a in args[:2] if isinstance(a, str)).upper()
+        return self.run(name, lambda c: c.execute_command(*args))
+
+    def info(self) -> dict[str, Any]:
+        """INFO (default sections), parsed by redis-py into numbers and dicts."""
+        return dict(self.run("INFO", lambda c: c.info()))
+
+    def info_section(self, section: str) -> dict[str, Any]:
+        """One INFO section (cheaper to poll)."""
+        return dict(self.run(f"INFO {section}", lambda c: c.info(section)))
+
+    def config_get(self, pattern: str) -> dict[str, str]:
+        """CONFIG GET pattern as text (raises SourceError when renamed or denied)."""
+        raw = self.run("CONFIG GET", lambda c: c.execute_command("CONFIG", "GET", pattern))
+        if isinstance(raw, dict):  # RESP3
+            items = list(raw.items())
+        else:
+            items = list(zip(raw[::2], raw[1::2], strict=False))
+        return {_text(k): _text(v) for k, v in items}
+
+    def slowlog(self, count: int = 128) -> list[Any]:
+        """SLOWLOG GET count, unparsed (arguments stay separate byte strings)."""
+        return list(self.run("SLOWLOG GET", lambda c: c.execute_command("SLOWLOG", "GET", count)))
+
+    def dbsize(self) -> int:
+        """Keys in the selected database."""
+        return int(self.run("DBSIZE", lambda c: c.execute_command("DBSIZE")))
+
+    def scan(self, cursor: int, match: str | None, count: int) -> tuple[int, list[bytes]]:
+        """One SCAN step."""
+        args: list[Any] = ["SCAN", cursor]
+        if match:
+            args += ["MATCH", match]
+        args += ["COUNT", count]
+        raw = self.run("SCAN", lambda c: c.execute_command(*args))
+        return int(raw[0]), list(raw[1])
+
+    def pipeline(self, commands: Sequence[Sequence[Any]], what: str) -> list[Any]:
+        """Several commands in one round trip; a failed one is its exception in the list."""
+
+        def go(c: Any) -> list[Any]:
+            pipe = c.pipeline(transaction=False)
+            for cmd in commands:
+                pipe.execute_command(*cmd)
+            return list(pipe.execute(raise_on_error=False))
+
+        return list(self.run(what, go))
+
+    def monitor(
+        self,
+        on_line: Callable[[bytes], None],
+        stop: threading.Event,
+        limit: float,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> str:
+        """Stream MONITOR lines to `on_line` until `stop` or `limit` seconds; why it ended.
+
+        Runs on its own connection (MONITOR takes it over). Idle reads time out every
+        `timeout` seconds so the stop flag is seen even when no command arrives.
+        """
+        import redis.exceptions as rx
+
+        started = clock()
+        try:
+            conn = self.client().connection_pool.make_connection()
+        except (rx.RedisError, OSError) as exc:
+            raise explain(exc, self.target, "MONITOR") from None
+        conn.socket_timeout = min(self.timeout, 0.5)
+        try:
+            try:
+                conn.connect()
+                conn.send_command("MONITOR")
+                reply = conn.read_response()
+            except (rx.RedisError, OSError) as exc:
+                raise explain(exc, self.target, "MONITOR") from None
+            if reply not in (b"OK", "OK", True):
+                raise SourceError(f"Redis at {self.label}: MONITOR answered {reply!r}")
+            while True:
+                if stop.is_set():
+                    return "stopped"
+                if clock() - started >= limit:
+                    return f"time limit of {limit:g} s reached"
+                try:
+                    line = conn.read_response(disable_decoding=True, timeout=0.25)
+                except rx.TimeoutError:
+                    continue
+                except (rx.RedisError, OSError) as exc:
+                    raise explain(exc, self.target, "MONITOR") from None
+                if line is None:
+                    continue
+                on_line(line if isinstance(line, bytes) else str(line).encode())
+        finally:
+            conn.disconnect()
+
+    def reset(self) -> None:
+        """Drop pooled connections (after an error; the next call reconnects)."""
+        with self._lock:
+            client, self._client = self._client, None
+        if client is not None:
+            try:
+                client.close()
+                client.connection_pool.disconnect()
+            except Exception:  # closing a broken pool must never raise into a poll
+                pass
+
+    def close(self) -> None:
+        """Release connections."""
+        self.reset()
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, bytes):
+        return value.decode("utf-8", errors="replace")
+    return str(value)

@@ -1,0 +1,1 @@
+"""The Redis tab: memory, keyspace, persistence, big keys, slowlog, MONITOR."""

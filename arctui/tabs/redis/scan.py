@@ -1,0 +1,237 @@
+"""The big-key scan: incremental SCAN with MEMORY USAGE and type-aware sizes. No Textual.
+
+Never `KEYS *`, never a command whose cost grows with a key's size:
+- `SCAN cursor [MATCH p] COUNT n` walks the keyspace in small steps;
+- per batch, one pipeline of `TYPE` + `MEMORY USAGE` (default sampling: an aggregate's
+  size is estimated from 5 elements, as `redis-cli --memkeys` does; `SAMPLES 0` would
+  walk every element of a million-item hash and block the server);
+- then one pipeline of the O(1) length command for each type (STRLEN, LLEN, HLEN,
+  SCARD, ZCARD, XLEN).
+So the server never does more than a few hundred microseconds of work at a time and
+other clients are served between batches. Memory use here is bounded too: only the top
+keys (heaps), per-type totals and a capped prefix table are kept, never the keyspace.
+"""
+
+from __future__ import annotations
+
+import heapq
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from arctui.sources.base import SourceError
+from arctui.tabs.redis.models import (
+    BigKey,
+    BigKeysResult,
+    PrefixSummary,
+    ScanProgress,
+    TypeSummary,
+    escape_bytes,
+)
+from arctui.tabs.redis.reader import RedisLike
+
+BATCH = 1000  # SCAN COUNT: keys looked at per step (a hint to the server)
+TOP = 100  # keys kept per ranking (by memory and by elements)
+MAX_PREFIXES = 10_000  # distinct prefixes tracked before the rest counts as "other"
+PREFIXES_SHOWN = 50
+PROGRESS_EVERY = 0.25  # seconds between progress reports
+KEY_DISPLAY_LIMIT = 256  # bytes of a key shown
+NO_PREFIX = "(no prefix)"
+_LENGTH = {
+    "string": "STRLEN",
+    "list": "LLEN",
+    "hash": "HLEN",
+    "set": "SCARD",
+    "zset": "ZCARD",
+    "stream": "XLEN",
+}
+
+
+def prefix_of(raw: bytes, separator: bytes = b":") -> bytes | None:
+    """`session:abc:1` -> `session:`; None for a key without the separator."""
+    cut = raw.find(separator)
+    return raw[: cut + len(separator)] if cut > 0 else None
+
+
+@dataclass
+class _Totals:
+    keys: int = 0
+    memory: int = 0
+    elements: int = 0
+    biggest: BigKey | None = None
+
+
+@dataclass
+class _State:
+    by_memory: list[tuple[int, int, BigKey]] = field(default_factory=list)
+    by_elements: list[tuple[int, int, BigKey]] = field(default_factory=list)
+    types: dict[str, _Totals] = field(default_factory=dict)
+    prefixes: dict[bytes | None, list[int]] = field(default_factory=dict)
+    other_prefixes: int = 0
+    seq: int = 0
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    return str(value)
+
+
+class BigKeyScan:
+    """One scan of one database; `run()` blocks (call it on a worker thread)."""
+
+    def __init__(
+        self,
+        source: RedisLike,
+        pattern: str | None = None,
+        top: int = TOP,
+        batch: int = BATCH,
+        pause: float = 0.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.source = source
+        self.pattern = pattern or None
+        self.top = max(1, top)
+        self.batch = max(1, batch)
+        self.pause = pause  # seconds between batches (like redis-cli -i), 0 = none
+        self.clock = clock
+        self.stop = threading.Event()
+        self._state = _State()
+        self._memory_error: str | None = None
+
+    def run(self, on_progress: Callable[[ScanProgress], None] | None = None) -> BigKeysResult:
+        """Scan until the cursor returns to 0, `stop` is set, or an error; the result.
+
+        Raises SourceError only when nothing could be scanned (server unreachable at
+        the start); an error later ends the scan with a partial result naming it.
+        """
+        started = self.clock()
+        dbsize = self.source.dbsize()
+        cursor, scanned, error = 0, 0, None
+        last_report = started
+        complete = False
+        while not self.stop.is_set():
+            try:
+                cursor, keys = self.source.scan(cursor, self.pattern, self.batch)
+                if keys:
+                    self._measure(keys)
+            except SourceError as exc:
+                error = exc.reason
+                break
+            scanned += len(keys)
+            if cursor == 0:
+                complete = True
+                break
+            now = self.clock()
+            if on_progress is not None and now - last_report >= PROGRESS_EVERY:
+                last_report = now
+                on_progress(ScanProgress(scanned, dbsize, now - started))
+            if self.pause:
+                self.stop.wait(self.pause)
+        elapsed = self.clock() - started
+        if on_progress is not None:
+            on_progress(ScanProgress(scanned, dbsize, elapsed, done=True))
+        return self._result(scanned, dbsize, elapsed, complete, error)
+
+    def _measure(self, keys: list[bytes]) -> None:
+        memory_cmds: list[tuple[Any, ...]] = [("TYPE", k) for k in keys]
+        if self._memory_error is None:
+            memory_cmds += [("MEMORY", "USAGE", k) for k in keys]
+        replies = self.source.pipeline(memory_cmds, "TYPE/MEMORY USAGE")
+        failed = next((t for t in replies[: len(keys)] if isinstance(t, Exception)), None)
+        if failed is not None:
+            raise SourceError(f"Redis at {self.source.label}: TYPE failed: {_text(failed)[:200]}")
+        types = [_text(t) for t in replies[: len(keys)]]
+        memories: list[Any] = replies[len(keys) :] or [None] * len(keys)
+        lengths_cmds = []
+        wanted = []
+        for i, (key, kind) in enumerate(zip(keys, types, strict=True)):
+            command = _LENGTH.get(kind)
+            if command:
+                lengths_cmds.append((command, key))
+                wanted.append(i)
+        lengths: list[Any] = [None] * len(keys)
+        if lengths_cmds:
+            for i, reply in zip(wanted, self.source.pipeline(lengths_cmds, "length"), strict=True):
+                lengths[i] = reply
+        for key, kind, memory, length in zip(keys, types, memories, lengths, strict=True):
+            if kind == "none":
+                continue  # deleted or expired between SCAN and TYPE
+            if isinstance(memory, Exception):
+                if self._memory_error is None:
+                    self._memory_error = f"MEMORY USAGE failed: {_text(memory)[:200]}"
+                memory = None
+            self._add(
+                key,
+                kind,
+                int(memory) if isinstance(memory, int) else None,
+                int(length) if isinstance(length, int) else None,
+            )
+
+    def _add(self, raw: bytes, kind: str, memory: int | None, elements: int | None) -> None:
+        s = self._state
+        s.seq += 1
+        mem, count = memory or 0, elements or 0
+        totals = s.types.setdefault(kind, _Totals())
+        totals.keys += 1
+        totals.memory += mem
+        totals.elements += count
+        big: BigKey | None = None
+
+        def make() -> BigKey:
+            return BigKey(escape_bytes(raw, KEY_DISPLAY_LIMIT), raw, kind, memory, elements)
+
+        biggest = totals.biggest
+        if biggest is None or (mem, count) > (biggest.memory or 0, biggest.elements or 0):
+            big = make()
+            totals.biggest = big
+        for heap, rank in ((s.by_memory, mem), (s.by_elements, count)):
+            if len(heap) < self.top:
+                big = big or make()
+                heapq.heappush(heap, (rank, -s.seq, big))
+            elif rank > heap[0][0]:
+                big = big or make()
+                heapq.heapreplace(heap, (rank, -s.seq, big))
+        prefix = prefix_of(raw)
+        entry = s.prefixes.get(prefix)
+        if entry is None:
+            if len(s.prefixes) >= MAX_PREFIXES:
+                s.other_prefixes += 1
+                return
+            entry = s.prefixes[prefix] = [0, 0]
+        entry[0] += 1
+        entry[1] += mem
+
+    def _result(
+        self, scanned: int, dbsize: int, elapsed: float, complete: bool, error: str | None
+    ) -> BigKeysResult:
+        s = self._state
+        keys: dict[int, BigKey] = {}
+        for _, _, big in [*s.by_memory, *s.by_elements]:
+            keys[id(big)] = big
+        types = tuple(
+            TypeSummary(kind, t.keys, t.memory, t.elements, t.biggest)
+            for kind, t in sorted(s.types.items(), key=lambda kv: -kv[1].memory)
+        )
+        ranked = sorted(s.prefixes.items(), key=lambda kv: (-kv[1][1], -kv[1][0]))
+        prefixes = tuple(
+            PrefixSummary(NO_PREFIX if prefix is None else escape_bytes(prefix, 64) + "*", n, mem)
+            for prefix, (n, mem) in ranked[:PREFIXES_SHOWN]
+        )
+        return BigKeysResult(
+            target=self.source.label,
+            pattern=self.pattern,
+            scanned=scanned,
+            dbsize=dbsize,
+            elapsed=elapsed,
+            complete=complete,
+            stopped=self.stop.is_set() and not complete,
+            keys=tuple(keys.values()),
+            types=types,
+            prefixes=prefixes,
+            other_prefixes=s.other_prefixes,
+            memory_error=self._memory_error,
+            error=error,
+        )
