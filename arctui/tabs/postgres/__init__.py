@@ -1,0 +1,1 @@
+"""The Postgres tab: activity, sizes, slow queries and maintenance."""
