@@ -86,7 +86,19 @@ _OVERRIDABLE: dict[str, Callable[[object], Any]] = {
     "keymap": _name,
     "read_only": _flag,
 }
-_TOP_LEVEL: dict[str, Callable[[object], Any]] = {**_OVERRIDABLE, "production_envs": _names}
+
+
+def _backups(value: object) -> Mapping[str, Any]:
+    from arctui.ops.backups.settings import check_backup_settings  # the backups' own rules
+
+    return MappingProxyType(dict(check_backup_settings(value)))
+
+
+_TOP_LEVEL: dict[str, Callable[[object], Any]] = {
+    **_OVERRIDABLE,
+    "production_envs": _names,
+    "backups": _backups,
+}
 _VALID_KEYS = (*_TOP_LEVEL, "envs")
 
 
@@ -132,6 +144,8 @@ class Settings:
     read_only: bool = False
     production_envs: tuple[str, ...] = ("prod", "production")
     envs: Mapping[str, Mapping[str, object]] = field(default_factory=dict)
+    # backups: {dir, keep_days, rpo_minutes, rto_minutes, offsite_command} (ops/backups/settings)
+    backups: Mapping[str, Any] = field(default_factory=dict)
     path: Path | None = field(default=None, compare=False)  # for error messages
 
     def is_production(self, env: str | None) -> bool:
