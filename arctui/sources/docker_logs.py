@@ -1,0 +1,554 @@
+"""Container logs from the Docker Engine API: timestamps, stdout/stderr apart, resumable.
+
+- One HTTP stream per container (`/containers/{id}/logs?timestamps=1`), demultiplexed
+  by hand so every line keeps its stream; the daemon splits lines over 16 KiB into
+  partial frames, which are joined again here and cut at `LINE_LIMIT` bytes (the rest
+  only counted), so a 1 MB line costs 16 KiB of memory.
+- A stream ends when its container stops and, silently, when the daemon restarts. The
+  follower then waits for the container to run again (engine events wake it; a slow
+  container list is the safety net) and resubscribes with `since=` the last line's
+  nanosecond timestamp; lines at exactly that instant that were already delivered are
+  skipped, so nothing repeats.
+- Containers that appear (recreated, scaled up) are found by the same events and list.
+- Requests have timeouts. A following stream has none on purpose (a quiet container
+  is not a failure, and a reconnect with `since=` makes the daemon rescan its log
+  file); `stop` shuts its socket down so the thread ends at once.
+"""
+
+from __future__ import annotations
+
+import calendar
+import contextlib
+import socket
+import struct
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from arctui.sources.base import SourceError
+from arctui.text import MAX_LINE
+
+LINE_LIMIT = MAX_LINE  # bytes kept of one line; the rest is counted in LogRecord.cut
+STDOUT, STDERR = "stdout", "stderr"
+_STREAMS = {0: STDOUT, 1: STDOUT, 2: STDERR}
+_FOLLOW_EVENTS = ("start", "restart", "unpause", "create", "destroy", "rename")
+PROJECT_LABEL = "com.docker.compose.project"
+SERVICE_LABEL = "com.docker.compose.service"
+NUMBER_LABEL = "com.docker.compose.container-number"
+
+
+@dataclass(frozen=True)
+class LogTarget:
+    """One container whose logs are read."""
+
+    id: str
+    name: str
+    service: str
+    replica: int = 1
+    running: bool = True
+    tty: bool = False
+
+
+@dataclass(frozen=True)
+class LogRecord:
+    """One log line as the engine stored it (raw bytes, not yet cleaned)."""
+
+    target: LogTarget
+    stream: str  # stdout | stderr
+    ts_ns: int  # unix time in nanoseconds, as stamped by the daemon
+    data: bytes  # without the trailing newline; at most LINE_LIMIT bytes
+    cut: int = 0  # bytes of the line dropped beyond LINE_LIMIT
+
+
+@dataclass(frozen=True)
+class LogWindow:
+    """Where reading starts: the last `tail` lines per container and/or `since` a time."""
+
+    since_ns: int | None = None
+    tail: int | None = None
+
+
+Sink = Callable[[list[LogRecord]], None]
+
+# --- parsing (pure) -------------------------------------------------------------------
+
+_SECONDS_CACHE: dict[bytes, int] = {}
+
+
+def parse_ts(stamp: bytes) -> int:
+    """RFC 3339 (`2026-12-01T14:07:50.864112976Z`, or with an offset) -> unix ns."""
+    head = stamp[:19]
+    seconds = _SECONDS_CACHE.get(head)
+    if seconds is None:
+        seconds = calendar.timegm(time.strptime(head.decode("ascii"), "%Y-%m-%dT%H:%M:%S"))
+        if len(_SECONDS_CACHE) > 4096:
+            _SECONDS_CACHE.clear()
+        _SECONDS_CACHE[head] = seconds
+    rest = stamp[19:]
+    nanos = 0
+    if rest[:1] == b".":
+        digits = bytearray()
+        for b in rest[1:]:
+            if not 48 <= b <= 57:
+                break
+            digits.append(b)
+        rest = rest[1 + len(digits) :]
+        nanos = int((bytes(digits) + b"000000000")[:9])
+    if rest[:1] in (b"+", b"-") and len(rest) >= 6:
+        offset = int(rest[1:3]) * 3600 + int(rest[4:6]) * 60
+        seconds += -offset if rest[:1] == b"+" else offset
+    return seconds * 1_000_000_000 + nanos
+
+
+def since_param(ns: int) -> str:
+    """The Engine API's `since` value with full nanosecond precision."""
+    return f"{ns // 1_000_000_000}.{ns % 1_000_000_000:09d}"
+
+
+class FrameDecoder:
+    """Splits the logs endpoint's byte stream into (stream, payload) frames.
+
+    Non-TTY containers multiplex stdout/stderr behind 8-byte headers; TTY containers
+    send raw bytes (everything is stdout), split here at newlines.
+    """
+
+    def __init__(self, tty: bool = False) -> None:
+        self.tty = tty
+        self._buf = bytearray()
+
+    def feed(self, chunk: bytes) -> Iterator[tuple[str, bytes]]:
+        """The complete frames that `chunk` finishes."""
+        buf = self._buf
+        buf += chunk
+        if self.tty:
+            end = buf.rfind(b"\n")
+            if end >= 0:
+                for line in bytes(buf[: end + 1]).splitlines(keepends=True):
+                    yield STDOUT, line
+                del buf[: end + 1]
+            return
+        pos = 0
+        while len(buf) - pos >= 8:
+            kind, size = struct.unpack_from(">BxxxL", buf, pos)
+            if len(buf) - pos - 8 < size:
+                break
+            yield _STREAMS.get(kind, STDOUT), bytes(buf[pos + 8 : pos + 8 + size])
+            pos += 8 + size
+        if pos:
+            del buf[:pos]
+
+
+class LineAssembler:
+    """Joins the daemon's partial frames into lines, keeping at most `limit` bytes each."""
+
+    def __init__(self, limit: int = LINE_LIMIT) -> None:
+        self.limit = limit
+        self._partial: dict[str, tuple[int, bytearray, int]] = {}
+
+    def add(self, stream: str, payload: bytes) -> tuple[str, int, bytes, int] | None:
+        """A finished (stream, ts_ns, data, cut), or None while a line is still partial."""
+        stamp, _, data = payload.partition(b" ")
+        try:
+            ts = parse_ts(stamp)
+        except (ValueError, UnicodeDecodeError):  # no timestamp: keep the text whole
+            ts, data = 0, payload
+        done = data.endswith(b"\n")
+        if done:
+            data = data[:-1]
+        pending = self._partial.pop(stream, None)
+        if pending is not None:
+            ts, buf, cut = pending
+        else:
+            buf, cut = bytearray(), 0
+        room = self.limit - len(buf)
+        if len(data) > room:
+            buf += data[: max(room, 0)]
+            cut += len(data) - max(room, 0)
+        else:
+            buf += data
+        if not done:
+            self._partial[stream] = (ts, buf, cut)
+            return None
+        return stream, ts, bytes(buf), cut
+
+
+class Cursor:
+    """Where one container's delivered lines end: resubscribing from it repeats nothing."""
+
+    def __init__(self) -> None:
+        self.ts_ns: int | None = None
+        self._at_ts: set[str] = set()
+
+    def accept(self, stream: str, ts: int, data: bytes, cut: int) -> bool:
+        """True for a line not delivered yet (and records it).
+
+        `since=` repeats the lines stamped exactly at the cursor. Two lines of one stream
+        never share a nanosecond stamp, while the parts of a split line all do (and a
+        `tail` may have started inside one), so the stream is the key at that instant.
+        """
+        key = stream
+        if self.ts_ns is not None:
+            if ts < self.ts_ns or (ts == self.ts_ns and key in self._at_ts):
+                return False
+            if ts > self.ts_ns:
+                self._at_ts.clear()
+        self.ts_ns = ts
+        self._at_ts.add(key)
+        return True
+
+
+def target_from_row(row: Mapping[str, Any]) -> LogTarget:
+    """A LogTarget from one entry of the container list."""
+    labels = row.get("Labels") or {}
+    number = str(labels.get(NUMBER_LABEL, "1"))
+    names = row.get("Names") or [""]
+    return LogTarget(
+        id=str(row.get("Id", "")),
+        name=str(names[0]).lstrip("/"),
+        service=str(labels.get(SERVICE_LABEL, "")),
+        replica=int(number) if number.isdigit() else 1,
+        running=str(row.get("State", "")) in ("running", "restarting", "paused"),
+    )
+
+
+@dataclass
+class _Follow:
+    target: LogTarget
+    cursor: Cursor = field(default_factory=Cursor)
+    wake: threading.Event = field(default_factory=threading.Event)
+    since_ns: int | None = None
+    gone: bool = False
+
+
+class DockerLogSource:
+    """Reads and follows the logs of one compose project's containers."""
+
+    def __init__(
+        self,
+        project: str,
+        environ: Mapping[str, str] | None = None,
+        timeout: float = 10.0,
+        rescan: float = 10.0,
+    ) -> None:
+        from arctui.sources.docker_engine import resolve_endpoint
+
+        self.project = project
+        self.timeout = timeout
+        self.rescan = rescan
+        self._params, self.endpoint = resolve_endpoint(environ)
+        self._api: Any = None
+        self._lock = threading.Lock()
+        self._open: set[Any] = set()
+        self._fresh: set[str] = set()  # ids of containers an event announced
+
+    # --- engine plumbing ------------------------------------------------------------
+    def _client(self) -> Any:
+        with self._lock:
+            if self._api is None:
+                import docker
+
+                try:  # one connection per followed container, plus events and lists
+                    self._api = docker.APIClient(
+                        version="auto", timeout=self.timeout, max_pool_size=256, **self._params
+                    )
+                except Exception as exc:
+                    raise self._explain(exc) from exc
+            return self._api
+
+    def _explain(self, exc: BaseException) -> SourceError:
+        from arctui.sources.docker_engine import explain
+
+        return explain(exc, self.endpoint)
+
+    def _drop(self) -> None:
+        with self._lock:
+            api, self._api = self._api, None
+        if api is not None:
+            with contextlib.suppress(Exception):
+                api.close()
+
+    def targets(self, services: Sequence[str] = ()) -> list[LogTarget]:
+        """The project's containers (running or not), optionally of some services only."""
+        api = self._client()
+        labels = [f"{PROJECT_LABEL}={self.project}"]
+        try:
+            rows = api.containers(all=True, filters={"label": labels})
+        except Exception as exc:
+            self._drop()
+            raise self._explain(exc) from exc
+        found = [target_from_row(r) for r in rows]
+        wanted = set(services)
+        return sorted(
+            (t for t in found if not wanted or t.service in wanted),
+            key=lambda t: (t.service, t.replica, t.name),
+        )
+
+    def _tty(self, target: LogTarget) -> LogTarget:
+        try:
+            data = self._client().inspect_container(target.id)
+        except Exception:
+            return target
+        tty = bool((data.get("Config") or {}).get("Tty"))
+        state = data.get("State") or {}
+        running = bool(state.get("Running")) or bool(state.get("Restarting"))
+        return LogTarget(target.id, target.name, target.service, target.replica, running, tty)
+
+    def _stream(
+        self, target: LogTarget, since_ns: int | None, tail: int | None, follow: bool
+    ) -> Iterator[tuple[str, int, bytes, int]]:
+        """Lines of one container's log stream: (stream, ts_ns, data, cut)."""
+        api = self._client()
+        params: dict[str, Any] = {
+            "stdout": 1,
+            "stderr": 1,
+            "timestamps": 1,
+            "follow": int(follow),
+            "tail": "all" if tail is None else max(int(tail), 0),
+        }
+        if since_ns:
+            params["since"] = since_param(since_ns)
+        try:
+            res = api._get(api._url("/containers/{0}/logs", target.id), params=params, stream=True)
+            api._raise_for_status(res)
+        except Exception as exc:
+            if type(exc).__name__ == "NotFound":
+                return
+            self._drop()
+            raise self._explain(exc) from exc
+        if follow:  # quiet is normal while following; `close()`/stop end the read instead
+            with contextlib.suppress(Exception):
+                api._disable_socket_timeout(api._get_raw_response_socket(res))
+        self._open.add(res)
+        decoder, lines = FrameDecoder(target.tty), LineAssembler()
+        try:
+            for chunk in res.iter_content(chunk_size=None):
+                for stream, payload in decoder.feed(chunk):
+                    line = lines.add(stream, payload)
+                    if line is not None:
+                        yield line
+        except Exception as exc:
+            if res not in self._open:  # closed by us: a normal end
+                return
+            raise self._explain(exc) from exc
+        finally:
+            self._open.discard(res)
+            res.close()
+
+    # --- one-shot reading -------------------------------------------------------------
+    def history(
+        self, services: Sequence[str] = (), window: LogWindow | None = None
+    ) -> list[LogRecord]:
+        """Every stored line in the window of the services' containers, merged in time order."""
+        window = window or LogWindow()
+        out: list[LogRecord] = []
+        for target in self.targets(services):
+            target = self._tty(target)
+            for stream, ts, data, cut in self._stream(target, window.since_ns, window.tail, False):
+                out.append(LogRecord(target, stream, ts, data, cut))
+        out.sort(key=lambda r: r.ts_ns)
+        return out
+
+    # --- following --------------------------------------------------------------------
+    def follow(
+        self,
+        services: Sequence[str],
+        window: LogWindow,
+        sink: Sink,
+        stop: threading.Event,
+        on_error: Callable[[SourceError | None], None] | None = None,
+    ) -> None:
+        """Deliver the window's lines (merged, one batch), then new lines, until `stop`.
+
+        Followed: every container of the services (all when empty) that exists now or
+        appears later. `on_error` hears engine failures (and None once reads work again).
+        """
+        follows: dict[str, _Follow] = {}
+        threads: list[threading.Thread] = []
+        report = on_error or (lambda _e: None)
+        wanted = set(services)
+
+        def start(target: LogTarget, since_ns: int | None, cursor: Cursor | None = None) -> None:
+            f = _Follow(target, since_ns=since_ns)
+            if cursor is not None:
+                f.cursor = cursor
+            follows[target.id] = f
+            t = threading.Thread(
+                target=self._follow_one, args=(f, sink, stop, report),
+                name=f"arctui-logs-{target.name}", daemon=True,
+            )  # fmt: skip
+            threads.append(t)
+            t.start()
+
+        # History first, merged across containers, so the view starts in time order.
+        while not stop.is_set():
+            try:
+                targets = [self._tty(t) for t in self.targets(services)]
+                cursors: dict[str, Cursor] = {t.id: Cursor() for t in targets}
+                batch: list[LogRecord] = []
+                for t in targets:
+                    for stream, ts, data, cut in self._stream(
+                        t, window.since_ns, window.tail, False
+                    ):
+                        if cursors[t.id].accept(stream, ts, data, cut):
+                            batch.append(LogRecord(t, stream, ts, data, cut))
+            except SourceError as exc:
+                report(exc)
+                stop.wait(2.0)
+                continue
+            report(None)
+            batch.sort(key=lambda r: r.ts_ns)
+            if batch:
+                sink(batch)
+            for t in targets:
+                cur = cursors[t.id]
+                start(t, cur.ts_ns if cur.ts_ns is not None else window.since_ns, cur)
+            break
+
+        events = threading.Thread(
+            target=self._watch_events, args=(follows, stop), name="arctui-logs-events",
+            daemon=True,
+        )  # fmt: skip
+        events.start()
+        next_scan = time.monotonic() + self.rescan
+        while not stop.wait(0.5):
+            due = time.monotonic() >= next_scan
+            if not due and not self._fresh:
+                continue
+            self._fresh = set()
+            next_scan = time.monotonic() + self.rescan
+            try:
+                current = self.targets(services)
+            except SourceError as exc:
+                report(exc)
+                continue
+            for t in current:
+                f = follows.get(t.id)
+                if f is None and (not wanted or t.service in wanted):
+                    start(self._tty(t), None)  # appeared while following: all its lines
+                elif f is not None and t.running:
+                    f.wake.set()
+        self.close()
+
+    def _watch_events(self, follows: dict[str, _Follow], stop: threading.Event) -> None:
+        """Wake followers (and the rescan) on container start/create events."""
+        backoff = 1.0
+        while not stop.is_set():
+            try:
+                api = self._client()
+                filters = {
+                    "type": ["container"],
+                    "label": [f"{PROJECT_LABEL}={self.project}"],
+                    "event": list(_FOLLOW_EVENTS),
+                }
+                res = api._get(api._url("/events"), params={"filters": _json(filters)}, stream=True)
+                api._raise_for_status(res)
+                with contextlib.suppress(Exception):
+                    api._disable_socket_timeout(api._get_raw_response_socket(res))
+                self._open.add(res)
+                backoff = 1.0
+                for line in res.iter_lines(chunk_size=None):
+                    if stop.is_set():
+                        break
+                    cid = _event_id(line)
+                    f = follows.get(cid)
+                    if f is not None:
+                        f.wake.set()
+                    elif cid:
+                        self._fresh = {*self._fresh, cid}
+            except Exception:
+                backoff = min(backoff * 2, 30.0)
+            stop.wait(backoff)
+
+    def _follow_one(
+        self,
+        f: _Follow,
+        sink: Sink,
+        stop: threading.Event,
+        report: Callable[[SourceError | None], None],
+    ) -> None:
+        """Follow one container across stops, restarts and daemon restarts."""
+        backoff = 1.0
+        caught_up = False  # everything the container wrote before it stopped was read
+        while not stop.is_set():
+            f.wake.clear()
+            since = f.cursor.ts_ns if f.cursor.ts_ns is not None else f.since_ns
+            try:
+                target = self._tty(f.target)
+                f.target = target
+                if caught_up and not target.running:
+                    f.wake.wait(self.rescan)  # an event or the rescan wakes us on start
+                    continue
+                for stream, ts, data, cut in self._stream(target, since, None, True):
+                    if f.cursor.accept(stream, ts, data, cut):
+                        sink([LogRecord(target, stream, ts, data, cut)])
+                backoff = 1.0
+            except SourceError as exc:
+                if stop.is_set():
+                    return
+                report(exc)
+                caught_up = False
+                stop.wait(backoff)
+                backoff = min(backoff * 2, 30.0)
+                continue
+            if stop.is_set():
+                return
+            # The stream ended: the container stopped, or the daemon went away.
+            state = self._state(f.target.id)
+            if state == "gone":
+                f.gone = True
+                return
+            caught_up = state == "stopped"
+            if state == "unknown":
+                stop.wait(backoff)
+                backoff = min(backoff * 2, 30.0)
+
+    def _state(self, cid: str) -> str:
+        """running | stopped | gone | unknown (engine unreachable)."""
+        try:
+            data = self._client().inspect_container(cid)
+        except Exception as exc:
+            if type(exc).__name__ == "NotFound":
+                return "gone"
+            self._drop()
+            return "unknown"
+        state = data.get("State") or {}
+        return "running" if state.get("Running") else "stopped"
+
+    def close(self) -> None:
+        """End every open stream (their threads return) and drop the client."""
+        for res in list(self._open):
+            self._open.discard(res)
+            _shutdown(res)
+        self._drop()
+
+
+def _shutdown(res: Any) -> None:
+    """Unblock a thread reading this streaming response."""
+    with contextlib.suppress(Exception):
+        sock = res.raw._fp.fp.raw._sock
+        sock.shutdown(socket.SHUT_RDWR)
+    with contextlib.suppress(Exception):
+        res.close()
+
+
+def _json(value: object) -> str:
+    import json
+
+    return json.dumps(value)
+
+
+def _event_id(line: bytes) -> str:
+    import json
+
+    try:
+        event = json.loads(line)
+    except ValueError:
+        return ""
+    return str((event.get("Actor") or {}).get("ID") or event.get("id") or "")
+
+
+def merge(records: Iterable[LogRecord]) -> list[LogRecord]:
+    """Records of several containers in time order (stable for equal stamps)."""
+    return sorted(records, key=lambda r: r.ts_ns)

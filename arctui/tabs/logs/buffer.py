@@ -1,0 +1,136 @@
+"""A bounded, time-ordered buffer of log lines with an exact count of what it dropped.
+
+Lines arrive in batches from several containers. Each batch is sorted and merged in:
+the fast path appends; a line older than the newest one held (another container's
+stream was a little behind) is inserted at its place near the end. When the buffer
+holds more than `capacity` lines or `max_chars` characters, the oldest go, and are
+counted in `dropped`, so `len(buffer) + dropped == received` at every moment.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
+
+from arctui.tabs.logs.models import LogLine
+
+DEFAULT_CAPACITY = 100_000
+DEFAULT_MAX_CHARS = 64 * 1024 * 1024
+
+
+class _Keys:
+    """A key view over a deque of lines, for bisect."""
+
+    def __init__(self, lines: deque[LogLine]) -> None:
+        self.lines = lines
+
+    def __len__(self) -> int:
+        return len(self.lines)
+
+    def __getitem__(self, i: int) -> tuple[int, int]:
+        return self.lines[i].key
+
+
+class LogBuffer:
+    """Time-ordered lines, oldest evicted first; `dropped` counts every eviction."""
+
+    def __init__(self, capacity: int = DEFAULT_CAPACITY, max_chars: int = DEFAULT_MAX_CHARS):
+        if capacity < 1:
+            raise ValueError("capacity must be at least 1")
+        self.capacity = capacity
+        self.max_chars = max_chars
+        self.lines: deque[LogLine] = deque()
+        self.chars = 0
+        self.received = 0
+        self.dropped = 0
+
+    def __len__(self) -> int:
+        return len(self.lines)
+
+    def __iter__(self) -> Iterator[LogLine]:
+        return iter(self.lines)
+
+    def __getitem__(self, i: int) -> LogLine:
+        return self.lines[i]
+
+    def add(
+        self, batch: Iterable[LogLine], on_insert: Callable[[LogLine, bool], None] | None = None
+    ) -> list[LogLine]:
+        """Merge a batch in; returns the lines evicted to make room (oldest first).
+
+        `on_insert(line, appended)` hears each kept line; `appended` is False for a line
+        inserted before the end (late arrival).
+        """
+        lines = self.lines
+        for line in sorted(batch, key=lambda ln: ln.key):
+            self.received += 1
+            self.chars += len(line.text)
+            if not lines or line.key >= lines[-1].key:
+                lines.append(line)
+                appended = True
+            else:
+                pos = bisect.bisect_right(_Keys(lines), line.key)
+                lines.insert(pos, line)
+                appended = pos == len(lines) - 1
+            if on_insert is not None:
+                on_insert(line, appended)
+        evicted: list[LogLine] = []
+        while lines and (len(lines) > self.capacity or self.chars > self.max_chars):
+            old = lines.popleft()
+            self.chars -= len(old.text)
+            evicted.append(old)
+        self.dropped += len(evicted)
+        return evicted
+
+    def discard_incoming(self, count: int) -> None:
+        """Lines that never got in (the intake overflowed): received and dropped at once."""
+        self.received += count
+        self.dropped += count
+
+    def clear(self) -> None:
+        """Forget the lines (the operator cleared the view); counters keep counting."""
+        self.dropped += len(self.lines)
+        self.lines.clear()
+        self.chars = 0
+
+
+class SortedLines:
+    """A time-ordered subset of a LogBuffer's lines (the lines a filter shows)."""
+
+    def __init__(self, lines: Sequence[LogLine] = ()) -> None:
+        self.lines: deque[LogLine] = deque(lines)
+
+    def __len__(self) -> int:
+        return len(self.lines)
+
+    def __getitem__(self, i: int) -> LogLine:
+        return self.lines[i]
+
+    def __iter__(self) -> Iterator[LogLine]:
+        return iter(self.lines)
+
+    def add(self, line: LogLine, appended: bool) -> int:
+        """Insert `line` at its place; returns its index."""
+        lines = self.lines
+        if appended or not lines or line.key >= lines[-1].key:
+            lines.append(line)
+            return len(lines) - 1
+        pos = bisect.bisect_right(_Keys(lines), line.key)
+        lines.insert(pos, line)
+        return pos
+
+    def evict(self, gone: Sequence[LogLine]) -> int:
+        """Remove the lines evicted from the buffer (they are the oldest); returns how many."""
+        lines, n = self.lines, 0
+        if not gone:
+            return 0
+        last = gone[-1].key
+        while lines and lines[0].key <= last:
+            lines.popleft()
+            n += 1
+        return n
+
+    def index_at_or_after(self, key: tuple[int, int]) -> int:
+        """Index of the first line at or after `key` (to keep the view's place)."""
+        return bisect.bisect_left(_Keys(self.lines), key)

@@ -1,0 +1,204 @@
+"""Turns engine log records into LogLines and feeds them to the tab or the CLI (no Textual).
+
+- `LineMaker`: bytes -> one safe line (arctui.text.clean: escapes stripped, controls
+  made visible, invalid UTF-8 replaced, length capped with a marker), redacted with the
+  session's redactor, tagged with its service, its level parsed.
+- `LogFeed`: follows a log source on a daemon thread. Lines wait in a bounded intake
+  until the UI takes them; when the UI falls behind by more than the buffer holds, the
+  oldest waiting lines are dropped (they would be evicted on arrival anyway) and
+  counted, so the producer threads never block and the count stays exact.
+- `read_lines`: one-shot read for `arctui logs` without --follow.
+"""
+
+from __future__ import annotations
+
+import itertools
+import threading
+from collections import deque
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Protocol
+
+from arctui.sources.base import SourceError
+from arctui.sources.docker_logs import LogRecord, LogTarget, LogWindow
+from arctui.tabs.logs.buffer import DEFAULT_CAPACITY
+from arctui.tabs.logs.levels import is_continuation, parse_level
+from arctui.tabs.logs.models import Level, LogLine
+from arctui.text import clean
+
+if TYPE_CHECKING:
+    from arctui.session import Session
+
+
+class LogSource(Protocol):
+    """What the Logs tab reads: the engine (DockerLogSource) or the demo."""
+
+    def targets(self, services: Sequence[str] = ()) -> list[LogTarget]:
+        """The containers whose logs can be read."""
+        ...
+
+    def history(
+        self, services: Sequence[str] = (), window: LogWindow | None = None
+    ) -> list[LogRecord]:
+        """Stored lines in the window, merged in time order."""
+        ...
+
+    def follow(
+        self,
+        services: Sequence[str],
+        window: LogWindow,
+        sink: Callable[[list[LogRecord]], None],
+        stop: threading.Event,
+        on_error: Callable[[SourceError | None], None] | None = None,
+    ) -> None:
+        """Deliver the window's lines, then new ones, until `stop`."""
+        ...
+
+    def close(self) -> None:
+        """End open streams."""
+        ...
+
+
+def source_tag(service: str, replica: int) -> str:
+    """The tag shown for a line: the service, with `#N` for replicas after the first."""
+    return service if replica <= 1 else f"{service}#{replica}"
+
+
+class LineMaker:
+    """Builds safe LogLines from records (thread-safe: one container per thread)."""
+
+    def __init__(self, redact: Callable[[str], str] = lambda s: s) -> None:
+        self.redact = redact
+        self._seq = itertools.count()
+        self._last: dict[str, Level | None] = {}
+
+    def make(self, rec: LogRecord) -> LogLine:
+        """One record -> one LogLine."""
+        text = clean(rec.data.decode("utf-8", errors="replace"))
+        if rec.cut:
+            text += f"… [line cut: {rec.cut} more bytes]"
+        text = self.redact(text.replace("\n", " "))
+        level = parse_level(text)
+        cid = rec.target.id
+        if level is None and is_continuation(text):
+            level = self._last.get(cid)
+        self._last[cid] = level
+        t = rec.target
+        return LogLine(
+            seq=next(self._seq),
+            ts_ns=rec.ts_ns,
+            service=t.service,
+            source=source_tag(t.service, t.replica),
+            container=t.name,
+            stream=rec.stream,
+            level=level,
+            text=text,
+        )
+
+
+def session_source(session: Session) -> LogSource:
+    """The session's log source: the demo's simulation, or the real engine."""
+    if session.demo:
+        from arctui.tabs.logs.demo import DemoLogSource
+
+        return DemoLogSource(clock=session.clock)
+    from arctui.sources.docker_logs import DockerLogSource
+
+    return DockerLogSource(session.project, environ=session.environ)
+
+
+def session_maker(session: Session) -> LineMaker:
+    """A LineMaker redacting with the session's secrets."""
+    from arctui.ops.audit import redactor_for
+
+    return LineMaker(redactor_for(session).redact)
+
+
+def read_lines(
+    source: LogSource, services: Sequence[str], window: LogWindow, maker: LineMaker
+) -> list[LogLine]:
+    """The stored lines of the window, merged, as LogLines. Raises SourceError."""
+    return [maker.make(r) for r in source.history(services, window)]
+
+
+class LogFeed:
+    """Follows a source on a daemon thread; the consumer takes ready lines in batches."""
+
+    def __init__(
+        self,
+        source: LogSource,
+        services: Sequence[str],
+        window: LogWindow,
+        maker: LineMaker,
+        capacity: int = DEFAULT_CAPACITY,
+        on_ready: Callable[[], None] | None = None,
+    ) -> None:
+        self.source = source
+        self.services = tuple(services)
+        self.window = window
+        self.maker = maker
+        self.capacity = capacity
+        self.on_ready = on_ready
+        self.error: SourceError | None = None
+        self._pending: deque[LogLine] = deque()
+        self._dropped = 0
+        self._notified = False
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        """Start following (once)."""
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, name="arctui-logs", daemon=True)
+            self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            self.source.follow(self.services, self.window, self._sink, self._stop, self._failed)
+        except SourceError as exc:
+            self._failed(exc)
+        except Exception as exc:  # a bug must not end the app: say what happened
+            self._failed(SourceError(f"log follower stopped: {exc!r}"[:300]))
+
+    def _failed(self, exc: SourceError | None) -> None:
+        changed = (exc is None) != (self.error is None)
+        self.error = exc
+        if changed:
+            self._notify()
+
+    def _sink(self, records: list[LogRecord]) -> None:
+        lines = [self.maker.make(r) for r in records]
+        with self._lock:
+            self._pending.extend(lines)
+            over = len(self._pending) - self.capacity
+            if over > 0:
+                for _ in range(over):
+                    self._pending.popleft()
+                self._dropped += over
+        self._notify()
+
+    def _notify(self) -> None:
+        with self._lock:
+            if self._notified:
+                return
+            self._notified = True
+        if self.on_ready is not None:
+            self.on_ready()
+
+    def take(self) -> tuple[list[LogLine], int]:
+        """Lines waiting (time-sorted) and how many were dropped before they got here."""
+        with self._lock:
+            lines, self._pending = list(self._pending), deque()
+            dropped, self._dropped = self._dropped, 0
+            self._notified = False
+        lines.sort(key=lambda ln: ln.key)
+        return lines, dropped
+
+    def wait(self, timeout: float) -> bool:
+        """Block until stopped or `timeout` passes (the CLI's polling loop); True if stopped."""
+        return self._stop.wait(timeout)
+
+    def stop(self) -> None:
+        """Stop following; open streams are closed so the threads end."""
+        self._stop.set()
+        self.source.close()

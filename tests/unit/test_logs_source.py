@@ -1,0 +1,178 @@
+"""The Engine API log stream: frames, split lines, timestamps, resuming without repeats."""
+
+from __future__ import annotations
+
+import struct
+import threading
+import time
+from typing import Any
+
+from arctui.sources.docker_logs import (
+    Cursor,
+    DockerLogSource,
+    FrameDecoder,
+    LineAssembler,
+    LogRecord,
+    LogWindow,
+    parse_ts,
+    since_param,
+)
+
+T0 = 1_796_134_157_000_000_000  # 2026-12-01T14:09:17Z
+
+
+def frame(kind: int, payload: bytes) -> bytes:
+    return struct.pack(">BxxxL", kind, len(payload)) + payload
+
+
+def stamped(ns: int, text: str, end: str = "\n") -> bytes:
+    s, n = divmod(ns, 1_000_000_000)
+    head = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(s))
+    return f"{head}.{n:09d}Z {text}{end}".encode()
+
+
+def test_parse_ts_nanoseconds_offsets_and_trimmed_zeros() -> None:
+    assert parse_ts(b"2026-12-01T14:09:17.000000001Z") == T0 + 1
+    assert parse_ts(b"2026-12-01T14:09:17.5Z") == T0 + 500_000_000
+    assert parse_ts(b"2026-12-01T14:09:17Z") == T0
+    assert parse_ts(b"2026-12-01T15:09:17.25+01:00") == T0 + 250_000_000
+    assert since_param(T0 + 42) == "1796134157.000000042"
+
+
+def test_frames_split_anywhere_are_reassembled_with_their_stream() -> None:
+    data = frame(1, b"out\n") + frame(2, b"err\n") + frame(1, b"last\n")
+    dec = FrameDecoder()
+    got = []
+    for i in range(0, len(data), 3):  # three bytes at a time
+        got.extend(dec.feed(data[i : i + 3]))
+    assert got == [("stdout", b"out\n"), ("stderr", b"err\n"), ("stdout", b"last\n")]
+
+
+def test_tty_stream_is_split_at_newlines() -> None:
+    dec = FrameDecoder(tty=True)
+    assert list(dec.feed(b"a\nb")) == [("stdout", b"a\n")]
+    assert list(dec.feed(b"c\n")) == [("stdout", b"bc\n")]
+
+
+def test_partial_frames_join_and_a_long_line_is_cut_and_counted() -> None:
+    asm = LineAssembler(limit=10)
+    assert asm.add("stdout", stamped(T0, "x" * 8, end="")) is None
+    assert asm.add("stderr", stamped(T0 + 5, "other")) == ("stderr", T0 + 5, b"other", 0)
+    assert asm.add("stdout", stamped(T0, "y" * 8, end="")) is None
+    assert asm.add("stdout", stamped(T0, "zz")) == ("stdout", T0, b"x" * 8 + b"yy", 8)
+
+
+def test_payload_without_timestamp_is_kept_whole() -> None:
+    assert LineAssembler().add("stdout", b"no stamp here\n") == ("stdout", 0, b"no stamp here", 0)
+
+
+def test_cursor_skips_what_was_delivered_at_the_resume_instant() -> None:
+    cur = Cursor()
+    assert cur.accept("stdout", 1, b"a", 0) and cur.accept("stderr", 2, b"b", 0)
+    assert cur.accept("stdout", 2, b"c", 0)
+    # Resubscribed with since=2: the daemon repeats both lines stamped 2.
+    assert not cur.accept("stderr", 2, b"b", 0) and not cur.accept("stdout", 2, b"c", 0)
+    assert not cur.accept("stdout", 1, b"a", 0)
+    assert cur.accept("stdout", 3, b"d", 0) and cur.ts_ns == 3
+
+
+# --- following, against a scripted engine ------------------------------------------------
+
+
+class FakeResponse:
+    def __init__(self, chunks: list[bytes], block: threading.Event | None = None) -> None:
+        self.chunks, self.block = chunks, block
+
+    def iter_content(self, chunk_size: Any = None):
+        yield from self.chunks
+        if self.block is not None:
+            self.block.wait(10)
+
+    def iter_lines(self, chunk_size: Any = None):
+        if self.block is not None:
+            self.block.wait(10)
+        return iter(())
+
+    def close(self) -> None:
+        if self.block is not None:
+            self.block.set()
+
+
+class ScriptedEngine:
+    """One container; each follow request gets the next script entry; a daemon outage."""
+
+    def __init__(self, follows: list[list[tuple[int, str, str]]]) -> None:
+        self.follows = follows
+        self.calls: list[dict[str, Any]] = []
+        self.down_once = True
+        self.parked = threading.Event()
+
+    def containers(self, **kw: Any) -> list[dict[str, Any]]:
+        labels = {"com.docker.compose.service": "api", "com.docker.compose.container-number": "1"}
+        return [{"Id": "c1", "Names": ["/p-api-1"], "Labels": labels, "State": "running"}]
+
+    def inspect_container(self, cid: str) -> dict[str, Any]:
+        follows_done = sum(1 for c in self.calls if c["follow"])
+        if follows_done == 1 and self.down_once:  # the daemon restarts after the 1st stream
+            self.down_once = False
+            raise ConnectionError("Connection refused")
+        return {"Config": {"Tty": False}, "State": {"Running": True}}
+
+    def _url(self, path: str, *args: str) -> str:
+        return path.format(*args)
+
+    def _get(self, url: str, params: dict[str, Any] | None = None, stream: bool = False):
+        if url == "/events":
+            return FakeResponse([], self.parked)
+        self.calls.append(dict(params or {}))
+        if not params or not params["follow"]:
+            return FakeResponse([frame(1, stamped(T0 + 1, "history"))])
+        script = self.follows.pop(0) if self.follows else None
+        if script is None:
+            return FakeResponse([], self.parked)  # quiet until stopped
+        return FakeResponse([frame(k, stamped(T0 + ns, text)) for ns, k, text in script])
+
+    def _raise_for_status(self, res: Any) -> None:
+        pass
+
+    def _disable_socket_timeout(self, sock: Any) -> None:
+        pass
+
+    def _get_raw_response_socket(self, res: Any) -> None:
+        return None
+
+    def close(self) -> None:
+        pass
+
+
+def test_follow_resumes_after_a_daemon_restart_without_duplicates() -> None:
+    engine = ScriptedEngine(
+        [
+            [(1, 1, "history"), (2, 1, "a"), (3, 2, "b")],  # stream ends: daemon restarts
+            [(3, 2, "b"), (4, 1, "c")],  # since=3 repeats the line at 3
+        ]
+    )
+    src = DockerLogSource("p", environ={"DOCKER_HOST": "unix:///nonexistent.sock"}, rescan=0.2)
+    src._api = engine
+    src._client = lambda: engine  # type: ignore[method-assign]
+    got: list[LogRecord] = []
+    stop = threading.Event()
+    t = threading.Thread(target=src.follow, args=((), LogWindow(tail=10), got.extend, stop))
+    t.start()
+    deadline = time.monotonic() + 10
+    while len(got) < 4 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.3)
+    stop.set()
+    engine.parked.set()
+    t.join(10)
+    assert [(r.data, r.stream) for r in got] == [
+        (b"history", "stdout"),
+        (b"a", "stdout"),
+        (b"b", "stderr"),
+        (b"c", "stdout"),
+    ]
+    follows = [c for c in engine.calls if c["follow"]]
+    assert follows[0]["since"] == since_param(T0 + 1)  # resumes after the history
+    assert follows[1]["since"] == since_param(T0 + 3)  # and after the last line seen
+    assert follows[1]["tail"] == "all"
