@@ -316,7 +316,6 @@ class RedisSource:
             socket_timeout=self.timeout,
             socket_connect_timeout=self.connect_timeout,
             retry=Retry(NoBackoff(), 0),
-            retry_on_timeout=False,
             max_connections=MAX_CONNECTIONS,
             client_name="arctui",
             decode_responses=False,

@@ -24,27 +24,29 @@ def escape_bytes(raw: bytes | str, limit: int | None = None) -> str:
     """Bytes as printable ASCII, as redis-cli quotes them: `\\xNN` for anything else.
 
     Backslash and quote are escaped too, so the text maps back to exactly one byte
-    string; a leading or trailing space becomes `\\x20` so it cannot hide.
+    string; a leading or trailing space becomes `\\x20` so it cannot hide. `limit` caps
+    the length of the text (not of the input); the rest is counted as `…(+N bytes)`.
     """
     if isinstance(raw, str):
         raw = raw.encode("utf-8", errors="surrogateescape")
-    cut = limit is not None and len(raw) > limit
-    data = raw[:limit] if cut and limit is not None else raw
     out: list[str] = []
-    last = len(data) - 1
-    for i, b in enumerate(data):
+    used = 0
+    last = len(raw) - 1
+    for i, b in enumerate(raw):
         if b in _NAMED:
-            out.append(_NAMED[b])
+            piece = _NAMED[b]
         elif b == 0x20 and (i == 0 or i == last):
-            out.append("\\x20")
+            piece = "\\x20"
         elif 0x20 <= b < 0x7F:
-            out.append(chr(b))
+            piece = chr(b)
         else:
-            out.append(f"\\x{b:02x}")
-    text = "".join(out)
-    if cut:
-        text += f"…(+{len(raw) - len(data)} bytes)"
-    return text
+            piece = f"\\x{b:02x}"
+        if limit is not None and used + len(piece) > limit:
+            out.append(f"…(+{len(raw) - i} bytes)")
+            break
+        out.append(piece)
+        used += len(piece)
+    return "".join(out)
 
 
 @dataclass(frozen=True)

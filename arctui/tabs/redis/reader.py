@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 
 SLOWLOG_COUNT = 128
 HISTORY = 180  # points kept for the charts (6 min at 2 s)
-ARG_LIMIT = 64  # bytes of one slowlog argument shown
+ARG_LIMIT = 64  # characters of one slowlog argument shown (escaped)
 ARGS_SHOWN = 12
 _MB = 1024 * 1024
 
@@ -289,7 +289,9 @@ class RedisReader:
         self.source.close()
 
 
-def source_for(session: Session, url: str | None = None) -> tuple[RedisLike, str]:
+def source_for(
+    session: Session, url: str | None = None, url_origin: str = "--url"
+) -> tuple[RedisLike, str]:
     """The session's Redis (the demo's simulation, or the discovered server) and its origin.
 
     Raises SourceError when no server can be located (e.g. the engine is unreachable
@@ -305,8 +307,9 @@ def source_for(session: Session, url: str | None = None) -> tuple[RedisLike, str
     services: tuple[ServiceView, ...] = ()
     with contextlib.suppress(SourceError):  # the env may still say where Redis is
         services = session.reader.read().services
-    url = url or getattr(session.settings, "redis_url", None)
-    target = discover_target(session.env_layers, session.environ, services, url)
+    if not url:
+        url, url_origin = getattr(session.settings, "redis_url", None), "the settings"
+    target = discover_target(session.env_layers, session.environ, services, url, url_origin)
     origin = target.origin
     if target.password_origin:
         origin += f"; password from {target.password_origin}"

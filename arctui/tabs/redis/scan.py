@@ -37,7 +37,7 @@ TOP = 100  # keys kept per ranking (by memory and by elements)
 MAX_PREFIXES = 10_000  # distinct prefixes tracked before the rest counts as "other"
 PREFIXES_SHOWN = 50
 PROGRESS_EVERY = 0.25  # seconds between progress reports
-KEY_DISPLAY_LIMIT = 256  # bytes of a key shown
+KEY_DISPLAY_LIMIT = 256  # characters of a key shown (escaped)
 NO_PREFIX = "(no prefix)"
 _LENGTH = {
     "string": "STRLEN",
