@@ -8,11 +8,12 @@ from typing import Any
 from arctui.sources.base import SourceError
 from arctui.tabs.redis import scan as scan_mod
 from arctui.tabs.redis.demo import DemoRedis
+from arctui.tabs.redis.models import ScanProgress
 from arctui.tabs.redis.scan import NO_PREFIX, BigKeyScan, prefix_of
 
 
 def test_demo_scan_finds_the_planted_big_keys_and_summarises() -> None:
-    progress = []
+    progress: list[ScanProgress] = []
     result = BigKeyScan(DemoRedis(), top=5, batch=100).run(progress.append)
     assert result.complete and not result.stopped and result.error is None
     assert result.scanned == result.dbsize

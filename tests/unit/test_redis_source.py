@@ -97,7 +97,7 @@ def test_url_wins_and_the_password_never_shows() -> None:
 
 
 def test_bad_values_name_their_source() -> None:
-    with pytest.raises(SourceError, match="REDIS_PORT 'abc' from /p/.env"):
+    with pytest.raises(SourceError, match=r"REDIS_PORT .abc. from /p/\.env"):
         discover_target(_layers({"REDIS_PORT": "abc"}), {})
     with pytest.raises(SourceError, match="must look like redis://"):
         discover_target(_layers({"REDIS_URL": "http://x"}), {})
