@@ -71,6 +71,7 @@ TABS: tuple[TabSpec, ...] = (
         "backups",
         "Backups",
         NOT_BUILT,
+        cli="arctui.tabs.backups.cli",
         plan="Postgres and Redis backups with RPO status, verification and guided restore.",
     ),
 )
