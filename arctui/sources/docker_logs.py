@@ -361,6 +361,8 @@ class DockerLogSource:
     ) -> None:
         """Deliver the window's lines (merged, one batch), then new lines, until `stop`.
 
+        The first `sink` call is the whole history, even when empty (the caller knows
+        the window is loaded); later calls carry new lines.
         Followed: every container of the services (all when empty) that exists now or
         appears later. `on_error` hears engine failures (and None once reads work again).
         """
@@ -399,8 +401,7 @@ class DockerLogSource:
                 continue
             report(None)
             batch.sort(key=lambda r: r.ts_ns)
-            if batch:
-                sink(batch)
+            sink(batch)  # always once, even empty: the history is complete
             for t in targets:
                 cur = cursors[t.id]
                 start(t, cur.ts_ns if cur.ts_ns is not None else window.since_ns, cur)

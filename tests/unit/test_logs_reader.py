@@ -93,7 +93,7 @@ def test_feed_drops_the_oldest_when_the_consumer_lags_and_counts_exactly() -> No
     buf = LogBuffer(capacity=100)
     while buf.received < 1000 and time.monotonic() < deadline:
         ready.wait(0.1)
-        lines, dropped = feed.take()
+        lines, dropped, _ = feed.take()
         buf.discard_incoming(dropped)
         buf.add(lines)
     feed.stop()

@@ -273,9 +273,7 @@ class DemoLogSource:
         on_error: Callable[[SourceError | None], None] | None = None,
     ) -> None:
         """The history, then each second's lines once the clock has passed it."""
-        first = self.history(services, window)
-        if first:
-            sink(first)
+        sink(self.history(services, window))  # once, even empty: the history is complete
         done = int(self.clock())
         while not stop.wait(0.25):
             now = int(self.clock())

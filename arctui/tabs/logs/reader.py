@@ -16,7 +16,7 @@ import itertools
 import threading
 from collections import deque
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, NamedTuple, Protocol
 
 from arctui.sources.base import SourceError
 from arctui.sources.docker_logs import LogRecord, LogTarget, LogWindow
@@ -50,7 +50,7 @@ class LogSource(Protocol):
         stop: threading.Event,
         on_error: Callable[[SourceError | None], None] | None = None,
     ) -> None:
-        """Deliver the window's lines, then new ones, until `stop`."""
+        """Deliver the window's lines (one first call, even empty), then new ones, until `stop`."""
         ...
 
     def close(self) -> None:
@@ -120,6 +120,14 @@ def read_lines(
     return [maker.make(r) for r in source.history(services, window)]
 
 
+class FeedBatch(NamedTuple):
+    """What one `LogFeed.take()` hands over."""
+
+    lines: list[LogLine]
+    dropped: int  # lines that overflowed the intake since the last take
+    history_loaded: bool  # every stored line of the window has been handed over
+
+
 class LogFeed:
     """Follows a source on a daemon thread; the consumer takes ready lines in batches."""
 
@@ -139,6 +147,7 @@ class LogFeed:
         self.capacity = capacity
         self.on_ready = on_ready
         self.error: SourceError | None = None
+        self.history_loaded = False  # the window's stored lines have all arrived
         self._pending: deque[LogLine] = deque()
         self._dropped = 0
         self._notified = False
@@ -169,6 +178,7 @@ class LogFeed:
     def _sink(self, records: list[LogRecord]) -> None:
         lines = [self.maker.make(r) for r in records]
         with self._lock:
+            self.history_loaded = True
             self._pending.extend(lines)
             over = len(self._pending) - self.capacity
             if over > 0:
@@ -185,14 +195,16 @@ class LogFeed:
         if self.on_ready is not None:
             self.on_ready()
 
-    def take(self) -> tuple[list[LogLine], int]:
-        """Lines waiting (time-sorted) and how many were dropped before they got here."""
+    def take(self) -> FeedBatch:
+        """Lines waiting (time-sorted), how many were dropped before they got here, and
+        whether the history is complete with these lines."""
         with self._lock:
             lines, self._pending = list(self._pending), deque()
             dropped, self._dropped = self._dropped, 0
             self._notified = False
+            loaded = self.history_loaded
         lines.sort(key=lambda ln: ln.key)
-        return lines, dropped
+        return FeedBatch(lines, dropped, loaded)
 
     def wait(self, timeout: float) -> bool:
         """Block until stopped or `timeout` passes (the CLI's polling loop); True if stopped."""
