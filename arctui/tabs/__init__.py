@@ -65,6 +65,7 @@ TABS: tuple[TabSpec, ...] = (
         "logs",
         "Logs",
         NOT_BUILT,
+        cli="arctui.tabs.logs.cli",
         plan="Merged, filterable logs across services, follow mode, search with context.",
     ),
     TabSpec(
