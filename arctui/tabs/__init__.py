@@ -16,6 +16,8 @@ imports Textual and the first frame never imports psycopg or redis-py.
 from __future__ import annotations
 
 import importlib
+from importlib.resources import files as package_files
+from pathlib import Path
 from dataclasses import dataclass
 from typing import Any
 
@@ -38,6 +40,12 @@ class TabSpec:
         module, _, name = self.view.partition(":")
         return getattr(importlib.import_module(module), name)
 
+    def css_path(self) -> Path | None:
+        """`<id>.tcss` beside the view module, if the tab has one."""
+        package = self.view.partition(":")[0].rpartition(".")[0]
+        path = Path(str(package_files(package).joinpath(f"{self.id}.tcss")))
+        return path if path.is_file() else None
+
     def load_cli(self) -> Any | None:
         """The headless command module, or None."""
         return importlib.import_module(self.cli) if self.cli else None
@@ -46,12 +54,13 @@ class TabSpec:
 NOT_BUILT = "arctui.ui.not_built:NotBuiltTab"
 
 TABS: tuple[TabSpec, ...] = (
-    TabSpec("services", "Services", "arctui.ui.tabs.services:ServicesTab"),
-    TabSpec("resources", "Resources", "arctui.ui.tabs.resources:ResourcesTab"),
+    TabSpec("services", "Services", "arctui.tabs.services.view.tab:ServicesTab"),
+    TabSpec("resources", "Resources", "arctui.tabs.resources.view.tab:ResourcesTab"),
     TabSpec(
         "postgres",
         "Postgres",
         NOT_BUILT,
+        cli="arctui.tabs.postgres.cli",
         plan="Connections, activity with cancel/terminate, blocking tree, slow queries "
         "from pg_stat_statements, table sizes, vacuum state.",
     ),
@@ -59,6 +68,7 @@ TABS: tuple[TabSpec, ...] = (
         "redis",
         "Redis",
         NOT_BUILT,
+        cli="arctui.tabs.redis.cli",
         plan="Memory, clients, keyspace, persistence (RDB/AOF) state, slow log, big keys.",
     ),
     TabSpec(

@@ -34,6 +34,14 @@ if TYPE_CHECKING:
     from arctui.session import Session
 
 SLOW_INTERVAL = 15.0
+# Server processes with no query of their own: counted as connections, not listed.
+AUXILIARY = frozenset(
+    {
+        "checkpointer", "background writer", "walwriter", "autovacuum launcher",
+        "logical replication launcher", "archiver", "startup", "io worker",
+        "slotsync worker", "walsummarizer",
+    }
+)  # fmt: skip
 QUERY_TEXT_LIMIT = 8192
 TABLE_LIMIT = 200
 STATEMENT_LIMIT = 50
@@ -273,7 +281,7 @@ class PostgresReader:
         own_pid = int(overview_row[9])
         backends_all = [self._backend(r) for r in activity]
         overview = self._overview(overview_row, backends_all, now_m)
-        backends = [b for b in backends_all if b.pid != own_pid]
+        backends = [b for b in backends_all if b.pid != own_pid and b.backend_type not in AUXILIARY]
         locks: tuple[LockInfo, ...] = ()
         involved = {b.pid for b in backends if b.blocked_by}
         if involved:
