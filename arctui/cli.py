@@ -135,7 +135,7 @@ def _env(session: Session, as_json: bool) -> int:
 
 
 def _status(session: Session, as_json: bool) -> int:
-    from arctui.ops.report import status_rows
+    from arctui.tabs.services.report import status_rows
 
     try:
         snapshot = session.reader.read()

@@ -15,12 +15,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from arctui.config.settings import Settings, load_settings
-from arctui.ops.status import StackReader
+from arctui.stack.reader import StackReader
 
 if TYPE_CHECKING:
     from arctui.config.envfiles import EnvLayers
     from arctui.config.project import ProjectSpec
-    from arctui.ops.resources import ResourcesSource
+    from arctui.tabs.resources.source import ResourcesSource
 
 
 @dataclass(frozen=True)
@@ -54,7 +54,7 @@ def demo_session(
 ) -> Session:
     """A session over the simulated platform."""
     from arctui.demo.platform import PROJECT, DemoPlatform
-    from arctui.demo.resources import DemoResources
+    from arctui.tabs.resources.demo import DemoResources
 
     settings = (settings or Settings()).for_env(env)
     if refresh:
@@ -86,10 +86,10 @@ def real_session(
 ) -> Session:
     """A session over a real engine and compose project. Raises ConfigError."""
     from arctui.config.project import resolve_project
-    from arctui.ops.resources import declared_limits
-    from arctui.ops.resources_reader import real_reader
     from arctui.sources.compose import ComposeCli
     from arctui.sources.docker_engine import DockerSource
+    from arctui.tabs.resources.reader import real_reader
+    from arctui.tabs.resources.source import declared_limits
 
     environ = dict(os.environ if environ is None else environ)
     spec, layers = resolve_project(

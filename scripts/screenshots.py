@@ -25,11 +25,11 @@ Step = Callable[[object], Awaitable[None]]
 
 
 async def _settle(pilot) -> None:
-    from arctui.ui.tabs.services import ServicesTab
+    from arctui.tabs.services.view.tab import ServicesTab
 
     tab = pilot.app.query_one(ServicesTab)
     for _ in range(200):
-        if tab.snapshot is not None and not pilot.app.poller.state.running:
+        if tab.snapshot is not None and not pilot.app.poller.schedule.running:
             break
         await pilot.pause(0.05)
     await pilot.pause(0.3)

@@ -248,6 +248,10 @@ class DemoPlatform:
                 out.append(self.actions.adjust(self._container(spec, n, now, rng)))
         return out
 
+    def container(self, project: str, container_id: str) -> ContainerInfo | None:
+        """One simulated container by id."""
+        return next((c for c in self.containers(project) if c.id == container_id), None)
+
     def simulate_action(
         self, verb: str, scope: str, target: str, replicas: int | None
     ) -> list[str]:
@@ -340,7 +344,9 @@ class DemoPlatform:
         while not stop.is_set() and not self._closed.is_set():
             if stop.wait(CRASH_PERIOD / 2):
                 return
-            on_event(EngineEvent("die", "demo", "unleash", self.clock()))
+            for c in self.containers(project):
+                if c.service == "unleash":
+                    on_event(EngineEvent("die", c.id, c.service, self.clock()))
 
     def close(self) -> None:
         """Unblock follow_events."""

@@ -21,9 +21,9 @@ from dataclasses import dataclass
 
 from arctui.models import ServiceState, StackSnapshot
 from arctui.ops.lifecycle import Action, plan_action
-from arctui.ops.status import StackReader
 from arctui.session import Session
 from arctui.sources.base import SourceError
+from arctui.stack.reader import StackReader
 
 DEFAULT_NEW_PROJECT = "arc-v2"
 _VALID = re.compile(r"^[a-z0-9][a-z0-9_-]*$")

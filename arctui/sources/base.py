@@ -33,6 +33,19 @@ class EngineEvent:
     time: float
 
 
+# Container events that change what arctui shows. Exec events (health checks every few
+# seconds per container) are not state changes; the engine is asked to filter them out.
+STATE_EVENTS = (
+    "create", "start", "restart", "die", "stop", "kill", "oom", "pause", "unpause",
+    "destroy", "rename", "update", "health_status",
+)  # fmt: skip
+
+
+def is_state_event(action: str) -> bool:
+    """Whether an event action (`health_status: healthy` included) changes container state."""
+    return action.partition(":")[0].strip() in STATE_EVENTS
+
+
 class ContainerSource(Protocol):
     """Reads the containers of one compose project from an engine."""
 
@@ -48,13 +61,20 @@ class ContainerSource(Protocol):
         """
         ...
 
+    def container(self, project: str, container_id: str) -> ContainerInfo | None:
+        """One container of the project, inspected; None if gone or of another project.
+
+        Raises SourceError when the engine cannot be reached.
+        """
+        ...
+
     def follow_events(
         self,
         project: str,
         on_event: Callable[[EngineEvent], None],
         stop: threading.Event,
     ) -> None:
-        """Block, calling `on_event` for each container event of the project, until `stop`.
+        """Block, calling `on_event` for each state event (STATE_EVENTS) of the project.
 
         Returns normally when the stream ends (daemon restart) so the caller can
         resubscribe; raises SourceError when the engine cannot be reached.

@@ -20,7 +20,7 @@ import docker.errors
 from docker.context import ContextAPI
 
 from arctui.models import ContainerInfo, HealthCheckResult, Mount, PortBinding
-from arctui.sources.base import EngineEvent, SourceError
+from arctui.sources.base import STATE_EVENTS, EngineEvent, SourceError, is_state_event
 from arctui.text import one_line
 
 PROJECT_LABEL = "com.docker.compose.project"
@@ -184,6 +184,27 @@ def engine_event(event: Mapping[str, Any]) -> EngineEvent:
     )
 
 
+def event_filters(project: str) -> dict[str, Any]:
+    """Engine-side filter: this project's containers, state-changing events only."""
+    return {
+        "type": "container",
+        "label": f"{PROJECT_LABEL}={project}",
+        "event": list(STATE_EVENTS),
+    }
+
+
+def _status_text(inspect: Mapping[str, Any]) -> str:
+    """A short status like the container list's ("Up", "Exited (3)") from inspect data."""
+    state = inspect.get("State") or {}
+    status = str(state.get("Status", ""))
+    health = (state.get("Health") or {}).get("Status")
+    if status == "running":
+        return "Up" + (f" ({health})" if health else "")
+    if status in ("exited", "dead"):
+        return f"Exited ({state.get('ExitCode', 0)})"
+    return status.capitalize()
+
+
 def event_container_name(event: Mapping[str, Any]) -> str:
     """The container name an event carries in its actor attributes."""
     return str(((event.get("Actor") or {}).get("Attributes") or {}).get("name", ""))
@@ -252,19 +273,29 @@ class DockerSource:
             out.append(container_from_inspect(data, str(row.get("Status", ""))))
         return out
 
+    def container(self, project: str, container_id: str) -> ContainerInfo | None:
+        """One container inspected; None if it is gone or not of this project."""
+        api = self._api()
+        try:
+            data = api.inspect_container(container_id)
+        except docker.errors.NotFound:
+            return None
+        except Exception as exc:
+            self._drop()
+            raise explain(exc, self._endpoint) from exc
+        info = container_from_inspect(data, _status_text(data))
+        return info if info.project == project else None
+
     def follow_events(
         self,
         project: str,
         on_event: Callable[[EngineEvent], None],
         stop: threading.Event,
     ) -> None:
-        """Call `on_event` for each container event of the project until the stream ends."""
+        """Call `on_event` for each state event of the project until the stream ends."""
         api = self._api()
         try:
-            stream = api.events(
-                decode=True,
-                filters={"type": "container", "label": f"{PROJECT_LABEL}={project}"},
-            )
+            stream = api.events(decode=True, filters=event_filters(project))
         except Exception as exc:
             self._drop()
             raise explain(exc, self._endpoint) from exc
@@ -273,7 +304,9 @@ class DockerSource:
             for event in stream:
                 if stop.is_set():
                     return
-                on_event(engine_event(event))
+                parsed = engine_event(event)
+                if is_state_event(parsed.action):  # engines may ignore the event filter
+                    on_event(parsed)
         except Exception as exc:
             if stop.is_set():
                 return

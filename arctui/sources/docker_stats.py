@@ -22,12 +22,12 @@ from typing import Any
 import docker
 import docker.errors
 
-from arctui.resources_models import Counters, VolumeUsage
 from arctui.sources.base import EngineEvent, SourceError
 from arctui.sources.docker_engine import (
     PROJECT_LABEL,
     engine_event,
     event_container_name,
+    event_filters,
     explain,
     resolve_endpoint,
 )
@@ -37,6 +37,7 @@ from arctui.sources.engine_parse import (
     counters_from_stats,
     meta_from_inspect,
 )
+from arctui.tabs.resources.models import Counters, VolumeUsage
 
 MAX_WORKERS = 64
 
@@ -198,7 +199,7 @@ class EngineStats:
             lambda api: api.events(
                 decode=True,
                 since=int(since) if since else None,
-                filters={"type": "container", "label": f"{PROJECT_LABEL}={project}"},
+                filters=event_filters(project),
             )
         )
         self._streams.add(stream)

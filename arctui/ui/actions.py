@@ -25,7 +25,7 @@ from arctui.ui.screens.confirm import ConfirmActionModal
 
 if TYPE_CHECKING:
     from arctui.session import Session
-    from arctui.ui.polling import StackPoller
+    from arctui.ui.polling import Poller
 
 STACK_VERB_KEYS = {
     "up": ("U", "Stack up"),
@@ -67,7 +67,7 @@ class ActionsApp(App[None]):
     COMMANDS = App.COMMANDS | {ActionCommands}
 
     session: Session
-    poller: StackPoller
+    poller: Poller
     _action_busy: bool = False
     _audit_log: AuditLog | None = None
 
@@ -104,9 +104,7 @@ class ActionsApp(App[None]):
 
     def current_snapshot(self) -> StackSnapshot | None:
         """The snapshot the operator is looking at."""
-        from arctui.ui.tabs.services import ServicesTab
-
-        return self.query_one(ServicesTab).snapshot
+        raise NotImplementedError
 
     # Entry points -------------------------------------------------------------
     def action_stack_action(self, verb: str) -> None:

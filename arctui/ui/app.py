@@ -1,49 +1,76 @@
-"""The arctui Textual application: header, problem banner, six tabs, footer."""
+"""The arctui Textual application: header, problem banner, the registry's tabs, footer.
+
+The app owns the stack snapshot (one reader shared by every tab, refreshed by engine
+events and a slow reconcile poll) and ticks every tab's poller with its visibility.
+Tabs are built from `arctui.tabs.TABS`, never by name.
+"""
 
 from __future__ import annotations
 
+import threading
+import time
+from pathlib import PurePath
+from typing import ClassVar
+
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
+from textual.message import Message
+from textual.reactive import reactive
+from textual.widget import Widget
 from textual.widgets import Footer, TabbedContent, TabPane
 
+from arctui.models import StackSnapshot
 from arctui.ops.envinfo import env_warnings
 from arctui.session import Session
+from arctui.sources.base import EngineEvent, SourceError
+from arctui.tabs import TABS
 from arctui.ui.actions import ActionsApp, ReadOnlyBadge
-from arctui.ui.polling import EngineEventSeen, StackFailed, StackPoller, StackUpdated
-from arctui.ui.tabs.not_built import NotBuiltTab
-from arctui.ui.tabs.resources import ResourcesTab
-from arctui.ui.tabs.services import ServicesTab
+from arctui.ui.polling import Poller, SourceFailed, SourceUpdated
 from arctui.ui.theming import APP_VARIABLES, ThemeFileError, load_keymap, load_themes
 from arctui.ui.widgets.banner import ProblemBanner
 from arctui.ui.widgets.header import ArcHeader
 
-TABS = ("services", "resources", "postgres", "redis", "logs", "backups")
-_PLANS = {
-    "postgres": "Connections, activity with cancel/terminate, blocking tree, slow queries "
-    "from pg_stat_statements, table sizes, vacuum state.",
-    "redis": "Memory, clients, keyspace, persistence (RDB/AOF) state, slow log, big keys.",
-    "logs": "Merged, filterable logs across services, follow mode, search with context.",
-    "backups": "Postgres and Redis backups with RPO status, verification and guided restore.",
-}
+TAB_IDS = tuple(spec.id for spec in TABS)
+STACK_SOURCE = "docker"
+EVENTS_BACKOFF_MAX = 30.0
+
+
+class EngineEventSeen(Message):
+    """The event stream saw a state change (or ended: event None); a read is due."""
+
+    def __init__(self, event: EngineEvent | None) -> None:
+        super().__init__()
+        self.event = event
+
+
+def _css_paths() -> list[str | PurePath]:
+    paths: list[str | PurePath] = ["app.tcss"]
+    paths += [p for spec in TABS if (p := spec.css_path()) is not None]
+    return paths
 
 
 class ArcApp(ActionsApp):
     """Operate an A.R.C. compose stack."""
 
     TITLE = "arctui"
-    CSS_PATH = "app.tcss"
+    CSS_PATH: ClassVar = _css_paths()
     ENABLE_COMMAND_PALETTE = True
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "quit", "Quit", id="app.quit"),
         Binding("r", "refresh", "Refresh", id="app.refresh"),
         Binding("e", "show_env", "Env", id="app.env"),
         Binding("right_square_bracket", "next_tab", "Next tab", show=False, id="app.next_tab"),
         Binding("left_square_bracket", "prev_tab", "Prev tab", show=False, id="app.prev_tab"),
         *(
-            Binding(str(i), f"show_tab('{name}')", name.title(), show=False, id=f"app.tab.{name}")
-            for i, name in enumerate(TABS, start=1)
+            Binding(
+                str(i), f"show_tab('{spec.id}')", spec.title, show=False, id=f"app.tab.{spec.id}"
+            )
+            for i, spec in enumerate(TABS, start=1)
         ),
     ]
+
+    # The stack as last read: every tab that needs it watches this.
+    snapshot: reactive[StackSnapshot | None] = reactive(None, always_update=True)
 
     def __init__(self, session: Session, theme: str | None = None, keymap: str | None = None):
         super().__init__()
@@ -54,9 +81,16 @@ class ArcApp(ActionsApp):
         layers, spec = session.env_layers, session.spec
         base = spec.project_dir if spec else None
         self.env_notes = env_warnings(layers, base) if layers else []
-        self.poller = StackPoller(
-            self, session.reader, interval=max(10.0, session.settings.refresh * 5)
+        self.selected_service: str | None = None  # set by the Services tab
+        self.pollers: list[Poller] = []
+        reconcile = max(10.0, session.settings.refresh * 5)
+        session.reader.reconcile_every = reconcile
+        self._force_compose = False
+        # Engine events ask for a read: at most two a second, whatever the storm.
+        self.poller = Poller(
+            self, STACK_SOURCE, self._read_stack, reconcile, reconcile, min_gap=0.5
         )
+        self._stop_events = threading.Event()
 
     def get_theme_variable_defaults(self) -> dict[str, str]:
         return dict(APP_VARIABLES)
@@ -74,15 +108,10 @@ class ArcApp(ActionsApp):
         banner = ProblemBanner(id="banner")
         banner.display = False
         yield banner
-        with TabbedContent(id="tabs", initial="services"):
-            with TabPane("1 Services", id="services"):
-                yield ServicesTab(clock=s.clock, id="services-tab")
-            for i, name in enumerate(TABS[1:], start=2):
-                with TabPane(f"{i} {name.title()}", id=name):
-                    if name == "resources":
-                        yield ResourcesTab(s.resources, clock=s.clock, id="resources-tab")
-                    else:
-                        yield NotBuiltTab(name.title(), _PLANS[name])
+        with TabbedContent(id="tabs", initial=TAB_IDS[0]):
+            for i, spec in enumerate(TABS, start=1):
+                with TabPane(f"{i} {spec.title}", id=spec.id):
+                    yield spec.load_view()(s, id=f"{spec.id}-tab")
         yield Footer()
         if s.read_only:
             yield ReadOnlyBadge("READ-ONLY")
@@ -93,10 +122,19 @@ class ArcApp(ActionsApp):
         if self.session.production:
             self.screen.add_class("production")
         self.sub_title = self.session.project
-        self.set_interval(1.0, self._tick)
+        self.set_interval(1.0, self._tick_header)
+        self.set_interval(0.5, self._tick_pollers)
+        self.poller.start()
         self.poller.request()
-        self.poller.start_events()
+        threading.Thread(target=self._follow_events, name="arctui-events", daemon=True).start()
 
+    def on_unmount(self) -> None:
+        self._stop_events.set()
+        for poller in list(self.pollers):
+            poller.stop()
+        self.session.reader.containers.close()
+
+    # Themes and keys --------------------------------------------------------------
     def _apply_theme(self) -> None:
         themes, errors = load_themes()
         for theme in themes:
@@ -125,26 +163,110 @@ class ArcApp(ActionsApp):
         if keymap:
             self.set_keymap(keymap)
 
-    def _tick(self) -> None:
+    # Pollers ----------------------------------------------------------------------
+    def register_poller(self, poller: Poller) -> None:
+        """A tab's poller: ticked with its tab's visibility from now on."""
+        if poller not in self.pollers:
+            self.pollers.append(poller)
+
+    def unregister_poller(self, poller: Poller) -> None:
+        """Stop ticking a poller."""
+        if poller in self.pollers:
+            self.pollers.remove(poller)
+
+    def tab_of(self, widget: Widget | None) -> str | None:
+        """The id of the tab a widget sits in (None: the app itself)."""
+        node = widget
+        while node is not None and node is not self:
+            if isinstance(node, TabPane):
+                return node.id
+            node = node.parent  # type: ignore[assignment]
+        return None
+
+    @property
+    def active_tab(self) -> str:
+        """The id of the tab on screen."""
+        tabs = self.query(TabbedContent)
+        return tabs.first().active if tabs else TAB_IDS[0]
+
+    def _tick_pollers(self) -> None:
+        active = self.active_tab
+        for poller in list(self.pollers):
+            tab = self.tab_of(poller.host) if isinstance(poller.host, Widget) else None
+            poller.tick(tab is None or tab == active)
+
+    def _tick_header(self) -> None:
         for header in self.query(ArcHeader):  # none once the app is shutting down
             header.tick()
-        self.poller.tick()
 
-    def on_unmount(self) -> None:
-        self.poller.stop()
+    # Stack data -------------------------------------------------------------------
+    def _read_stack(self) -> StackSnapshot:
+        """Worker thread: the engine events' containers, or a full read when one is due."""
+        force, self._force_compose = self._force_compose, False
+        return self.session.reader.read_next(force_compose=force)
 
-    # Stack data -----------------------------------------------------------------
-    def on_stack_updated(self, message: StackUpdated) -> None:
-        self.poller.finished(ok=True)
+    def _follow_events(self) -> None:
+        """Daemon thread: feed engine state events to the reader; resubscribe when cut."""
+        reader, backoff = self.session.reader, 1.0
+
+        def seen(event: EngineEvent) -> None:
+            reader.note_event(event)
+            self.post_message(EngineEventSeen(event))
+
+        while not self._stop_events.is_set():
+            started = time.monotonic()
+            try:
+                reader.containers.follow_events(reader.project, seen, self._stop_events)
+            except SourceError:
+                pass
+            except Exception:  # a bug in one event must not end the follower
+                pass
+            if self._stop_events.is_set():
+                return
+            # The stream ended: the daemon restarted or went away. Re-read all, resubscribe.
+            reader.note_event(None)
+            self.post_message(EngineEventSeen(None))
+            fresh = time.monotonic() - started > 30
+            backoff = 1.0 if fresh else min(EVENTS_BACKOFF_MAX, backoff * 2)
+            self._stop_events.wait(backoff)
+
+    def on_engine_event_seen(self, message: EngineEventSeen) -> None:
+        self.poller.request()
+
+    def on_source_updated(self, message: SourceUpdated) -> None:
+        if message.source == STACK_SOURCE and self.query(ArcHeader):
+            self._show_stack(message.value)
+        self._show_notes()
+
+    def on_source_failed(self, message: SourceFailed) -> None:
         if not self.query(ArcHeader):
             return  # a read that finished while the app shuts down
-        snapshot = message.snapshot
+        if message.source == STACK_SOURCE:
+            self.query_one(ArcHeader).stale_reason = message.failure.reason
+        self._show_notes()
+
+    def _show_stack(self, snapshot: StackSnapshot) -> None:
         header = self.query_one(ArcHeader)
         header.stale_reason = ""
         header.snapshot = snapshot
+        self.snapshot = snapshot
+
+    def _show_notes(self) -> None:
+        """The banner: the stack's failure, else a visible source's, else notes."""
         banner = self.query_one(ProblemBanner)
+        active = self.active_tab
+        for poller in self.pollers:  # the stack's poller registered first
+            failure = poller.failure
+            tab = self.tab_of(poller.host) if isinstance(poller.host, Widget) else None
+            if failure is not None and tab in (None, active):
+                banner.set_class(False, "note")
+                has_data = poller.last_ok is not None
+                retry_in = max(0.0, poller.schedule.next_due - time.monotonic())
+                banner.show_failure(failure, retry_in, has_data, tuple(self.env_notes))
+                return
         notes = list(self.env_notes)
-        if snapshot.compose_error:
+        snapshot = self.snapshot
+        if snapshot is not None and snapshot.compose_error:
             notes.insert(
                 0,
                 f"{snapshot.compose_error} - showing only what the engine runs; "
@@ -155,25 +277,20 @@ class ArcApp(ActionsApp):
             banner.show_note("\n".join(notes) + "  (e: env view)")
         else:
             banner.clear()
-        self.query_one(ServicesTab).show_snapshot(snapshot)
 
-    def on_stack_failed(self, message: StackFailed) -> None:
-        retry_in = self.poller.finished(ok=False)
-        if not self.query(ArcHeader):
-            return  # a read that finished while the app shuts down
-        banner = self.query_one(ProblemBanner)
-        banner.set_class(False, "note")
-        has_data = self.query_one(ServicesTab).snapshot is not None
-        banner.show_failure(message.failure, retry_in, has_data, tuple(self.env_notes))
-        self.query_one(ArcHeader).stale_reason = message.failure.reason
+    def current_snapshot(self) -> StackSnapshot | None:
+        """The stack snapshot the operator is looking at."""
+        return self.snapshot
 
-    def on_engine_event_seen(self, message: EngineEventSeen) -> None:
-        self.poller.request()
-
-    # Actions --------------------------------------------------------------------
+    # Actions ----------------------------------------------------------------------
     def action_refresh(self) -> None:
-        """Read the stack now (and re-render the compose config)."""
-        self.poller.request(force_compose=True)
+        """Read the stack now (a full read, and re-render the compose config)."""
+        self._force_compose = True
+        self.session.reader.want_full()
+        self.poller.request()
+        for poller in self.pollers:
+            if self.tab_of(poller.host) == self.active_tab:  # type: ignore[arg-type]
+                poller.request()
 
     def action_show_env(self) -> None:
         """Show the layered env files with provenance (secrets masked)."""
@@ -187,10 +304,14 @@ class ArcApp(ActionsApp):
         """Switch to a tab by id."""
         self.query_one(TabbedContent).active = name
 
+    def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        self._show_notes()
+        self._tick_pollers()  # a tab just shown reads at once if it is due
+
     def _cycle(self, step: int) -> None:
         tabs = self.query_one(TabbedContent)
-        i = TABS.index(tabs.active) if tabs.active in TABS else 0
-        tabs.active = TABS[(i + step) % len(TABS)]
+        i = TAB_IDS.index(tabs.active) if tabs.active in TAB_IDS else 0
+        tabs.active = TAB_IDS[(i + step) % len(TAB_IDS)]
 
     def action_next_tab(self) -> None:
         """Next tab."""

@@ -50,9 +50,7 @@ class ActionCommands(Provider):
         selected = None
         with_service: list[Command] = []
         if snapshot is not None:
-            from arctui.ui.tabs.services import ServicesTab
-
-            selected = app.query_one(ServicesTab).selected
+            selected = app.selected_service
             for service in snapshot.services:
                 name = one_line(service.name, 60)
                 for verb in _SERVICE_VERBS:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from textual.app import App
 
-from arctui.ui.presenters import Palette
+from arctui.ui.cells import Palette
 
 PALETTE_VARS = {
     "up": "status-up",

@@ -73,8 +73,10 @@ def theme_from_yaml(path: Path) -> Theme:
 
 
 def _files(kind: str) -> list[Path]:
-    shipped = resources.files("arctui").joinpath(kind)
-    paths = [Path(str(p)) for p in shipped.iterdir() if p.name.endswith(".yaml")]
+    # Shipped files live in the repository's top-level themes/ and keymaps/, installed as
+    # the packages arctui.themes and arctui.keymaps (see pyproject.toml).
+    shipped = resources.files(f"arctui.{kind}")
+    paths = sorted(Path(str(p)) for p in shipped.iterdir() if p.name.endswith(".yaml"))
     user = config_dir() / kind
     if user.is_dir():
         paths += sorted(user.glob("*.yaml"))

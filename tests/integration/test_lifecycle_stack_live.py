@@ -23,7 +23,7 @@ from arctui.ops.runner import Outcome
 from arctui.session import Session, real_session
 from arctui.ui.app import ArcApp
 from arctui.ui.screens.confirm import ConfirmActionModal
-from arctui.ui.tabs.services import ServicesTab
+from arctui.tabs.services.view.tab import ServicesTab
 from tests.integration import lc_stack
 from tests.integration.lc_stack import LC_PROJECT
 from tests.integration.stack import RunningStack

@@ -20,13 +20,13 @@ import pytest
 from docker.models.containers import Container
 
 from arctui.config.settings import Settings
-from arctui.ops.resources_reader import ResourcesReader, real_reader
-from arctui.ops.status import StackReader
-from arctui.resources_models import ContainerStats, ResourcesSnapshot
+from arctui.tabs.resources.reader import ResourcesReader, real_reader
+from arctui.stack.reader import StackReader
+from arctui.tabs.resources.models import ContainerStats, ResourcesSnapshot
 from arctui.session import Session
 from arctui.sources.docker_engine import DockerSource
 from arctui.ui.app import ArcApp
-from arctui.ui.tabs.resources import ResourcesTab
+from arctui.tabs.resources.view.tab import ResourcesTab
 from tests.integration import stack
 from tests.ui.conftest import wait_for
 

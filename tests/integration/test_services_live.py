@@ -11,7 +11,7 @@ from arctui.config.settings import Settings
 from arctui.models import ServiceState
 from arctui.session import real_session
 from arctui.ui.app import ArcApp
-from arctui.ui.tabs.services import ServicesTab
+from arctui.tabs.services.view.tab import ServicesTab
 from arctui.ui.widgets.banner import ProblemBanner
 from tests.integration.stack import (
     GATEWAY_CONTAINER,

@@ -20,7 +20,7 @@ def _utc(monkeypatch):
 
 
 async def _resources(pilot) -> None:
-    from arctui.ui.tabs.resources import ResourcesTab
+    from arctui.tabs.resources.view.tab import ResourcesTab
 
     await loaded(pilot)
     await pilot.press("2")

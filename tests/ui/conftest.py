@@ -38,8 +38,8 @@ async def wait_for(pilot, predicate, timeout: float = 10.0) -> None:
 
 async def loaded(pilot) -> None:
     """Wait until the Services tab shows a snapshot and no worker runs."""
-    from arctui.ui.tabs.services import ServicesTab
+    from arctui.tabs.services.view.tab import ServicesTab
 
     tab = pilot.app.query_one(ServicesTab)
-    await wait_for(pilot, lambda: tab.snapshot is not None and not pilot.app.poller.state.running)
+    await wait_for(pilot, lambda: tab.snapshot is not None and not pilot.app.poller.schedule.running)
     await pilot.pause()

@@ -9,7 +9,7 @@ from arctui.ui.actions import ReadOnlyBadge
 from arctui.ui.commands import ActionCommands
 from arctui.ui.screens.audit import AuditScreen
 from arctui.ui.screens.confirm import ConfirmActionModal
-from arctui.ui.tabs.services import ServicesTab
+from arctui.tabs.services.view.tab import ServicesTab
 from tests.ui.conftest import loaded, make_demo_app, wait_for
 
 

@@ -8,11 +8,11 @@ from rich.text import Text
 
 from arctui.config.settings import Settings
 from arctui.models import ContainerInfo, ServiceState
-from arctui.ops.status import StackReader
+from arctui.stack.reader import StackReader
 from arctui.session import Session
 from arctui.sources.base import SourceError
-from arctui.ui.tabs.not_built import NotBuiltTab
-from arctui.ui.tabs.services import ServicesTab
+from arctui.ui.not_built import NotBuiltTab
+from arctui.tabs.services.view.tab import ServicesTab
 from arctui.ui.widgets.banner import ProblemBanner
 from arctui.ui.widgets.header import ArcHeader
 from tests.ui.conftest import frozen_clock, loaded, make_app, make_demo_app, wait_for

@@ -7,7 +7,7 @@ import threading
 
 from arctui.models import ComposeModel, DeclaredService, PortBinding
 from arctui.ops import bluegreen as bg
-from arctui.ops.status import StackReader
+from arctui.stack.reader import StackReader
 from tests.unit.test_lifecycle import FakeEngine, containers, ctr, make_session
 
 

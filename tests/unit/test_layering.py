@@ -20,8 +20,8 @@ HEADLESS_MODULES = (
     "arctui.sources.docker_engine",
     "arctui.sources.compose",
     "arctui.stack.model",
-    "arctui.ops.status",
-    "arctui.ops.report",
+    "arctui.stack.reader",
+    "arctui.tabs.services.report",
     "arctui.models",
     "arctui.demo.platform",
     "arctui.config",
@@ -58,14 +58,16 @@ def test_headless_cli_never_imports_textual_or_ui() -> None:
 def _ui_binding_ids() -> set[str]:
     from arctui.ui.app import ArcApp
 
-    ui = importlib.import_module("arctui.ui")
-    modules = [ui]
-    for info in pkgutil.walk_packages(ui.__path__, "arctui.ui."):
-        modules.append(importlib.import_module(info.name))
+    modules = []
+    for name in ("arctui.ui", "arctui.tabs"):  # the shell and every tab's view
+        package = importlib.import_module(name)
+        modules.append(package)
+        for info in pkgutil.walk_packages(package.__path__, f"{name}."):
+            modules.append(importlib.import_module(info.name))
     classes: set[type] = {ArcApp}
     for module in modules:
         for _, obj in inspect.getmembers(module, inspect.isclass):
-            if obj.__module__.startswith("arctui.ui") and "BINDINGS" in vars(obj):
+            if obj.__module__.startswith("arctui.") and "BINDINGS" in vars(obj):
                 classes.add(obj)
     ids = set()
     for cls in classes:
@@ -77,7 +79,7 @@ def _ui_binding_ids() -> set[str]:
 
 
 def _shipped(kind: str) -> list[Path]:
-    folder = resources.files("arctui").joinpath(kind)
+    folder = resources.files(f"arctui.{kind}")
     paths = sorted(Path(str(p)) for p in folder.iterdir() if p.name.endswith(".yaml"))
     assert paths, f"no shipped {kind}"
     return paths

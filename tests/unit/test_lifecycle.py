@@ -16,7 +16,7 @@ from arctui.models import (
     StackSnapshot,
 )
 from arctui.ops.lifecycle import ActionError, plan_action
-from arctui.ops.status import StackReader
+from arctui.stack.reader import StackReader
 from arctui.session import Session
 from arctui.sources.base import SourceError
 

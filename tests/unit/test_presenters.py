@@ -15,7 +15,7 @@ from arctui.models import (
     ServiceView,
     StackSnapshot,
 )
-from arctui.ui.presenters import (
+from arctui.tabs.services.view.presenters import (
     COLUMNS,
     DEFAULT_PALETTE,
     exit_text,

@@ -8,9 +8,9 @@ import sys
 from rich.text import Text
 
 from arctui.demo.platform import DEMO_EPOCH, DemoPlatform
-from arctui.demo.resources import DemoResources
-from arctui.ops.rates import Point
-from arctui.resources_models import (
+from arctui.tabs.resources.demo import DemoResources
+from arctui.tabs.resources.rates import Point
+from arctui.tabs.resources.models import (
     ContainerStats,
     HostStats,
     OomEvent,
@@ -18,8 +18,8 @@ from arctui.resources_models import (
     VolumesSnapshot,
     VolumeUsage,
 )
-from arctui.ui.charts import as_text, bar_chart, nice_ceiling, resample
-from arctui.ui.resources_presenters import (
+from arctui.ui.widgets.charts import as_text, bar_chart, nice_ceiling, resample
+from arctui.tabs.resources.view.presenters import (
     COLUMNS,
     container_info,
     host_strip,
@@ -199,10 +199,10 @@ def test_demo_is_deterministic_and_moves() -> None:
 
 def test_resource_layers_do_not_import_textual() -> None:
     code = (
-        "import sys, arctui.resources_models, arctui.sources.cgroups, arctui.sources.host, "
-        "arctui.sources.docker_stats, arctui.ops.rates, arctui.ops.resources, "
-        "arctui.ops.resources_reader, arctui.ops.resources_events, arctui.sources.engine_parse, "
-        "arctui.demo.resources\n"
+        "import sys, arctui.tabs.resources.models, arctui.sources.cgroups, arctui.sources.host, "
+        "arctui.sources.docker_stats, arctui.tabs.resources.rates, arctui.tabs.resources.source, "
+        "arctui.tabs.resources.reader, arctui.tabs.resources.events, arctui.sources.engine_parse, "
+        "arctui.tabs.resources.demo\n"
         "bad = sorted(m for m in sys.modules if m.split('.')[0] == 'textual'"
         " or m.startswith('arctui.ui'))\n"
         "print(','.join(bad))"

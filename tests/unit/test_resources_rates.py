@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from arctui.ops.rates import History, HostCpu, cpu_cores, per_second, rates
-from arctui.resources_models import ContainerStats, Counters, HostStats, ResourcesSnapshot
+from arctui.tabs.resources.rates import History, HostCpu, cpu_cores, per_second, rates
+from arctui.tabs.resources.models import ContainerStats, Counters, HostStats, ResourcesSnapshot
 from arctui.sources.engine_parse import counters_from_stats, meta_from_inspect
 
 

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from arctui.ops.resources import OomLog, declared_limits, pressure_warnings
-from arctui.ops.resources_reader import ResourcesReader
-from arctui.resources_models import (
+from arctui.tabs.resources.source import OomLog, declared_limits, pressure_warnings
+from arctui.tabs.resources.reader import ResourcesReader
+from arctui.tabs.resources.models import (
     ContainerStats,
     Counters,
     HostStats,

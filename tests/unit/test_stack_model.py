@@ -15,7 +15,7 @@ from arctui.models import (
     DeclaredService,
     ServiceState,
 )
-from arctui.ops.status import StackReader
+from arctui.stack.reader import StackReader
 from arctui.sources.base import EngineEvent, SourceError
 from arctui.stack.catalog import parse_catalog
 from arctui.stack.model import build_services

@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 
 from arctui.demo.platform import PROJECT, DemoPlatform
 from arctui.models import ContainerInfo
-from arctui.resources_models import (
+from arctui.tabs.resources.models import (
     ContainerStats,
     HostStats,
     OomEvent,

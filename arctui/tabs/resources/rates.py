@@ -11,7 +11,7 @@ from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from arctui.resources_models import Counters, ResourcesSnapshot
+from arctui.tabs.resources.models import Counters, ResourcesSnapshot
 
 
 @dataclass(frozen=True)

@@ -15,20 +15,20 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 
-from arctui.ops.rates import HostCpu, rates
-from arctui.ops.resources import OomLog, host_stats
-from arctui.ops.resources_events import RELEVANT, EngineEvents
-from arctui.resources_models import (
+from arctui.sources.base import SourceError
+from arctui.sources.cgroups import CgroupReader
+from arctui.sources.docker_stats import ContainerGone, ContainerMeta, EngineInfo, EngineStats
+from arctui.sources.host import HostReader
+from arctui.tabs.resources.events import RELEVANT, EngineEvents
+from arctui.tabs.resources.models import (
     ContainerStats,
     Counters,
     OomEvent,
     ResourcesSnapshot,
     VolumesSnapshot,
 )
-from arctui.sources.base import SourceError
-from arctui.sources.cgroups import CgroupReader
-from arctui.sources.docker_stats import ContainerGone, ContainerMeta, EngineInfo, EngineStats
-from arctui.sources.host import HostReader
+from arctui.tabs.resources.rates import HostCpu, rates
+from arctui.tabs.resources.source import OomLog, host_stats
 
 DeclaredLimits = Callable[[], Mapping[str, tuple[int | None, float | None]]]
 FIRST_SAMPLE_GAP = 0.25  # seconds between the two readings of a newly seen container

@@ -11,9 +11,9 @@ from collections.abc import Callable
 from typing import Protocol
 
 from arctui.models import ComposeModel
-from arctui.ops.rates import HostCpu
-from arctui.resources_models import HostStats, OomEvent, ResourcesSnapshot, VolumesSnapshot
 from arctui.sources.host import HostReader
+from arctui.tabs.resources.models import HostStats, OomEvent, ResourcesSnapshot, VolumesSnapshot
+from arctui.tabs.resources.rates import HostCpu
 
 OOM_KEEP = 50
 OOM_SAME_WITHIN = 30.0  # an event and an inspect's OOMKilled this close are one kill

@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 
 from rich.text import Text
 
-from arctui.ops.rates import Point
+from arctui.tabs.resources.rates import Point
 
 BLOCKS = " ▁▂▃▄▅▆▇█"
 GUTTER = 7  # y labels

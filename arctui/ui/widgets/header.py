@@ -9,8 +9,9 @@ from textual.reactive import reactive
 from textual.widgets import Static
 
 from arctui.models import StackSnapshot
+from arctui.tabs.services.view.presenters import summary
 from arctui.text import one_line
-from arctui.ui.presenters import human_duration, summary
+from arctui.ui.cells import human_duration
 
 
 class ArcHeader(Static):

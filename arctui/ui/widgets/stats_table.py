@@ -26,7 +26,7 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from arctui.ui.presenters import Row
+from arctui.ui.cells import Row
 from arctui.ui.widgets.line_view import rich_style
 
 

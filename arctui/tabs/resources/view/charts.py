@@ -12,13 +12,13 @@ from rich.text import Text
 from textual.widget import Widget
 from textual.widgets import Static
 
-from arctui.ops.rates import History, Point
-from arctui.resources_models import ContainerStats
+from arctui.tabs.resources.models import ContainerStats
+from arctui.tabs.resources.rates import History, Point
+from arctui.tabs.resources.view.polling import HISTORY_WINDOW
+from arctui.tabs.resources.view.presenters import human_bytes, percent
 from arctui.text import one_line
-from arctui.ui.charts import GUTTER, Line, bar_chart, nice_ceiling, resample
-from arctui.ui.presenters import Palette
-from arctui.ui.resources_polling import HISTORY_WINDOW
-from arctui.ui.resources_presenters import human_bytes, percent
+from arctui.ui.cells import Palette
+from arctui.ui.widgets.charts import GUTTER, Line, bar_chart, nice_ceiling, resample
 from arctui.ui.widgets.line_view import LineView
 
 _MIB = 1024 * 1024

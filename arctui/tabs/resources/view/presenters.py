@@ -12,10 +12,15 @@ from collections.abc import Callable, Sequence
 
 from rich.text import Text
 
-from arctui.ops.resources import pressure_warnings
-from arctui.resources_models import ContainerStats, OomEvent, ResourcesSnapshot, VolumesSnapshot
+from arctui.tabs.resources.models import (
+    ContainerStats,
+    OomEvent,
+    ResourcesSnapshot,
+    VolumesSnapshot,
+)
+from arctui.tabs.resources.source import pressure_warnings
 from arctui.text import one_line
-from arctui.ui.presenters import DEFAULT_PALETTE, Palette, Row, human_duration
+from arctui.ui.cells import DEFAULT_PALETTE, Palette, Row, human_duration
 
 # key, header, fixed width (None: as wide as the widest cell)
 COLUMNS: tuple[tuple[str, str, int | None], ...] = (

@@ -9,32 +9,26 @@ changed, so a steady view costs little CPU and few bytes over SSH.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widget import Widget
 from textual.widgets import Input, Static
-from textual.worker import Worker
 
 from arctui.models import SourceFailure
-from arctui.ops.rates import History
-from arctui.ops.resources import ResourcesSource
-from arctui.resources_models import ResourcesSnapshot, VolumesSnapshot
-from arctui.ui.palette import ThemePalette
-from arctui.ui.presenters import Palette, human_duration
-from arctui.ui.resources_polling import (
+from arctui.tabs.resources.models import ResourcesSnapshot, VolumesSnapshot
+from arctui.tabs.resources.rates import History
+from arctui.tabs.resources.source import ResourcesSource
+from arctui.tabs.resources.view.charts import render_charts, update_text
+from arctui.tabs.resources.view.polling import (
     EngineChanged,
-    ResourcesFailed,
-    ResourcesPoller,
-    ResourcesSchedule,
-    ResourcesUpdated,
-    VolumesUpdated,
+    ResourcesFeed,
     bench_log,
     bench_log_path,
 )
-from arctui.ui.resources_presenters import (
+from arctui.tabs.resources.view.presenters import (
     COLUMNS,
     SORT_KEYS,
     container_info,
@@ -43,9 +37,15 @@ from arctui.ui.resources_presenters import (
     resource_row,
     visible_containers,
 )
-from arctui.ui.tabs.resources_charts import render_charts, update_text
+from arctui.ui.cells import Palette, human_duration
+from arctui.ui.palette import ThemePalette
+from arctui.ui.polling import SourceFailed, SourceUpdated
+from arctui.ui.schedule import PollSchedule
 from arctui.ui.widgets.line_view import LineView, text_lines
 from arctui.ui.widgets.stats_table import Column, StatsTable
+
+if TYPE_CHECKING:
+    from arctui.session import Session
 
 
 class ResourcesTab(Vertical):
@@ -65,18 +65,13 @@ class ResourcesTab(Vertical):
         Binding("escape", "close", "Close", show=False, id="resources.close"),
     ]
 
-    def __init__(
-        self,
-        source: ResourcesSource | None,
-        clock: Callable[[], float],
-        interval: float = 1.0,
-        **kwargs: object,
-    ) -> None:
+    def __init__(self, session: Session, interval: float = 1.0, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
+        source: ResourcesSource | None = session.resources
         self.source = source
-        self.clock = clock
-        self.poller = ResourcesPoller(self, source, interval) if source else None
-        self.schedule = self.poller.schedule if self.poller else ResourcesSchedule(interval)
+        self.clock = session.clock
+        self.feed = ResourcesFeed(self, source, interval) if source else None
+        self.schedule = self.feed.usage.schedule if self.feed else PollSchedule(interval)
         self.history = History()
         self.snapshot: ResourcesSnapshot | None = None
         self.volumes: VolumesSnapshot | None = None
@@ -105,13 +100,13 @@ class ResourcesTab(Vertical):
     def on_mount(self) -> None:
         self.query_one("#res-filter").display = False
         self._render_host()
-        self.set_interval(0.5, self._tick)
-        if self.poller is not None:
-            self.poller.start_events()
+        self.set_interval(1.0, self._tick)
+        if self.feed is not None:
+            self.feed.start()
 
     def on_unmount(self) -> None:
-        if self.poller is not None:
-            self.poller.stop()
+        if self.feed is not None:
+            self.feed.stop()
 
     @property
     def table(self) -> StatsTable:
@@ -128,53 +123,45 @@ class ResourcesTab(Vertical):
 
     # Polling ---------------------------------------------------------------------
     def _tick(self) -> None:
-        if self.poller is None:
-            return
-        visible = self.is_shown()
-        self.poller.tick(visible)
-        if visible and (self.schedule.paused or self.failure):
+        if self.feed is not None and self.is_shown() and (self.schedule.paused or self.failure):
             self._render_host()  # the age of what is shown keeps growing
 
-    def on_resources_updated(self, message: ResourcesUpdated) -> None:
+    def on_source_updated(self, message: SourceUpdated) -> None:
+        if message.source == "volumes":
+            message.stop()
+            self.volumes = message.value
+            self._render_host()
+            return
+        if message.source != "resources":
+            return
         message.stop()
-        self.schedule.finished(ok=True)
+        snapshot, past = message.value
         self.failure = None
-        self.history.extend(message.past)
-        self.history.add(message.snapshot)
-        self.snapshot = message.snapshot
+        self.history.extend(past)
+        self.history.add(snapshot)
+        self.snapshot = snapshot
         if self.is_shown():
             self.refresh_view()
         if self._bench:
-            bench_log(self._bench, message.snapshot)
-        if self.poller is not None:  # a slow read (Engine API) is followed at once if due
-            self.poller.tick(self.is_shown())
+            bench_log(self._bench, snapshot)
 
-    def on_resources_failed(self, message: ResourcesFailed) -> None:
-        message.stop()
-        self.schedule.finished(ok=False)
-        self.failure = message.failure
-        self._render_host()
-
-    def on_volumes_updated(self, message: VolumesUpdated) -> None:
-        message.stop()
-        self.schedule.volumes_running = False
-        self.volumes = message.volumes
-        self._render_host()
-
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        event.stop()  # the poll's own workers: no need to bubble through every ancestor
+    def on_source_failed(self, message: SourceFailed) -> None:
+        if message.source in ("resources", "volumes"):
+            self.failure = message.failure
+            self._render_host()
 
     def on_engine_changed(self, message: EngineChanged) -> None:
         message.stop()
-        if self.is_shown():
-            self.schedule.soon()
+        if self.feed is not None and self.is_shown():
+            self.feed.usage.request()
 
     def on_show(self) -> None:
         if not self._sized:  # a short terminal shows the table first; Enter opens the charts
             self._sized = True
             self.query_one("#res-detail").display = self.app.size.height >= 34
         self.refresh_view()
-        self.schedule.soon()
+        if self.feed is not None:
+            self.feed.usage.request()
         self.table.focus()
 
     # Rendering -------------------------------------------------------------------
@@ -294,8 +281,8 @@ class ResourcesTab(Vertical):
     def action_pause(self) -> None:
         """Pause or resume reading."""
         self.schedule.paused = not self.schedule.paused
-        if not self.schedule.paused:
-            self.schedule.soon()
+        if not self.schedule.paused and self.feed is not None:
+            self.feed.usage.request()
         self._render_host()
 
     def action_faster(self) -> None:

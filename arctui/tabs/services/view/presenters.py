@@ -6,24 +6,14 @@ DataTable is parsed as markup, which outside text must never be.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
 
 from rich.text import Text
 
 from arctui.config.masking import mask_value
 from arctui.models import ContainerInfo, ServiceState, ServiceView, StackSnapshot
 from arctui.text import clean, one_line
-
-# Semantic style kinds; the tab maps them onto theme colours.
-Palette = Mapping[str, str]
-DEFAULT_PALETTE: Palette = {
-    "up": "green",
-    "down": "red",
-    "degraded": "yellow",
-    "muted": "grey50",
-    "accent": "cyan",
-}
+from arctui.ui.cells import DEFAULT_PALETTE, Palette, Row, human_duration
 
 COLUMNS: tuple[tuple[str, str], ...] = (
     ("name", "Service"),
@@ -47,20 +37,6 @@ _STATE_ORDER = {
     ServiceState.RUNNING: 5,
 }
 _HEALTH_ORDER = {"unhealthy": 0, "starting": 1, None: 2, "healthy": 3}
-
-
-def human_duration(seconds: float | None) -> str:
-    """Compact age: 45s, 12m, 3h05m, 4d02h."""
-    if seconds is None:
-        return "-"
-    s = max(0, int(seconds))
-    if s < 60:
-        return f"{s}s"
-    if s < 3600:
-        return f"{s // 60}m"
-    if s < 86400:
-        return f"{s // 3600}h{(s % 3600) // 60:02d}m"
-    return f"{s // 86400}d{(s % 86400) // 3600:02d}h"
 
 
 def state_kind(state: ServiceState) -> str:
@@ -104,14 +80,6 @@ def ports_text(service: ServiceView) -> str:
     if not shown and service.containers and service.containers[0].network_mode == "host":
         return "host net"  # ports are not published: the container binds the host's
     return " ".join(dict.fromkeys(p.label() for p in shown))
-
-
-@dataclass(frozen=True)
-class Row:
-    """One table row: its key (service name) and its cells."""
-
-    key: str
-    cells: tuple[Text, ...]
 
 
 def service_row(service: ServiceView, now: float, palette: Palette = DEFAULT_PALETTE) -> Row:

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from typing import TYPE_CHECKING
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.widgets import DataTable, Input, Static
 
 from arctui.models import ServiceState, StackSnapshot
-from arctui.text import one_line
-from arctui.ui.messages import ActionRequested
-from arctui.ui.presenters import (
+from arctui.tabs.services.view.presenters import (
     COLUMNS,
     SORT_KEYS,
     Palette,
@@ -20,27 +19,13 @@ from arctui.ui.presenters import (
     service_row,
     visible_services,
 )
+from arctui.text import one_line
+from arctui.ui.messages import ActionRequested
+from arctui.ui.palette import ThemePalette
+from arctui.ui.widgets.table import ArcTable
 
-_PALETTE_VARS = {
-    "up": "status-up",
-    "down": "status-down",
-    "degraded": "status-degraded",
-    "muted": "status-muted",
-    "accent": "role",
-}
-
-
-class ArcTable(DataTable):
-    """A DataTable whose movement keys have ids, so keymaps (vim) can rebind them."""
-
-    BINDINGS = [
-        Binding("down", "cursor_down", "Down", show=False, id="table.down"),
-        Binding("up", "cursor_up", "Up", show=False, id="table.up"),
-        Binding("home", "scroll_top", "Top", show=False, id="table.top"),
-        Binding("end", "scroll_bottom", "Bottom", show=False, id="table.bottom"),
-        Binding("pagedown", "page_down", "Page down", show=False, id="table.page_down"),
-        Binding("pageup", "page_up", "Page up", show=False, id="table.page_up"),
-    ]
+if TYPE_CHECKING:
+    from arctui.session import Session
 
 
 class ServicesTab(Vertical):
@@ -65,15 +50,19 @@ class ServicesTab(Vertical):
         Binding("exclamation_mark", "service('shell')", "Shell", show=False, id="services.shell"),
     ]
 
-    def __init__(self, clock: Callable[[], float], **kwargs: object) -> None:
+    def __init__(self, session: Session, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
-        self.clock = clock
+        self.clock = session.clock
         self.snapshot: StackSnapshot | None = None
         self.sort_column = "name"
         self.sort_reverse = False
         self.query_text = ""
         self.selected: str | None = None
-        self._palette: tuple[str, Palette] | None = None
+        self._palette = ThemePalette()
+        # What the table shows now: row keys in order and their cells, so that a new
+        # snapshot updates only the cells that changed (cursor and scroll stay put).
+        self._shown: dict[str, tuple[Text, ...]] = {}
+        self._header: tuple[str, bool] | None = None
 
     def compose(self) -> ComposeResult:
         yield Input(placeholder="filter services (Esc clears)", id="services-filter")
@@ -88,6 +77,11 @@ class ServicesTab(Vertical):
         self.query_one("#services-detail").display = False
         self._rebuild()
         self.table.focus()
+        self.watch(self.app, "snapshot", self._snapshot_changed, init=False)
+
+    def _snapshot_changed(self, snapshot: StackSnapshot | None) -> None:
+        if snapshot is not None:
+            self.show_snapshot(snapshot)
 
     @property
     def table(self) -> ArcTable:
@@ -95,15 +89,8 @@ class ServicesTab(Vertical):
         return self.query_one("#services-table", ArcTable)
 
     def palette(self) -> Palette:
-        """Semantic colours from the current theme (cached per theme)."""
-        theme = self.app.theme
-        if self._palette is None or self._palette[0] != theme:
-            variables = self.app.get_css_variables()
-            self._palette = (
-                theme,
-                {kind: variables.get(var, "") for kind, var in _PALETTE_VARS.items()},
-            )
-        return self._palette[1]
+        """Semantic colours from the current theme."""
+        return self._palette.get(self.app)
 
     def show_snapshot(self, snapshot: StackSnapshot) -> None:
         """Display a new snapshot, keeping the selected row and the filter."""
@@ -111,12 +98,12 @@ class ServicesTab(Vertical):
         self._rebuild()
 
     def _rebuild(self) -> None:
+        """Show the snapshot: changed cells only when the rows are the same rows."""
         table = self.table
-        table.clear(columns=True)
-        for key, label in COLUMNS:
-            if key == self.sort_column:
-                label += " ▼" if self.sort_reverse else " ▲"
-            table.add_column(label, key=key)
+        header = (self.sort_column, self.sort_reverse)
+        if header != self._header:
+            self._set_columns(table)
+            self._header = header
         if self.snapshot is None:
             return
         now = self.clock()
@@ -124,13 +111,31 @@ class ServicesTab(Vertical):
         services = visible_services(
             self.snapshot, self.query_text, self.sort_column, self.sort_reverse, now
         )
-        for service in services:
-            row = service_row(service, now, palette)
-            table.add_row(*row.cells, key=row.key)
-        names = [s.name for s in services]
-        if self.selected in names:
-            table.move_cursor(row=names.index(self.selected), animate=False)
+        rows = [service_row(service, now, palette) for service in services]
+        if [r.key for r in rows] == list(self._shown):
+            for row in rows:
+                old = self._shown[row.key]
+                for (column, _), before, after in zip(COLUMNS, old, row.cells, strict=True):
+                    if before != after:
+                        table.update_cell(row.key, column, after, update_width=True)
+        else:
+            table.clear()
+            for row in rows:
+                table.add_row(*row.cells, key=row.key)
+            names = [r.key for r in rows]
+            if self.selected in names:
+                table.move_cursor(row=names.index(self.selected), animate=False)
+        self._shown = {r.key: r.cells for r in rows}
         self._update_detail()
+
+    def _set_columns(self, table: ArcTable) -> None:
+        """Columns with the sort marker (▲ ascending, ▼ descending); rows re-added after."""
+        table.clear(columns=True)
+        self._shown = {}
+        for key, label in COLUMNS:
+            if key == self.sort_column:
+                label += " ▼" if self.sort_reverse else " ▲"
+            table.add_column(label, key=key)
 
     def _update_detail(self) -> None:
         detail = self.query_one("#services-detail")
@@ -146,6 +151,7 @@ class ServicesTab(Vertical):
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         if event.row_key is not None and event.row_key.value is not None:
             self.selected = str(event.row_key.value)
+            self.app.selected_service = self.selected  # type: ignore[attr-defined]
             self._update_detail()
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
