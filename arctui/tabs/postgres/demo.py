@@ -13,6 +13,7 @@ import math
 import random
 import time
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from arctui.tabs.postgres.models import (
     Backend,
@@ -25,6 +26,9 @@ from arctui.tabs.postgres.models import (
     Statements,
     TableInfo,
 )
+
+if TYPE_CHECKING:
+    from arctui.tabs.postgres.actions import PgPlan
 
 _M, _G = 1024**2, 1024**3
 CONNECTION = "arc@127.0.0.1:5432/arc_db password •••••• (.env POSTGRES_PASSWORD) [demo]"
@@ -55,6 +59,14 @@ class DemoPostgres:
 
     def close(self) -> None:
         """Nothing to release."""
+
+    def simulate(self, plan: PgPlan) -> list[str]:
+        """Pretend to run a Postgres action: signalled backends leave the activity list."""
+        verb = plan.action.verb.removeprefix("pg-")
+        self.cancelled.update(plan.pids)
+        if plan.pids:
+            return [f"{verb} {pid}: done (simulated)" for pid in plan.pids]
+        return [f"{plan.sql}: done (simulated)"]
 
     def _wave(self, period: float, phase: float = 0.0) -> float:
         return 0.5 + 0.5 * math.sin((self._clock() - self._t0) / period + phase)

@@ -1,0 +1,379 @@
+"""Postgres actions: cancel / terminate backends, VACUUM ANALYZE, CREATE EXTENSION.
+
+Same path as the lifecycle and Redis actions: `plan_pg_action` describes the action as an
+`Action` (so the confirmation modal, read-only guard and audit log work unchanged) with
+the `psql` command an operator would type; `perform_pg` refuses in read-only, refuses
+when no audit line can be written, re-reads the targets just before running, runs the
+SQL on a short-lived connection of its own (never the monitoring one) and records
+exactly one audit line. No Textual here.
+
+Decisions an on-call operator would make:
+- cancelling or terminating arctui's own monitoring backend, or a walsender (a standby or
+  logical replication client: terminating it breaks replication), is refused;
+- a pid that ended since the operator looked is refused rather than signalled: pids are
+  reused, and the new backend is not the one that was chosen;
+- several marked backends are signalled in one statement; the outcome lists which
+  signals were delivered; one refused backend refuses the whole batch (unmark it);
+- terminate waits up to 5 s (PG 13+ `pg_terminate_backend(pid, timeout)`) so the result
+  says whether the backend is really gone;
+- VACUUM runs without statement timeout on its own connection, reporting progress from
+  `pg_stat_progress_vacuum` on a second one; stopping it cancels the VACUUM backend.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import shlex
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from arctui.ops.lifecycle import Action
+from arctui.ops.perform import Attempt, check_allowed
+from arctui.ops.redis_ops import audit_writable
+from arctui.ops.runner import ActionResult, Outcome
+from arctui.sources.base import SourceError
+from arctui.text import one_line
+
+if TYPE_CHECKING:
+    from arctui.ops.audit import AuditLog
+    from arctui.session import Session
+    from arctui.sources.postgres import PgConnection, PgTarget
+
+VERBS = ("cancel", "terminate", "vacuum", "create-extension")
+ACTION_TIMEOUT_MS = 10_000
+TERMINATE_WAIT_MS = 5000
+
+
+class PgActionError(ValueError):
+    """The action cannot be planned (nothing selected, bad table name ...)."""
+
+
+@dataclass(frozen=True)
+class PgPlan:
+    """A planned Postgres action: the auditable Action plus the SQL to run."""
+
+    action: Action
+    sql: str
+    pids: tuple[int, ...] = ()
+    own_pids: tuple[int, ...] = ()  # arctui's monitoring backend(s): never signalled
+    table: str | None = None  # vacuum: schema.table as text ("" = the whole database)
+
+
+def quote_ident(name: str) -> str:
+    """A SQL identifier, always quoted."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def psql_command(target: PgTarget | None, sql: str) -> tuple[str, ...]:
+    """The psql command an operator would type for this SQL (no password in it)."""
+    if target is None:
+        return ("psql", "-c", sql)
+    if target.dsn is not None:
+        from arctui.config.masking import mask_patterns
+
+        return ("psql", mask_patterns(target.dsn), "-c", sql)
+    p = target.params
+    out = ["psql"]
+    for flag, key in (("-h", "host"), ("-p", "port"), ("-U", "user"), ("-d", "dbname")):
+        if p.get(key):
+            out += [flag, p[key]]
+    if "service" in p:
+        out.insert(1, f"service={p['service']}")
+    return (*out, "-c", sql)
+
+
+def _confirmations(session: Session, extra: tuple[tuple[str, str], ...] = ()) -> tuple:
+    out = list(extra)
+    if session.production:
+        out.append(("environment name", session.env))
+    return tuple(out)
+
+
+def plan_pg_action(
+    session: Session,
+    target: PgTarget | None,
+    verb: str,
+    *,
+    pids: Sequence[int] = (),
+    own_pids: Sequence[int] = (),
+    table: tuple[str, str] | None = None,
+    label: str = "",
+) -> PgPlan:
+    """Describe one Postgres action. Raises PgActionError when it cannot be planned."""
+    where = label or (target.describe().split(" password")[0] if target else "postgres")
+    common: dict[str, Any] = {
+        "scope": "postgres",
+        "project": session.project,
+        "env": session.env,
+        "production": session.production,
+        "simulated": session.demo,
+    }
+    if verb in ("cancel", "terminate"):
+        if not pids:
+            raise PgActionError(f"select a backend to {verb}")
+        chosen = tuple(sorted(set(pids)))
+        fn = "pg_cancel_backend" if verb == "cancel" else "pg_terminate_backend"
+        shown = "; ".join(f"SELECT {fn}({p})" for p in chosen)
+        summary = (
+            f"Cancel the running query of backend {', '.join(map(str, chosen))}"
+            if verb == "cancel"
+            else f"Terminate backend {', '.join(map(str, chosen))} (close its connection)"
+        )
+        consequence = (
+            "The current statement fails with 'canceling statement due to user request';"
+            " the session stays connected and its transaction is rolled back if in one."
+            if verb == "cancel"
+            else "The session is disconnected; its open transaction is rolled back and the"
+            " application sees a dropped connection."
+        )
+        return PgPlan(
+            Action(
+                verb=f"pg-{verb}",
+                target=f"{where} pid {','.join(map(str, chosen))}",
+                command=psql_command(target, shown),
+                summary=summary,
+                consequence=consequence,
+                destructive=verb == "terminate" and session.production,
+                confirmations=_confirmations(session),
+                **common,
+            ),
+            sql=f"SELECT {fn}(pid) FROM unnest(%s::int[]) AS pid",
+            pids=chosen,
+            own_pids=tuple(own_pids),
+        )
+    if verb == "vacuum":
+        name = "" if table is None else f"{table[0]}.{table[1]}"
+        sql = "VACUUM (ANALYZE)" + (
+            f" {quote_ident(table[0])}.{quote_ident(table[1])}" if table else ""
+        )
+        return PgPlan(
+            Action(
+                verb="pg-vacuum-analyze",
+                target=f"{where} {name or '(whole database)'}",
+                command=psql_command(target, sql),
+                summary=f"VACUUM ANALYZE {name or 'every table of the database'}",
+                consequence="Reads the whole table and writes its visibility map; extra I/O"
+                " while it runs. It takes no lock that blocks reads or writes.",
+                confirmations=_confirmations(session),
+                **common,
+            ),
+            sql=sql,
+            table=name,
+        )
+    if verb == "create-extension":
+        sql = "CREATE EXTENSION IF NOT EXISTS pg_stat_statements"
+        return PgPlan(
+            Action(
+                verb="pg-create-extension",
+                target=f"{where} pg_stat_statements",
+                command=psql_command(target, sql),
+                summary="Create the pg_stat_statements extension in this database",
+                consequence="Adds a view and functions; statistics start being visible at once"
+                " (the library must already be in shared_preload_libraries).",
+                confirmations=_confirmations(session),
+                **common,
+            ),
+            sql=sql,
+        )
+    raise PgActionError(f"unknown Postgres action {verb!r}; actions: {', '.join(VERBS)}")
+
+
+def _precheck_backends(conn: Any, plan: PgPlan) -> str | None:
+    """Why the backends must not be signalled now (re-read just before), or None."""
+    rows = conn.execute(
+        "SELECT pid, backend_type, coalesce(application_name, ''), pg_backend_pid()"
+        " FROM pg_stat_activity WHERE pid = ANY(%s)",
+        (list(plan.pids),),
+    ).fetchall()
+    found = {int(r[0]): r for r in rows}
+    for pid in plan.pids:
+        if pid in plan.own_pids or pid == conn.info.backend_pid:
+            return f"backend {pid} is arctui's own monitoring connection: refused"
+        row = found.get(pid)
+        if row is None:
+            return f"backend {pid} has ended since you looked (pids are reused): look again"
+        if row[1] == "walsender":
+            return (
+                f"backend {pid} is a replication connection"
+                f" ({one_line(row[2], 60) or 'walsender'}):"
+                " terminating it breaks the standby; refused"
+            )
+        if row[1] != "client backend" and plan.action.verb == "pg-terminate":
+            return f"backend {pid} is a {one_line(row[1], 40)}, not a client session: refused"
+    return None
+
+
+def _open(conn_factory: Callable[[], PgConnection], timeout_ms: int) -> Any:
+    return conn_factory().open(statement_timeout_ms=timeout_ms)
+
+
+def perform_pg(
+    session: Session,
+    plan: PgPlan,
+    connection: Callable[[], PgConnection] | None,
+    audit: AuditLog | None,
+    on_output: Callable[[str], None] = lambda _line: None,
+    cancel: threading.Event | None = None,
+    simulate: Callable[[PgPlan], list[str]] | None = None,
+    poll: float = 0.5,
+) -> ActionResult:
+    """Check, re-read, run and audit one confirmed Postgres action.
+
+    `connection` gives a PgConnection whose target is used to open the action's own
+    connection; `simulate` runs it on the demo source instead.
+    """
+    cancel = cancel or threading.Event()
+    action = plan.action
+    attempt = Attempt(session, action, audit)
+    reason = check_allowed(session, action)
+    if reason:
+        return attempt.refuse(reason)
+    unwritable = audit_writable(audit)
+    if unwritable:
+        # No record possible: nothing runs (and nothing can be recorded either).
+        return ActionResult(Outcome.REFUSED, None, 0.0, (), f"audit log unavailable: {unwritable}")
+    if cancel.is_set():
+        return attempt.refuse("cancelled before it started", Outcome.CANCELLED)
+    started = time.monotonic()
+    if action.simulated or connection is None:
+        if simulate is None:
+            return attempt.refuse("this source cannot run Postgres actions")
+        lines = simulate(plan)
+        for line in lines:
+            on_output(line)
+        message = "demo Postgres: simulated, nothing ran on a server"
+        return attempt.finish(
+            ActionResult(
+                Outcome.SIMULATED, 0, time.monotonic() - started, (*lines, message), message
+            )
+        )
+    import psycopg
+
+    try:
+        if plan.action.verb == "pg-vacuum-analyze":
+            outcome, lines, message = _vacuum(connection, plan, on_output, cancel, poll)
+        else:
+            outcome, lines, message = _run_simple(connection, plan, on_output)
+    except SourceError as exc:
+        return attempt.finish(
+            ActionResult(Outcome.FAILED, None, time.monotonic() - started, (), exc.reason)
+        )
+    except psycopg.Error as exc:
+        text = one_line(str(exc), 500)
+        return attempt.finish(
+            ActionResult(Outcome.FAILED, None, time.monotonic() - started, (text,), text)
+        )
+    if outcome is Outcome.REFUSED:
+        return attempt.refuse(message)
+    code = 0 if outcome is Outcome.OK else None
+    return attempt.finish(
+        ActionResult(outcome, code, time.monotonic() - started, tuple(lines), message)
+    )
+
+
+def _run_simple(
+    connection: Callable[[], PgConnection], plan: PgPlan, on_output: Callable[[str], None]
+) -> tuple[Outcome, list[str], str]:
+    conn = _open(connection, ACTION_TIMEOUT_MS)
+    try:
+        if plan.pids:
+            reason = _precheck_backends(conn, plan)
+            if reason:
+                return Outcome.REFUSED, [], reason
+            sql, params = plan.sql, (list(plan.pids),)
+            if plan.action.verb == "pg-terminate" and conn.info.server_version >= 130000:
+                sql = (
+                    f"SELECT pg_terminate_backend(pid, {TERMINATE_WAIT_MS})"
+                    " FROM unnest(%s::int[]) AS pid"
+                )
+            results = [bool(r[0]) for r in conn.execute(sql, params).fetchall()]
+            lines = [
+                f"{plan.action.verb.removeprefix('pg-')} {pid}: {'done' if ok else 'not done'}"
+                for pid, ok in zip(plan.pids, results, strict=True)
+            ]
+            for line in lines:
+                on_output(line)
+            failed = [p for p, ok in zip(plan.pids, results, strict=True) if not ok]
+            if failed:
+                return (
+                    Outcome.FAILED,
+                    lines,
+                    f"not delivered to {', '.join(map(str, failed))} (ended, or not permitted)",
+                )
+            return Outcome.OK, lines, "; ".join(lines)
+        conn.execute(plan.sql)
+        on_output(f"{plan.sql}: done")
+        return Outcome.OK, [f"{plan.sql}: done"], "done"
+    finally:
+        conn.close()
+
+
+PROGRESS_SQL = """
+SELECT p.phase, p.heap_blks_total, p.heap_blks_scanned, p.heap_blks_vacuumed,
+  coalesce(p.relid::regclass::text, '')
+FROM pg_stat_progress_vacuum p WHERE p.pid = %s
+"""
+
+
+def _vacuum(
+    connection: Callable[[], PgConnection],
+    plan: PgPlan,
+    on_output: Callable[[str], None],
+    cancel: threading.Event,
+    poll: float,
+) -> tuple[Outcome, list[str], str]:
+    worker = _open(connection, 0)  # VACUUM of a big table takes as long as it takes
+    watcher = _open(connection, 5000)
+    lines: list[str] = []
+    errors: list[BaseException] = []
+    pid = worker.info.backend_pid
+
+    def run() -> None:
+        try:
+            worker.execute(plan.sql)
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+
+    thread = threading.Thread(target=run, name="arctui-vacuum", daemon=True)
+    thread.start()
+    last = ""
+    cancelled = False
+    try:
+        while thread.is_alive():
+            if cancel.is_set() and not cancelled:
+                cancelled = True
+                watcher.execute("SELECT pg_cancel_backend(%s)", (pid,))
+            row = watcher.execute(PROGRESS_SQL, (pid,)).fetchone()
+            if row:
+                phase, total, scanned, _vacuumed, rel = row
+                share = f" {100 * scanned / total:.0f}%" if total else ""
+                note = (
+                    f"{rel or plan.table or 'database'}: {phase}{share} ({scanned}/{total} blocks)"
+                )
+                if note != last:
+                    last = note
+                    lines.append(note)
+                    on_output(note)
+            thread.join(poll)
+    finally:
+        thread.join(30)
+        with contextlib.suppress(Exception):
+            watcher.close()
+        with contextlib.suppress(Exception):
+            worker.close()
+    if cancelled:
+        return Outcome.CANCELLED, lines, "VACUUM cancelled (what it had done is kept)"
+    if errors:
+        text = one_line(str(errors[0]), 500)
+        return Outcome.FAILED, [*lines, text], text
+    done = f"VACUUM ANALYZE {plan.table or 'database'}: done"
+    on_output(done)
+    return Outcome.OK, [*lines, done], done
+
+
+def shown(plan: PgPlan) -> str:
+    """The command as shown in the confirmation."""
+    return shlex.join(plan.action.command)
