@@ -392,8 +392,8 @@ class RedisSource:
     ) -> str:
         """Stream MONITOR lines to `on_line` until `stop` or `limit` seconds; why it ended.
 
-        Runs on its own connection (MONITOR takes it over). Idle reads time out every
-        `timeout` seconds so the stop flag is seen even when no command arrives.
+        Runs on its own connection (MONITOR takes it over). The socket is polled every
+        0.25 s, so the stop flag is seen even when no command arrives.
         """
         import redis.exceptions as rx
 
@@ -402,7 +402,6 @@ class RedisSource:
             conn = self.client().connection_pool.make_connection()
         except (rx.RedisError, OSError) as exc:
             raise explain(exc, self.target, "MONITOR") from None
-        conn.socket_timeout = min(self.timeout, 0.5)
         try:
             try:
                 conn.connect()
@@ -418,9 +417,9 @@ class RedisSource:
                 if clock() - started >= limit:
                     return f"time limit of {limit:g} s reached"
                 try:
-                    line = conn.read_response(disable_decoding=True, timeout=0.25)
-                except rx.TimeoutError:
-                    continue
+                    if not conn.can_read(timeout=0.25):
+                        continue  # idle: look at the stop flag and the limit again
+                    line = conn.read_response(disable_decoding=True)
                 except (rx.RedisError, OSError) as exc:
                     raise explain(exc, self.target, "MONITOR") from None
                 if line is None:
