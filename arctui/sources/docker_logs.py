@@ -49,6 +49,7 @@ class LogTarget:
     replica: int = 1
     running: bool = True
     tty: bool = False
+    created: bool = False  # created but never started (compose's temporary name, maybe)
 
 
 @dataclass(frozen=True)
@@ -210,6 +211,7 @@ def target_from_row(row: Mapping[str, Any]) -> LogTarget:
         service=str(labels.get(SERVICE_LABEL, "")),
         replica=int(number) if number.isdigit() else 1,
         running=str(row.get("State", "")) in ("running", "restarting", "paused"),
+        created=str(row.get("State", "")) == "created",
     )
 
 
@@ -293,7 +295,9 @@ class DockerLogSource:
         tty = bool((data.get("Config") or {}).get("Tty"))
         state = data.get("State") or {}
         running = bool(state.get("Running")) or bool(state.get("Restarting"))
-        return LogTarget(target.id, target.name, target.service, target.replica, running, tty)
+        name = str(data.get("Name") or target.name).lstrip("/")  # renamed by a recreate
+        created = state.get("Status") == "created"
+        return LogTarget(target.id, name, target.service, target.replica, running, tty, created)
 
     def _stream(
         self, target: LogTarget, since_ns: int | None, tail: int | None, follow: bool
@@ -426,8 +430,10 @@ class DockerLogSource:
                 continue
             for t in current:
                 f = follows.get(t.id)
-                if f is None and (not wanted or t.service in wanted):
-                    start(self._tty(t), None)  # appeared while following: all its lines
+                if f is None and not t.created and (not wanted or t.service in wanted):
+                    # Appeared while following: all its lines. Not before it starts: compose
+                    # creates a replacement under a temporary name, renamed before start.
+                    start(self._tty(t), None)
                 elif f is not None and t.running:
                     f.wake.set()
         self.close()
