@@ -9,6 +9,7 @@ string from Redis arrives already escaped (models) and is shown as plain `Text`.
 from __future__ import annotations
 
 import threading
+import time
 from collections import deque
 from typing import TYPE_CHECKING, Any
 
@@ -128,6 +129,7 @@ class RedisTab(Vertical):
         self._monitor_seen = 0
         self._monitor_shown = 0
         self._busy = False
+        self.scan_clock = time.monotonic  # tests pin it for stable pictures
         self._palette = ThemePalette()
         self._slow_shown: list[tuple[Text, ...]] = []
         self.poller = Poller(self, SOURCE, self._read, interval=session.settings.refresh)
@@ -171,6 +173,24 @@ class RedisTab(Vertical):
         self.poller.start()
         self.poller.request()
 
+    def on_show(self) -> None:
+        self._focus_panel()
+        self.poller.request()
+
+    def on_hide(self) -> None:
+        self._stop_monitor("you left the Redis tab")
+        if self._scan is not None:
+            self._scan.stop.set()
+
+    def _focus_panel(self) -> None:
+        current = self.query_one("#redis-panels", ContentSwitcher).current
+        target = {
+            "redis-slowlog": "#redis-slowlog",
+            "redis-bigkeys": "#redis-bigkeys-table",
+            "redis-monitor": "#redis-monitor-log",
+        }.get(current or "", "#redis-slowlog")
+        self.query_one(target).focus()
+
     def on_unmount(self) -> None:
         self._stop_all("the view closed")
         self.poller.stop()
@@ -207,8 +227,12 @@ class RedisTab(Vertical):
         self._render_overview()
 
     # Rendering ------------------------------------------------------------------------
+    def _styles(self) -> dict[str, str]:
+        """Theme colours usable in a Rich style (`ansi_bright_black` -> `bright_black`)."""
+        return {k: v.removeprefix("ansi_") for k, v in self._palette.get(self.app).items()}
+
     def _render_overview(self) -> None:
-        palette = self._palette.get(self.app)
+        palette = self._styles()
         text = Text()
         if self.failure:
             text.append(
@@ -331,9 +355,7 @@ class RedisTab(Vertical):
             self._stop_monitor("you left the monitor view")
         switcher.current = f"redis-{panel}"
         self._render_panel_title()
-        target = {"slowlog": "#redis-slowlog", "bigkeys": "#redis-bigkeys-table"}.get(panel)
-        if target:
-            self.query_one(target).focus()
+        self._focus_panel()
 
     def action_scan(self) -> None:
         """Start a big-key scan (one at a time)."""
@@ -345,7 +367,7 @@ class RedisTab(Vertical):
         if self.source is None:
             self.notify("Redis is not reachable yet", severity="warning")
             return
-        scan = BigKeyScan(self.source)
+        scan = BigKeyScan(self.source, clock=self.scan_clock)
         self._scan, self.scan_progress = scan, ScanProgress(0, 0, 0.0)
         self._render_scan()
 
@@ -409,7 +431,7 @@ class RedisTab(Vertical):
         self._render_monitor_status()
 
     def _render_monitor_status(self) -> None:
-        palette = self._palette.get(self.app)
+        palette = self._styles()
         text = Text(MONITOR_WARNING.format(limit=MONITOR_LIMIT), style=palette["degraded"])
         state = self.monitor_state or "not running: M starts it"
         text.append(f"\nMONITOR: {one_line(state, 300)} · {len(self.monitor_lines):,} lines kept")
@@ -428,7 +450,8 @@ class RedisTab(Vertical):
         self._monitor_shown = seen
         needle = self.filter_text.lower()
         out = [
-            f"{m.db:>2} {m.client:<21} {m.command}"
+            f"{time.strftime('%H:%M:%S', time.localtime(m.at))} {m.db:>2} {m.client:<21}"
+            f" {m.command}"
             for m in new
             if not needle or needle in m.command.lower()
         ]
