@@ -8,6 +8,7 @@ from arctui.tabs.backups.models import BackupsSnapshot, DrillRecord
 from arctui.tabs.backups.reader import rpo_rows
 
 HOUR = 3600.0
+DEMO_TABLES = tuple(f"public.table_{i:02d}" for i in range(42))
 
 
 def _pg(
@@ -34,6 +35,7 @@ def _pg(
         server_version="16.4",
         database="arc_db",
         db_user="arc",
+        tables=DEMO_TABLES if verified else (),
     )
 
 

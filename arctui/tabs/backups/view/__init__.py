@@ -1,0 +1,1 @@
+"""The Backups tab's Textual view."""
