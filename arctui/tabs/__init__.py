@@ -81,9 +81,8 @@ TABS: tuple[TabSpec, ...] = (
     TabSpec(
         "backups",
         "Backups",
-        NOT_BUILT,
+        "arctui.tabs.backups.view.tab:BackupsTab",
         cli="arctui.tabs.backups.cli",
-        plan="Postgres and Redis backups with RPO status, verification and guided restore.",
     ),
 )
 
