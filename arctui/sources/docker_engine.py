@@ -13,15 +13,14 @@ import re
 import threading
 from collections.abc import Callable, Mapping
 from datetime import datetime
-from typing import Any
-
-import docker
-import docker.errors
-from docker.context import ContextAPI
+from typing import TYPE_CHECKING, Any
 
 from arctui.models import ContainerInfo, HealthCheckResult, Mount, PortBinding
 from arctui.sources.base import STATE_EVENTS, EngineEvent, SourceError, is_state_event
 from arctui.text import one_line
+
+if TYPE_CHECKING:
+    import docker
 
 PROJECT_LABEL = "com.docker.compose.project"
 SERVICE_LABEL = "com.docker.compose.service"
@@ -30,6 +29,9 @@ NUMBER_LABEL = "com.docker.compose.container-number"
 
 def resolve_endpoint(environ: Mapping[str, str] | None = None) -> tuple[dict[str, Any], str]:
     """Client kwargs and a display name: DOCKER_HOST wins, else the CLI's current context."""
+    import docker.utils  # the SDK costs ~0.1 s to import: only when an engine is used
+    from docker.context import ContextAPI
+
     env = dict(os.environ if environ is None else environ)
     # kwargs_from_env treats an empty mapping as "use os.environ": only call it with one.
     params: dict[str, Any] = docker.utils.kwargs_from_env(environment=env) if env else {}
@@ -210,30 +212,51 @@ def event_container_name(event: Mapping[str, Any]) -> str:
     return str(((event.get("Actor") or {}).get("Attributes") or {}).get("name", ""))
 
 
-class DockerSource:
-    """ContainerSource over a real Docker engine."""
+class EngineConnection:
+    """A lazily made low-level API client: the SDK is imported and the endpoint resolved
+    on first use (on a worker thread, not before the first frame); dropped on failure so
+    the next call renegotiates the API version with whatever daemon answers."""
 
-    def __init__(self, timeout: float = 5.0, environ: Mapping[str, str] | None = None) -> None:
-        self._params, self._endpoint = resolve_endpoint(environ)
+    def __init__(
+        self,
+        timeout: float = 5.0,
+        environ: Mapping[str, str] | None = None,
+        max_pool_size: int | None = None,
+    ) -> None:
+        self._environ = None if environ is None else dict(environ)
         self._timeout = timeout
+        self._pool_size = max_pool_size
+        self._resolved: tuple[dict[str, Any], str] | None = None
         self._client: docker.APIClient | None = None
         self._lock = threading.Lock()
         self._streams: set[Any] = set()
 
+    def _resolve(self) -> tuple[dict[str, Any], str]:
+        if self._resolved is None:
+            self._resolved = resolve_endpoint(self._environ)
+        return self._resolved
+
+    @property
+    def _params(self) -> dict[str, Any]:
+        return self._resolve()[0]
+
     @property
     def endpoint(self) -> str:
-        """Where the engine is reached."""
-        return self._endpoint
+        """Where the engine is reached (DOCKER_HOST, else the CLI's context)."""
+        return self._resolve()[1]
 
     def _api(self) -> docker.APIClient:
+        import docker
+
         with self._lock:
             if self._client is None:
+                extra = {} if self._pool_size is None else {"max_pool_size": self._pool_size}
                 try:
                     self._client = docker.APIClient(
-                        version="auto", timeout=self._timeout, **self._params
+                        version="auto", timeout=self._timeout, **self._params, **extra
                     )
                 except Exception as exc:
-                    raise explain(exc, self._endpoint) from exc
+                    raise explain(exc, self.endpoint) from exc
             return self._client
 
     def _drop(self) -> None:
@@ -243,6 +266,10 @@ class DockerSource:
             with contextlib.suppress(Exception):
                 client.close()
 
+
+class DockerSource(EngineConnection):
+    """ContainerSource over a real Docker engine."""
+
     def ping(self) -> str:
         """The engine's version string; raises SourceError."""
         try:
@@ -251,38 +278,42 @@ class DockerSource:
             raise
         except Exception as exc:
             self._drop()
-            raise explain(exc, self._endpoint) from exc
+            raise explain(exc, self.endpoint) from exc
 
     def containers(self, project: str) -> list[ContainerInfo]:
         """All containers of the compose project, inspected."""
+        from docker.errors import NotFound
+
         api = self._api()
         try:
             rows = api.containers(all=True, filters={"label": f"{PROJECT_LABEL}={project}"})
         except Exception as exc:
             self._drop()
-            raise explain(exc, self._endpoint) from exc
+            raise explain(exc, self.endpoint) from exc
         out = []
         for row in rows:
             try:
                 data = api.inspect_container(row["Id"])
-            except docker.errors.NotFound:
+            except NotFound:
                 continue  # removed between list and inspect
             except Exception as exc:
                 self._drop()
-                raise explain(exc, self._endpoint) from exc
+                raise explain(exc, self.endpoint) from exc
             out.append(container_from_inspect(data, str(row.get("Status", ""))))
         return out
 
     def container(self, project: str, container_id: str) -> ContainerInfo | None:
         """One container inspected; None if it is gone or not of this project."""
+        from docker.errors import NotFound
+
         api = self._api()
         try:
             data = api.inspect_container(container_id)
-        except docker.errors.NotFound:
+        except NotFound:
             return None
         except Exception as exc:
             self._drop()
-            raise explain(exc, self._endpoint) from exc
+            raise explain(exc, self.endpoint) from exc
         info = container_from_inspect(data, _status_text(data))
         return info if info.project == project else None
 
@@ -298,7 +329,7 @@ class DockerSource:
             stream = api.events(decode=True, filters=event_filters(project))
         except Exception as exc:
             self._drop()
-            raise explain(exc, self._endpoint) from exc
+            raise explain(exc, self.endpoint) from exc
         self._streams.add(stream)
         try:
             for event in stream:
@@ -311,7 +342,7 @@ class DockerSource:
             if stop.is_set():
                 return
             self._drop()
-            raise explain(exc, self._endpoint) from exc
+            raise explain(exc, self.endpoint) from exc
         finally:
             self._streams.discard(stream)
             with contextlib.suppress(Exception):

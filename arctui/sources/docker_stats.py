@@ -17,19 +17,16 @@ import contextlib
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
-
-import docker
-import docker.errors
+from typing import TYPE_CHECKING, Any
 
 from arctui.sources.base import EngineEvent, SourceError
 from arctui.sources.docker_engine import (
     PROJECT_LABEL,
+    EngineConnection,
     engine_event,
     event_container_name,
     event_filters,
     explain,
-    resolve_endpoint,
 )
 from arctui.sources.engine_parse import (
     ContainerMeta,
@@ -38,6 +35,9 @@ from arctui.sources.engine_parse import (
     meta_from_inspect,
 )
 from arctui.tabs.resources.models import Counters, VolumeUsage
+
+if TYPE_CHECKING:
+    import docker
 
 MAX_WORKERS = 64
 
@@ -49,7 +49,7 @@ class ContainerGone(Exception):
     """The container was removed between listing and reading it."""
 
 
-class EngineStats:
+class EngineStats(EngineConnection):
     """Engine API calls for resource monitoring, over one pooled low-level client."""
 
     def __init__(
@@ -58,32 +58,14 @@ class EngineStats:
         environ: Mapping[str, str] | None = None,
         workers: int = MAX_WORKERS,
     ) -> None:
-        self._params, self.endpoint = resolve_endpoint(environ)
-        self._timeout = timeout
+        super().__init__(timeout, environ, max_pool_size=workers)
         self._workers = workers
-        self._client: docker.APIClient | None = None
         self._pool: ThreadPoolExecutor | None = None
-        self._lock = threading.Lock()
-        self._streams: set[Any] = set()
 
     @property
     def is_unix_socket(self) -> bool:
         """Whether the engine is reached over a local socket (cgroups may be readable)."""
         return str(self._params.get("base_url", "")).startswith(("unix://", "http+unix://"))
-
-    def _api(self) -> docker.APIClient:
-        with self._lock:
-            if self._client is None:
-                try:
-                    self._client = docker.APIClient(
-                        version="auto",
-                        timeout=self._timeout,
-                        max_pool_size=self._workers,
-                        **self._params,
-                    )
-                except Exception as exc:
-                    raise explain(exc, self.endpoint) from exc
-            return self._client
 
     def _call(self, fn: Callable[[docker.APIClient], Any], drop: bool = True) -> Any:
         """Run one API call; errors become SourceError (ContainerGone for a 404).
@@ -91,23 +73,18 @@ class EngineStats:
         `drop` renegotiates the client after a failure; parallel calls do not, since
         closing a client under its siblings would fail them all.
         """
+        from docker.errors import NotFound
+
         try:
             return fn(self._api())
         except SourceError:
             raise
-        except docker.errors.NotFound as exc:
+        except NotFound as exc:
             raise ContainerGone(str(exc)) from exc
         except Exception as exc:
             if drop:
                 self._drop()
             raise explain(exc, self.endpoint) from exc
-
-    def _drop(self) -> None:
-        with self._lock:
-            client, self._client = self._client, None
-        if client is not None:
-            with contextlib.suppress(Exception):
-                client.close()
 
     def list_project(self, project: str) -> list[tuple[str, str]]:
         """(id, state) of every container of the project (one cheap call, no inspect)."""
@@ -135,7 +112,9 @@ class EngineStats:
 
         def one(cid: str) -> Counters:
             def call(api: docker.APIClient) -> Any:
-                one_shot = True if docker.utils.version_gte(api.api_version, "1.41") else None
+                from docker.utils import version_gte
+
+                one_shot = True if version_gte(api.api_version, "1.41") else None
                 return api.stats(cid, stream=False, one_shot=one_shot)
 
             return counters_from_stats(self._call(call, drop=False), ncpu)

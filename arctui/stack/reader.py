@@ -49,6 +49,7 @@ class StackReader:
         self._lock = threading.Lock()
         self.reconcile_every = math.inf  # seconds between full reads in read_next()
         self._last_full = -math.inf
+        self.compose_pending = False  # a full read with the compose model is still owed
         self.full_reads = 0  # counted for the tests and benchmarks
         self.partial_reads = 0
 
@@ -74,12 +75,20 @@ class StackReader:
             self._compose_key = key
         return self._model, self._compose_error
 
-    def read(self, force_compose: bool = False) -> StackSnapshot:
-        """A fresh snapshot from a full read. Raises SourceError when the engine cannot be read."""
+    def read(self, force_compose: bool = False, with_compose: bool = True) -> StackSnapshot:
+        """A fresh snapshot from a full read. Raises SourceError when the engine cannot be read.
+
+        `with_compose=False` keeps the last compose model (none at first): the container
+        list comes first, `docker compose config` (a subprocess, ~0.5 s) right after.
+        """
         with self._lock:
             self._changed.clear()
             self._full_wanted = False
-        model, error = self.compose_model(force_compose)
+        if with_compose:
+            model, error = self.compose_model(force_compose)
+            self.compose_pending = False
+        else:
+            model, error = self._model, self._compose_error
         containers = self.containers.containers(self.project)
         self._containers = {c.id: c for c in containers}
         self._last_full = time.monotonic()
@@ -109,6 +118,12 @@ class StackReader:
             full = self._full_wanted or self._containers is None or force_compose
             full = full or time.monotonic() - self._last_full >= self.reconcile_every
         if full:
+            if self._containers is None and self._compose_key is None and self.compose:
+                # The first frame shows what runs; what compose declares follows at once.
+                snapshot = self.read(with_compose=False)
+                self.compose_pending = True
+                self.want_full()
+                return snapshot
             return self.read(force_compose)
         known = dict(self._containers or {})
         for cid in changed:

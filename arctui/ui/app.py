@@ -101,7 +101,6 @@ class ArcApp(ActionsApp):
             env=s.env,
             production=s.production,
             project=s.project,
-            endpoint=s.reader.containers.endpoint,
             read_only=s.read_only,
             clock=s.clock,
         )
@@ -236,6 +235,8 @@ class ArcApp(ActionsApp):
     def on_source_updated(self, message: SourceUpdated) -> None:
         if message.source == STACK_SOURCE and self.query(ArcHeader):
             self._show_stack(message.value)
+            if self.session.reader.compose_pending:
+                self.poller.request()
         self._show_notes()
 
     def on_source_failed(self, message: SourceFailed) -> None:

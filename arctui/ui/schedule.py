@@ -62,7 +62,7 @@ class PollSchedule:
                 self.backoff = 0.0
             else:
                 self.backoff = min(BACKOFF_MAX, max(1.0, self.backoff * 2))
-                self.next_due = max(self.next_due, now + self.backoff)
+                self.next_due = now + self.backoff  # a failing source retries on its backoff
             if self.dirty and ok:
                 self.next_due = 0.0
             return max(0.0, self.next_due - now)

@@ -8,11 +8,12 @@ from rich.text import Text
 
 from arctui.config.settings import Settings
 from arctui.models import ContainerInfo, ServiceState
-from arctui.stack.reader import StackReader
 from arctui.session import Session
 from arctui.sources.base import SourceError
-from arctui.ui.not_built import NotBuiltTab
+from arctui.stack.reader import StackReader
+from arctui.tabs import NOT_BUILT, TABS
 from arctui.tabs.services.view.tab import ServicesTab
+from arctui.ui.not_built import NotBuiltTab
 from arctui.ui.widgets.banner import ProblemBanner
 from arctui.ui.widgets.header import ArcHeader
 from tests.ui.conftest import frozen_clock, loaded, make_app, make_demo_app, wait_for
@@ -81,8 +82,9 @@ async def test_other_tabs_say_they_are_not_built():
         await pilot.press("2")
         await pilot.pause()
         tabs = list(app.query(NotBuiltTab))
-        assert len(tabs) == 4  # every tab but services and resources
-        assert "not built yet" in str(tabs[0].render())
+        assert len(tabs) == sum(spec.view == NOT_BUILT for spec in TABS)
+        for tab in tabs:
+            assert "not built yet" in str(tab.render())
 
 
 async def test_production_header_is_marked():

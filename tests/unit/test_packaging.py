@@ -12,17 +12,17 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 
 
+def _tracked(*paths: str) -> list[str]:
+    """Files git tracks under `paths` (what a clean checkout holds)."""
+    return subprocess.run(
+        ["git", "ls-files", *paths], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout.split()
+
+
 def _tracked_package_dirs() -> set[str]:
     """Folders under arctui/ (and themes/, keymaps/) that hold tracked files."""
-    out = subprocess.run(
-        ["git", "ls-files", "arctui", "themes", "keymaps"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.split()
     names = set()
-    for path in out:
+    for path in _tracked("arctui", "themes", "keymaps"):
         folder = Path(path).parent
         if folder.parts[0] in ("themes", "keymaps"):
             names.add(f"arctui.{folder.parts[0]}")
@@ -54,8 +54,8 @@ def test_the_wheel_ships_themes_keymaps_styles_and_every_package(tmp_path: Path)
         assert f"arctui/themes/{theme.name}" in names
     for keymap in (ROOT / "keymaps").glob("*.yaml"):
         assert f"arctui/keymaps/{keymap.name}" in names
-    for tcss in ROOT.glob("arctui/**/*.tcss"):
-        assert tcss.relative_to(ROOT).as_posix() in names
+    for tcss in _tracked("arctui/**.tcss"):
+        assert tcss in names
     for package in _declared_packages():
         assert f"{package.replace('.', '/')}/__init__.py" in names, package
 

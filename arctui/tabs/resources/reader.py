@@ -41,7 +41,7 @@ class ResourcesReader:
         self,
         project: str,
         engine: EngineStats,
-        cgroups: CgroupReader | None = None,
+        cgroups: CgroupReader | Callable[[], CgroupReader | None] | None = None,
         host: HostReader | None = None,
         declared: DeclaredLimits | None = None,
         force_api: bool = False,
@@ -51,7 +51,10 @@ class ResourcesReader:
     ) -> None:
         self.project = project
         self.engine = engine
-        self.cgroups = None if force_api else cgroups
+        # A callable is asked on the first read: deciding needs the engine's endpoint, and
+        # resolving that imports the docker SDK, which must not delay the first frame.
+        self._cgroups_probe = None if force_api or not callable(cgroups) else cgroups
+        self.cgroups = None if force_api or callable(cgroups) else cgroups
         self.host = host
         self._declared_fn = declared
         self._clock = clock
@@ -130,6 +133,8 @@ class ResourcesReader:
     # Reading -------------------------------------------------------------------------
     def read(self) -> ResourcesSnapshot:
         """Usage of every container of the project now. Raises SourceError."""
+        if self._cgroups_probe is not None:
+            self.cgroups, self._cgroups_probe = self._cgroups_probe(), None
         self._drain_events()
         self._refresh_list()
         info = self._engine_info()
@@ -279,9 +284,11 @@ def real_reader(
 ) -> ResourcesReader:
     """A reader for the engine the environment points at; `mode` auto | cgroup | api."""
     engine = EngineStats(environ=environ)
-    cgroups = CgroupReader() if mode != "api" and engine.is_unix_socket else None
-    if cgroups is not None and cgroups.version is None:
-        cgroups = None
+
+    def probe() -> CgroupReader | None:
+        cgroups = CgroupReader() if engine.is_unix_socket else None
+        return cgroups if cgroups is not None and cgroups.version is not None else None
+
     return ResourcesReader(
-        project, engine, cgroups, HostReader(), declared=declared, force_api=mode == "api"
+        project, engine, probe, HostReader(), declared=declared, force_api=mode == "api"
     )

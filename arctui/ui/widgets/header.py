@@ -25,7 +25,6 @@ class ArcHeader(Static):
         env: str,
         production: bool,
         project: str,
-        endpoint: str,
         read_only: bool,
         clock: Callable[[], float],
     ) -> None:
@@ -33,7 +32,6 @@ class ArcHeader(Static):
         self.env = env
         self.production = production
         self.project = project
-        self.endpoint = endpoint
         self.read_only = read_only
         self.clock = clock
         self.set_class(production, "production")
@@ -78,5 +76,7 @@ class ArcHeader(Static):
             out.append(f"│ {running}/{total} up ")
             if problems:
                 out.append(f"{problems} need attention ", style="bold")
-        out.append(f"│ {one_line(self.endpoint, 60)} ")
+        # The endpoint comes with the first read: resolving it imports the docker SDK.
+        endpoint = snap.endpoint if snap is not None else "connecting…"
+        out.append(f"│ {one_line(endpoint, 60)} ")
         return out
