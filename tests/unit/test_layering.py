@@ -55,7 +55,7 @@ def test_headless_cli_never_imports_textual_or_ui() -> None:
 # --- keymaps ------------------------------------------------------------------------------
 
 
-def _ui_binding_ids() -> set[str]:
+def _ui_binding_classes() -> set[type]:
     from arctui.ui.app import ArcApp
 
     modules = []
@@ -69,6 +69,22 @@ def _ui_binding_ids() -> set[str]:
         for _, obj in inspect.getmembers(module, inspect.isclass):
             if obj.__module__.startswith("arctui.") and "BINDINGS" in vars(obj):
                 classes.add(obj)
+    return classes
+
+
+def test_every_binding_has_an_id() -> None:
+    """Keymaps and user overrides address bindings by id: one without is not remappable."""
+    missing = [
+        f"{cls.__name__}: {binding.key}"
+        for cls in _ui_binding_classes()
+        for binding in vars(cls).get("BINDINGS", ())
+        if not getattr(binding, "id", None)
+    ]
+    assert missing == []
+
+
+def _ui_binding_ids() -> set[str]:
+    classes = _ui_binding_classes()
     ids = set()
     for cls in classes:
         for binding in vars(cls).get("BINDINGS", ()):

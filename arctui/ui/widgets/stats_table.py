@@ -53,9 +53,9 @@ class StatsTable(ScrollView, can_focus=True):
         Binding("end", "cursor_to(-1)", "Bottom", show=False, id="table.bottom"),
         Binding("pagedown", "page(1)", "Page down", show=False, id="table.page_down"),
         Binding("pageup", "page(-1)", "Page up", show=False, id="table.page_up"),
-        Binding("right", "scroll_right", "Right", show=False),
-        Binding("left", "scroll_left", "Left", show=False),
-        Binding("enter", "select", "Select", show=False),
+        Binding("right", "scroll_right", "Right", show=False, id="table.right"),
+        Binding("left", "scroll_left", "Left", show=False, id="table.left"),
+        Binding("enter", "select", "Select", show=False, id="table.select"),
     ]
     COMPONENT_CLASSES = {
         "stats-table--header",
