@@ -66,6 +66,11 @@ SLOWLOG_COLUMNS = (
 BIGKEY_COLUMNS = (("memory", "Memory"), ("type", "Type"), ("size", "Size"), ("key", "Key"))
 
 
+def glob_escape(text: str) -> str:
+    """Text for a SCAN MATCH pattern, matched literally."""
+    return "".join(f"\\{c}" if c in "*?[]\\" else c for c in text)
+
+
 class ScanProgressed(Message):
     """The big-key scan moved on (posted from its worker)."""
 
@@ -318,10 +323,14 @@ class RedisTab(Vertical):
                 " · x stops (SCAN in small steps: the server stays responsive)"
             )
         if r is None:
-            return Text("n: scan for big keys (incremental SCAN, never KEYS)")
+            return Text(
+                "n: scan for big keys (incremental SCAN, never KEYS); / then n: only keys"
+                " containing the filter"
+            )
         state = "complete" if r.complete else "stopped" if r.stopped else "incomplete"
+        matching = f" matching {r.pattern}" if r.pattern else ""
         line = (
-            f"{r.scanned:,} keys scanned in {r.elapsed:.1f} s ({state}) · sorted by"
+            f"{r.scanned:,} keys{matching} scanned in {r.elapsed:.1f} s ({state}) · sorted by"
             f" {self.sort} (o) · n scans again"
         )
         if r.error:
@@ -367,7 +376,9 @@ class RedisTab(Vertical):
         if self.source is None:
             self.notify("Redis is not reachable yet", severity="warning")
             return
-        scan = BigKeyScan(self.source, clock=self.scan_clock)
+        # A filter in place narrows the scan itself (SCAN MATCH *filter*), not only the view.
+        pattern = f"*{glob_escape(self.filter_text)}*" if self.filter_text else None
+        scan = BigKeyScan(self.source, pattern=pattern, clock=self.scan_clock)
         self._scan, self.scan_progress = scan, ScanProgress(0, 0, 0.0)
         self._render_scan()
 
@@ -510,6 +521,10 @@ class RedisTab(Vertical):
                 self._render_scan()
             else:
                 self._flush_monitor(rebuild=True)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self._focus_panel()  # the filter stays; keys work again
 
     def action_close(self) -> None:
         """Escape: clear and hide a filter."""
