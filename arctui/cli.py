@@ -97,6 +97,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     tab_commands = headless_commands()
     if args.command in tab_commands:
         module = tab_commands[args.command].load_cli()
+        assert module is not None  # headless_commands() lists only tabs with a cli
         try:
             return int(module.run(session, args))
         finally:

@@ -25,5 +25,6 @@ PYTHON="$(pwd)/.venv/bin/python" ./scripts/ensure-docker.sh
 
 .venv/bin/ruff check arctui tests benchmarks
 .venv/bin/ruff format --check arctui tests benchmarks
+.venv/bin/mypy arctui
 .venv/bin/python -m pytest "$@"
 echo "test: finished in $(( $(date +%s) - started )) s"
