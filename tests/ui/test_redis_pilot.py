@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 
+from textual.widgets import DataTable, Log
+
 from arctui.config.settings import Settings
 from arctui.ops.audit import AuditLog
 from arctui.session import demo_session
@@ -35,7 +37,7 @@ async def test_overview_and_slowlog_from_the_demo_redis() -> None:
         overview = str(tab.query_one("#redis-overview").render())
         assert "Redis 7.2.4" in overview and "policy noeviction" in overview
         assert "AOF     on (appendfsync everysec)" in overview
-        slowlog = tab.query_one("#redis-slowlog")
+        slowlog = tab.query_one("#redis-slowlog", DataTable)
         assert slowlog.row_count == 5 and app.focused is slowlog
         assert cells(slowlog, 3)[0] == "KEYS session:*"
         # The binary argument is shown escaped: no raw control byte reaches the screen.
@@ -49,7 +51,7 @@ async def test_big_key_scan_sort_and_filter() -> None:
         await pilot.press("n")
         await wait_for(pilot, lambda: tab.scan_result is not None)
         await pilot.pause()
-        table = tab.query_one("#redis-bigkeys-table")
+        table = tab.query_one("#redis-bigkeys-table", DataTable)
         assert cells(table, 3)[:2] == ["events:orders", "queue:email:dead"]
         await pilot.press("o")  # by element count
         assert cells(table, 3)[0] == "cache:report:2026-11"
@@ -57,7 +59,14 @@ async def test_big_key_scan_sort_and_filter() -> None:
         await pilot.pause()
         assert cells(table, 3) == []  # not among the biggest: the filter alone finds none
         await pilot.press("n")  # a scan with the filter as its MATCH pattern
-        await wait_for(pilot, lambda: tab._scan is None and tab.scan_result.pattern == "*import*")
+        await wait_for(
+            pilot,
+            lambda: (
+                tab._scan is None
+                and tab.scan_result is not None
+                and tab.scan_result.pattern == "*import*"
+            ),
+        )
         await pilot.pause()
         (shown,) = cells(table, 3)
         assert shown.startswith("import:\\x1b]0;pwned\\a[@click=app.quit]")
@@ -72,7 +81,7 @@ async def test_monitor_streams_and_stops_when_leaving_the_view() -> None:
         tab = await show(pilot)
         await pilot.press("M")
         await wait_for(pilot, lambda: len(tab.monitor_lines) >= 5)
-        await wait_for(pilot, lambda: tab.query_one("#redis-monitor-log").line_count >= 5)
+        await wait_for(pilot, lambda: tab.query_one("#redis-monitor-log", Log).line_count >= 5)
         assert "MONITOR streams every command" in str(
             tab.query_one("#redis-monitor-status").render()
         )
@@ -106,12 +115,14 @@ async def test_delete_a_key_needs_its_typed_name_and_is_audited() -> None:
         await pilot.press("D")
         await wait_for(pilot, lambda: isinstance(app.screen, RedisConfirmModal))
         modal = app.screen
+        assert isinstance(modal, RedisConfirmModal)
         assert modal.action.confirmations == (("key name", "queue:email:dead"),)
         assert "UNLINK queue:email:dead" in modal.action.shown_command
         await pilot.press(*"queue:email:dead", "enter")
         await wait_for(pilot, lambda: modal.phase == "done")
         await pilot.press("escape")
         await wait_for(pilot, lambda: not isinstance(app.screen, RedisConfirmModal))
+        assert tab.scan_result is not None
         keys = [k.key for k in tab.scan_result.keys]
         assert "queue:email:dead" not in keys
         (entry,) = AuditLog().read()
