@@ -46,7 +46,11 @@ class StackReader:
         self._containers: dict[str, ContainerInfo] | None = None
         self._changed: set[str] = set()
         self._full_wanted = False
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # the event set, taken briefly by any thread
+        # Reads share the cached containers and compose model: one at a time, whatever
+        # the thread (the app's poller, a tab discovering its datastore, an action).
+        self._read_lock = threading.RLock()
+        self.last: StackSnapshot | None = None
         self.reconcile_every = math.inf  # seconds between full reads in read_next()
         self._last_full = -math.inf
         self.compose_pending = False  # a full read with the compose model is still owed
@@ -64,6 +68,10 @@ class StackReader:
 
     def compose_model(self, force: bool = False) -> tuple[ComposeModel | None, str | None]:
         """The declared services, re-rendered only when a compose or env file changed."""
+        with self._read_lock:
+            return self._compose_model(force)
+
+    def _compose_model(self, force: bool) -> tuple[ComposeModel | None, str | None]:
         if self.compose is None:
             return None, None
         key = self._files_key()
@@ -81,6 +89,10 @@ class StackReader:
         `with_compose=False` keeps the last compose model (none at first): the container
         list comes first, `docker compose config` (a subprocess, ~0.5 s) right after.
         """
+        with self._read_lock:
+            return self._read(force_compose, with_compose)
+
+    def _read(self, force_compose: bool, with_compose: bool) -> StackSnapshot:
         with self._lock:
             self._changed.clear()
             self._full_wanted = False
@@ -113,6 +125,21 @@ class StackReader:
 
     def read_next(self, force_compose: bool = False) -> StackSnapshot:
         """Re-read only the containers events named, or everything when a full read is due."""
+        with self._read_lock:
+            return self._read_next(force_compose)
+
+    def latest(self, max_age: float = 5.0) -> StackSnapshot:
+        """The last snapshot if younger than `max_age` seconds, else a fresh full read.
+
+        For tabs that look up their datastore's container: the app keeps the snapshot
+        fresh, so they need not list and inspect the engine on every poll.
+        """
+        last = self.last
+        if last is not None and self._clock() - last.taken_at <= max_age:
+            return last
+        return self.read()
+
+    def _read_next(self, force_compose: bool) -> StackSnapshot:
         with self._lock:
             changed, self._changed = self._changed, set()
             full = self._full_wanted or self._containers is None or force_compose
@@ -138,10 +165,11 @@ class StackReader:
 
     def _snapshot(self, model: ComposeModel | None, error: str | None) -> StackSnapshot:
         containers = sorted((self._containers or {}).values(), key=lambda c: c.name)
-        return StackSnapshot(
+        self.last = StackSnapshot(
             project=self.project,
             services=build_services(containers, model, self._catalog),
             taken_at=self._clock(),
             endpoint=self.containers.endpoint,
             compose_error=error,
         )
+        return self.last
