@@ -74,7 +74,7 @@ TABS: tuple[TabSpec, ...] = (
     TabSpec(
         "logs",
         "Logs",
-        NOT_BUILT,
+        "arctui.tabs.logs.view.tab:LogsTab",
         cli="arctui.tabs.logs.cli",
         plan="Merged, filterable logs across services, follow mode, search with context.",
     ),

@@ -19,10 +19,10 @@ DEFAULT_CAPACITY = 100_000
 DEFAULT_MAX_CHARS = 64 * 1024 * 1024
 
 
-class _Keys:
-    """A key view over a deque of lines, for bisect."""
+class KeyView:
+    """The sort keys of a sequence of lines, for bisect."""
 
-    def __init__(self, lines: deque[LogLine]) -> None:
+    def __init__(self, lines: Sequence[LogLine]) -> None:
         self.lines = lines
 
     def __len__(self) -> int:
@@ -70,7 +70,7 @@ class LogBuffer:
                 lines.append(line)
                 appended = True
             else:
-                pos = bisect.bisect_right(_Keys(lines), line.key)
+                pos = bisect.bisect_right(KeyView(lines), line.key)
                 lines.insert(pos, line)
                 appended = pos == len(lines) - 1
             if on_insert is not None:
@@ -116,7 +116,7 @@ class SortedLines:
         if appended or not lines or line.key >= lines[-1].key:
             lines.append(line)
             return len(lines) - 1
-        pos = bisect.bisect_right(_Keys(lines), line.key)
+        pos = bisect.bisect_right(KeyView(lines), line.key)
         lines.insert(pos, line)
         return pos
 
@@ -133,4 +133,4 @@ class SortedLines:
 
     def index_at_or_after(self, key: tuple[int, int]) -> int:
         """Index of the first line at or after `key` (to keep the view's place)."""
-        return bisect.bisect_left(_Keys(self.lines), key)
+        return bisect.bisect_left(KeyView(self.lines), key)

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from arctui.sources.base import SourceError
 from arctui.sources.docker_logs import LogWindow
+from arctui.tabs.logs.export import format_line
 from arctui.tabs.logs.filter import FilterError, LineFilter
 from arctui.tabs.logs.models import Level, LogLine
 
@@ -107,12 +108,6 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     p.add_argument("--logql", metavar="QUERY", help="LogQL over Loki (not built yet)")
 
 
-def _format(line: LogLine, width: int, stamps: bool) -> str:
-    mark = "!" if line.stream == "stderr" else "|"
-    head = f"{line.iso(3)} " if stamps else ""
-    return f"{head}{line.source:<{width}} {mark} {line.text}"
-
-
 class _Printer:
     """Writes lines; notices a closed pipe (`| head`) and stops quietly."""
 
@@ -129,7 +124,7 @@ class _Printer:
                 if self.as_json:
                     self.out.write(json.dumps(line.as_json(), ensure_ascii=False) + "\n")
                 else:
-                    self.out.write(_format(line, self.width, self.stamps) + "\n")
+                    self.out.write(format_line(line, self.width, self.stamps) + "\n")
                 self.count += 1
             self.out.flush()
         except BrokenPipeError:

@@ -1,0 +1,1 @@
+"""The Logs tab's widgets (imports Textual)."""

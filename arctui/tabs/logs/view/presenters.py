@@ -1,0 +1,142 @@
+"""How a log line and the status bar look (pure: data in, Rich Text out).
+
+Outside text only ever enters a `Text` as plain text (never markup); it was already
+cleaned by the reader. Colours come from the theme's variables.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from rich.style import Style
+from rich.text import Text
+
+from arctui.tabs.logs.filter import LineFilter
+from arctui.tabs.logs.models import Level, LogLine
+
+# Theme variables a service tag may take, in order; the same service always gets the
+# same one (crc32 of its name), whatever else is running.
+TAG_VARIABLES = ("primary", "accent", "secondary", "success", "role", "primary-lighten-2",
+                 "accent-lighten-2", "success-lighten-2", "secondary-lighten-2")  # fmt: skip
+
+
+@dataclass(frozen=True)
+class LineLook:
+    """What changes how every line renders (the cache key besides the line itself)."""
+
+    timestamps: bool = True
+    tag_width: int = 12
+    colours: tuple[tuple[str, str], ...] = ()  # (kind, colour) from the theme
+
+    def colour(self, kind: str) -> str:
+        """A theme colour by kind ('' when the theme has none)."""
+        return dict(self.colours).get(kind, "")
+
+
+def look_colours(variables: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
+    """The colours a LineLook needs, from the app's CSS variables."""
+    kinds = {
+        "error": variables.get("error", ""),
+        "warn": variables.get("warning", ""),
+        "muted": variables.get("status-muted", variables.get("text-muted", "")),
+        "match": variables.get("accent", ""),
+        "match-text": variables.get("background", ""),
+    }
+    for i, name in enumerate(TAG_VARIABLES):
+        kinds[f"tag{i}"] = variables.get(name, "")
+    return tuple(sorted(kinds.items()))
+
+
+def tag_kind(service: str) -> str:
+    """The stable colour slot of a service."""
+    return f"tag{zlib.crc32(service.encode()) % len(TAG_VARIABLES)}"
+
+
+def _style(colour: str, bold: bool | None = None) -> Style:
+    try:
+        return Style(color=colour or None, bold=bold)
+    except Exception:  # a theme value Rich cannot read: no colour rather than a crash
+        return Style(bold=bold)
+
+
+def line_text(line: LogLine, look: LineLook, flt: LineFilter | None = None) -> Text:
+    """One line: `[time] tag |text` with level colour and search matches highlighted."""
+    out = Text(no_wrap=True, end="")
+    if look.timestamps:
+        out.append(line.iso(3)[11:23] + " ", style=_style(look.colour("muted")))
+    tag = line.source[: look.tag_width].ljust(look.tag_width)
+    out.append(tag, style=_style(look.colour(tag_kind(line.service)), bold=True))
+    if line.stream == "stderr":
+        out.append(" ! ", style=_style(look.colour("warn")))
+    else:
+        out.append(" │ ", style=_style(look.colour("muted")))
+    start = len(out.plain)
+    level = line.level
+    if level is not None and level >= Level.ERROR:
+        text_style = _style(look.colour("error"))
+    elif level == Level.WARN:
+        text_style = _style(look.colour("warn"))
+    elif level == Level.DEBUG:
+        text_style = _style(look.colour("muted"))
+    else:
+        text_style = Style()
+    out.append(line.text, style=text_style)  # plain text: never parsed as markup
+    if flt is not None:
+        try:
+            hit = Style(
+                bgcolor=look.colour("match") or None, color=look.colour("match-text") or None
+            )
+        except Exception:
+            hit = Style(reverse=True)
+        for a, b in flt.spans(line.text):
+            out.stylize(hit, start + a, start + b)
+    return out
+
+
+def prefix_width(look: LineLook) -> int:
+    """Cells before the text: time, tag, stream mark."""
+    return (13 if look.timestamps else 0) + look.tag_width + 3
+
+
+@dataclass(frozen=True)
+class StatusInfo:
+    """What the status line reports."""
+
+    containers: int
+    lines: int
+    shown: int
+    dropped: int
+    live: bool
+    new_below: int
+    filter_text: str
+    only_matching: bool
+    wrap: bool
+    timestamps: bool
+    loading: bool
+    error: str = ""
+
+
+def status_text(info: StatusInfo) -> Text:
+    """The line above the log: state, counts, filter, toggles."""
+    out = Text(no_wrap=True, overflow="ellipsis")
+    if info.error:
+        out.append(f"⚠ {info.error}  ", style="bold")
+    if info.loading:
+        out.append("loading… ", style="bold")
+    elif info.live:
+        out.append("● LIVE ", style="bold")
+    else:
+        out.append("❚❚ PAUSED ", style="bold")
+        if info.new_below:
+            out.append(f"(+{info.new_below:,} new, G for live) ")
+    out.append(f"{info.containers} containers · {info.shown:,}/{info.lines:,} lines")
+    if info.dropped:
+        out.append(f" · {info.dropped:,} dropped", style="bold")
+    out.append(f" · {info.filter_text}")
+    if info.only_matching:
+        out.append(" · only matching")
+    flags = [f"time {'on' if info.timestamps else 'off'}", f"wrap {'on' if info.wrap else 'off'}"]
+    out.append(" · " + ", ".join(flags))
+    return out
