@@ -2,24 +2,26 @@
 
 The same `ops.lifecycle` functions as the TUI: plan, check, confirm, perform, audit.
 Exit codes: 0 done, 1 failed or cancelled, 2 refused or declined, 3 engine unreachable.
+Everything printed goes through `arctui.output` (sanitized and redacted like the TUI).
 Never imports Textual.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import threading
 from collections.abc import Callable
 
-from arctui.ops.audit import AuditLog, format_entry
+from arctui.ops.audit import AuditLog, format_entry, redactor_for
 from arctui.ops.lifecycle import Action, ActionError, plan_action
 from arctui.ops.perform import Attempt, perform
 from arctui.ops.perform import check_allowed as _check_allowed
 from arctui.ops.runner import ActionResult, Outcome
+from arctui.output import emit, emit_json, error
 from arctui.session import Session
 from arctui.sources.base import SourceError
+from arctui.text import one_line
 
 PROD_FLAG = "--i-know-this-is-production"
 _SERVICE_ONLY = ("start", "stop", "pause", "unpause")
@@ -31,6 +33,19 @@ VERBS = (*_STACK_ONLY, *_EITHER, *_SERVICE_ONLY, "scale")
 def _replicas(value: str) -> int:
     if not value.isdigit():
         raise argparse.ArgumentTypeError("replicas must be a whole number")
+    return int(value)
+
+
+def _seconds(value: str) -> int:
+    # `-t -5` used to become `-t 0`: an immediate SIGKILL nobody asked for.
+    if not value.isdigit():
+        raise argparse.ArgumentTypeError(f"{value!r}: seconds must be a whole number >= 0")
+    return int(value)
+
+
+def _positive(value: str) -> int:
+    if not value.isdigit() or int(value) < 1:
+        raise argparse.ArgumentTypeError(f"{value!r}: must be a whole number >= 1")
     return int(value)
 
 
@@ -57,7 +72,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
         if verb == "scale":
             p.add_argument("replicas", type=_replicas)
         if verb in ("stop", "restart"):
-            p.add_argument("-t", "--timeout", type=int, help="seconds before SIGKILL")
+            p.add_argument("-t", "--timeout", type=_seconds, help="seconds before SIGKILL")
         if verb == "up":
             p.add_argument("--wait", action="store_true", help="wait until services are healthy")
         p.add_argument("-y", "--yes", action="store_true", help="do not ask for confirmation")
@@ -69,7 +84,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
         )
     audit = sub.add_parser("audit", help="print the audit log of actions")
     audit.add_argument("--json", action="store_true", help="one JSON object per line")
-    audit.add_argument("-n", "--lines", type=int, default=50, help="how many entries (50)")
+    audit.add_argument("-n", "--lines", type=_positive, default=50, help="how many entries (50)")
 
 
 def _prompt(
@@ -80,9 +95,10 @@ def _prompt(
         return Outcome.REFUSED, "not on a terminal: pass --yes to confirm"
     try:
         for what, word in action.confirmations:
-            typed = ask(f"Type the {what} ({word}) to confirm: ").strip()
+            typed = ask(f"Type the {what} ({one_line(word, 80)}) to confirm: ").strip()
             if typed != word:
-                return Outcome.REFUSED, f"typed {typed!r}, not the {what} {word!r}: nothing ran"
+                shown = one_line(typed, 60)
+                return Outcome.REFUSED, f"typed {shown!r}, not the {what} {word!r}: nothing ran"
         if not action.confirmations:
             answer = ask("Run it? [y/N] ").strip().lower()
             if answer not in ("y", "yes"):
@@ -100,19 +116,23 @@ def _exit_code(result: ActionResult) -> int:
 
 def _describe(action: Action) -> None:
     err = sys.stderr
-    print(f"{action.summary}", file=err)
-    print(f"  env {action.env} · project {action.project}", file=err)
+    emit(f"{action.summary}", file=err)
+    emit(f"  env {action.env} · project {action.project}", file=err)
     if action.consequence:
-        print(f"  {action.consequence}", file=err)
-    print(f"  command: {action.shown_command}", file=err)
+        emit(f"  {action.consequence}", file=err)
+    emit(f"  command: {action.shown_command}", file=err)
 
 
 def _run(session: Session, action: Action, audit: AuditLog) -> ActionResult:
     cancel = threading.Event()
     box: list[ActionResult] = []
 
+    def line_out(line: str) -> None:
+        emit(line)
+        sys.stdout.flush()
+
     def work() -> None:
-        box.append(perform(session, action, lambda line: print(line, flush=True), cancel, audit))
+        box.append(perform(session, action, line_out, cancel, audit))
 
     worker = threading.Thread(target=work, name="arctui-action")
     worker.start()
@@ -120,7 +140,7 @@ def _run(session: Session, action: Action, audit: AuditLog) -> ActionResult:
         try:
             worker.join(0.2)
         except KeyboardInterrupt:
-            print("cancelling: stopping the command's process group ...", file=sys.stderr)
+            emit("cancelling: stopping the command's process group ...", file=sys.stderr)
             cancel.set()
     return box[0]
 
@@ -133,6 +153,7 @@ def run_action_command(
 ) -> int:
     """`arctui <verb> [SERVICE] ...`: plan, refuse or confirm, run, audit; the exit code."""
     audit = AuditLog()
+    redact = redactor_for(session)
     try:
         action = plan_action(
             session,
@@ -143,14 +164,18 @@ def run_action_command(
             wait=getattr(args, "wait", False),
         )
     except ActionError as exc:
-        print(f"arctui: {exc}", file=sys.stderr)
+        error(exc)
         return 2
     except SourceError as exc:
-        print(f"arctui: {exc.reason}" + (f"\n  fix: {exc.fix}" if exc.fix else ""), file=sys.stderr)
+        error(exc.reason + (f"\n  fix: {exc.fix}" if exc.fix else ""))
         return 3
     _describe(action)
     attempt = Attempt(session, action, audit)
     refusal: tuple[Outcome, str] | None = None
+    if unauditable := attempt.unauditable():  # before asking: nothing may run anyway
+        emit(f"{unauditable.outcome.upper()}: {unauditable.message}", file=sys.stderr)
+        emit("  fix: make the state directory writable (XDG_STATE_HOME)", file=sys.stderr)
+        return 2
     if reason := _check_allowed(session, action):
         refusal = (Outcome.REFUSED, reason)
     elif session.production and not args.production_ok:
@@ -162,26 +187,31 @@ def run_action_command(
         result = attempt.refuse(refusal[1], refusal[0])
     else:
         result = _run(session, action, audit)
-    print(f"{result.outcome.upper()}: {result.message}", file=sys.stderr)
+    emit(f"{result.outcome.upper()}: {result.message}", file=sys.stderr, redactor=redact)
     return _exit_code(result)
 
 
 def audit_command(args: argparse.Namespace) -> int:
     """`arctui audit [--json] [-n N]`: the last entries, oldest first."""
     log = AuditLog()
-    entries = log.read(max(1, args.lines))
+    try:
+        entries = log.read(max(1, args.lines))
+    except OSError as exc:
+        error(f"cannot read the audit log {log.path}: {exc.strerror or exc}")
+        emit("  fix: XDG_STATE_HOME (or ~/.local/state) must be a directory", file=sys.stderr)
+        return 2
     if args.json:
         for entry in entries:
-            print(json.dumps(entry, ensure_ascii=False))
+            emit_json(entry, indent=None)
         return 0
     if not entries:
-        print(f"no audit entries in {log.path}", file=sys.stderr)
+        emit(f"no audit entries in {log.path}", file=sys.stderr)
         return 0
     for entry in entries:
         row, command = format_entry(entry)
-        print(row)
-        print(f"    {command}")
+        emit(row)
+        emit(f"    {command}")
         if entry.get("outcome") not in ("ok", "simulated") and entry.get("detail"):
             detail = str(format_entry({"command": entry["detail"]})[1])
-            print(f"    ↳ {detail[:300]}")
+            emit(f"    ↳ {detail[:300]}")
     return 0

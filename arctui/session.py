@@ -10,11 +10,13 @@ import dataclasses
 import os
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from arctui.config.masking import Redactor, env_secrets, use_redactor
 from arctui.config.settings import Settings, load_settings
+from arctui.sources.redacting import LearningCompose, LearningContainers
 from arctui.stack.reader import StackReader
 
 if TYPE_CHECKING:
@@ -42,6 +44,16 @@ class Session:
     environ: Mapping[str, str] | None = None
     # Usage figures for the Resources tab (cgroups or Engine API; the demo simulates them).
     resources: ResourcesSource | None = None
+    # The one redactor of this run: env-file and process secrets now, the containers'
+    # secrets as the stack is read (sources/redacting.py). Every exit goes through it.
+    redactor: Redactor = field(default_factory=Redactor, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.env_layers is not None:
+            self.redactor.learn(self.env_layers.secret_values())
+        if self.environ is not None:
+            self.redactor.learn(env_secrets(self.environ.items()))
+        use_redactor(self.redactor)
 
 
 def demo_session(
@@ -60,7 +72,8 @@ def demo_session(
     if refresh:
         settings = dataclasses.replace(settings, refresh=refresh)
     platform = DemoPlatform(seed=seed, clock=clock)
-    reader = StackReader(PROJECT, platform, platform, clock=clock)
+    redactor = Redactor()
+    reader = StackReader(PROJECT, LearningContainers(platform, redactor), platform, clock=clock)
     return Session(
         env=env,
         production=settings.is_production(env),
@@ -71,6 +84,7 @@ def demo_session(
         demo=True,
         clock=clock,
         resources=DemoResources(platform),
+        redactor=redactor,
     )
 
 
@@ -104,9 +118,13 @@ def real_session(
     settings = settings.for_env(spec.env)
     if refresh:
         settings = dataclasses.replace(settings, refresh=refresh)
-    compose = ComposeCli(spec.compose_args(), cwd=spec.project_dir, env=environ)
+    redactor = Redactor()
+    compose = LearningCompose(
+        ComposeCli(spec.compose_args(), cwd=spec.project_dir, env=environ), redactor
+    )
     watched = tuple(spec.compose_files) + tuple(spec.env_files)
-    reader = StackReader(spec.project_name, DockerSource(environ=environ), compose, watched)
+    engine = LearningContainers(DockerSource(environ=environ), redactor)
+    reader = StackReader(spec.project_name, engine, compose, watched)
     return Session(
         env=spec.env or "default",
         production=spec.production,
@@ -123,6 +141,7 @@ def real_session(
             declared=lambda: declared_limits(reader.compose_model()[0]),
             mode=environ.get("ARCTUI_STATS_SOURCE", "auto"),
         ),
+        redactor=redactor,
     )
 
 

@@ -3,11 +3,14 @@
 Textual and Rich pass ESC sequences through to the terminal, so a container name or a
 log line could retitle the terminal or write the clipboard (OSC 52). Everything shown
 goes through `clean()` first, and is then rendered as plain text, never as markup.
+`clean()` also masks the secret values the session's redactor knows.
 """
 
 from __future__ import annotations
 
 import re
+
+from arctui.config.masking import redact_known
 
 MAX_LINE = 16 * 1024  # a 10 MB line froze RichLog for over a minute; cap it
 
@@ -24,16 +27,29 @@ _ESCAPES = re.compile(
 )
 # Remaining C0 (except tab, newline, CR), DEL and C1 controls.
 _CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# Invisible characters that change what a reader sees: bidi embeddings, overrides and
+# isolates (U+202E makes `gpj.exe` read `exe.jpg`), zero-width spaces and joiners, the
+# word joiner and the BOM. They are shown as `<U+202E>` so a name cannot hide one.
+_INVISIBLE = re.compile("[\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
+
+
+def _visible(m: re.Match[str]) -> str:
+    return f"<U+{ord(m[0]):04X}>"
 
 
 def clean(text: str | bytes | None, limit: int = MAX_LINE) -> str:
-    """Outside text made safe to show: escapes stripped, controls visible, length capped."""
+    """Outside text made safe to show: escapes stripped, controls and bidi visible, capped."""
     if text is None:
         return ""
     if isinstance(text, bytes):
         text = text.decode("utf-8", errors="replace")
     text = _ESCAPES.sub("", text)
     text = _CONTROLS.sub("\ufffd", text).replace("\r", "")
+    text = _INVISIBLE.sub(_visible, text)
+    # Known secret values (env files, containers' environment) never reach a screen,
+    # even through a path that forgot the redactor; patterns are left to the redactor
+    # (`user:token:1` is a fine Redis key name).
+    text = redact_known(text)
     if len(text) > limit:
         text = text[:limit] + f"… [{len(text) - limit} more chars]"
     return text

@@ -12,14 +12,19 @@ to look it up, leaking a password costs a rotation.
 
 from __future__ import annotations
 
+import html
 import re
+import threading
 from collections.abc import Iterable
 from urllib.parse import quote, unquote
 
-from arctui.models import EnvValue
+from arctui.models import ContainerInfo, EnvValue
 
 MASK = "••••••"
 MIN_SECRET_LEN = 4  # shorter values would mask ordinary words and digits everywhere
+# Values a secret-named switch may hold (REDIS_AUTH=true): masking them everywhere would
+# hide ordinary words, and they reveal nothing.
+_NOT_SECRET_VALUES = frozenset({"true", "false", "null", "none", "yes", "no", "on", "off"})
 
 # A word anywhere in the name makes it secret.
 _SECRET_WORDS = frozenset(
@@ -30,7 +35,10 @@ _SECRET_WORDS = frozenset(
     }
 )  # fmt: skip
 # Also caught inside a longer word (DBPASSWORD, MYSECRET).
-_SECRET_SUBSTRINGS = ("PASSWORD", "PASSWD", "SECRET", "APIKEY", "PASSPHRASE")
+_SECRET_SUBSTRINGS = (
+    "PASSWORD", "PASSWD", "SECRET", "APIKEY", "PASSPHRASE",
+    "BASICAUTH", "DIGESTAUTH",  # Traefik `...basicauth.users: admin:<htpasswd hash>`
+)  # fmt: skip
 # Secret only as the last word: API_KEY, ENCRYPTION_KEYS, REDIS_AUTH, Authorization.
 _SECRET_LAST_WORDS = frozenset({"KEY", "KEYS", "AUTH", "AUTHORIZATION"})
 # `<word>_KEY` that names a data key, not a credential.
@@ -67,6 +75,10 @@ _COLON_PAIR = re.compile(
     r"""(?<![\w.\-])(?P<q>["']?)(?P<key>[A-Za-z_][\w.\-]*)(?P=q)[ \t]*:[ \t]*"""
     r"""(?P<value>(?i:bearer|basic)[ \t]+[^\s"',;}]+|"(?:[^"\\\n]|\\.)*"|'[^'\n]*'"""
     r"""|[^\s"',;{}\[\]]+)"""
+)
+# htpasswd hashes (Apache MD5, bcrypt, SHA-crypt) as in Traefik basic-auth labels.
+_HTPASSWD_HASH = re.compile(
+    r"\$(?:apr1|2[abxy]|1|5|6)\$[./0-9A-Za-z$]{8,}|\{SHA\}[A-Za-z0-9+/=]{20,}"
 )
 _BEARER = re.compile(r"(?P<scheme>\b(?i:bearer|basic))[ \t]+(?P<token>[A-Za-z0-9._~+/=\-]{8,})")
 
@@ -124,6 +136,7 @@ def mask_patterns(text: str) -> str:
     text = _URL_PASSWORD.sub(lambda m: m["prefix"] + MASK, text)
     text = _ASSIGNMENT.sub(_mask_pair, text)
     text = _COLON_PAIR.sub(_mask_pair, text)
+    text = _HTPASSWD_HASH.sub(MASK, text)
     return _BEARER.sub(lambda m: f"{m['scheme']} {MASK}", text)
 
 
@@ -136,20 +149,74 @@ def mask_value(key: str, value: str) -> str:
     return mask_patterns(value)
 
 
+def env_secrets(pairs: Iterable[tuple[str, str]]) -> list[str]:
+    """The secret values among `KEY=value` pairs: secret-named keys and URL passwords."""
+    found: list[str] = []
+    for key, value in pairs:
+        if not value:
+            continue
+        if is_secret_key(key):
+            found.append(value)
+            # `admin:<hash>,ops:<hash>` (basic-auth users): each password on its own too.
+            found += [p.partition(":")[2] for p in value.split(",") if ":" in p]
+        found.extend(url_passwords(value))
+    return found
+
+
+def container_secrets(containers: Iterable[ContainerInfo]) -> list[str]:
+    """Secret values in the containers' environment and secret-named labels."""
+    found: list[str] = []
+    for c in containers:
+        found += env_secrets(c.env)
+        found += env_secrets(c.labels.items())
+    return found
+
+
 class Redactor:
-    """Replaces known secret values and secret-looking patterns in free text."""
+    """Replaces known secret values and secret-looking patterns in free text.
+
+    It learns more values as they become known (`learn`: the containers' environment
+    arrives with each snapshot); learning and redacting are safe from any thread.
+    """
 
     def __init__(self, values: Iterable[str] = ()) -> None:
-        known: set[str] = set()
-        for value in values:
-            if len(value) < MIN_SECRET_LEN:
-                continue
-            known.add(value)
-            # The same secret inside a URL or query string arrives percent-encoded.
-            known.add(quote(value, safe=""))
-        # Longest first, so a secret containing another is replaced whole.
-        ordered = sorted(known, key=lambda v: (-len(v), v))
-        self._pattern = re.compile("|".join(map(re.escape, ordered))) if ordered else None
+        self._lock = threading.Lock()
+        self._known: set[str] = set()
+        self._pattern: re.Pattern[str] | None = None
+        self.learn(values)
+
+    @staticmethod
+    def _forms(value: str) -> set[str]:
+        # The same secret inside a URL or query string arrives percent-encoded; in an
+        # SVG screenshot or HTML it arrives entity-escaped.
+        return {value, quote(value, safe=""), html.escape(value, quote=False)}
+
+    def learn(self, values: Iterable[str]) -> bool:
+        """Add secret values (short ones are ignored); True when any was new."""
+        fresh = {
+            form
+            for value in values
+            if len(value) >= MIN_SECRET_LEN and value.lower() not in _NOT_SECRET_VALUES
+            for form in self._forms(value)
+        }
+        with self._lock:
+            fresh -= self._known
+            if not fresh:
+                return False
+            self._known |= fresh
+            # Longest first, so a secret containing another is replaced whole.
+            ordered = sorted(self._known, key=lambda v: (-len(v), v))
+            self._pattern = re.compile("|".join(map(re.escape, ordered)))
+        return True
+
+    def learn_containers(self, containers: Iterable[ContainerInfo]) -> bool:
+        """Learn the secrets in the containers' environment and secret-named labels."""
+        return self.learn(container_secrets(containers))
+
+    @property
+    def known(self) -> int:
+        """How many secret forms are known (for tests and diagnostics)."""
+        return len(self._known)
 
     @classmethod
     def from_env(cls, values: Iterable[EnvValue]) -> Redactor:
@@ -161,8 +228,39 @@ class Redactor:
             secrets.extend(url_passwords(env_value.value))
         return cls(secrets)
 
+    def redact_known(self, text: str) -> str:
+        """The text with every known secret value masked (no pattern guessing)."""
+        pattern = self._pattern  # one read: another thread may swap it meanwhile
+        return pattern.sub(MASK, text) if pattern is not None else text
+
     def redact(self, text: str) -> str:
         """The text with every known secret and secret-looking pattern masked."""
-        if self._pattern is not None:
-            text = self._pattern.sub(MASK, text)
-        return mask_patterns(text)
+        return mask_patterns(self.redact_known(text))
+
+    __call__ = redact
+
+
+# The redactor of the running session: the one every exit uses when it is not handed one
+# (presenters of the table widgets, headless printers). One session per process.
+_active = Redactor()
+
+
+def use_redactor(redactor: Redactor) -> None:
+    """Make `redactor` the process's redactor (the session does this when it is built)."""
+    global _active
+    _active = redactor
+
+
+def active_redactor() -> Redactor:
+    """The process's redactor (patterns only until a session registers its own)."""
+    return _active
+
+
+def redact(text: str) -> str:
+    """`text` through the process's redactor (known values and patterns)."""
+    return _active.redact(text)
+
+
+def redact_known(text: str) -> str:
+    """`text` with the process's known secret values masked (what `clean()` does)."""
+    return _active.redact_known(text)

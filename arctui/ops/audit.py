@@ -41,8 +41,11 @@ def default_audit_path() -> Path:
 
 
 def redactor_for(session: Session) -> Redactor:
-    """A redactor for the session's env-file secrets and secret-named process variables."""
-    values: list[str] = []
+    """The session's one redactor: env-file, process and container secrets, patterns."""
+    redactor = getattr(session, "redactor", None)
+    if isinstance(redactor, Redactor):
+        return redactor
+    values: list[str] = []  # a session-like object without one (tests, tools)
     if session.env_layers is not None:
         values += session.env_layers.secret_values()
     if session.environ is not None:
@@ -109,6 +112,20 @@ class AuditLog:
             return f"{self.path}: {exc.strerror or exc}"
         return None
 
+    def writable(self) -> str | None:
+        """Why an entry could not be appended now, or None (checked before anything runs).
+
+        Opens the file for appending (creating the 0700 directory and the 0600 file) and
+        writes nothing: a mutation must not run when its audit record cannot be written.
+        """
+        try:
+            self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+            os.close(fd)
+        except OSError as exc:
+            return f"{self.path}: {exc.strerror or exc}"
+        return None
+
     def _tail_lines(self, limit: int) -> list[bytes]:
         with self.path.open("rb") as f:
             f.seek(0, os.SEEK_END)
@@ -122,7 +139,10 @@ class AuditLog:
         return data.splitlines()[-limit:]
 
     def read(self, limit: int = 200) -> list[dict[str, Any]]:
-        """The last `limit` entries, oldest first; unreadable lines are skipped."""
+        """The last `limit` entries, oldest first; unreadable lines are skipped.
+
+        Raises OSError when the log exists but cannot be read (or its directory is a file).
+        """
         if limit <= 0:
             return []
         try:
@@ -144,7 +164,7 @@ def _parse(lines: Iterable[bytes]) -> Iterable[dict[str, Any]]:
 
 def format_entry(entry: dict[str, Any]) -> tuple[str, str]:
     """Two display lines: the summary row and the command (both sanitized)."""
-    when = str(entry.get("time", "?")).replace("T", " ")[:19]
+    when = clean(str(entry.get("time", "?")), 40).replace("T", " ")[:19]
     what = f"{entry.get('action', '?')} {entry.get('target', '?')}"
     if entry.get("replicas") is not None:
         what += f"={entry['replicas']}"

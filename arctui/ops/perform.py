@@ -7,6 +7,7 @@ and records exactly one audit line per attempt through `Attempt`. No Textual her
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import time
 from collections.abc import Callable
@@ -122,6 +123,27 @@ class Attempt:
         """End the attempt without running anything."""
         return self.finish(ActionResult(outcome, None, 0.0, (), reason))
 
+    def unauditable(self) -> ActionResult | None:
+        """A refusal when the audit record could not be written, else None.
+
+        Checked before anything runs: a mutation without its audit line must not happen.
+        """
+        error = self.audit.writable() if self.audit is not None else None
+        if error is None:
+            return None
+        self.recorded = True  # there is nowhere to record it
+        message = f"the audit log cannot be written ({error}): nothing ran"
+        return ActionResult(Outcome.REFUSED, None, 0.0, (), message)
+
+
+def redacted(result: ActionResult, redact: Callable[[str], str]) -> ActionResult:
+    """The result with its message and output redacted."""
+    return dataclasses.replace(
+        result,
+        message=redact(result.message),
+        output=tuple(redact(line) for line in result.output),
+    )
+
 
 def perform(
     session: Session,
@@ -130,20 +152,37 @@ def perform(
     cancel: threading.Event,
     audit: AuditLog | None,
 ) -> ActionResult:
-    """Check, re-read the target, run (or simulate) and audit a confirmed action."""
+    """Check, re-read the target, run (or simulate) and audit a confirmed action.
+
+    Every line of output and the result are redacted with the session's redactor
+    (compose's own errors can quote a secret). A cancelled command's effect is read
+    back from the engine: the result says whether it had done nothing, part or all.
+    """
+    from arctui.ops.audit import redactor_for
+    from arctui.ops.readback import read_back, target_containers
+
+    redact = redactor_for(session).redact
     attempt = Attempt(session, action, audit)
+    if refusal := attempt.unauditable():
+        return refusal
     reason = check_allowed(session, action) or precheck(session, action)
     if reason:
-        return attempt.refuse(reason)
+        return attempt.refuse(redact(reason))
     if cancel.is_set():
         return attempt.refuse("cancelled before it started", Outcome.CANCELLED)
+
+    def output(line: str) -> None:
+        on_output(redact(line))
+
     if action.simulated:
-        return attempt.finish(_simulate(session, action, on_output))
+        return attempt.finish(redacted(_simulate(session, action, output), redact))
     if action.interactive:
         return attempt.refuse("an interactive command runs with perform_interactive")
-    return attempt.finish(
-        run_action(action.command, on_output, cancel, action.cwd, session.environ)
-    )
+    before = target_containers(session, action)
+    result = run_action(action.command, output, cancel, action.cwd, session.environ)
+    if result.outcome is Outcome.CANCELLED and before is not None:
+        result = read_back(session, action, before, result)
+    return attempt.finish(redacted(result, redact))
 
 
 def perform_interactive(
@@ -157,6 +196,8 @@ def perform_interactive(
     `runner` runs the command; the TUI passes one that suspends the app around it.
     """
     attempt = Attempt(session, action, audit)
+    if refusal := attempt.unauditable():
+        return refusal
     reason = check_allowed(session, action) or precheck(session, action)
     if reason:
         return attempt.refuse(reason)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from arctui.config.masking import redact
 from arctui.models import StackSnapshot
 from arctui.text import one_line
 
@@ -18,14 +19,14 @@ def status_rows(snapshot: StackSnapshot) -> list[dict[str, Any]]:
         rows.append(
             {
                 "service": one_line(s.name, 120),
-                "role": s.role,
+                "role": one_line(s.role, 40),
                 "state": s.state.value,
                 "health": s.health,
                 "replicas": len(s.containers),
                 "restarts": s.restart_count,
                 "exit": codes[0] if codes else None,
                 "oom_killed": any(c.oom_killed for c in s.containers),
-                "image": one_line(s.image, 200),
+                "image": one_line(redact(s.image), 200),
                 "containers": [one_line(c.name, 120) for c in s.containers],
                 "depends_on": list(s.depends_on),
             }

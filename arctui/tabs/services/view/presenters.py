@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable
 
 from rich.text import Text
 
-from arctui.config.masking import mask_value
+from arctui.config.masking import mask_value, redact
 from arctui.models import ContainerInfo, ServiceState, ServiceView, StackSnapshot
 from arctui.text import clean, one_line
 from arctui.ui.cells import DEFAULT_PALETTE, Palette, Row, human_duration
@@ -102,7 +102,7 @@ def service_row(service: ServiceView, now: float, palette: Palette = DEFAULT_PAL
             Text(str(restarts), style=palette["down"] if restarts else ""),
             Text(exit_value, style=palette["down"] if exit_value else ""),
             Text(one_line(ports_text(service), 80)),
-            Text(one_line(service.image, 80), style=palette["muted"]),
+            Text(one_line(redact(service.image), 80), style=palette["muted"]),
         ),
     )
 
@@ -149,11 +149,11 @@ def _section(out: Text, title: str) -> None:
     out.append(f"\n{title}\n", style="bold")
 
 
-def _pairs(out: Text, pairs: Iterable[tuple[str, str]], mask: bool = False) -> None:
+def _pairs(out: Text, pairs: Iterable[tuple[str, str]]) -> None:
     any_pair = False
     for key, value in pairs:
         any_pair = True
-        shown = mask_value(key, value) if mask else value
+        shown = redact(mask_value(key, value))  # labels hold secrets too (basicauth.users)
         out.append(f"  {one_line(key, 120)}", style="italic")
         out.append(" = ")
         out.append(one_line(shown, 400) + "\n")
@@ -193,7 +193,7 @@ def service_detail(service: ServiceView, now: float) -> Text:
         for h in first.health_log[-5:]:
             ago = human_duration(now - h.end) if h.end else "?"
             out.append(f"  {ago:>6} ago  exit {h.exit_code}  ")
-            out.append(one_line(clean(h.output).strip(), 300) + "\n")
+            out.append(one_line(redact(clean(h.output)).strip(), 300) + "\n")
     else:
         out.append("  (no health check results)\n", style="dim")
     labels = first.labels if first else (service.declared.labels if service.declared else {})
@@ -201,7 +201,7 @@ def service_detail(service: ServiceView, now: float) -> Text:
     _pairs(out, sorted(labels.items()))
     env = first.env if first else (service.declared.environment if service.declared else ())
     _section(out, "Environment (secrets masked)")
-    _pairs(out, env, mask=True)
+    _pairs(out, env)
     _section(out, "Mounts")
     mounts = first.mounts if first else ()
     for m in mounts:
