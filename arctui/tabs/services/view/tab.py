@@ -79,6 +79,9 @@ class ServicesTab(Vertical):
         self.table.focus()
         self.watch(self.app, "snapshot", self._snapshot_changed, init=False)
 
+    def on_show(self) -> None:
+        self.table.focus()  # back from another tab: the keys act on the table again
+
     def _snapshot_changed(self, snapshot: StackSnapshot | None) -> None:
         if snapshot is not None:
             self.show_snapshot(snapshot)
