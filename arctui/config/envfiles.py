@@ -20,16 +20,21 @@ Decisions:
   also sets land in `process_overrides` (compose lets the shell win for
   interpolation), so the UI can say so without the files' values being rewritten.
 - `missing` lists only files that were asked for: an explicit base file, `.env.<env>`,
-  and a service's `.env.<env>` when that service keeps files for other environments.
-  An absent default `.env` is not listed: compose does not require it either.
+  a service's `.env.<env>` when that service keeps files for other environments, a
+  required `env_file:` of a compose service, and the default `.env` when a `.env.example`
+  beside it says the project expects one (the platform's setup is `cp .env.example .env`).
+- Per-service files are only what compose reads when a compose file names them in
+  `env_file:`. The platform's per-service `.env` copies are named by none (its docs call
+  them deprecated): they stay listed, keyed by directory, and `unused_scopes()` says so.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import os
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -59,6 +64,22 @@ class EnvLayers:
     missing: tuple[Path, ...] = ()
     replaced: tuple[EnvValue, ...] = ()  # earlier values that a later layer overrode
     process_overrides: Mapping[str, EnvValue] = field(default_factory=dict)
+    scope_files: Mapping[str, tuple[Path, ...]] = field(default_factory=dict)  # per_service key
+    # Compose service -> its `env_file:` paths; None when the compose files were not read.
+    compose_env_files: Mapping[str, tuple[Path, ...]] | None = None
+
+    def scope_users(self, scope: str) -> tuple[str, ...]:
+        """The compose services whose `env_file:` names a file of this per-service scope."""
+        if self.compose_env_files is None:
+            return ()
+        files = {p.resolve() for p in self.scope_files.get(scope, ())}
+        return tuple(sorted(s for s, paths in self.compose_env_files.items() if files & set(paths)))
+
+    def unused_scopes(self) -> tuple[str, ...]:
+        """Per-service scopes no compose file reads (empty when that is unknown)."""
+        if self.compose_env_files is None:
+            return ()
+        return tuple(sorted(s for s in self.per_service if not self.scope_users(s)))
 
     def secret_values(self) -> list[str]:
         """Every non-empty secret value and URL password known, for a Redactor."""
@@ -139,7 +160,7 @@ def _root_candidates(
     # exists(), not is_file(): a directory or unreadable file must fail loudly on read.
     if base.exists():
         found.append(base)
-    elif env_file is not None:
+    elif env_file is not None or (project_dir / ".env.example").is_file():
         missing.append(base)
     if env:
         overlay = project_dir / f".env.{env}"
@@ -205,6 +226,7 @@ def env_layers(
 
     wanted = set(services)
     per_service: dict[str, Mapping[str, EnvValue]] = {}
+    scope_files: dict[str, tuple[Path, ...]] = {}
     for name, directory in service_env_dirs(project_dir).items():
         if wanted and name not in wanted:
             continue
@@ -213,6 +235,7 @@ def env_layers(
         if service_files:
             service_values, service_replaced = _layer(service_files)
             per_service[name] = service_values
+            scope_files[name] = tuple(service_files)
             replaced.extend(service_replaced)
 
     process: dict[str, EnvValue] = {}
@@ -228,4 +251,38 @@ def env_layers(
         missing=tuple(missing),
         replaced=tuple(replaced),
         process_overrides=process,
+        scope_files=scope_files,
+    )
+
+
+def with_compose_env_files(
+    layers: EnvLayers,
+    project_dir: Path,
+    env: str | None,
+    declared: Mapping[str, Sequence[tuple[Path, bool]]],
+) -> EnvLayers:
+    """Add what compose's `env_file:` entries read: (path, required) per service."""
+    del project_dir, env  # paths arrive resolved; kept for symmetry with env_layers
+    per_service = dict(layers.per_service)
+    scope_files = dict(layers.scope_files)
+    missing = list(layers.missing)
+    replaced = list(layers.replaced)
+    known = {p.resolve() for files in scope_files.values() for p in files}
+    for service, entries in sorted(declared.items()):
+        missing.extend(p for p, required in entries if required and not p.exists())
+        paths = [p for p, _ in entries if p.exists() and p.resolve() not in known]
+        if not paths:
+            continue
+        values, service_replaced = _layer(paths)
+        key = service if service not in per_service else f"{service} (env_file)"
+        per_service[key] = values
+        scope_files[key] = tuple(paths)
+        replaced.extend(service_replaced)
+    return dataclasses.replace(
+        layers,
+        per_service=per_service,
+        scope_files=scope_files,
+        missing=tuple(dict.fromkeys(missing)),
+        replaced=tuple(replaced),
+        compose_env_files={s: tuple(p for p, _ in e) for s, e in declared.items()},
     )

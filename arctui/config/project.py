@@ -3,8 +3,14 @@
 Two layouts are recognised:
 - the operations guide's: `docker-compose.yml` (+ `docker-compose.stack.yml`) at the root;
 - the current platform's: `deployments/docker/docker-compose.<part>.yml`, layered base,
-  core, observability, security, services, with `production` as an overlay, run by the
-  Makefile as `docker compose -p arc-platform --env-file $(ENV_FILE) -f ... -f ...`.
+  core, observability, security, services, run by the Makefile as
+  `docker compose -p arc-platform --env-file $(ENV_FILE) -f ... -f ...`.
+
+Which files: `-f` first, else `COMPOSE_FILE` (shell or the env file, as compose reads
+it), else the layout's. For the platform, the files the Makefile passes: an overlay
+beside them (`docker-compose.production.yml`, out of date in the real repository) is
+used only when the Makefile, `COMPOSE_FILE` or `-f` names it; a note says it was left out.
+Started inside `deployments/docker/` (or below the root), the root is found by walking up.
 """
 
 from __future__ import annotations
@@ -17,7 +23,7 @@ from pathlib import Path
 
 import yaml
 
-from arctui.config.envfiles import EnvLayers, env_layers, env_name_of
+from arctui.config.envfiles import EnvLayers, env_layers, env_name_of, with_compose_env_files
 from arctui.config.errors import ConfigError
 from arctui.config.settings import Settings
 
@@ -45,6 +51,7 @@ class ProjectSpec:
     env: str | None = None
     env_files: tuple[Path, ...] = ()
     production: bool = False
+    notes: tuple[str, ...] = ()  # how files were chosen, when not the obvious way
 
     @property
     def working_dir(self) -> Path:
@@ -72,31 +79,104 @@ def _platform_order(path: Path) -> tuple[int, str]:
     return (rank, name)
 
 
-def _platform_files(platform: Path, production: bool) -> tuple[Path, ...]:
+def _platform_files(platform: Path, overlays: bool = True) -> tuple[Path, ...]:
     if not platform.is_dir():
         return ()
     files = []
     for path in platform.iterdir():
         m = _PLATFORM_FILE.match(path.name)
-        if m and path.is_file() and (production or m["part"] != PRODUCTION_OVERLAY):
+        if m and path.is_file() and (overlays or m["part"] != PRODUCTION_OVERLAY):
             files.append(path)
     return tuple(sorted(files, key=_platform_order))
 
 
+_MAKE_COMPOSE_FILE = re.compile(r"docker-compose\.[A-Za-z0-9_.-]+?\.ya?ml")
+_MAKE_PROJECT = re.compile(
+    r"docker[ -]compose\b[^\n]*?\s(?:-p|--project-name)[ =]([a-z0-9][a-z0-9_-]*)"
+)
+
+
+def _makefile_text(project_dir: Path) -> str:
+    for name in ("Makefile", "makefile", "GNUmakefile"):
+        try:
+            return (project_dir / name).read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            continue
+    return ""
+
+
+def makefile_compose_files(project_dir: Path) -> frozenset[str]:
+    """Names of the platform compose files the project's Makefile mentions."""
+    return frozenset(_MAKE_COMPOSE_FILE.findall(_makefile_text(project_dir)))
+
+
+def makefile_project_name(project_dir: Path) -> str | None:
+    """The `-p NAME` the Makefile passes to docker compose, if it passes a literal one."""
+    m = _MAKE_PROJECT.search(_makefile_text(project_dir))
+    return m.group(1) if m else None
+
+
+def platform_selection(project_dir: Path) -> tuple[tuple[Path, ...], tuple[str, ...]]:
+    """The platform files the operator's tooling uses, and notes on those left out."""
+    everything = _platform_files(project_dir / PLATFORM_DIR)
+    named = makefile_compose_files(project_dir)
+    chosen: list[Path] = []
+    notes: list[str] = []
+    for path in everything:
+        overlay = _PLATFORM_FILE.match(path.name)["part"] == PRODUCTION_OVERLAY  # type: ignore[index]
+        if named and path.name not in named:
+            notes.append(f"{PLATFORM_DIR / path.name} is not used: the Makefile never passes it")
+        elif overlay and not named:
+            notes.append(f"{PLATFORM_DIR / path.name} is not used: it is an overlay")
+        else:
+            chosen.append(path)
+            continue
+        notes[-1] += " (name it with -f or COMPOSE_FILE to add it)"
+    return tuple(chosen), tuple(notes)
+
+
 def discover_compose_files(project_dir: Path, production: bool = False) -> tuple[Path, ...]:
-    """The compose files of the project in load order; ConfigError if there are none."""
+    """The compose files of the project in load order; ConfigError if there are none.
+
+    `production` is accepted for compatibility: the production overlay is chosen by the
+    Makefile, `COMPOSE_FILE` or `-f`, never implied by the environment's name.
+    """
+    del production
     for name in GUIDE_FILES:
         if (project_dir / name).is_file():
             stack = project_dir / STACK_FILE
             return (project_dir / name, stack) if stack.is_file() else (project_dir / name,)
-    found = _platform_files(project_dir / PLATFORM_DIR, production)
+    found, _ = platform_selection(project_dir)
     if not found:
         raise ConfigError(
             f"no compose file found: looked for {', '.join(GUIDE_FILES)} there"
-            f" and for {PLATFORM_DIR}/docker-compose.*.yml",
+            f" and for {PLATFORM_DIR}/docker-compose.*.yml (run from the project root,"
+            " or pass --project-dir or -f)",
             project_dir,
         )
     return found
+
+
+def _has_layout(directory: Path) -> bool:
+    if any((directory / name).is_file() for name in GUIDE_FILES):
+        return True
+    return bool(_platform_files(directory / PLATFORM_DIR))
+
+
+def find_project_root(start: Path) -> Path:
+    """`start`, or the platform root above it when started inside `deployments/`."""
+    if _has_layout(start):
+        return start
+    for parent in list(start.parents)[:3]:  # deployments/docker/<sub> at most
+        deployments = parent / PLATFORM_DIR.parts[0]
+        if start.is_relative_to(deployments) and _platform_files(parent / PLATFORM_DIR):
+            return parent
+    return start
+
+
+def _split_compose_file(value: str, environ: Mapping[str, str]) -> list[str]:
+    separator = environ.get("COMPOSE_PATH_SEPARATOR") or os.pathsep
+    return [part for part in value.split(separator) if part.strip()]
 
 
 def _given_files(files: Sequence[str], project_dir: Path) -> tuple[Path, ...]:
@@ -106,6 +186,9 @@ def _given_files(files: Sequence[str], project_dir: Path) -> tuple[Path, ...]:
         path = Path(given).expanduser()
         if not path.is_absolute():
             path = path if path.exists() else project_dir / path
+        if path.exists() and not path.is_file():  # a directory, /dev/zero, a fifo
+            kind = "a directory" if path.is_dir() else "not a regular file"
+            raise ConfigError(f"is {kind}: -f needs a compose file", given)
         if not path.is_file():
             raise ConfigError(
                 f"compose file not found (looked in {Path.cwd()} and {project_dir})", given
@@ -170,7 +253,8 @@ def _project_name(
     if from_file is not None and from_file.value:
         return _checked_name(from_file.value, from_file.source)
     if compose_files and compose_files[0].parent == project_dir / PLATFORM_DIR:
-        return PLATFORM_PROJECT  # the Makefile always passes -p arc-platform
+        # What the Makefile passes (`-p arc-platform` in the platform's).
+        return makefile_project_name(project_dir) or PLATFORM_PROJECT
 
     def lookup(key: str) -> str | None:
         value = layers.values.get(key)
@@ -198,7 +282,13 @@ def resolve_project(
     settings = Settings() if settings is None else settings
     project_dir = project_dir.expanduser().resolve()
     if not project_dir.is_dir():
-        raise ConfigError("project directory does not exist", project_dir)
+        what = "is not a directory" if project_dir.exists() else "does not exist"
+        raise ConfigError(f"project directory {what}", project_dir)
+    notes: list[str] = []
+    root = project_dir if files else find_project_root(project_dir)
+    if root != project_dir:
+        notes.append(f"project root: {root} (found above {project_dir})")
+        project_dir = root
 
     env_file = env_file or environ.get("ENV_FILE") or None
     if env is None and env_file:
@@ -207,11 +297,19 @@ def resolve_project(
         env = env_name_of(Path(env_file))
     production = settings.is_production(env)
     layers = env_layers(project_dir, env, env_file, environ=environ)
-    compose_files = (
-        _given_files(files, project_dir)
-        if files
-        else discover_compose_files(project_dir, production=production)
+    configured = environ.get("COMPOSE_FILE") or (
+        layers.values["COMPOSE_FILE"].value if "COMPOSE_FILE" in layers.values else ""
     )
+    if files:
+        compose_files = _given_files(files, project_dir)
+    elif configured:
+        compose_files = _given_files(_split_compose_file(configured, environ), project_dir)
+        notes.append("compose files from COMPOSE_FILE")
+    else:
+        compose_files = discover_compose_files(project_dir)
+        if compose_files and compose_files[0].parent == project_dir / PLATFORM_DIR:
+            notes.extend(platform_selection(project_dir)[1])
+    layers = with_compose_env_files(layers, project_dir, env, declared_env_files(compose_files))
     spec = ProjectSpec(
         project_dir=project_dir,
         compose_files=compose_files,
@@ -219,5 +317,40 @@ def resolve_project(
         env=env,
         env_files=layers.files,
         production=production,
+        notes=tuple(notes),
     )
     return spec, layers
+
+
+def _env_file_entries(value: object) -> list[tuple[str, bool]]:
+    items = [value] if isinstance(value, str | dict) else value
+    out = []
+    for item in items if isinstance(items, list) else ():
+        if isinstance(item, dict) and isinstance(item.get("path"), str):
+            out.append((item["path"], bool(item.get("required", True))))
+        elif isinstance(item, str):
+            out.append((item, True))
+    return out
+
+
+def declared_env_files(compose_files: Sequence[Path]) -> dict[str, tuple[tuple[Path, bool], ...]]:
+    """`env_file:` entries per service across the files (later files add), paths resolved.
+
+    Read from the YAML itself: the rendered config merges env files into `environment`
+    and no longer says which files they were. Relative paths are relative to the file.
+    """
+    found: dict[str, dict[Path, bool]] = {}
+    for compose_file in compose_files:
+        try:
+            data = yaml.safe_load(compose_file.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, yaml.YAMLError):
+            continue  # compose reports a broken file itself
+        services = data.get("services") if isinstance(data, dict) else None
+        for name, svc in (services or {}).items() if isinstance(services, dict) else ():
+            entries = _env_file_entries((svc or {}).get("env_file") or [])
+            for path, required in entries:
+                if "$" in path:
+                    continue  # interpolated paths: compose knows, we would guess
+                resolved = (compose_file.parent / Path(path).expanduser()).resolve()
+                found.setdefault(str(name), {})[resolved] = required
+    return {name: tuple(paths.items()) for name, paths in found.items()}

@@ -162,8 +162,9 @@ def test_per_service_platform_layout(tmp_path: Path) -> None:
     assert redis["REDIS_PASSWORD"].value == ""
     assert redis["REDIS_PASSWORD"].secret is True
     assert redis["REDIS_MAXMEMORY"].source == str(redis_env)
-    # platform services keep no per-environment files: no .env.prod expected for them
-    assert layers.missing == (tmp_path / ".env.prod",)
+    # platform services keep no per-environment files: no .env.prod expected for them;
+    # the root .env is expected because a .env.example beside it says so
+    assert layers.missing == (tmp_path / ".env", tmp_path / ".env.prod")
 
 
 def test_per_service_walk_is_depth_limited(tmp_path: Path) -> None:

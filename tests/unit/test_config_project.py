@@ -47,8 +47,9 @@ def test_platform_layout_order_and_production_overlay(tmp_path: Path) -> None:
     d = platform(tmp_path)
     ordered = ["base", "core", "observability", "security", "services", "zextra"]
     assert discover_compose_files(tmp_path) == tuple(d / f"docker-compose.{p}.yml" for p in ordered)
+    # The overlay is not implied by production: the Makefile, COMPOSE_FILE or -f name it.
     assert discover_compose_files(tmp_path, production=True) == tuple(
-        d / f"docker-compose.{p}.yml" for p in [*ordered, "production"]
+        d / f"docker-compose.{p}.yml" for p in ordered
     )
 
 
@@ -83,7 +84,7 @@ def test_env_file_from_environ_selects_prod(tmp_path: Path) -> None:
     assert spec.production is True
     assert spec.env_files == (prod,)
     assert layers.values["A"].value == "prod"
-    assert spec.compose_files[-1] == d / "docker-compose.production.yml"
+    assert d / "docker-compose.production.yml" not in spec.compose_files
 
 
 def test_production_follows_settings(tmp_path: Path) -> None:
