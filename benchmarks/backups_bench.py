@@ -237,6 +237,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--gb", type=float, default=1.0, help="table data to create (1.0)")
     parser.add_argument("--rounds", type=int, default=2, help="alternating rounds (2)")
+    parser.add_argument(
+        "--keep", action="store_true", help="leave the bench Postgres and its data for a rerun"
+    )
     args = parser.parse_args()
     ensure_engine()
     build_images()
@@ -273,7 +276,8 @@ def main() -> int:
                 f"median: bare {mb:.1f} s, arctui {ma:.1f} s, ratio {ma / mb:.2f}x (goal <= 1.3x)"
             )
         finally:
-            compose(path, "down", "-v", "--timeout", "5")
+            if not args.keep:
+                compose(path, "down", "-v", "--timeout", "5")
     return 0
 
 
