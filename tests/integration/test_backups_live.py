@@ -332,3 +332,29 @@ def test_cli_backup_list_verify_and_exit_codes(test_stack, tmp_path, capsys, mon
         "arctui-test-secret" not in audit
         and os.path.getsize(tmp_path / "state" / "arctui" / "audit.jsonl") > 0
     )
+
+
+def test_offsite_sync_runs_after_a_good_backup_and_its_failure_is_reported(
+    test_stack, tmp_path
+) -> None:
+    copy = tmp_path / "offsite"
+    good = ops.Context.of(
+        stack_session(test_stack),
+        audit=AuditLog(tmp_path / "audit.jsonl"),
+        settings=BackupSettings(
+            tmp_path / "backups", offsite_command=("cp", "-r", "{dir}", str(copy))
+        ),
+    )
+    result = ops.backup(good, "redis")
+    assert result.outcome is Outcome.OK, result.message
+    assert result.manifest.offsite["ok"] is True
+    assert (copy / result.manifest.file).exists()
+    bad = ops.Context.of(
+        good.session,
+        audit=good.audit,
+        settings=BackupSettings(tmp_path / "backups", offsite_command=("false",)),
+    )
+    result = ops.backup(bad, "redis")
+    assert result.outcome is Outcome.FAILED and "off-site sync FAILED" in result.message
+    kept = bad.store.get(result.manifest.id)  # the backup itself is good and kept
+    assert kept.verified and kept.offsite["ok"] is False
