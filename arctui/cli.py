@@ -7,7 +7,6 @@ imported only in the branch that starts it.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -17,6 +16,7 @@ from arctui.cli_actions import VERBS as ACTION_VERBS
 from arctui.cli_actions import add_parsers as add_action_parsers
 from arctui.cli_actions import audit_command, run_action_command
 from arctui.config.errors import ConfigError
+from arctui.output import broken_pipe_exit, emit, emit_json, error
 from arctui.session import Session, demo_session, load_user_settings, real_session
 from arctui.sources.base import SourceError
 from arctui.tabs import TABS, headless_commands
@@ -82,14 +82,29 @@ def make_session(args: argparse.Namespace) -> Session:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `arctui` console script."""
+    try:
+        code = _main(argv)
+        sys.stdout.flush()  # inside the try: `arctui status | head -1` closes the pipe early
+    except BrokenPipeError:
+        return broken_pipe_exit()
+    return code
+
+
+def _main(argv: Sequence[str] | None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "audit":
         return audit_command(args)  # needs no project
     try:
         session = make_session(args)
     except ConfigError as exc:
-        print(f"arctui: {exc}", file=sys.stderr)
+        error(exc)
         return 2
+    if args.command not in (None, "env") and session.env_layers is not None:
+        from arctui.ops.envinfo import env_warnings  # `--env prdo`: say .env.prdo is missing
+
+        base = session.spec.project_dir if session.spec else None
+        for warning in env_warnings(session.env_layers, base):
+            emit(f"warning: {warning}", file=sys.stderr)
     if args.command == "env":
         return _env(session, as_json=args.json)
     if args.command == "status":
@@ -124,14 +139,13 @@ def _env(session: Session, as_json: bool) -> int:
     warnings = env_warnings(session.env_layers, base)
     if as_json:
         out = {"env": session.env, "warnings": warnings, "values": [vars(r) for r in rows]}
-        json.dump(out, sys.stdout, indent=2)
-        print()
+        emit_json(out)
         return 0
     for warning in warnings:
-        print(f"warning: {warning}", file=sys.stderr)
+        emit(f"warning: {warning}", file=sys.stderr)
     for r in rows:
         note = f"  (replaced {r.overridden})" if r.overridden else ""
-        print(f"{r.scope:<10} {r.key}={r.value}    # {r.source}{note}")
+        emit(f"{r.scope:<10} {r.key}={r.value}    # {r.source}{note}")
     return 0
 
 
@@ -141,36 +155,34 @@ def _status(session: Session, as_json: bool) -> int:
     try:
         snapshot = session.reader.read()
     except SourceError as exc:
-        print(f"arctui: {exc.reason}" + (f"\n  fix: {exc.fix}" if exc.fix else ""), file=sys.stderr)
+        error(exc.reason + (f"\n  fix: {exc.fix}" if exc.fix else ""))
         return 3
     finally:
         session.reader.containers.close()
     rows = status_rows(snapshot)
     if as_json:
-        json.dump(
+        emit_json(
             {
                 "project": snapshot.project,
                 "services": rows,
                 "compose_error": snapshot.compose_error,
-            },
-            sys.stdout,
-            indent=2,
+            }
         )
-        print()
     else:
         if snapshot.compose_error:
-            print(f"warning: {snapshot.compose_error}", file=sys.stderr)
+            emit(f"warning: {snapshot.compose_error}", file=sys.stderr)
         cols = ("service", "role", "state", "health", "restarts", "exit", "image")
         widths = {c: max([len(c)] + [len(str(r[c] or "")) for r in rows]) for c in cols}
-        print("  ".join(c.upper().ljust(widths[c]) for c in cols))
+        emit("  ".join(c.upper().ljust(widths[c]) for c in cols))
         for r in rows:
-            print("  ".join(str(r[c] if r[c] is not None else "-").ljust(widths[c]) for c in cols))
+            emit("  ".join(str(r[c] if r[c] is not None else "-").ljust(widths[c]) for c in cols))
     problems = [
         r
         for r in rows
         if r["state"] not in ("running", "not created") or r["health"] == "unhealthy"
     ]
-    return 1 if problems else 0
+    # A compose file that does not render needs attention too (the README's exit code 1).
+    return 1 if problems or snapshot.compose_error else 0
 
 
 if __name__ == "__main__":  # pragma: no cover

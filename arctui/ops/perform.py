@@ -36,7 +36,8 @@ def check_allowed(session: Session, action: Action) -> str | None:
     return None
 
 
-def _applicable(action: Action, view: ServiceView) -> str | None:
+def applicable(action: Action, view: ServiceView) -> str | None:
+    """Why the verb does not apply to the target's state (start a running one ...), or None."""
     state, name = view.state, action.target
     down = state in (ServiceState.STOPPED, ServiceState.NOT_CREATED)
     if action.verb == "start" and state is ServiceState.NOT_CREATED:
@@ -77,7 +78,7 @@ def precheck(session: Session, action: Action) -> str | None:
             f"{action.target} changed since you looked: it was {action.expected},"
             f" now it is {view.state.value}. Look again before deciding."
         )
-    return _applicable(action, view)
+    return applicable(action, view)
 
 
 def _simulate(session: Session, action: Action, on_output: Callable[[str], None]) -> ActionResult:

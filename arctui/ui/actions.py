@@ -10,18 +10,21 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, ClassVar
 
 from textual.app import App, SuspendNotSupported
-from textual.binding import Binding, BindingType
+from textual.binding import Binding, BindingType, Keymap
+from textual.dom import DOMNode
 from textual.notifications import SeverityLevel
+from textual.theme import Theme
 from textual.widgets import Static
 
 from arctui.models import StackSnapshot
 from arctui.ops.audit import AuditLog
 from arctui.ops.lifecycle import Action, ActionError, plan_action
-from arctui.ops.perform import Attempt, check_allowed, perform_interactive
+from arctui.ops.perform import Attempt, applicable, check_allowed, perform_interactive
 from arctui.ops.runner import ActionResult, Outcome, run_interactive
 from arctui.ui.commands import ActionCommands
 from arctui.ui.messages import ActionRequested
 from arctui.ui.screens.confirm import ConfirmActionModal
+from arctui.ui.theming import ThemeFileError, check_keymap, validate_theme
 
 if TYPE_CHECKING:
     from arctui.session import Session
@@ -53,6 +56,26 @@ class ReadOnlyBadge(Static):
         self.screen.add_class("read-only")  # the footer makes room for the badge
 
 
+def known_binding_ids() -> set[str]:
+    """Every binding id of every screen and widget class loaded (and arctui's screens)."""
+    import importlib
+    import pkgutil
+
+    import arctui.ui.screens
+
+    for module in pkgutil.iter_modules(arctui.ui.screens.__path__):
+        importlib.import_module(f"arctui.ui.screens.{module.name}")
+    ids: set[str] = set()
+    classes: list[type] = [DOMNode]
+    while classes:
+        cls = classes.pop()
+        classes.extend(cls.__subclasses__())
+        for binding in cls.__dict__.get("BINDINGS", ()):
+            if isinstance(binding, Binding) and binding.id:
+                ids.add(binding.id)
+    return ids
+
+
 class ActionsApp(App[None]):
     """Base of ArcApp: lifecycle actions behind confirmation, audit view, shell."""
 
@@ -78,6 +101,27 @@ class ActionsApp(App[None]):
             self._audit_log = AuditLog()
         return self._audit_log
 
+    def register_theme(self, theme: Theme) -> None:
+        """Register a theme only if Textual can use it; else say why once and skip it."""
+        try:
+            validate_theme(theme, theme.name)
+        except ThemeFileError as exc:
+            self.notify(f"theme ignored: {exc}", severity="warning", timeout=10, markup=False)
+            return
+        super().register_theme(theme)
+
+    def set_keymap(self, keymap: Keymap) -> None:
+        """Apply the usable part of a keymap; unknown ids and bad keys are reported."""
+        usable, problems = check_keymap(dict(keymap), known_binding_ids())
+        if problems:
+            self.notify(
+                "keymap entries ignored: " + "; ".join(problems),
+                severity="warning",
+                timeout=10,
+                markup=False,
+            )
+        super().set_keymap(usable)
+
     @property
     def actions_disabled(self) -> bool:
         """True in read-only mode: no mutating path is offered."""
@@ -93,13 +137,19 @@ class ActionsApp(App[None]):
         return any(getattr(screen, "busy", False) for screen in self.screen_stack)
 
     async def action_quit(self) -> None:
-        """Quit, unless a command is running: it would keep running, unwatched."""
+        """Quit, unless a command is running: it would keep running, unwatched.
+
+        A confirmation still open is declined first, so it leaves its audit line.
+        """
         if self.action_running():
             self.notify(
                 "an action is running: stop it first (Esc), or wait for it to finish",
                 severity="warning",
             )
             return
+        for screen in self.screen_stack:
+            if isinstance(screen, ConfirmActionModal):
+                screen.decline("declined: arctui was quit with the confirmation open")
         self.exit()
 
     def current_snapshot(self) -> StackSnapshot | None:
@@ -150,8 +200,12 @@ class ActionsApp(App[None]):
         except ActionError as exc:
             self.notify(str(exc), title=f"cannot {verb}", severity="error", markup=False)
             return
-        refusal = check_allowed(self.session, action)
-        if refusal:  # read-only, or clean in production: say so, record it, open nothing
+        refusal = check_allowed(self.session, action) or self._not_applicable(action, snapshot)
+        if refusal is None and (error := self.audit.writable()):
+            message = f"the audit log cannot be written ({error}): nothing can run"
+            self.notify(message, title=f"{action.title}: refused", severity="error", markup=False)
+            return
+        if refusal:  # read-only, clean in production, nothing to act on: say so, record it
             Attempt(self.session, action, self.audit).refuse(refusal)
             self.notify(refusal, title=f"{action.title}: refused", severity="error", markup=False)
             return
@@ -161,6 +215,16 @@ class ActionsApp(App[None]):
         self._action_busy = True
         modal = ConfirmActionModal(self.session, action, self.audit, snapshot)
         self.push_screen(modal, callback=lambda result: self._action_closed(action, result))
+
+    @staticmethod
+    def _not_applicable(action: Action, snapshot: StackSnapshot) -> str | None:
+        """Why a service action cannot apply to what is on screen (not created ...)."""
+        if action.scope != "service":
+            return None
+        service = snapshot.service(action.target)
+        if service is None:
+            return None
+        return applicable(action, service)
 
     def _action_closed(self, action: Action, result: ActionResult | None) -> None:
         self._action_busy = False

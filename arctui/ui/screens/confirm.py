@@ -3,6 +3,10 @@
 Three phases: confirm (Cancel has focus; Escape declines) -> running (output streams
 in; Stop or Escape cancels the whole process group) -> done (outcome shown; Close).
 Every way out of it leaves exactly one audit line.
+
+Small terminals: the dialog compacts (no margins, a shorter output box) and scrolls;
+if the target, the command and the prompt still cannot all be shown, nothing may be
+confirmed blind: the modal closes at once, refused and audited, and says why.
 """
 
 from __future__ import annotations
@@ -10,10 +14,10 @@ from __future__ import annotations
 import threading
 
 from rich.text import Text
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Log, Static
@@ -78,7 +82,14 @@ class ConfirmActionModal(ModalScreen[ActionResult | None]):
     ConfirmActionModal #confirm-output { height: 8; border: round $primary; display: none; }
     ConfirmActionModal #confirm-buttons { height: 1; margin: 1 0 0 0; }
     ConfirmActionModal #confirm-buttons Button { margin: 0 2 0 0; min-width: 10; }
+    ConfirmActionModal.compact #confirm-dialog { padding: 0; width: 100%; }
+    ConfirmActionModal.compact #confirm-command,
+    ConfirmActionModal.compact .confirm-prompt,
+    ConfirmActionModal.compact #confirm-status,
+    ConfirmActionModal.compact #confirm-buttons { margin: 0; }
+    ConfirmActionModal.compact #confirm-output { height: 4; }
     """
+    COMPACT_BELOW = (80, 24)  # (columns, rows) under which the dialog compacts
 
     def __init__(
         self,
@@ -100,7 +111,7 @@ class ConfirmActionModal(ModalScreen[ActionResult | None]):
     # Layout -------------------------------------------------------------------
     def compose(self) -> ComposeResult:
         a = self.action
-        with Vertical(id="confirm-dialog"):
+        with VerticalScroll(id="confirm-dialog"):
             yield Static(self._title(), id="confirm-title")
             yield Static(self._where(), id="confirm-context")
             yield Static(Text(a.shown_command), id="confirm-command")
@@ -122,6 +133,8 @@ class ConfirmActionModal(ModalScreen[ActionResult | None]):
                 yield Button("Run", id="confirm-run", variant="error", compact=True)
 
     def on_mount(self) -> None:
+        self._compact(self.app.size.width, self.app.size.height)
+        self.call_after_refresh(self._check_fits)
         self.query_one("#confirm-status", Static).display = False
         # The safe choice: the typed-confirmation field when one is asked for (nothing can
         # run until the exact word is typed, and typing is what the operator must do next),
@@ -131,6 +144,38 @@ class ConfirmActionModal(ModalScreen[ActionResult | None]):
             words[0].focus()
         else:
             self.query_one("#confirm-cancel", Button).focus()
+
+    def _compact(self, width: int, height: int) -> None:
+        cols, rows = self.COMPACT_BELOW
+        self.set_class(width < cols or height < rows, "compact")
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._compact(event.size.width, event.size.height)
+        self.call_after_refresh(self._check_fits)
+
+    def fits(self) -> bool:
+        """Whether the whole dialog (target, command, prompts, buttons) is on screen."""
+        dialog = self.query_one("#confirm-dialog", VerticalScroll)
+        return dialog.max_scroll_y == 0 and dialog.region.bottom <= self.size.height
+
+    def _check_fits(self) -> None:
+        if self.phase != "confirm" or not self.is_attached or self.fits():
+            return
+        w, h = self.app.size
+        reason = (
+            f"the terminal ({w}x{h}) is too small to show the target, the command and the"
+            " confirmation together: nothing ran; enlarge it and ask again"
+        )
+        self.decline(reason, Outcome.REFUSED)
+        self.app.notify(reason, title=f"{self.action.title}: refused", severity="error")
+
+    def decline(self, reason: str, outcome: Outcome = Outcome.DECLINED) -> None:
+        """Close without running (Esc, quit, a terminal too small), audited once."""
+        if self.phase != "confirm":
+            return
+        self.phase = "done"
+        attempt = Attempt(self.session, self.action, self.audit)
+        self.dismiss(attempt.refuse(reason, outcome))
 
     def _title(self) -> Text:
         a = self.action
@@ -289,9 +334,7 @@ class ConfirmActionModal(ModalScreen[ActionResult | None]):
     def action_cancel(self) -> None:
         """Escape / Cancel: decline before, stop while running, close after."""
         if self.phase == "confirm":
-            self.phase = "done"
-            attempt = Attempt(self.session, self.action, self.audit)
-            self.dismiss(attempt.refuse("declined at the confirmation", Outcome.DECLINED))
+            self.decline("declined at the confirmation")
         elif self.phase == "running":
             if not self.cancel_event.is_set():
                 self.cancel_event.set()
