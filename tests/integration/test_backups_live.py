@@ -358,3 +358,12 @@ def test_offsite_sync_runs_after_a_good_backup_and_its_failure_is_reported(
     assert result.outcome is Outcome.FAILED and "off-site sync FAILED" in result.message
     kept = bad.store.get(result.manifest.id)  # the backup itself is good and kept
     assert kept.verified and kept.offsite["ok"] is False
+
+
+def test_a_backup_from_another_env_is_refused_for_restore(ctx) -> None:
+    taken = ops.backup(ctx, "redis")
+    assert taken.ok
+    ctx.store.save(dataclasses.replace(taken.manifest, env="staging"))
+    result = ops.restore(ctx, taken.manifest.id)
+    assert result.outcome is Outcome.FAILED and "env staging" in result.message
+    assert audit_outcomes(ctx)[-1] == ("restore", "failed")

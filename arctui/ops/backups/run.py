@@ -556,7 +556,15 @@ def restore(ctx: Context, backup_id: str) -> RunResult:
     def work() -> RunResult:
         t0 = time.monotonic()
         manifest, path = _checked(ctx, backup_id)
-        target = find_target(ctx.session, manifest.kind)
+        session = ctx.session
+        if (manifest.project, manifest.env) != (session.project, session.env):
+            raise BackupError(
+                f"{manifest.id} was taken from project {manifest.project} env {manifest.env};"
+                f" this is project {session.project} env {session.env}: refused",
+                "restore it with arctui pointed at the project and env it came from"
+                " (pg_restore it by hand to copy data between environments)",
+            )
+        target = find_target(session, manifest.kind)
         before = _service_states(ctx, target.dependents)
         running = tuple(n for n, (state, _) in before.items() if state == "running")
         details: list[str] = []
