@@ -21,6 +21,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from arctui.config.masking import redact as session_redact
 from arctui.models import (
     ComposeModel,
     DeclaredService,
@@ -295,8 +296,9 @@ class ComposeCli:
         self._cwd = cwd
         self._timeout = timeout
         self._env = dict(env) if env is not None else None
-        # Compose output can quote env values (a password in an interpolation error).
-        self.redact: Callable[[str], str] = redact or _identity
+        # Compose output can quote env values (a password in an interpolation error):
+        # the session's redactor by default.
+        self.redact: Callable[[str], str] = redact or session_redact
 
     def command(self, *args: str) -> list[str]:
         """The exact argv for `docker compose <project args> <args>`."""

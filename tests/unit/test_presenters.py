@@ -125,10 +125,10 @@ def test_ports_text_shows_unpublished_when_nothing_is_published() -> None:
 
 def test_ports_text_falls_back_to_declared_ports() -> None:
     declared = DeclaredService("pg", ports=(PortBinding(5432, host_port=15432),))
-    assert ports_text(svc("pg", declared=declared)) == "15432->5432"
+    assert ports_text(svc("pg", declared=declared)) == "decl 15432->5432"
     # A stopped container has no ports in inspect: the declaration is shown.
     stopped = ctr(state="exited", exit_code=0)
-    assert ports_text(svc("pg", stopped, declared=declared)) == "15432->5432"
+    assert ports_text(svc("pg", stopped, declared=declared)) == "decl 15432->5432"
 
 
 def test_ports_text_empty_without_ports() -> None:

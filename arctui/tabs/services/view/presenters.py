@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable
 from rich.text import Text
 
 from arctui.config.masking import mask_value, redact
-from arctui.models import ContainerInfo, ServiceState, ServiceView, StackSnapshot
+from arctui.models import ContainerInfo, PortBinding, ServiceState, ServiceView, StackSnapshot
 from arctui.text import clean, one_line
 from arctui.ui.cells import DEFAULT_PALETTE, Palette, Row, human_duration
 
@@ -71,15 +71,91 @@ def exit_text(service: ServiceView) -> str:
     return ",".join(dict.fromkeys(parts))
 
 
+PORTS_CELL_CHARS = 32  # the Ports cell: what fits before "+N more"
+MIN_RANGE = 3  # consecutive ports folded into `a-b`
+
+
+def _port_run_label(run: list[PortBinding]) -> str:
+    first, last = run[0], run[-1]
+    if len(run) == 1:
+        return first.label()
+    proto = "" if first.proto == "tcp" else f"/{first.proto}"
+    inner = f"{first.container_port}-{last.container_port}"
+    if first.host_port is None or last.host_port is None:
+        return f"({inner}{proto})"
+    ip = first.host_ip if first.host_ip not in ("", "0.0.0.0", "::") else ""
+    host = f"[{ip}]:" if ":" in ip else f"{ip}:" if ip else ""
+    outer = f"{first.host_port}-{last.host_port}"
+    mapped = "" if outer == inner else f"->{inner}"
+    return f"{host}{outer}{mapped}{proto}"
+
+
+def port_labels(ports: Iterable[PortBinding]) -> list[str]:
+    """Port labels with consecutive ports folded into ranges (`50000-50100/udp`)."""
+    unique = sorted(
+        set(ports), key=lambda p: (p.proto, p.host_ip, p.host_port is None, p.container_port)
+    )
+    runs: list[list[PortBinding]] = []
+    for p in unique:
+        prev = runs[-1][-1] if runs else None
+        if (
+            prev is not None
+            and (prev.proto, prev.host_ip) == (p.proto, p.host_ip)
+            and p.container_port == prev.container_port + 1
+            and (
+                (p.host_port is None and prev.host_port is None)
+                or (
+                    p.host_port is not None
+                    and prev.host_port is not None
+                    and p.host_port == prev.host_port + 1
+                )
+            )
+        ):
+            runs[-1].append(p)
+        else:
+            runs.append([p])
+    # Two neighbours (4317 4318) read better as two ports; three or more are a range.
+    runs = [r for run in runs for r in ([run] if len(run) >= MIN_RANGE else [[p] for p in run])]
+    runs.sort(key=lambda r: (r[0].host_port is None, r[0].container_port, r[0].proto))
+    return [_port_run_label(r) for r in runs]
+
+
+def _fit(labels: list[str], limit: int = PORTS_CELL_CHARS) -> str:
+    shown: list[str] = []
+    for i, label in enumerate(labels):
+        rest = len(labels) - i - 1
+        if shown and len(" ".join([*shown, label])) + (len(f" +{rest}") if rest else 0) > limit:
+            return " ".join(shown) + f" +{len(labels) - i}"
+        shown.append(label)
+    return " ".join(shown)
+
+
+def _live(service: ServiceView) -> ContainerInfo | None:
+    """The first replica that holds its ports now (running, restarting or paused)."""
+    return next(
+        (c for c in service.containers if c.state in ("running", "restarting", "paused")), None
+    )
+
+
 def ports_text(service: ServiceView) -> str:
-    """Published ports of the first replica, else declared ones."""
-    ports = service.containers[0].ports if service.containers else ()
-    if not ports and service.declared:
-        ports = service.declared.ports
-    shown = [p for p in ports if p.host_port is not None] or list(ports)
-    if not shown and service.containers and service.containers[0].network_mode == "host":
+    """What is bound for a running replica; else the declared ports, marked `decl`.
+
+    The engine's bindings are the truth: a host-network container publishes nothing
+    (`host net`) whatever the compose file says. Ranges stay ranges; a long list ends
+    in `+N` (the detail pane lists them all).
+    """
+    live = _live(service)
+    host_mode = (live.network_mode if live else "") == "host" or (
+        service.declared is not None and service.declared.network_mode == "host"
+    )
+    if live is not None:
+        bound = [p for p in live.ports if p.host_port is not None]
+        if bound or not host_mode:
+            return _fit(port_labels(bound or live.ports))
+    if host_mode:
         return "host net"  # ports are not published: the container binds the host's
-    return " ".join(dict.fromkeys(p.label() for p in shown))
+    declared = service.declared.ports if service.declared else ()
+    return "decl " + _fit(port_labels(declared), PORTS_CELL_CHARS - 5) if declared else ""
 
 
 def service_row(service: ServiceView, now: float, palette: Palette = DEFAULT_PALETTE) -> Row:
@@ -173,29 +249,142 @@ def container_lines(out: Text, c: ContainerInfo, now: float) -> None:
     out.append(line + "\n")
 
 
+def _dependency_lines(out: Text, service: ServiceView) -> None:
+    deps = service.declared.dependencies if service.declared else ()
+    if not deps:
+        out.append("  " + (one_line(", ".join(service.depends_on)) or "(nothing)") + "\n")
+        return
+    for d in deps:
+        optional = "" if d.required else "  (optional)"
+        out.append(f"  {one_line(d.service, 80)}  ")
+        out.append(one_line(d.condition, 60), style="bold" if "healthy" in d.condition else "")
+        out.append(optional + "\n")
+
+
+def _healthcheck_lines(out: Text, service: ServiceView) -> None:
+    hc = service.declared.healthcheck if service.declared else None
+    if hc is None:
+        out.append("  declared: (none)\n", style="dim")
+        return
+    out.append("  declared: " + one_line(redact(hc.command()), 300) + "\n")
+    timing = [
+        f"{name} {human_duration(value)}"
+        for name, value in (
+            ("every", hc.interval),
+            ("timeout", hc.timeout),
+            ("start period", hc.start_period),
+        )
+        if value is not None
+    ]
+    if hc.retries is not None:
+        timing.append(f"retries {hc.retries}")
+    if timing:
+        out.append("  " + ", ".join(timing) + "\n", style="dim")
+
+
+def _port_lines(out: Text, service: ServiceView) -> None:
+    live = _live(service)
+    if live is not None:
+        bound = [p for p in live.ports if p.host_port is not None]
+        if bound:
+            out.append("  bound: " + one_line(" ".join(port_labels(bound)), 600) + "\n")
+        elif live.network_mode == "host":
+            out.append("  bound: none published (host network: binds the host's ports)\n")
+        else:
+            out.append("  bound: none\n", style="dim")
+    declared = service.declared.ports if service.declared else ()
+    if declared:
+        note = ""
+        if service.declared is not None and service.declared.network_mode == "host":
+            note = "  (ignored on the host network)"
+        out.append("  declared: " + one_line(" ".join(port_labels(declared)), 600) + note + "\n")
+    elif live is None:
+        out.append("  (none)\n", style="dim")
+
+
+def _network_lines(out: Text, service: ServiceView) -> None:
+    decl = service.declared
+    live = service.containers[0] if service.containers else None
+    mode = (decl.network_mode if decl else "") or (live.network_mode if live else "")
+    if decl is None or not decl.networks:
+        out.append(f"  {one_line(mode, 80) or '(default)'}\n", style="" if mode else "dim")
+        return
+    for n in decl.networks:
+        aliases = f"  aliases: {one_line(', '.join(n.aliases), 300)}" if n.aliases else ""
+        external = " (external)" if n.external else ""
+        out.append(f"  {one_line(n.name, 80)}{external}{aliases}\n")
+        if n.missing:
+            out.append(
+                f"  ⚠ network {one_line(n.name, 80)} does not exist on the engine:"
+                " `up` will fail on it (docker network create it first)\n",
+                style="bold",
+            )
+
+
+def _mount_lines(out: Text, service: ServiceView) -> None:
+    first = service.containers[0] if service.containers else None
+    mounts = first.mounts if first else ()
+    label = ""
+    if not mounts and service.declared is not None:
+        mounts, label = service.declared.mounts, "  (declared)"
+    for m in mounts:
+        ro = " (ro)" if m.read_only else ""
+        out.append(
+            f"  {m.type:<6} {one_line(redact(m.source), 120)} -> "
+            f"{one_line(m.destination, 120)}{ro}{label}\n"
+        )
+    if not mounts:
+        out.append("  (none)\n", style="dim")
+
+
+def _origin_lines(out: Text, service: ServiceView) -> None:
+    if service.undeclared:
+        out.append(
+            "  ⚠ no compose file declares this service: its container carries the project's"
+            " label (started by hand, from another checkout, or the files changed since)\n",
+            style="bold",
+        )
+    if service.foreign_config:
+        out.append(
+            "  ⚠ started from other compose files: "
+            + one_line(redact(service.foreign_config), 400)
+            + "\n",
+            style="bold",
+        )
+
+
 def service_detail(service: ServiceView, now: float) -> Text:
-    """The detail pane: containers, depends_on, health log, labels, env (masked), mounts."""
+    """The detail pane: containers, depends_on, health, ports, networks, labels, env, mounts.
+
+    A service that is not created shows what compose declares for it.
+    """
     out = Text()
     out.append(one_line(service.name, 80), style="bold")
     out.append(f"  ({one_line(service.role, 30)})  {service.state.value}\n")
     if service.declared and service.declared.profiles:
         out.append(f"  profiles: {one_line(', '.join(service.declared.profiles))}\n")
+    _origin_lines(out, service)
     _section(out, "Containers")
     if not service.containers:
         out.append("  none: declared in compose, not created\n", style="dim")
     for c in service.containers:
         container_lines(out, c, now)
     _section(out, "Depends on")
-    out.append("  " + (one_line(", ".join(service.depends_on)) or "(nothing)") + "\n")
+    _dependency_lines(out, service)
     first = service.containers[0] if service.containers else None
-    _section(out, "Last health checks")
+    _section(out, "Health check")
+    _healthcheck_lines(out, service)
     if first and first.health_log:
         for h in first.health_log[-5:]:
             ago = human_duration(now - h.end) if h.end else "?"
             out.append(f"  {ago:>6} ago  exit {h.exit_code}  ")
             out.append(one_line(redact(clean(h.output)).strip(), 300) + "\n")
-    else:
+    elif first is not None:
         out.append("  (no health check results)\n", style="dim")
+    _section(out, "Ports")
+    _port_lines(out, service)
+    _section(out, "Networks")
+    _network_lines(out, service)
     labels = first.labels if first else (service.declared.labels if service.declared else {})
     _section(out, "Labels")
     _pairs(out, sorted(labels.items()))
@@ -203,14 +392,7 @@ def service_detail(service: ServiceView, now: float) -> Text:
     _section(out, "Environment (secrets masked)")
     _pairs(out, env)
     _section(out, "Mounts")
-    mounts = first.mounts if first else ()
-    for m in mounts:
-        ro = " (ro)" if m.read_only else ""
-        out.append(
-            f"  {m.type:<6} {one_line(m.source, 120)} -> {one_line(m.destination, 120)}{ro}\n"
-        )
-    if not mounts:
-        out.append("  (none)\n", style="dim")
+    _mount_lines(out, service)
     return out
 
 
