@@ -59,7 +59,7 @@ TABS: tuple[TabSpec, ...] = (
     TabSpec(
         "postgres",
         "Postgres",
-        NOT_BUILT,
+        "arctui.tabs.postgres.view.tab:PostgresTab",
         cli="arctui.tabs.postgres.cli",
         plan="Connections, activity with cancel/terminate, blocking tree, slow queries "
         "from pg_stat_statements, table sizes, vacuum state.",

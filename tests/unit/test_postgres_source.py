@@ -40,9 +40,7 @@ def snapshot(*containers: ContainerInfo) -> StackSnapshot:
 
 def layers(**values: str) -> EnvLayers:
     return EnvLayers(
-        values={
-            k: EnvValue(k, v, "/p/.env", secret="PASSWORD" in k) for k, v in values.items()
-        }
+        values={k: EnvValue(k, v, "/p/.env", secret="PASSWORD" in k) for k, v in values.items()}
     )
 
 

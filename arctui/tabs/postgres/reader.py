@@ -498,7 +498,7 @@ def reader_for(session: Session) -> PostgresReader:
 
     def discover_target() -> PgTarget:
         try:
-            snapshot = session.reader.read()
+            snapshot = session.reader.latest()
         except SourceError:
             snapshot = None  # the engine is down: the env files may still say where
         return discover(snapshot, session.env_layers, environ, settings_dsn)
