@@ -7,6 +7,7 @@ a-time guard, and the shell (the app suspends around `docker exec -it ... sh`).
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
 from textual.app import App, SuspendNotSupported
@@ -109,6 +110,34 @@ class ActionsApp(App[None]):
             self.notify(f"theme ignored: {exc}", severity="warning", timeout=10, markup=False)
             return
         super().register_theme(theme)
+
+    def deliver_screenshot(
+        self,
+        filename: str | None = None,
+        path: str | None = None,
+        time_format: str | None = None,
+    ) -> str | None:
+        """Save a redacted SVG screenshot (0600, private folder); say where, or why not."""
+        from textual._files import generate_datetime_filename
+
+        from arctui.ui.screenshot import write_screenshot
+
+        name = filename or generate_datetime_filename(self.title, ".svg", time_format)
+        try:
+            saved = write_screenshot(
+                self.export_screenshot(), name, Path(path).expanduser() if path else None
+            )
+        except OSError as exc:
+            where = exc.filename or path or "the screenshot folder"
+            self.notify(
+                f"screenshot not saved: {where}: {exc.strerror or exc}",
+                title="Screenshot",
+                severity="error",
+                markup=False,
+            )
+            return None
+        self.notify(f"saved to {saved} (mode 0600)", title="Screenshot", markup=False)
+        return str(saved)
 
     def set_keymap(self, keymap: Keymap) -> None:
         """Apply the usable part of a keymap; unknown ids and bad keys are reported."""
