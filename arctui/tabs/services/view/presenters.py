@@ -264,7 +264,10 @@ def _dependency_lines(out: Text, service: ServiceView) -> None:
 def _healthcheck_lines(out: Text, service: ServiceView) -> None:
     hc = service.declared.healthcheck if service.declared else None
     if hc is None:
-        out.append("  declared: (none)\n", style="dim")
+        if service.declared is not None and service.declared.has_healthcheck:
+            out.append("  declared (its command was not read)\n", style="dim")
+        elif not any(c.health for c in service.containers):
+            out.append("  declared: (none)\n", style="dim")
         return
     out.append("  declared: " + one_line(redact(hc.command()), 300) + "\n")
     timing = [
@@ -293,6 +296,8 @@ def _port_lines(out: Text, service: ServiceView) -> None:
         else:
             out.append("  bound: none\n", style="dim")
     declared = service.declared.ports if service.declared else ()
+    if live is not None and set(declared) == {p for p in live.ports if p.host_port is not None}:
+        return  # bound as declared: one line says it
     if declared:
         note = ""
         if service.declared is not None and service.declared.network_mode == "host":
