@@ -160,8 +160,8 @@ def text_report(snap: PostgresSnapshot, redact: Redact, limit: int = 20) -> str:
                 human_bytes(t.toast),
                 str(t.rows_estimate) if t.rows_estimate >= 0 else "-",
                 "-" if t.dead_tuples is None else str(t.dead_tuples),
-                _ago(snap.taken_at, t.last_vacuum, t.last_autovacuum),
-                _ago(snap.taken_at, t.last_analyze, t.last_autoanalyze),
+                ago(snap.taken_at, t.last_vacuum, t.last_autovacuum),
+                ago(snap.taken_at, t.last_analyze, t.last_autoanalyze),
             ]
             for t in snap.tables[:limit]
         ],
@@ -216,7 +216,8 @@ def text_report(snap: PostgresSnapshot, redact: Redact, limit: int = 20) -> str:
     return "\n".join(lines)
 
 
-def _ago(now: float, when: float | None, auto: bool) -> str:
+def ago(now: float, when: float | None, auto: bool) -> str:
+    """`5h00m ago (auto)`, or `never`."""
     if when is None:
         return "never"
     return f"{human_duration(now - when)} ago{' (auto)' if auto else ''}"

@@ -14,6 +14,7 @@ from rich.text import Text
 
 from arctui.tabs.postgres.models import Backend, PostgresSnapshot, blocking_tree
 from arctui.tabs.postgres.report import (
+    ago,
     backend_flags,
     mask_sql,
     overview_lines,
@@ -23,7 +24,7 @@ from arctui.tabs.postgres.report import (
 )
 from arctui.tabs.resources.view.presenters import human_bytes
 from arctui.text import clean, one_line
-from arctui.ui.cells import DEFAULT_PALETTE, Palette, Row, human_duration
+from arctui.ui.cells import DEFAULT_PALETTE, Palette, Row
 
 VIEWS = ("activity", "tables", "queries", "locks")
 COLUMNS: dict[str, tuple[tuple[str, str], ...]] = {
@@ -228,18 +229,12 @@ def table_rows(snap: PostgresSnapshot, sort: str, reverse: bool, palette: Palett
                     Text(str(t.rows_estimate) if t.rows_estimate >= 0 else "-", justify="right"),
                     Text("-" if t.dead_tuples is None else str(t.dead_tuples), style=dead_style,
                          justify="right"),
-                    Text(_ago(snap.taken_at, t.last_vacuum, t.last_autovacuum)),
-                    Text(_ago(snap.taken_at, t.last_analyze, t.last_autoanalyze)),
+                    Text(ago(snap.taken_at, t.last_vacuum, t.last_autovacuum)),
+                    Text(ago(snap.taken_at, t.last_analyze, t.last_autoanalyze)),
                 ),
             )
         )  # fmt: skip
     return rows
-
-
-def _ago(now: float, when: float | None, auto: bool) -> str:
-    if when is None:
-        return "never"
-    return f"{human_duration(now - when)} ago{' (auto)' if auto else ''}"
 
 
 def statement_rows(
