@@ -152,6 +152,10 @@ def plan_action(
             )
             named = ", ".join(volumes) if volumes else "every volume the compose files declare"
             consequence = f"Volumes removed (data loss): {named}."
+            if session.production and not session.demo:
+                from arctui.ops.backups.unlock import named_backups
+
+                consequence += " " + named_backups(session, snapshot)
         elif verb == "kill":
             consequence = "No graceful shutdown: unflushed writes can be lost."
         return Action(

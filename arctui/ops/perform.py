@@ -29,10 +29,9 @@ def check_allowed(session: Session, action: Action) -> str | None:
     if session.read_only:
         return f"read-only mode: {action.verb} is disabled (--read-only or the settings)"
     if action.verb == "clean" and session.production:
-        return (
-            "clean (down -v) deletes every volume; in production it is refused until a"
-            " backup verified within the RPO exists, and arctui cannot verify backups yet"
-        )
+        from arctui.ops.backups.unlock import clean_refusal  # the backups decide
+
+        return clean_refusal(session)
     return None
 
 

@@ -367,3 +367,37 @@ def test_a_backup_from_another_env_is_refused_for_restore(ctx) -> None:
     result = ops.restore(ctx, taken.manifest.id)
     assert result.outcome is Outcome.FAILED and "env staging" in result.message
     assert audit_outcomes(ctx)[-1] == ("restore", "failed")
+
+
+def test_production_clean_unlocks_only_with_fresh_verified_backups_of_every_datastore(
+    test_stack, tmp_path
+) -> None:
+    from arctui.ops.backups.unlock import clean_refusal
+    from arctui.ops.lifecycle import plan_action
+    from arctui.ops.perform import check_allowed
+
+    base = stack_session(test_stack)
+    prod = dataclasses.replace(
+        base,
+        production=True,
+        settings=dataclasses.replace(base.settings, backups={"dir": str(tmp_path / "b")}),
+    )
+    ctx = ops.Context.of(prod, audit=AuditLog(tmp_path / "audit.jsonl"))
+    assert ctx.store.directory == tmp_path / "b"
+    reason = check_allowed(prod, plan_action(prod, "clean"))
+    assert reason and "postgres/postgres" in reason and "redis/redis" in reason
+    assert ops.backup(ctx, "postgres").ok
+    reason = clean_refusal(prod)
+    assert reason and "redis/redis" in reason and "postgres/postgres" not in reason
+    taken = ops.backup(ctx, "redis")
+    assert taken.ok
+    clean = plan_action(prod, "clean")
+    assert check_allowed(prod, clean) is None  # unlocked (never run here, of course)
+    assert "Verified backups within the RPO" in clean.consequence
+    assert taken.manifest.id in clean.consequence
+    # Older than the RPO: locked again.
+    ctx.store.save(dataclasses.replace(taken.manifest, created_at=time.time() - 7200))
+    assert "redis/redis" in (clean_refusal(prod) or "")
+    # An unverified one does not count either.
+    ctx.store.save(dataclasses.replace(taken.manifest, verified=False))
+    assert "redis/redis" in (clean_refusal(prod) or "")
