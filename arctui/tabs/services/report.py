@@ -5,8 +5,46 @@ from __future__ import annotations
 from typing import Any
 
 from arctui.config.masking import redact
-from arctui.models import StackSnapshot
+from arctui.models import ServiceView, StackSnapshot
+from arctui.stack.model import port_labels
 from arctui.text import one_line
+
+
+def _dependencies(s: ServiceView) -> list[dict[str, Any]]:
+    deps = s.declared.dependencies if s.declared else ()
+    if not deps:
+        return [
+            {"service": one_line(d, 120), "condition": None, "required": True} for d in s.depends_on
+        ]
+    return [
+        {"service": one_line(d.service, 120), "condition": d.condition, "required": d.required}
+        for d in deps
+    ]
+
+
+def _ports(s: ServiceView) -> dict[str, Any]:
+    live = next((c for c in s.containers if c.state in ("running", "restarting", "paused")), None)
+    declared = s.declared.ports if s.declared else ()
+    return {
+        "bound": None
+        if live is None
+        else port_labels([p for p in live.ports if p.host_port is not None]),
+        "declared": port_labels(declared),
+        "network_mode": (live.network_mode if live else "")
+        or (s.declared.network_mode if s.declared else ""),
+    }
+
+
+def _networks(s: ServiceView) -> list[dict[str, Any]]:
+    return [
+        {
+            "name": one_line(n.name, 120),
+            "aliases": [one_line(a, 120) for a in n.aliases],
+            "external": n.external,
+            "missing": n.missing,
+        }
+        for n in (s.declared.networks if s.declared else ())
+    ]
 
 
 def status_rows(snapshot: StackSnapshot) -> list[dict[str, Any]]:
@@ -29,6 +67,12 @@ def status_rows(snapshot: StackSnapshot) -> list[dict[str, Any]]:
                 "image": one_line(redact(s.image), 200),
                 "containers": [one_line(c.name, 120) for c in s.containers],
                 "depends_on": list(s.depends_on),
+                # depends_on with its condition (service_healthy / service_started ...)
+                "dependencies": _dependencies(s),
+                "ports": _ports(s),
+                "networks": _networks(s),
+                "declared": not s.undeclared,  # False: no compose file declares it
+                "foreign_config": one_line(redact(s.foreign_config), 600) or None,
             }
         )
     return rows

@@ -11,7 +11,8 @@ from collections.abc import Callable, Iterable
 from rich.text import Text
 
 from arctui.config.masking import mask_value, redact
-from arctui.models import ContainerInfo, PortBinding, ServiceState, ServiceView, StackSnapshot
+from arctui.models import ContainerInfo, ServiceState, ServiceView, StackSnapshot
+from arctui.stack.model import port_labels
 from arctui.text import clean, one_line
 from arctui.ui.cells import DEFAULT_PALETTE, Palette, Row, human_duration
 
@@ -72,52 +73,6 @@ def exit_text(service: ServiceView) -> str:
 
 
 PORTS_CELL_CHARS = 32  # the Ports cell: what fits before "+N more"
-MIN_RANGE = 3  # consecutive ports folded into `a-b`
-
-
-def _port_run_label(run: list[PortBinding]) -> str:
-    first, last = run[0], run[-1]
-    if len(run) == 1:
-        return first.label()
-    proto = "" if first.proto == "tcp" else f"/{first.proto}"
-    inner = f"{first.container_port}-{last.container_port}"
-    if first.host_port is None or last.host_port is None:
-        return f"({inner}{proto})"
-    ip = first.host_ip if first.host_ip not in ("", "0.0.0.0", "::") else ""
-    host = f"[{ip}]:" if ":" in ip else f"{ip}:" if ip else ""
-    outer = f"{first.host_port}-{last.host_port}"
-    mapped = "" if outer == inner else f"->{inner}"
-    return f"{host}{outer}{mapped}{proto}"
-
-
-def port_labels(ports: Iterable[PortBinding]) -> list[str]:
-    """Port labels with consecutive ports folded into ranges (`50000-50100/udp`)."""
-    unique = sorted(
-        set(ports), key=lambda p: (p.proto, p.host_ip, p.host_port is None, p.container_port)
-    )
-    runs: list[list[PortBinding]] = []
-    for p in unique:
-        prev = runs[-1][-1] if runs else None
-        if (
-            prev is not None
-            and (prev.proto, prev.host_ip) == (p.proto, p.host_ip)
-            and p.container_port == prev.container_port + 1
-            and (
-                (p.host_port is None and prev.host_port is None)
-                or (
-                    p.host_port is not None
-                    and prev.host_port is not None
-                    and p.host_port == prev.host_port + 1
-                )
-            )
-        ):
-            runs[-1].append(p)
-        else:
-            runs.append([p])
-    # Two neighbours (4317 4318) read better as two ports; three or more are a range.
-    runs = [r for run in runs for r in ([run] if len(run) >= MIN_RANGE else [[p] for p in run])]
-    runs.sort(key=lambda r: (r[0].host_port is None, r[0].container_port, r[0].proto))
-    return [_port_run_label(r) for r in runs]
 
 
 def _fit(labels: list[str], limit: int = PORTS_CELL_CHARS) -> str:
