@@ -1,4 +1,10 @@
-"""Where each environment value comes from: for `arctui env` and the TUI's env view."""
+"""Where each environment value comes from: for `arctui env` and the TUI's env view.
+
+Scopes: `project` is what `docker compose --env-file` reads (interpolation). A
+per-service scope is named after the compose services whose `env_file:` reads it; a
+per-service file no compose file names (the platform's deprecated per-service `.env`
+copies) is listed under its directory and marked unused: compose never reads it.
+"""
 
 from __future__ import annotations
 
@@ -26,6 +32,7 @@ class EnvRow:
     overridden: str
     shell_overrides: bool = False
     placeholder: bool = False
+    used: bool = True  # False: no compose file reads this file
 
 
 def _rel(path: str, base: Path | None) -> str:
@@ -37,31 +44,81 @@ def _rel(path: str, base: Path | None) -> str:
         return path
 
 
+def scope_label(layers: EnvLayers, scope: str, base: Path | None = None) -> str:
+    """A per-service scope as shown: its services, else its directory (relative)."""
+    users = layers.scope_users(scope)
+    if users:
+        return ", ".join(users)
+    files = layers.scope_files.get(scope, ())
+    if files and layers.compose_env_files is not None:
+        return _rel(str(files[0].parent), base)
+    return scope
+
+
 def env_rows(layers: EnvLayers, base: Path | None = None) -> list[EnvRow]:
-    """Project-level values first, then each service's, keys sorted; secrets masked."""
+    """Project-level values first, then each service's, keys sorted; secrets masked.
+
+    Scopes compose reads come before the unused ones.
+    """
     rows = []
-    scopes = [("project", layers.values), *sorted(layers.per_service.items())]
-    for scope, values in scopes:
+    unused = set(layers.unused_scopes())
+    per_service = sorted(
+        layers.per_service.items(),
+        key=lambda item: (item[0] in unused, scope_label(layers, item[0], base)),
+    )
+    scopes = [("project", "project", layers.values)]
+    scopes += [(name, scope_label(layers, name, base), values) for name, values in per_service]
+    for scope, label, values in scopes:
         for key in sorted(values):
             v = values[key]
             rows.append(
                 EnvRow(
-                    scope=one_line(scope, 60),
+                    scope=one_line(label, 60),
                     key=one_line(key, 120),
                     value=one_line(mask_value(v.key, v.value), 200),
                     source=one_line(_rel(v.source, base), 200),
                     overridden=one_line(", ".join(_rel(s, base) for s in v.overridden), 200),
                     shell_overrides=scope == "project" and key in layers.process_overrides,
                     placeholder=v.value.startswith(PLACEHOLDER_PREFIX),
+                    used=scope not in unused,
                 )
             )
     return rows
 
 
+def compose_reads(layers: EnvLayers, base: Path | None = None) -> list[str]:
+    """The env files compose really reads: `--env-file` ones, then each `env_file:`."""
+    out = [f"--env-file {_rel(str(p), base)}" for p in layers.files]
+    for service, paths in sorted((layers.compose_env_files or {}).items()):
+        for path in paths:
+            out.append(f"env_file {_rel(str(path), base)} ({service})")
+    return out
+
+
+def unused_files(layers: EnvLayers, base: Path | None = None) -> list[str]:
+    """Per-service env files that no compose file reads."""
+    return [
+        _rel(str(path), base)
+        for scope in layers.unused_scopes()
+        for path in layers.scope_files.get(scope, ())
+    ]
+
+
 def env_warnings(layers: EnvLayers, base: Path | None = None) -> list[str]:
     """Problems worth a banner: asked-for files that are missing, placeholders left in."""
-    out = [f"expected env file not found: {_rel(str(p), base)}" for p in layers.missing]
-    holders = [r.key for r in env_rows(layers, base) if r.placeholder]
+    out = []
+    for path in layers.missing:
+        rel = _rel(str(path), base)
+        template = path.with_name(path.name + ".example")
+        hint = "" if not template.is_file() else f" (copy {_rel(str(template), base)})"
+        out.append(f"expected env file not found: {rel}{hint}")
+    holders = [r.key for r in env_rows(layers, base) if r.placeholder and r.used]
     if holders:
         out.append(f"placeholder values still set ({PLACEHOLDER_PREFIX}...): {', '.join(holders)}")
+    unused = unused_files(layers, base)
+    if unused:
+        out.append(
+            "per-service env files no compose file reads (no env_file: names them): "
+            + ", ".join(unused)
+        )
     return out
