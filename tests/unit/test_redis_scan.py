@@ -83,9 +83,19 @@ class _Fake:
             self.keys.pop(k, None)
         return (cursor + count if cursor + count < len(self.order) else 0), chunk
 
-    def pipeline(self, commands, what):  # type: ignore[no-untyped-def]
+    def pipeline(self, commands, what, while_waiting=None):  # type: ignore[no-untyped-def]
+        if while_waiting is not None:
+            while_waiting()
         out: list[Any] = []
         for cmd in commands:
+            if cmd[0] == "SCAN":
+                try:
+                    cursor, keys = self.scan(int(cmd[1]), None, int(cmd[-1]))
+                except SourceError as exc:
+                    out.append(Exception(exc.reason))
+                    continue
+                out.append([str(cursor).encode(), keys])
+                continue
             entry = self.keys.get(cmd[-1])
             if cmd[0] == "TYPE":
                 out.append(entry[0].encode() if entry else b"none")

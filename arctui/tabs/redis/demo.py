@@ -190,11 +190,23 @@ class DemoRedis:
             chunk = [k for k in chunk if fnmatch.fnmatchcase(k.decode("latin-1"), match)]
         return nxt, [k for k in chunk if k in self._keys]
 
-    def pipeline(self, commands: Sequence[Sequence[Any]], what: str) -> list[Any]:
-        """TYPE, MEMORY USAGE and the length commands."""
+    def pipeline(
+        self,
+        commands: Sequence[Sequence[Any]],
+        what: str,
+        while_waiting: Callable[[], None] | None = None,
+    ) -> list[Any]:
+        """SCAN, TYPE, MEMORY USAGE and the length commands."""
+        if while_waiting is not None:
+            while_waiting()
         out: list[Any] = []
         for cmd in commands:
             name = str(cmd[0]).upper()
+            if name == "SCAN":
+                match = str(cmd[3]) if len(cmd) > 4 and str(cmd[2]).upper() == "MATCH" else None
+                cursor, keys = self.scan(int(cmd[1]), match, int(cmd[-1]))
+                out.append([str(cursor).encode(), keys])
+                continue
             key = self._keys.get(cmd[-1])
             if name == "TYPE":
                 out.append(key.type.encode() if key else b"none")

@@ -51,7 +51,12 @@ class RedisLike(Protocol):
     def slowlog(self, count: int = SLOWLOG_COUNT) -> list[Any]: ...
     def dbsize(self) -> int: ...
     def scan(self, cursor: int, match: str | None, count: int) -> tuple[int, list[bytes]]: ...
-    def pipeline(self, commands: Sequence[Sequence[Any]], what: str) -> list[Any]: ...
+    def pipeline(
+        self,
+        commands: Sequence[Sequence[Any]],
+        what: str,
+        while_waiting: Callable[[], None] | None = None,
+    ) -> list[Any]: ...
     def execute(self, *args: Any) -> Any: ...
     def monitor(
         self, on_line: Callable[[bytes], None], stop: threading.Event, limit: float
@@ -304,11 +309,12 @@ def source_for(
         return demo, "demo platform"
     from arctui.sources.redisdb import RedisSource, discover_target
 
-    services: tuple[ServiceView, ...] = ()
-    with contextlib.suppress(SourceError):  # the env may still say where Redis is
-        services = session.reader.read().services
     if not url:
         url, url_origin = getattr(session.settings, "redis_url", None), "the settings"
+    services: tuple[ServiceView, ...] = ()
+    if not url:  # an explicit URL needs no engine (and `docker compose config` takes ~1 s)
+        with contextlib.suppress(SourceError):  # the env may still say where Redis is
+            services = session.reader.latest().services
     target = discover_target(session.env_layers, session.environ, services, url, url_origin)
     origin = target.origin
     if target.password_origin:

@@ -64,6 +64,15 @@ class _Totals:
 
 
 @dataclass
+class _Typed:
+    """A batch whose types and memory are known, waiting for its lengths."""
+
+    keys: list[bytes]
+    types: list[str]
+    memories: list[Any]
+
+
+@dataclass
 class _State:
     by_memory: list[tuple[int, int, BigKey]] = field(default_factory=list)
     by_elements: list[tuple[int, int, BigKey]] = field(default_factory=list)
@@ -104,25 +113,46 @@ class BigKeyScan:
     def run(self, on_progress: Callable[[ScanProgress], None] | None = None) -> BigKeysResult:
         """Scan until the cursor returns to 0, `stop` is set, or an error; the result.
 
-        Raises SourceError only when nothing could be scanned (server unreachable at
-        the start); an error later ends the scan with a partial result naming it.
+        One round trip per batch: the lengths of the previous batch, TYPE and MEMORY
+        USAGE of this one and the next SCAN step go out together, and the bookkeeping
+        of the batch before runs while the server works (`while_waiting`). Raises
+        SourceError only when nothing could be scanned (server unreachable at the
+        start); an error later ends the scan with a partial result naming it.
         """
         started = self.clock()
         dbsize = self.source.dbsize()
         cursor, scanned, error = 0, 0, None
         last_report = started
         complete = False
-        while not self.stop.is_set():
+        keys: list[bytes] = []  # scanned, not yet typed
+        typed: _Typed | None = None  # typed, lengths not yet read
+        ready: list[tuple[bytes, str, Any, Any]] = []  # complete, not yet counted
+        first = True
+        while True:
+            more = first or (cursor != 0 and not self.stop.is_set())
+            if not (more or keys or typed):
+                break
+            commands, n_lengths = self._commands(typed, keys)
+            if more:
+                commands.append(self._scan_command(cursor))
+            batch = ready
+
+            def count(batch: list[tuple[bytes, str, Any, Any]] = batch) -> None:
+                for item in batch:
+                    self._add(*item)
+
             try:
-                cursor, keys = self.source.scan(cursor, self.pattern, self.batch)
-                if keys:
-                    self._measure(keys)
+                replies = self.source.pipeline(commands, "SCAN/TYPE/MEMORY USAGE", count)
+                ready = self._lengths(typed, replies[:n_lengths])
+                typed = self._typed(keys, replies[n_lengths : len(replies) - more])
+                keys = []
+                if more:
+                    cursor, keys = self._scan_reply(replies[-1])
+                    scanned += len(keys)
+                    complete = cursor == 0
+                    first = False
             except SourceError as exc:
                 error = exc.reason
-                break
-            scanned += len(keys)
-            if cursor == 0:
-                complete = True
                 break
             now = self.clock()
             if on_progress is not None and now - last_report >= PROGRESS_EVERY:
@@ -130,45 +160,76 @@ class BigKeyScan:
                 on_progress(ScanProgress(scanned, dbsize, now - started))
             if self.pause:
                 self.stop.wait(self.pause)
+        for item in ready:
+            self._add(*item)
         elapsed = self.clock() - started
         if on_progress is not None:
             on_progress(ScanProgress(scanned, dbsize, elapsed, done=True))
-        return self._result(scanned, dbsize, elapsed, complete, error)
+        return self._result(scanned, dbsize, elapsed, complete and error is None, error)
 
-    def _measure(self, keys: list[bytes]) -> None:
-        memory_cmds: list[tuple[Any, ...]] = [("TYPE", k) for k in keys]
+    def _scan_command(self, cursor: int) -> tuple[Any, ...]:
+        if self.pattern:
+            return ("SCAN", cursor, "MATCH", self.pattern, "COUNT", self.batch)
+        return ("SCAN", cursor, "COUNT", self.batch)
+
+    def _scan_reply(self, reply: Any) -> tuple[int, list[bytes]]:
+        if isinstance(reply, Exception):
+            raise SourceError(f"Redis at {self.source.label}: SCAN failed: {_text(reply)[:200]}")
+        return int(reply[0]), list(reply[1])
+
+    def _commands(
+        self, typed: _Typed | None, keys: list[bytes]
+    ) -> tuple[list[tuple[Any, ...]], int]:
+        """Length commands for the typed batch, then TYPE (+ MEMORY USAGE) for `keys`."""
+        commands: list[tuple[Any, ...]] = []
+        if typed is not None:
+            for key, kind in zip(typed.keys, typed.types, strict=True):
+                command = _LENGTH.get(kind)
+                if command:
+                    commands.append((command, key))
+        n_lengths = len(commands)
+        commands += [("TYPE", k) for k in keys]
         if self._memory_error is None:
-            memory_cmds += [("MEMORY", "USAGE", k) for k in keys]
-        replies = self.source.pipeline(memory_cmds, "TYPE/MEMORY USAGE")
+            commands += [("MEMORY", "USAGE", k) for k in keys]
+        return commands, n_lengths
+
+    def _typed(self, keys: list[bytes], replies: list[Any]) -> _Typed | None:
+        """TYPE and MEMORY USAGE replies for `keys`."""
+        if not keys:
+            return None
         failed = next((t for t in replies[: len(keys)] if isinstance(t, Exception)), None)
         if failed is not None:
             raise SourceError(f"Redis at {self.source.label}: TYPE failed: {_text(failed)[:200]}")
         types = [_text(t) for t in replies[: len(keys)]]
         memories: list[Any] = replies[len(keys) :] or [None] * len(keys)
-        lengths_cmds = []
-        wanted = []
-        for i, (key, kind) in enumerate(zip(keys, types, strict=True)):
-            command = _LENGTH.get(kind)
-            if command:
-                lengths_cmds.append((command, key))
-                wanted.append(i)
-        lengths: list[Any] = [None] * len(keys)
-        if lengths_cmds:
-            for i, reply in zip(wanted, self.source.pipeline(lengths_cmds, "length"), strict=True):
-                lengths[i] = reply
-        for key, kind, memory, length in zip(keys, types, memories, lengths, strict=True):
-            if kind == "none":
-                continue  # deleted or expired between SCAN and TYPE
+        for i, memory in enumerate(memories):
             if isinstance(memory, Exception):
                 if self._memory_error is None:
                     self._memory_error = f"MEMORY USAGE failed: {_text(memory)[:200]}"
-                memory = None
-            self._add(
-                key,
-                kind,
-                int(memory) if isinstance(memory, int) else None,
-                int(length) if isinstance(length, int) else None,
+                memories[i] = None
+        return _Typed(keys, types, memories)
+
+    def _lengths(
+        self, typed: _Typed | None, replies: list[Any]
+    ) -> list[tuple[bytes, str, Any, Any]]:
+        """The typed batch with its lengths: (key, type, memory, elements) per live key."""
+        if typed is None:
+            return []
+        out = []
+        answers = iter(replies)
+        for key, kind, memory in zip(typed.keys, typed.types, typed.memories, strict=True):
+            if kind == "none":
+                continue  # deleted or expired between SCAN and TYPE
+            length = next(answers) if kind in _LENGTH else None
+            out.append(
+                (
+                    key,
+                    kind,
+                    memory if isinstance(memory, int) else None,
+                    length if isinstance(length, int) else None,
+                )
             )
+        return out
 
     def _add(self, raw: bytes, kind: str, memory: int | None, elements: int | None) -> None:
         s = self._state
