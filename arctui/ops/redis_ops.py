@@ -20,7 +20,6 @@ Decisions an on-call operator would make:
 
 from __future__ import annotations
 
-import os
 import re
 import threading
 import time
@@ -219,19 +218,6 @@ def plan_redis_action(
     raise RedisActionError(f"unknown Redis action {verb!r}; actions: {', '.join(VERBS)}")
 
 
-def audit_writable(audit: AuditLog | None) -> str | None:
-    """Why no audit line could be written now, or None."""
-    if audit is None:
-        return "no audit log"
-    try:
-        audit.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        fd = os.open(audit.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
-        os.close(fd)
-    except OSError as exc:
-        return f"{audit.path}: {exc.strerror or exc}"
-    return None
-
-
 def _precheck(plan: RedisPlan, source: RedisLike) -> str | None:
     """Read the target again just before running; why it must not run now, or None."""
     verb = plan.action.verb
@@ -311,7 +297,7 @@ def perform_redis(
     reason = check_allowed(session, action)
     if reason:
         return attempt.refuse(reason)
-    unwritable = audit_writable(audit)
+    unwritable = audit.writable() if audit is not None else "no audit log"
     if unwritable:
         # No record possible: nothing runs (and nothing can be recorded either).
         return ActionResult(Outcome.REFUSED, None, 0.0, (), f"audit log unavailable: {unwritable}")
