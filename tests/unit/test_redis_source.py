@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+import threading
 import time
 from pathlib import Path
 
@@ -12,7 +13,15 @@ import redis.exceptions as rx
 from arctui.config.envfiles import EnvLayers
 from arctui.models import ContainerInfo, EnvValue, PortBinding, ServiceView
 from arctui.sources.base import SourceError
-from arctui.sources.redisdb import RedisSource, RedisTarget, discover_target, explain
+from arctui.sources.redisdb import (
+    RedisSource,
+    RedisTarget,
+    ReplyError,
+    discover_target,
+    explain,
+    pack_commands,
+    read_replies,
+)
 
 
 def _layers(values: dict[str, str], per_service: dict[str, dict[str, str]] | None = None):
@@ -145,3 +154,45 @@ def test_errors_are_explained_and_the_password_redacted() -> None:
     assert "ACL denies CONFIG GET" in acl.reason
     renamed = explain(rx.ResponseError("ERR unknown command 'CONFIG'"), t, "CONFIG GET")
     assert "disabled or renamed" in renamed.reason
+
+
+def test_resp_packing_is_binary_safe() -> None:
+    assert pack_commands([("SET", b"k\r\n", 1)]) == b"*3\r\n$3\r\nSET\r\n$3\r\nk\r\n\r\n$1\r\n1\r\n"
+
+
+def _replies(data: bytes, count: int, chunk: int = 1 << 16) -> list:
+    a, b = socket.socketpair()
+    with a, b:
+
+        def feed() -> None:
+            for i in range(0, len(data), chunk):
+                a.sendall(data[i : i + chunk])
+                time.sleep(0.001)
+
+        writer = threading.Thread(target=feed)
+        writer.start()
+        b.settimeout(5)
+        out = read_replies(b, count)
+        writer.join()
+    return out
+
+
+def test_simple_replies_take_the_fast_path_even_in_pieces() -> None:
+    out = _replies(b"+string\r\n:12\r\n_\r\n-ERR no such key\r\n", 4, chunk=3)
+    assert out[:3] == [b"string", 12, None]
+    assert isinstance(out[3], ReplyError) and "no such key" in str(out[3])
+
+
+def test_bulk_and_array_replies_keep_keys_with_crlf_intact() -> None:
+    data = b"*2\r\n$1\r\n0\r\n*2\r\n$4\r\na\r\nb\r\n$0\r\n\r\n$-1\r\n:5\r\n"
+    assert _replies(data, 3, chunk=5) == [[b"0", [b"a\r\nb", b""]], None, 5]
+
+
+def test_a_closed_connection_mid_reply_is_an_error() -> None:
+    a, b = socket.socketpair()
+    with b:
+        a.sendall(b"+OK\r\n:1")
+        a.close()
+        b.settimeout(5)
+        with pytest.raises(OSError):
+            read_replies(b, 2)
