@@ -129,7 +129,7 @@ def _main(argv: Sequence[str] | None) -> int:
 
 
 def _env(session: Session, as_json: bool) -> int:
-    from arctui.ops.envinfo import env_rows, env_warnings
+    from arctui.ops.envinfo import compose_reads, env_rows, env_warnings
 
     if session.env_layers is None:
         print("arctui: the demo platform reads no env files", file=sys.stderr)
@@ -137,16 +137,37 @@ def _env(session: Session, as_json: bool) -> int:
     base = session.spec.project_dir if session.spec else None
     rows = env_rows(session.env_layers, base)
     warnings = env_warnings(session.env_layers, base)
+    reads = compose_reads(session.env_layers, base)
     if as_json:
-        out = {"env": session.env, "warnings": warnings, "values": [vars(r) for r in rows]}
+        out = {
+            "env": session.env,
+            "warnings": warnings,
+            "compose_reads": reads,
+            "values": [vars(r) for r in rows],
+        }
         emit_json(out)
         return 0
     for warning in warnings:
         emit(f"warning: {warning}", file=sys.stderr)
+    _notes(session)
+    emit(f"# compose reads: {', '.join(reads) or 'no env file'}")
+    # Columns sized to their content (capped, so one long key does not push every value).
+    scope_w = min(30, max([5, *(len(r.scope) for r in rows)]))
+    key_w = min(40, max([3, *(len(r.key) for r in rows)]))
+    value_w = min(40, max([5, *(len(r.value) for r in rows)]))
+    emit(f"{'SCOPE':<{scope_w}}  {'KEY':<{key_w}}  {'VALUE':<{value_w}}  FROM")
     for r in rows:
         note = f"  (replaced {r.overridden})" if r.overridden else ""
-        emit(f"{r.scope:<10} {r.key}={r.value}    # {r.source}{note}")
+        note += "" if r.used else "  (unused: no compose env_file names it)"
+        note += "  (shell overrides)" if r.shell_overrides else ""
+        emit(f"{r.scope:<{scope_w}}  {r.key:<{key_w}}  {r.value:<{value_w}}  {r.source}{note}")
     return 0
+
+
+def _notes(session: Session) -> None:
+    """How the project was found, when not the obvious way (stderr, text output only)."""
+    for note in session.spec.notes if session.spec else ():
+        emit(f"note: {note}", file=sys.stderr)
 
 
 def _status(session: Session, as_json: bool) -> int:
@@ -160,17 +181,30 @@ def _status(session: Session, as_json: bool) -> int:
     finally:
         session.reader.containers.close()
     rows = status_rows(snapshot)
+    # A file set that renders only in part: the model says why (cached, no second render).
+    model = session.reader.compose_model()[0] if session.reader.compose else None
+    problem = model.problem if model is not None else None
     if as_json:
         emit_json(
             {
                 "project": snapshot.project,
                 "services": rows,
-                "compose_error": snapshot.compose_error,
+                "compose_error": snapshot.compose_error or problem,
+                "compose_warnings": len(model.warnings) if model is not None else 0,
+                "missing_networks": list(model.missing_networks) if model is not None else [],
+                "notes": list(session.spec.notes) if session.spec else [],
             }
         )
     else:
-        if snapshot.compose_error:
-            emit(f"warning: {snapshot.compose_error}", file=sys.stderr)
+        _notes(session)
+        if snapshot.compose_error or problem:
+            emit(f"warning: {snapshot.compose_error or problem}", file=sys.stderr)
+        for name in model.missing_networks if model is not None else ():
+            emit(
+                f"warning: external network {name} does not exist on the engine:"
+                " `up` will fail on it",
+                file=sys.stderr,
+            )
         cols = ("service", "role", "state", "health", "restarts", "exit", "image")
         widths = {c: max([len(c)] + [len(str(r[c] or "")) for r in rows]) for c in cols}
         emit("  ".join(c.upper().ljust(widths[c]) for c in cols))
@@ -182,7 +216,7 @@ def _status(session: Session, as_json: bool) -> int:
         if r["state"] not in ("running", "not created") or r["health"] == "unhealthy"
     ]
     # A compose file that does not render needs attention too (the README's exit code 1).
-    return 1 if problems or snapshot.compose_error else 0
+    return 1 if problems or snapshot.compose_error or problem else 0
 
 
 if __name__ == "__main__":  # pragma: no cover

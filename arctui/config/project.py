@@ -97,11 +97,13 @@ _MAKE_PROJECT = re.compile(
 
 
 def _makefile_text(project_dir: Path) -> str:
-    for name in ("Makefile", "makefile", "GNUmakefile"):
+    """The Makefile without its comments (one may say "production.yml is never passed")."""
+    for name in ("GNUmakefile", "makefile", "Makefile"):
         try:
-            return (project_dir / name).read_text(encoding="utf-8", errors="replace")
+            text = (project_dir / name).read_text(encoding="utf-8", errors="replace")
         except OSError:
             continue
+        return "\n".join(line.split("#", 1)[0] for line in text.splitlines())
     return ""
 
 
@@ -167,7 +169,7 @@ def find_project_root(start: Path) -> Path:
     """`start`, or the platform root above it when started inside `deployments/`."""
     if _has_layout(start):
         return start
-    for parent in list(start.parents)[:3]:  # deployments/docker/<sub> at most
+    for parent in list(start.parents)[:4]:  # deployments/docker/<a>/<b> at most
         deployments = parent / PLATFORM_DIR.parts[0]
         if start.is_relative_to(deployments) and _platform_files(parent / PLATFORM_DIR):
             return parent

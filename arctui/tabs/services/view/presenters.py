@@ -290,8 +290,8 @@ def _mount_lines(out: Text, service: ServiceView) -> None:
     for m in mounts:
         ro = " (ro)" if m.read_only else ""
         out.append(
-            f"  {m.type:<6} {one_line(redact(m.source), 120)} -> "
-            f"{one_line(m.destination, 120)}{ro}{label}\n"
+            f"  {m.type:<6} {one_line(redact(m.source), 400)} -> "
+            f"{one_line(m.destination, 200)}{ro}{label}\n"
         )
     if not mounts:
         out.append("  (none)\n", style="dim")
