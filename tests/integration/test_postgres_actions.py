@@ -14,7 +14,7 @@ import pytest
 from arctui.ops.audit import AuditLog
 from arctui.ops.runner import Outcome
 from arctui.sources.postgres import PgConnection
-from arctui.tabs.postgres.actions import perform_pg, plan_pg_action
+from arctui.tabs.postgres.actions import perform_pg, plan_pg_action, run_explain
 from arctui.tabs.postgres.reader import PostgresReader, reader_for
 from tests.integration.stack import PG_PASSWORD, RunningStack
 from tests.integration.test_postgres_live import PARAMS, connect, session, target
@@ -211,3 +211,56 @@ def test_the_action_connection_is_bounded(ctx):
         assert conn.execute("SHOW application_name").fetchone() == ("arctui",)
     finally:
         conn.close()
+
+
+def test_alter_system_reload_and_restart_settings(ctx):
+    s, reader, audit = ctx
+    try:
+        plan = plan_pg_action(s, reader.target, "alter-system",
+                              setting=("work_mem", "8MB", "user", "default"))  # fmt: skip
+        result = perform_pg(s, plan, reader.connection, audit)
+        assert result.outcome is Outcome.OK and result.message == "work_mem is now 8MB"
+        assert plan.sql.startswith("ALTER SYSTEM SET work_mem = '8MB';")
+        assert "ALTER SYSTEM SET work_mem" in audit.read()[-1]["command"]
+        plan = plan_pg_action(s, reader.target, "alter-system",
+                              setting=("max_connections", "110", "postmaster", "default"))  # fmt: skip
+        assert "restarts" in plan.action.consequence
+        result = perform_pg(s, plan, reader.connection, audit)
+        assert result.outcome is Outcome.OK and "pending restart" in result.message
+        bad = plan_pg_action(s, reader.target, "alter-system",
+                             setting=("work_mem", "lots", "user", "default"))  # fmt: skip
+        result = perform_pg(s, bad, reader.connection, audit)
+        assert result.outcome is Outcome.FAILED and "work_mem" in result.message
+    finally:
+        with connect() as c:
+            c.execute("ALTER SYSTEM RESET work_mem")
+            c.execute("ALTER SYSTEM RESET max_connections")
+            c.execute("SELECT pg_reload_conf()")
+
+
+def test_explain_and_explain_analyze_rolls_back(ctx):
+    s, reader, audit = ctx
+    with connect() as c:
+        c.execute("DROP TABLE IF EXISTS arctui_explain_probe")
+        c.execute("CREATE TABLE arctui_explain_probe (id int)")
+    try:
+        lines = run_explain(reader.connection, "SELECT * FROM arctui_explain_probe WHERE id = 1;")
+        assert lines[0].startswith("Seq Scan on public.arctui_explain_probe")
+        plan = plan_pg_action(s, reader.target, "explain-analyze",
+                              query="INSERT INTO arctui_explain_probe SELECT 1")  # fmt: skip
+        result = perform_pg(s, plan, reader.connection, audit)
+        assert result.outcome is Outcome.OK and "Execution Time" in result.message
+        assert any(
+            line.startswith("Insert on public.arctui_explain_probe") for line in result.output
+        )
+        with connect() as c:  # executed, then rolled back
+            assert c.execute("SELECT count(*) FROM arctui_explain_probe").fetchone() == (0,)
+        sneaky = plan_pg_action(s, reader.target, "explain-analyze",
+                                query="SELECT 1; DROP TABLE arctui_explain_probe")  # fmt: skip
+        result = perform_pg(s, sneaky, reader.connection, audit)
+        assert result.outcome is Outcome.FAILED and "multiple commands" in result.message
+        ro = dataclasses.replace(s, read_only=True)
+        assert perform_pg(ro, plan, reader.connection, audit).outcome is Outcome.REFUSED
+    finally:
+        with connect() as c:
+            c.execute("DROP TABLE IF EXISTS arctui_explain_probe")

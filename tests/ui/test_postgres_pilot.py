@@ -112,3 +112,39 @@ async def test_markup_in_query_text_is_shown_literally():
         await pilot.press("enter")
         await pilot.pause()
         assert app.is_running
+
+
+async def test_settings_change_goes_through_value_then_confirmation(tmp_path, monkeypatch):
+    from arctui.tabs.postgres.view.modals import SettingValueModal
+
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path))
+    app = make_demo_app()
+    async with app.run_test(size=(160, 48)) as pilot:
+        tab = await open_tab(pilot)
+        await pilot.press("t")
+        assert keys(tab)[:3] == ["max_connections", "shared_buffers", "work_mem"]
+        tab.table.move_cursor(row=2)
+        await pilot.pause()
+        await pilot.press("equals_sign")
+        await wait_for(pilot, lambda: isinstance(app.screen, SettingValueModal))
+        box = app.screen.query_one("#setting-value")
+        box.value = "64MB"
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, PgConfirmModal))
+        assert "ALTER SYSTEM SET work_mem" in app.screen.action.shown_command
+        assert "new sessions" in app.screen.action.consequence
+
+
+async def test_explain_modal_shows_a_plan():
+    from arctui.tabs.postgres.view.modals import ExplainModal
+
+    app = make_demo_app()
+    async with app.run_test(size=(160, 48)) as pilot:
+        await open_tab(pilot)
+        await pilot.press("X")
+        await wait_for(pilot, lambda: isinstance(app.screen, ExplainModal))
+        modal = app.screen
+        assert "SELECT o.customer_id" in modal.query_one("#explain-query").text
+        await pilot.click("#explain-run")
+        body = modal.query_one("#explain-body")
+        await wait_for(pilot, lambda: "Seq Scan" in str(body.render()))

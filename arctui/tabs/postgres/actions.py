@@ -32,7 +32,6 @@ from typing import TYPE_CHECKING, Any
 
 from arctui.ops.lifecycle import Action
 from arctui.ops.perform import Attempt, check_allowed
-from arctui.ops.redis_ops import audit_writable
 from arctui.ops.runner import ActionResult, Outcome
 from arctui.sources.base import SourceError
 from arctui.text import one_line
@@ -42,7 +41,8 @@ if TYPE_CHECKING:
     from arctui.session import Session
     from arctui.sources.postgres import PgConnection, PgTarget
 
-VERBS = ("cancel", "terminate", "vacuum", "create-extension")
+VERBS = ("cancel", "terminate", "vacuum", "create-extension", "alter-system", "explain-analyze")
+EXPLAIN_TIMEOUT_MS = 30_000
 ACTION_TIMEOUT_MS = 10_000
 TERMINATE_WAIT_MS = 5000
 
@@ -60,6 +60,34 @@ class PgPlan:
     pids: tuple[int, ...] = ()
     own_pids: tuple[int, ...] = ()  # arctui's monitoring backend(s): never signalled
     table: str | None = None  # vacuum: schema.table as text ("" = the whole database)
+    setting: tuple[str, str] | None = None  # alter-system: (name, new value)
+    query: str = ""  # explain-analyze: the statement to explain
+
+
+def quote_literal(value: str) -> str:
+    """A SQL string literal (for showing; execution uses psycopg's own quoting)."""
+    return "'" + value.replace("'", "''") + "'"
+
+
+def explain_sql(query: str, analyze: bool) -> str:
+    """The EXPLAIN statement for one query (trailing semicolons dropped)."""
+    options = "ANALYZE, BUFFERS, VERBOSE" if analyze else "VERBOSE"
+    return f"EXPLAIN ({options}) {query.strip().rstrip(';').strip()}"
+
+
+def run_explain(connection: Callable[[], PgConnection], query: str) -> list[str]:
+    """Plain EXPLAIN (nothing is executed, nothing audited). Raises SourceError."""
+    import psycopg
+
+    conn = _open(connection, 5000)
+    try:
+        # prepare=True: the extended protocol refuses a second statement after a `;`.
+        rows = conn.execute(explain_sql(query, False), prepare=True).fetchall()  # type: ignore[call-overload]
+        return [str(r[0]) for r in rows]
+    except psycopg.Error as exc:
+        raise SourceError(one_line(str(exc), 500)) from None
+    finally:
+        conn.close()
 
 
 def quote_ident(name: str) -> str:
@@ -100,6 +128,8 @@ def plan_pg_action(
     pids: Sequence[int] = (),
     own_pids: Sequence[int] = (),
     table: tuple[str, str] | None = None,
+    setting: tuple[str, str, str, str] | None = None,
+    query: str = "",
     label: str = "",
 ) -> PgPlan:
     """Describe one Postgres action. Raises PgActionError when it cannot be planned."""
@@ -178,6 +208,61 @@ def plan_pg_action(
             ),
             sql=sql,
         )
+    if verb == "alter-system":
+        if setting is None:
+            raise PgActionError("select a setting to change")
+        name, value, context, source = setting
+        from arctui.tabs.postgres.reader import TUNED_SETTINGS
+
+        if name not in TUNED_SETTINGS:
+            raise PgActionError(f"arctui only changes {', '.join(TUNED_SETTINGS)}")
+        if not value.strip():
+            raise PgActionError("enter a value (e.g. 64MB)")
+        shown = f"ALTER SYSTEM SET {name} = {quote_literal(value.strip())}; SELECT pg_reload_conf()"
+        effect = (
+            "Takes effect only after Postgres restarts (docker compose restart of the service)."
+            if context == "postmaster"
+            else "Takes effect at once for new sessions (pg_reload_conf)."
+        )
+        if source == "command line":
+            effect += (
+                f" Warning: {name} is set on the server's command line (compose `command:`),"
+                " which wins over ALTER SYSTEM: change it there instead."
+            )
+        return PgPlan(
+            Action(
+                verb="pg-alter-system",
+                target=f"{where} {name}",
+                command=psql_command(target, shown),
+                summary=f"Set {name} to {value.strip()} (written to postgresql.auto.conf)",
+                consequence=effect,
+                confirmations=_confirmations(session),
+                **common,
+            ),
+            sql=shown,
+            setting=(name, value.strip()),
+        )
+    if verb == "explain-analyze":
+        if not query.strip():
+            raise PgActionError("type a query to explain")
+        sql = explain_sql(query, True)
+        return PgPlan(
+            Action(
+                verb="pg-explain-analyze",
+                target=f"{where} query",
+                command=psql_command(target, f"BEGIN; {sql}; ROLLBACK"),
+                summary="EXPLAIN ANALYZE: the query is EXECUTED, inside a transaction that is"
+                " rolled back",
+                consequence="The query really runs (its locks, its load, its time, up to"
+                f" {EXPLAIN_TIMEOUT_MS // 1000} s); its changes are rolled back, but sequences"
+                " advance and side effects outside the database (NOTIFY, dblink) happen.",
+                destructive=session.production,
+                confirmations=_confirmations(session),
+                **common,
+            ),
+            sql=sql,
+            query=query,
+        )
     raise PgActionError(f"unknown Postgres action {verb!r}; actions: {', '.join(VERBS)}")
 
 
@@ -231,7 +316,7 @@ def perform_pg(
     reason = check_allowed(session, action)
     if reason:
         return attempt.refuse(reason)
-    unwritable = audit_writable(audit)
+    unwritable = audit.writable() if audit is not None else "no audit log"
     if unwritable:
         # No record possible: nothing runs (and nothing can be recorded either).
         return ActionResult(Outcome.REFUSED, None, 0.0, (), f"audit log unavailable: {unwritable}")
@@ -255,6 +340,10 @@ def perform_pg(
     try:
         if plan.action.verb == "pg-vacuum-analyze":
             outcome, lines, message = _vacuum(connection, plan, on_output, cancel, poll)
+        elif plan.action.verb == "pg-alter-system":
+            outcome, lines, message = _alter_system(connection, plan, on_output)
+        elif plan.action.verb == "pg-explain-analyze":
+            outcome, lines, message = _explain_analyze(connection, plan, on_output)
         else:
             outcome, lines, message = _run_simple(connection, plan, on_output)
     except SourceError as exc:
@@ -309,6 +398,61 @@ def _run_simple(
         return Outcome.OK, [f"{plan.sql}: done"], "done"
     finally:
         conn.close()
+
+
+def _alter_system(
+    connection: Callable[[], PgConnection], plan: PgPlan, on_output: Callable[[str], None]
+) -> tuple[Outcome, list[str], str]:
+    from psycopg import sql
+
+    assert plan.setting is not None
+    name, value = plan.setting
+    conn = _open(connection, ACTION_TIMEOUT_MS)
+    try:
+        conn.execute(
+            sql.SQL("ALTER SYSTEM SET {} = {}").format(sql.Identifier(name), sql.Literal(value))
+        )
+        conn.execute("SELECT pg_reload_conf()")
+        # The reload is asynchronous: ask a fresh session what it sees now.
+        time.sleep(0.3)
+        check = _open(connection, ACTION_TIMEOUT_MS)
+        try:
+            now, pending = check.execute(
+                "SELECT current_setting(name), pending_restart FROM pg_settings WHERE name = %s",
+                (name,),
+            ).fetchone()
+        finally:
+            check.close()
+    finally:
+        conn.close()
+    line = (
+        f"{name} = {value} written; pending restart (still {now} until Postgres restarts)"
+        if pending
+        else f"{name} is now {now}"
+    )
+    on_output(line)
+    return Outcome.OK, [line], line
+
+
+def _explain_analyze(
+    connection: Callable[[], PgConnection], plan: PgPlan, on_output: Callable[[str], None]
+) -> tuple[Outcome, list[str], str]:
+    conn = _open(connection, EXPLAIN_TIMEOUT_MS)
+    lines: list[str] = []
+    try:
+        conn.autocommit = False
+        try:
+            rows = conn.execute(plan.sql, prepare=True).fetchall()  # type: ignore[call-overload]
+        finally:
+            conn.rollback()  # whatever the query changed is undone
+        for r in rows:
+            line = str(r[0])
+            lines.append(line)
+            on_output(line)
+    finally:
+        conn.close()
+    total = next((ln for ln in reversed(lines) if ln.startswith("Execution Time")), "")
+    return Outcome.OK, lines, f"explained and rolled back. {total}".strip()
 
 
 PROGRESS_SQL = """

@@ -22,6 +22,7 @@ from arctui.tabs.postgres.models import (
     Overview,
     PostgresSnapshot,
     ProcStats,
+    Setting,
     Statement,
     Statements,
     TableInfo,
@@ -117,6 +118,7 @@ class DemoPostgres:
             locks=locks,
             tables_at=now,
             statements_at=now,
+            settings=_SETTINGS,
         )
 
     def _backends(self, age: float, rng: random.Random) -> list[Backend]:
@@ -247,3 +249,20 @@ def _statements(age: float) -> Statements:
                  ("total_ms", "total_exec_time")),
         rows=tuple(sorted(rows, key=lambda s: -s.total_ms)),
     )  # fmt: skip
+
+
+_SETTINGS = (
+    Setting("max_connections", "100", "", "postmaster", "configuration file", False,
+            "Sets the maximum number of concurrent connections."),
+    Setting("shared_buffers", "512MB", "8kB", "postmaster", "configuration file", False,
+            "Sets the number of shared memory buffers used by the server."),
+    Setting("work_mem", "16MB", "kB", "user", "configuration file", False,
+            "Sets the maximum memory to be used for query workspaces."),
+    Setting("maintenance_work_mem", "256MB", "kB", "user", "configuration file", False,
+            "Sets the maximum memory to be used for maintenance operations."),
+    Setting("effective_cache_size", "1536MB", "8kB", "user", "configuration file", False,
+            "Sets the planner's assumption about the total size of the data caches."),
+    Setting("max_wal_size", "1GB", "MB", "sighup", "default", False,
+            "Sets the WAL size that triggers a checkpoint."),
+    Setting("ssl", "off", "", "sighup", "default", False, "Enables SSL connections."),
+)  # fmt: skip

@@ -198,6 +198,24 @@ class LockInfo:
 
 
 @dataclass(frozen=True)
+class Setting:
+    """One server setting the guide tunes (pg_settings)."""
+
+    name: str
+    value: str  # as SHOW prints it: 128MB, on, 100
+    unit: str
+    context: str  # postmaster (restart needed), sighup (reload), user, superuser ...
+    source: str  # default, configuration file, command line (ALTER SYSTEM cannot win) ...
+    pending_restart: bool
+    description: str
+
+    @property
+    def needs_restart(self) -> bool:
+        """A change only takes effect after a server restart."""
+        return self.context == "postmaster"
+
+
+@dataclass(frozen=True)
 class PostgresSnapshot:
     """Everything the Postgres tab shows, read at one moment."""
 
@@ -211,6 +229,7 @@ class PostgresSnapshot:
     tables_at: float | None = None  # when tables/statements were last read
     statements_at: float | None = None
     proc_note: str = ""  # why the CPU/memory/IO columns are empty, if they are
+    settings: tuple[Setting, ...] = ()
     problems: tuple[tuple[str, str], ...] = field(default=())  # section -> why it failed
 
     def backend(self, pid: int) -> Backend | None:

@@ -24,6 +24,7 @@ from arctui.tabs.postgres.models import (
     PostgresSnapshot,
     ProcStats,
     Replica,
+    Setting,
     Statement,
     Statements,
     TableInfo,
@@ -135,6 +136,18 @@ WHERE e.extname = 'pg_stat_statements'
 PRELOAD_SQL = "SELECT current_setting('shared_preload_libraries')"
 
 
+# The settings the operations guide tunes, plus the memory ones that go with them.
+TUNED_SETTINGS = (
+    "max_connections", "shared_buffers", "work_mem", "maintenance_work_mem",
+    "effective_cache_size", "max_wal_size", "ssl",
+)  # fmt: skip
+SETTINGS_SQL = """
+SELECT name, current_setting(name), coalesce(unit, ''), context, source, pending_restart,
+  short_desc
+FROM pg_settings WHERE name = ANY(%s) ORDER BY array_position(%s, name)
+"""
+
+
 def statement_columns(available: set[str]) -> dict[str, str]:
     """Our field -> the pg_stat_statements column on this extension version.
 
@@ -244,7 +257,7 @@ class PostgresReader:
         self.conn: PgConnection | None = None
         self._xacts: tuple[float, float] | None = None  # (monotonic, total) for tps
         self._slow_at: float | None = None
-        self._slow: tuple[tuple[DatabaseSize, ...], tuple[TableInfo, ...], Statements] | None = None
+        self._slow: tuple[Any, ...] | None = None
         self._slow_taken: float | None = None
         self._stmt_cols: tuple[str, dict[str, str], str, str] | None = None
         self._problems: dict[str, str] = {}
@@ -292,7 +305,7 @@ class PostgresReader:
             self._slow_at = now_m
             self._slow = self._read_slow(conn, overview.database)
             self._slow_taken = self._clock()
-        databases, tables, statements = self._slow
+        databases, tables, statements, settings = self._slow
         note = self.proc_note
         if self.procs is not None:
             stats, note = self.procs.read(conn.target.container_id, own_pid)
@@ -308,6 +321,7 @@ class PostgresReader:
             tables_at=self._slow_taken,
             statements_at=self._slow_taken,
             proc_note=note,
+            settings=settings,
             problems=tuple(sorted(self._problems.items())),
         )
 
@@ -403,10 +417,8 @@ class PostgresReader:
             for r in rows
         )
 
-    def _read_slow(
-        self, conn: PgConnection, database: str
-    ) -> tuple[tuple[DatabaseSize, ...], tuple[TableInfo, ...], Statements]:
-        old = self._slow or ((), (), Statements(False, "not read yet"))
+    def _read_slow(self, conn: PgConnection, database: str) -> tuple[Any, ...]:
+        old = self._slow or ((), (), Statements(False, "not read yet"), ())
         databases = self._section(
             "databases",
             lambda: tuple(
@@ -416,7 +428,16 @@ class PostgresReader:
         )
         tables = self._section("tables", lambda: self._tables(conn), old[1])
         statements = self._section("statements", lambda: self.statements(conn, database), old[2])
-        return databases, tables, statements
+        settings = self._section("settings", lambda: self._settings(conn), old[3])
+        return databases, tables, statements, settings
+
+    @staticmethod
+    def _settings(conn: PgConnection) -> tuple[Setting, ...]:
+        names = list(TUNED_SETTINGS)
+        return tuple(
+            Setting(r[0], str(r[1]), r[2], r[3], r[4], bool(r[5]), r[6])
+            for r in conn.query(SETTINGS_SQL, (names, names))
+        )
 
     @staticmethod
     def _tables(conn: PgConnection) -> tuple[TableInfo, ...]:

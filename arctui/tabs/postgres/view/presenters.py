@@ -26,7 +26,7 @@ from arctui.tabs.resources.view.presenters import human_bytes
 from arctui.text import clean, one_line
 from arctui.ui.cells import DEFAULT_PALETTE, Palette, Row
 
-VIEWS = ("activity", "tables", "queries", "locks")
+VIEWS = ("activity", "tables", "queries", "locks", "settings")
 COLUMNS: dict[str, tuple[tuple[str, str], ...]] = {
     "activity": (
         ("pid", "PID"), ("flags", "!"), ("user", "User"), ("database", "DB"),
@@ -49,12 +49,17 @@ COLUMNS: dict[str, tuple[tuple[str, str], ...]] = {
         ("relation", "Relation"), ("waiting", "Waiting"), ("by", "Blocked by"),
         ("query", "Query"),
     ),
+    "settings": (
+        ("name", "Setting"), ("value", "Value"), ("applies", "Change needs"),
+        ("source", "Source"), ("pending", "Pending"), ("description", "Description"),
+    ),
 }  # fmt: skip
 SORT_KEYS: dict[str, tuple[str, ...]] = {
     "activity": ("duration", "pid", "xact", "cpu", "mem", "read", "write", "user", "database"),
     "tables": ("total", "heap", "indexes", "toast", "rows", "dead", "table"),
     "queries": ("total", "mean", "calls", "rows", "read"),
     "locks": ("pid",),
+    "settings": ("name",),
 }
 QUERY_WIDTH = {"one-line": 120, "wide": 400}
 
@@ -344,6 +349,8 @@ def status_text(snap: PostgresSnapshot, view: str, flt: ActivityFilter, shown: i
             )
     elif view == "tables":
         text.append(f"{len(snap.tables)} tables, largest first · V: VACUUM ANALYZE the selected")
+    elif view == "settings":
+        text.append("= : change the selected setting with ALTER SYSTEM (confirmation first)")
     elif view == "locks":
         text.append(
             "no session waits on a lock" if not snap.locks else f"{len(snap.locks)} locks involved"
@@ -357,3 +364,24 @@ def status_text(snap: PostgresSnapshot, view: str, flt: ActivityFilter, shown: i
     for section, why in snap.problems:
         text.append(f"\n{one_line(section, 30)}: {one_line(why, 300)}", style="bold")
     return text
+
+
+def settings_rows(snap: PostgresSnapshot, palette: Palette) -> list[Row]:
+    """The tuned settings; a pending restart in amber."""
+    out = []
+    for st in snap.settings:
+        pending = palette["degraded"] if st.pending_restart else ""
+        out.append(
+            Row(
+                st.name,
+                (
+                    Text(one_line(st.name, 40)),
+                    Text(one_line(st.value, 40), justify="right"),
+                    Text("restart" if st.needs_restart else "reload"),
+                    Text(one_line(st.source, 30)),
+                    Text("restart pending" if st.pending_restart else "-", style=pending),
+                    Text(one_line(st.description, 120)),
+                ),
+            )
+        )
+    return out

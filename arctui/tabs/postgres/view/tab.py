@@ -14,10 +14,17 @@ from textual.widgets import DataTable, Input, Static
 
 from arctui.ops.perform import Attempt, check_allowed
 from arctui.ops.runner import ActionResult, Outcome
-from arctui.tabs.postgres.actions import PgActionError, PgPlan, perform_pg, plan_pg_action
+from arctui.tabs.postgres.actions import (
+    PgActionError,
+    PgPlan,
+    perform_pg,
+    plan_pg_action,
+    run_explain,
+)
 from arctui.tabs.postgres.cli import redactor, source_for
 from arctui.tabs.postgres.models import PostgresSnapshot
 from arctui.tabs.postgres.report import mask_sql
+from arctui.tabs.postgres.view.modals import ExplainModal, SettingValueModal
 from arctui.tabs.postgres.view.presenters import (
     COLUMNS,
     QUERY_WIDTH,
@@ -28,6 +35,7 @@ from arctui.tabs.postgres.view.presenters import (
     activity_rows,
     lock_rows,
     overview_text,
+    settings_rows,
     statement_rows,
     status_text,
     table_rows,
@@ -79,6 +87,9 @@ class PostgresTab(Vertical):
         Binding("b", "view('tables')", "Tables", id="postgres.tables"),
         Binding("Q", "view('queries')", "Slow queries", key_display="Q", id="postgres.queries"),
         Binding("l", "view('locks')", "Locks", id="postgres.locks"),
+        Binding("t", "view('settings')", "Settings", show=False, id="postgres.settings"),
+        Binding("equals_sign", "set", "Set", show=False, id="postgres.alter_system"),
+        Binding("X", "explain", "Explain", show=False, key_display="X", id="postgres.explain"),
         Binding("slash", "filter", "Filter", id="postgres.filter"),
         Binding("i", "toggle_idle", "Idle", id="postgres.hide_idle"),
         Binding("s", "sort", "Sort", id="postgres.sort"),
@@ -207,7 +218,7 @@ class PostgresTab(Vertical):
         text = Text()
         for i, v in enumerate(VIEWS):
             label = {"activity": "a Activity", "tables": "b Tables", "queries": "Q Slow queries",
-                     "locks": "l Locks"}[v]  # fmt: skip
+                     "locks": "l Locks", "settings": "t Settings"}[v]  # fmt: skip
             text.append(("  " if i else "") + label, style="bold reverse" if v == self.view else "")
         state = "paused" if self.poller and self.poller.schedule.paused else f"every {self.rate:g}s"
         text.append(f"    refresh {state} (p pause, +/- rate)")
@@ -225,6 +236,8 @@ class PostgresTab(Vertical):
             return table_rows(snap, self.sort["tables"], self.reverse, palette)
         if self.view == "queries":
             return statement_rows(snap, self.sort["queries"], self.reverse, self.redact, width)
+        if self.view == "settings":
+            return settings_rows(snap, palette)
         return lock_rows(snap, self.redact, palette, width)
 
     def _filter(self) -> ActivityFilter:
@@ -331,7 +344,8 @@ class PostgresTab(Vertical):
     # Actions ----------------------------------------------------------------------
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # Read-only: mutating keys are hidden from the footer and inert.
-        return not (action == "pg" and getattr(self.app, "actions_disabled", True))
+        mutating = action in ("pg", "set")
+        return not (mutating and getattr(self.app, "actions_disabled", True))
 
     def action_view(self, view: str) -> None:
         """Switch between activity, tables, slow queries and locks."""
@@ -462,14 +476,76 @@ class PostgresTab(Vertical):
         except PgActionError as exc:
             self.notify(str(exc), title=f"cannot {verb}", severity="error", markup=False)
             return
+        self._confirm(plan)
+
+    def _confirm(self, plan: PgPlan, callback: Any = None) -> None:
+        """Refuse (audited) or open the confirmation of a planned action."""
         audit = self.app.audit  # type: ignore[attr-defined]
         refusal = check_allowed(self.session, plan.action)
         if refusal:
             Attempt(self.session, plan.action, audit).refuse(refusal)
-            self.notify(refusal, title=f"{verb}: refused", severity="error", markup=False)
+            self.notify(refusal, title="refused", severity="error", markup=False)
             return
         modal = PgConfirmModal(self.session, plan, self.source, audit)
-        self.app.push_screen(modal, callback=self._action_closed)
+        self.app.push_screen(modal, callback=callback or self._action_closed)
+
+    def action_set(self) -> None:
+        """Change the selected setting with ALTER SYSTEM (value, then confirmation)."""
+        snap = self.snapshot
+        setting = None
+        if snap is not None and self.view == "settings":
+            setting = next((st for st in snap.settings if st.name == self.selected), None)
+        if setting is None:
+            self.notify("select a setting in the settings view (t)", severity="warning")
+            return
+
+        def chosen(value: str | None) -> None:
+            if value is None or setting is None:
+                return
+            try:
+                plan = plan_pg_action(
+                    self.session,
+                    getattr(self.source, "target", None),
+                    "alter-system",
+                    setting=(setting.name, value, setting.context, setting.source),
+                    label="postgres",
+                )
+            except PgActionError as exc:
+                self.notify(str(exc), severity="error", markup=False)
+                return
+            self._confirm(plan)
+
+        self.app.push_screen(SettingValueModal(setting), callback=chosen)
+
+    def action_explain(self) -> None:
+        """EXPLAIN (or, confirmed, EXPLAIN ANALYZE) a query, prefilled from the selection."""
+        demo = self.session.demo
+
+        def explain(query: str) -> list[str]:
+            if demo:
+                return ["Seq Scan on public.orders  (cost=0.00..182340.00 rows=8350000 width=64)",
+                        "(demo: nothing ran on a server)"]  # fmt: skip
+            return run_explain(self.source.connection, query)
+
+        def analyze(query: str, show: Any) -> None:
+            try:
+                plan = plan_pg_action(
+                    self.session, getattr(self.source, "target", None), "explain-analyze",
+                    query=query, label="postgres",
+                )  # fmt: skip
+            except PgActionError as exc:
+                show([], str(exc))
+                return
+
+            def done(result: ActionResult | None) -> None:
+                if result is not None:
+                    show(list(result.output), f"{result.outcome}: {result.message}")
+
+            self._confirm(plan, done)
+
+        query = clean(self.redact(mask_sql(self._selected_query())))
+        allow = not getattr(self.app, "actions_disabled", True)
+        self.app.push_screen(ExplainModal(query, explain, analyze, self.redact, allow))
 
     def _action_closed(self, result: ActionResult | None) -> None:
         self.marked.clear()
