@@ -164,3 +164,11 @@ def test_monitor_lines_are_parsed_and_sanitized() -> None:
     assert "\x1b" not in line.command and line.command.startswith('"SET"')
     odd = parse_monitor(b"garbage \x1b[2J")
     assert odd.db == -1 and not re.search(r"[\x00-\x1f]", odd.command)
+
+
+def test_a_replacement_reader_keeps_the_chart_history() -> None:
+    old = RedisReader(DemoRedis(clock=lambda: 1.0), clock=lambda: 1.0)
+    old.read()
+    new = RedisReader(DemoRedis(clock=lambda: 2.0), clock=lambda: 2.0)
+    new.adopt_history(old)
+    assert [h[0] for h in new.read().history] == [1.0, 2.0]

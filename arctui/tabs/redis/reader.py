@@ -283,6 +283,10 @@ class RedisReader:
             history=tuple(self._history),
         )
 
+    def adopt_history(self, other: RedisReader) -> None:
+        """Carry the chart history over from a reader this one replaces."""
+        self._history.extend(other._history)
+
     def _config(self) -> dict[str, str]:
         out: dict[str, str] = {}
         for name in ("save", "appendfsync", "slowlog-log-slower-than"):

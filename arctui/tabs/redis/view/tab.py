@@ -128,6 +128,7 @@ class RedisTab(Vertical):
         self.monitor_lines: deque[MonitorLine] = deque(maxlen=MONITOR_BUFFER)
         self.monitor_state = ""  # why the last MONITOR ended, or "running"
         self._reader: RedisReader | None = None
+        self._rediscover = False
         self._reader_lock = threading.Lock()
         self._scan: Any = None
         self._monitor_stop: threading.Event | None = None
@@ -206,10 +207,19 @@ class RedisTab(Vertical):
     # Reading (poller thread) ----------------------------------------------------------
     def _read(self) -> RedisSnapshot:
         with self._reader_lock:
-            if self._reader is None:
-                self._reader = reader_for(self.session)  # SourceError: retried with backoff
+            if self._reader is None or self._rediscover:
+                fresh = reader_for(self.session)  # SourceError: retried with backoff
+                if self._reader is not None:
+                    fresh.adopt_history(self._reader)
+                    self._reader.close()
+                self._reader, self._rediscover = fresh, False
             reader = self._reader
-        return reader.read()
+        try:
+            return reader.read()
+        except SourceError as exc:
+            # The container may come back on another published port: look again next time.
+            self._rediscover = exc.reason.startswith("cannot connect")
+            raise
 
     @property
     def source(self) -> Any:
