@@ -86,10 +86,14 @@ async def test_bad_regex_is_refused_with_a_message() -> None:
     app = make_demo_app()
     async with app.run_test(size=(140, 36)) as pilot:
         tab = await open_logs(pilot)
-        await pilot.press("R", "slash", *"(unclosed", "enter")
+        await pilot.press("R")
+        assert tab.regex
+        await pilot.press("slash", *"(unclosed", "enter")
+        await wait_for(
+            pilot,
+            lambda: any("bad regular expression" in str(n.message) for n in app._notifications),
+        )
         assert tab.pattern == "" and tab.regex
-        await pilot.pause()
-        assert any("bad regular expression" in str(n.message) for n in app._notifications)
 
 
 async def test_copy_selected_lines(tmp_path) -> None:
@@ -159,8 +163,9 @@ async def test_logql_says_it_is_not_built() -> None:
     async with app.run_test(size=(120, 30)) as pilot:
         await open_logs(pilot)
         await pilot.press("Q")
-        await pilot.pause()
-        assert any("not built" in str(n.message) for n in app._notifications)
+        await wait_for(
+            pilot, lambda: any("not built" in str(n.message) for n in app._notifications)
+        )
 
 
 class Scripted:

@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from typing import ClassVar
 
 from rich.cells import cell_len
+from rich.style import Style
 from textual import events
 from textual.geometry import Size
 from textual.message import Message
@@ -56,11 +57,13 @@ class LogView(ScrollView, can_focus=True):
         self._fold = 0  # wrap: the width rows were computed for
         self._max_width = 0
         self._counted = 0  # lines the row bookkeeping has seen
+        self._base = Style()  # the widget's own style (background), set by restyle()
 
     # --- content ------------------------------------------------------------------------
     def restyle(self, look: LineLook, flt: LineFilter | None, wrap: bool) -> None:
         """New look, highlight or wrap: every line renders again."""
         self.look, self.flt, self.wrap = look, flt, wrap
+        self._base = self.rich_style  # computed over the ancestors: ~1 ms, so once here
         self._version += 1
         self._cache.clear()
         self.show(self.lines)
@@ -171,7 +174,7 @@ class LogView(ScrollView, can_focus=True):
         width = self.scrollable_content_region.width
         index, sub = self.locate(int(self.scroll_offset.y) + y)
         if index is None or index >= len(self.lines):
-            return Strip.blank(width, self.rich_style)
+            return Strip.blank(width, self._base)
         strip = self._strip(self.lines[index])
         if self.wrap:
             part = strip.crop(sub * self._fold, (sub + 1) * self._fold)
@@ -198,7 +201,7 @@ class LogView(ScrollView, can_focus=True):
         strip = self._cache.get(key)
         if strip is None:
             text = line_text(line, self.look, self.flt)
-            strip = Strip(list(text.render(self.app.console))).apply_style(self.rich_style)
+            strip = Strip(list(text.render(self.app.console))).apply_style(self._base)
             self._cache[key] = strip
             if len(self._cache) > CACHE_LINES:
                 self._cache.popitem(last=False)

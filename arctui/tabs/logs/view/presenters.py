@@ -9,6 +9,8 @@ from __future__ import annotations
 import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import cached_property, lru_cache
 
 from rich.style import Style
 from rich.text import Text
@@ -34,6 +36,21 @@ class LineLook:
         """A theme colour by kind ('' when the theme has none)."""
         return dict(self.colours).get(kind, "")
 
+    @cached_property
+    def styles(self) -> dict[str, Style]:
+        """Rich styles by kind, built once per look (a line renders many times)."""
+        out = {kind: _style(colour) for kind, colour in self.colours}
+        for i in range(len(TAG_VARIABLES)):
+            out[f"tag{i}"] = _style(self.colour(f"tag{i}"), bold=True)
+        try:
+            out["hit"] = Style(
+                bgcolor=self.colour("match") or None, color=self.colour("match-text") or None
+            )
+        except Exception:
+            out["hit"] = Style(reverse=True)
+        out["plain"] = Style()
+        return out
+
 
 def look_colours(variables: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
     """The colours a LineLook needs, from the app's CSS variables."""
@@ -49,6 +66,7 @@ def look_colours(variables: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
     return tuple(sorted(kinds.items()))
 
 
+@lru_cache(maxsize=512)
 def tag_kind(service: str) -> str:
     """The stable colour slot of a service."""
     return f"tag{zlib.crc32(service.encode()) % len(TAG_VARIABLES)}"
@@ -61,37 +79,46 @@ def _style(colour: str, bold: bool | None = None) -> Style:
         return Style(bold=bold)
 
 
+_SECONDS: dict[int, str] = {}
+
+
+def clock(ts_ns: int) -> str:
+    """`HH:MM:SS.mmm` in UTC (the second's text cached: many lines share it)."""
+    seconds, nanos = divmod(ts_ns, 1_000_000_000)
+    head = _SECONDS.get(seconds)
+    if head is None:
+        if len(_SECONDS) > 4096:
+            _SECONDS.clear()
+        head = _SECONDS[seconds] = datetime.fromtimestamp(seconds, UTC).strftime("%H:%M:%S")
+    return f"{head}.{nanos // 1_000_000:03d}"
+
+
 def line_text(line: LogLine, look: LineLook, flt: LineFilter | None = None) -> Text:
     """One line: `[time] tag |text` with level colour and search matches highlighted."""
+    styles = look.styles
     out = Text(no_wrap=True, end="")
     if look.timestamps:
-        out.append(line.iso(3)[11:23] + " ", style=_style(look.colour("muted")))
+        out.append(clock(line.ts_ns) + " ", style=styles["muted"])
     tag = line.source[: look.tag_width].ljust(look.tag_width)
-    out.append(tag, style=_style(look.colour(tag_kind(line.service)), bold=True))
+    out.append(tag, style=styles[tag_kind(line.service)])
     if line.stream == "stderr":
-        out.append(" ! ", style=_style(look.colour("warn")))
+        out.append(" ! ", style=styles["warn"])
     else:
-        out.append(" │ ", style=_style(look.colour("muted")))
+        out.append(" │ ", style=styles["muted"])
     start = len(out.plain)
     level = line.level
     if level is not None and level >= Level.ERROR:
-        text_style = _style(look.colour("error"))
+        text_style = styles["error"]
     elif level == Level.WARN:
-        text_style = _style(look.colour("warn"))
+        text_style = styles["warn"]
     elif level == Level.DEBUG:
-        text_style = _style(look.colour("muted"))
+        text_style = styles["muted"]
     else:
-        text_style = Style()
+        text_style = styles["plain"]
     out.append(line.text, style=text_style)  # plain text: never parsed as markup
     if flt is not None:
-        try:
-            hit = Style(
-                bgcolor=look.colour("match") or None, color=look.colour("match-text") or None
-            )
-        except Exception:
-            hit = Style(reverse=True)
         for a, b in flt.spans(line.text):
-            out.stylize(hit, start + a, start + b)
+            out.stylize(styles["hit"], start + a, start + b)
     return out
 
 
