@@ -221,7 +221,10 @@ async def test_env_view_shows_provenance_masked(tmp_path):
         rows = {r[1].plain: r for r in (table.get_row_at(i) for i in range(table.row_count))}
         assert rows["LOG_LEVEL"][2].plain == "warn"
         assert rows["LOG_LEVEL"][3].plain == ".env.prod"
-        assert rows["LOG_LEVEL"][4].plain == ".env"
+        # What it replaced is in the full view of the highlighted row (no column for it).
+        table.move_cursor(row=list(rows).index("LOG_LEVEL"))
+        await pilot.pause()
+        assert "replaced .env" in str(screen.query_one("#env-detail").render())
         assert "pw123" not in rows["DATABASE_URL"][2].plain
         assert "CHANGE_ME_pw" not in rows["POSTGRES_PASSWORD"][2].plain
         await pilot.press("escape")
