@@ -19,6 +19,7 @@ from arctui.text import one_line
 # The platform's .env.example templates use CHANGE_ME_...: a deployment still holding one
 # is a finding.
 PLACEHOLDER_PREFIX = "CHANGE_ME"
+SHOWN_IN_WARNING = 3  # keys named in a one-line warning
 
 
 @dataclass(frozen=True)
@@ -114,11 +115,18 @@ def env_warnings(layers: EnvLayers, base: Path | None = None) -> list[str]:
         out.append(f"expected env file not found: {rel}{hint}")
     holders = [r.key for r in env_rows(layers, base) if r.placeholder and r.used]
     if holders:
-        out.append(f"placeholder values still set ({PLACEHOLDER_PREFIX}...): {', '.join(holders)}")
+        # A banner line, not the list: the env view and `arctui env` show every one.
+        shown = ", ".join(holders[:SHOWN_IN_WARNING])
+        more = len(holders) - SHOWN_IN_WARNING
+        shown += f" and {more} more" if more > 0 else ""
+        out.append(
+            f"{len(holders)} placeholder values still set ({PLACEHOLDER_PREFIX}...): {shown}"
+        )
     unused = unused_files(layers, base)
     if unused:
         out.append(
-            "per-service env files no compose file reads (no env_file: names them): "
-            + ", ".join(unused)
+            f"{len(unused)} per-service env file{'s' * (len(unused) != 1)} that no compose file"
+            f" reads (no env_file: names {'them' if len(unused) != 1 else 'it'}): {unused[0]}"
+            + (f" and {len(unused) - 1} more" if len(unused) > 1 else "")
         )
     return out
