@@ -238,6 +238,9 @@ class StackSnapshot:
     taken_at: float  # unix seconds when the engine was read
     endpoint: str  # where the engine was reached (unix:///var/run/docker.sock ...)
     compose_error: str | None = None  # compose config did not render: why
+    # True when compose_error describes a file set that rendered in part (ComposeModel.problem):
+    # the services are still what the other files declare, none are missing.
+    compose_partial: bool = False
 
     def service(self, name: str) -> ServiceView | None:
         """The service called `name`, if any."""
