@@ -21,6 +21,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from arctui.config.masking import redact as session_redact
 from arctui.models import (
     ComposeModel,
@@ -387,14 +389,25 @@ class ComposeCli:
         model = parse_config(data, files, self.redact, missing)
         return replace(model, warnings=output.warnings)
 
-    def broken_file(self, files: Sequence[str]) -> str | None:
-        """The first file whose addition makes the set fail to render (None: the first)."""
-        for i in range(1, len(files)):
-            try:
-                self._render(self._without_files(files[:i]))
-            except _RenderFailed:
-                return files[i - 1]
-        return files[-1] if files else None
+    def _path(self, name: str) -> Path:
+        path = Path(name)
+        return path if path.is_absolute() or self._cwd is None else self._cwd / path
+
+    def declaring(self, files: Sequence[str], error: str) -> list[str]:
+        """Files declaring a service the error names, the likeliest first.
+
+        Likeliest: those that also mention the variable a failed interpolation names,
+        then later files before earlier ones (overrides go last).
+        """
+        named = set(_SERVICE_IN_ERROR.findall(error))
+        named |= {a or b for a, b in _SERVICE_PATH_IN_ERROR.findall(error)}
+        variable = _VARIABLE_IN_ERROR.search(error)
+        found = []
+        for path in reversed(files):
+            text = _read(self._path(path))
+            if named & _declared_services(text):
+                found.append((not (variable and variable[1] in text), path))
+        return [path for _, path in sorted(found, key=lambda item: item[0])]
 
     def model(self) -> ComposeModel:
         """Render the configuration; SourceError carries compose's own message."""
@@ -406,31 +419,58 @@ class ComposeCli:
         return self._model(data, files, output)
 
     def _partial(self, files: list[str], failure: ComposeOutput) -> ComposeModel:
-        """What the set declares although it does not render, with the reason attached."""
+        """What the set declares although it does not render, with the reason attached.
+
+        Interpolation failing (a missing `.env`): the whole set uninterpolated, the file
+        named from the service in the error. Anything else: the set without one file,
+        suspects first (each render is ~0.5 s); the first that renders names the culprit.
+        """
         reason = "compose config does not render: " + failure.summary()
         fix = "fix the compose file or env file it names, then press r"
-        broken = self.broken_file(files) if len(files) > 1 else None
-        others = [f for f in files if f != broken]
-        attempts: list[tuple[list[str], bool, str]] = []
+        declaring = self.declaring(files, failure.error) if len(files) > 1 else []
+        suspects = declaring + [f for f in reversed(files) if f not in declaring]
+        attempts: list[tuple[list[str], bool, str | None]] = []
         if failure.interpolation:
-            attempts.append((files, False, "values shown uninterpolated"))
-        if broken is not None and others:
-            name = Path(broken).name
-            attempts.append((others, True, f"showing what the other files declare, without {name}"))
-            attempts.append(
-                (others, False, f"showing the other files uninterpolated, without {name}")
-            )
+            attempts.append((files, False, declaring[0] if declaring else None))
+        if len(files) > 1:
+            attempts += [([f for f in files if f != s], True, s) for s in suspects]
         if not failure.interpolation:
-            attempts.append((files, False, "values shown uninterpolated"))
-        for keep, interpolate, how in attempts:
+            attempts.append((files, False, None))
+        for keep, interpolate, broken in attempts:
             try:
                 data, _ = self._render(self._without_files(keep), interpolate)
             except _RenderFailed:
                 continue
             where = f"{Path(broken).name} breaks the file set: " if broken else ""
+            if len(keep) < len(files):
+                how = f"showing what the other files declare, without {Path(broken or '').name}"
+            else:
+                how = "values shown uninterpolated"
             problem = f"{where}{failure.summary()} - {how}"
             model = self._model(data, keep, failure)
             return replace(model, problem=problem, broken_file=broken, interpolated=interpolate)
-        if broken is not None:
-            reason += f" (the set breaks at {Path(broken).name})"
         raise SourceError(reason, fix)
+
+
+_SERVICE_IN_ERROR = re.compile(r'service "([^"]+)"')
+_SERVICE_PATH_IN_ERROR = re.compile(r"services\.([^.\s:]+)|service ([A-Za-z0-9][\w.-]*)\b")
+
+
+_VARIABLE_IN_ERROR = re.compile(r"variable ([A-Za-z_]\w*)")
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return ""
+
+
+def _declared_services(text: str) -> set[str]:
+    """Service names a compose file's text declares (empty if it is not YAML)."""
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError:
+        return set()
+    services = data.get("services") if isinstance(data, dict) else None
+    return {str(k) for k in services} if isinstance(services, dict) else set()

@@ -372,6 +372,9 @@ def test_without_env_every_declared_service_still_shows(tmp_path: Path) -> None:
     assert model.problem is not None
     assert "POSTGRES_PASSWORD" in model.problem
     assert "uninterpolated" in model.problem
+    # The file is named from the service in compose's error, without extra renders.
+    assert model.broken_file is not None
+    assert Path(model.broken_file).name == "docker-compose.core.yml"
 
 
 @needs_compose
