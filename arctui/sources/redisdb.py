@@ -491,16 +491,31 @@ def _arg(value: Any) -> bytes:
     return str(value).encode("utf-8")
 
 
+_WORDS: dict[str, bytes] = {}  # command words already encoded as bulk strings
+
+
 def pack_commands(commands: Sequence[Sequence[Any]]) -> bytes:
     """Commands as RESP arrays of bulk strings, in one buffer."""
     out: list[bytes] = []
     append = out.append
+    words = _WORDS
+    seen: dict[bytes, bytes] = {}  # a scan sends each key three times: encode it once
     for command in commands:
         append(b"*%d\r\n" % len(command))
         for part in command:
-            if part.__class__ is not bytes:
-                part = _arg(part)
-            append(b"$%d\r\n%s\r\n" % (len(part), part))
+            if part.__class__ is bytes:
+                bulk = seen.get(part)
+                if bulk is None:
+                    bulk = seen[part] = b"$%d\r\n%s\r\n" % (len(part), part)
+                append(bulk)
+            elif part.__class__ is str and part in words:
+                append(words[part])
+            else:
+                data = _arg(part)
+                bulk = b"$%d\r\n%s\r\n" % (len(data), data)
+                if part.__class__ is str and len(words) < 256:
+                    words[part] = bulk
+                append(bulk)
     return b"".join(out)
 
 
@@ -564,33 +579,36 @@ class _Reader:
 def read_replies(sock: Any, count: int) -> list[Any]:
     """`count` replies from the socket.
 
-    Fast path for what a scan batch gets back (one line per reply: integers, simple
-    strings, nil, errors); anything else is parsed reply by reply.
+    One-line replies (integers, simple strings, nil, errors: most of a scan batch) are
+    parsed inline; bulk strings and arrays (the SCAN reply) reply by reply.
     """
     reader = _Reader(sock)
-    while True:
-        buf = reader.buf
-        lines = buf.count(b"\r\n")
-        general = b"$" in buf or b"*" in buf  # bulk or array replies (or RESP2 nil)
-        if lines >= count or general:
-            break
-        reader._more()
-    if lines == count and not general:
-        out: list[Any] = []
-        for line in reader.buf.split(b"\r\n")[:count]:
-            kind = line[:1]
-            if kind == b":":
-                out.append(int(line[1:]))
-            elif kind == b"+":
-                out.append(line[1:])
-            elif kind == b"_":
-                out.append(None)
-            elif kind == b"-":
-                out.append(ReplyError(line[1:].decode("utf-8", "replace")))
-            else:
-                raise ProtocolError(f"unexpected reply {line[:20]!r}")
-        return out
-    return [reader.reply() for _ in range(count)]
+    out: list[Any] = []
+    append = out.append
+    buf, pos = reader.buf, reader.pos
+    while len(out) < count:
+        end = buf.find(b"\r\n", pos)
+        if end < 0:
+            reader.buf, reader.pos = buf, pos
+            reader._more()
+            buf, pos = reader.buf, reader.pos
+            continue
+        kind = buf[pos]
+        if kind == 58:  # ':'
+            append(int(buf[pos + 1 : end]))
+        elif kind == 43:  # '+'
+            append(buf[pos + 1 : end])
+        elif kind == 95:  # '_'
+            append(None)
+        elif kind == 45:  # '-'
+            append(ReplyError(buf[pos + 1 : end].decode("utf-8", "replace")))
+        else:
+            reader.buf, reader.pos = buf, pos
+            append(reader.reply())
+            buf, pos = reader.buf, reader.pos
+            continue
+        pos = end + 2
+    return out
 
 
 def _text(value: Any) -> str:

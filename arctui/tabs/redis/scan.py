@@ -232,30 +232,41 @@ class BigKeyScan:
         return out
 
     def _add(self, raw: bytes, kind: str, memory: int | None, elements: int | None) -> None:
+        # Called once per key (a million times in a big scan): kept flat on purpose.
         s = self._state
         s.seq += 1
-        mem, count = memory or 0, elements or 0
-        totals = s.types.setdefault(kind, _Totals())
+        mem = memory or 0
+        count = elements or 0
+        totals = s.types.get(kind)
+        if totals is None:
+            totals = s.types[kind] = _Totals()
         totals.keys += 1
         totals.memory += mem
         totals.elements += count
         big: BigKey | None = None
-
-        def make() -> BigKey:
-            return BigKey(escape_bytes(raw, KEY_DISPLAY_LIMIT), raw, kind, memory, elements)
-
         biggest = totals.biggest
         if biggest is None or (mem, count) > (biggest.memory or 0, biggest.elements or 0):
-            big = make()
+            big = BigKey(escape_bytes(raw, KEY_DISPLAY_LIMIT), raw, kind, memory, elements)
             totals.biggest = big
-        for heap, rank in ((s.by_memory, mem), (s.by_elements, count)):
-            if len(heap) < self.top:
-                big = big or make()
-                heapq.heappush(heap, (rank, -s.seq, big))
-            elif rank > heap[0][0]:
-                big = big or make()
-                heapq.heapreplace(heap, (rank, -s.seq, big))
-        prefix = prefix_of(raw)
+        top = self.top
+        heap = s.by_memory
+        if mem > heap[0][0] if len(heap) >= top else True:
+            if big is None:
+                big = BigKey(escape_bytes(raw, KEY_DISPLAY_LIMIT), raw, kind, memory, elements)
+            if len(heap) < top:
+                heapq.heappush(heap, (mem, -s.seq, big))
+            else:
+                heapq.heapreplace(heap, (mem, -s.seq, big))
+        heap = s.by_elements
+        if count > heap[0][0] if len(heap) >= top else True:
+            if big is None:
+                big = BigKey(escape_bytes(raw, KEY_DISPLAY_LIMIT), raw, kind, memory, elements)
+            if len(heap) < top:
+                heapq.heappush(heap, (count, -s.seq, big))
+            else:
+                heapq.heapreplace(heap, (count, -s.seq, big))
+        cut = raw.find(b":")
+        prefix = raw[: cut + 1] if cut > 0 else None
         entry = s.prefixes.get(prefix)
         if entry is None:
             if len(s.prefixes) >= MAX_PREFIXES:
