@@ -165,6 +165,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--keys", type=int, default=1_000_000)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument(
+        "--counts", type=int, nargs="+", default=[1000], help="arctui's SCAN COUNT(s) to run"
+    )
     args = parser.parse_args()
     project = Path(tempfile.mkdtemp(prefix="arctui-redis-bench-"))
     (project / "docker-compose.yml").write_text("services:\n  redis:\n    image: redis:7\n")
@@ -177,15 +180,16 @@ def main() -> int:
             ["redis-cli", "-p", str(port), "INFO", "memory"], capture_output=True, text=True
         ).stdout
         print(next(x for x in used.splitlines() if x.startswith("used_memory_human")))
-        tools = {
-            "arctui": [
+        url = f"redis://127.0.0.1:{port}/0"
+        tools: dict[str, list[str] | None] = {}
+        for count in args.counts:  # arctui at each SCAN COUNT asked for
+            tools[f"arctui/{count}"] = [
                 sys.executable, "-m", "arctui", "--project-dir", str(project), "redis",
-                "bigkeys", "--url", f"redis://127.0.0.1:{port}/0", "--json", "--top", "10",
-            ],
-            "memkeys": ["redis-cli", "-p", str(port), "--memkeys"],
-            "bigkeys": ["redis-cli", "-p", str(port), "--bigkeys"],
-            "idle": None,
-        }  # fmt: skip
+                "bigkeys", "--url", url, "--json", "--top", "10", "--count", str(count),
+            ]  # fmt: skip
+        tools["memkeys"] = ["redis-cli", "-p", str(port), "--memkeys"]
+        tools["bigkeys"] = ["redis-cli", "-p", str(port), "--bigkeys"]
+        tools["idle"] = None
         results: dict[str, list[dict]] = {name: [] for name in tools}
         order = list(tools)
         for r in range(args.rounds):
@@ -221,7 +225,7 @@ def main() -> int:
                 f"{max(x['lat'][1] for x in runs):>7.0f}ms"
                 + (f"{med / base:>11.2f}x" if name != "idle" else "")
             )
-        found = json.loads(results["arctui"][-1]["out"])
+        found = json.loads(results[f"arctui/{args.counts[0]}"][-1]["out"])
         ours = {t["type"]: t["biggest"]["key"] for t in found["types"] if t["biggest"]}
         theirs = biggest_from_memkeys(results["memkeys"][-1]["out"])
         print("\nbiggest by memory per type (arctui / redis-cli --memkeys):")
