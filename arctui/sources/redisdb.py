@@ -410,6 +410,10 @@ class RedisSource:
             if isinstance(exc, TimeoutError | socket.timeout):
                 exc = rx.TimeoutError(str(exc) or "timed out")
             raise explain(exc, self.target, what) from None
+        except BaseException:
+            conn.disconnect()  # replies may still be pending: never reuse this connection
+            pool.release(conn)
+            raise
         pool.release(conn)
         return replies
 

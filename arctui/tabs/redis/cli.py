@@ -44,14 +44,21 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     redis.add_argument("--url", help="redis://[user:password@]host:port/db (overrides discovery)")
     rsub = redis.add_subparsers(dest="redis_command", metavar="SUBCOMMAND")
     big = rsub.add_parser("bigkeys", help="find the biggest keys (incremental SCAN, never KEYS)")
-    big.add_argument("--json", action="store_true", help="machine-readable output")
+    # SUPPRESS: `arctui redis --json bigkeys` keeps the --json given before the subcommand.
+    big.add_argument(
+        "--json", action="store_true", default=argparse.SUPPRESS, help="machine-readable output"
+    )
     big.add_argument("--top", type=_positive, default=20, help="how many keys to list (20)")
     big.add_argument("--pattern", help="only keys matching this glob (SCAN MATCH)")
     big.add_argument(
         "--sort", choices=("memory", "elements"), default="memory", help="rank by (memory)"
     )
     big.add_argument("--count", type=_positive, default=1000, help="SCAN COUNT per step (1000)")
-    big.add_argument("--url", help="redis://[user:password@]host:port/db (overrides discovery)")
+    big.add_argument(
+        "--url",
+        default=argparse.SUPPRESS,
+        help="redis://[user:password@]host:port/db (overrides discovery)",
+    )
 
 
 def _fail(session: Session, exc: SourceError) -> int:

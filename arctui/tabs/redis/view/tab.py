@@ -176,8 +176,7 @@ class RedisTab(Vertical):
         self._render_panel_title()
         self._render_scan()
         self.set_interval(0.5, self._tick)
-        self.poller.start()
-        self.poller.request()
+        self.poller.start()  # the first read comes when the tab is first shown
 
     def on_show(self) -> None:
         self._focus_panel()
