@@ -49,7 +49,7 @@ REDIS_CONTAINER = "arctui-test-redis-1"
 WORKER_CONTAINER = "arctui-test-worker-1"
 RAYMOND_CONTAINERS = ("arctui-test-raymond-1", "arctui-test-raymond-2")
 
-SERVICES = ("postgres", "redis", "gateway", "flags", "worker", "raymond", "extra")
+SERVICES = ("postgres", "redis", "gateway", "flags", "worker", "raymond", "hostile", "extra")
 """Every service declared in the compose file; `extra` sits behind a profile."""
 
 PROJECT_LABEL = "com.docker.compose.project"
@@ -223,7 +223,8 @@ def check_settled(dc: docker.DockerClient) -> Settled:
             return None
         return found[0]
 
-    for service, want in (("postgres", "healthy"), ("redis", "healthy"), ("gateway", "healthy")):
+    settled_healthy = ("postgres", "redis", "gateway", "hostile")  # hostile: issue 9's fixture
+    for service, want in ((name, "healthy") for name in settled_healthy):
         c = one(service)
         if c is not None and (c.status != "running" or health(c) != want):
             problems.append(f"{service}: {c.status}/{health(c)}, want running/{want}")

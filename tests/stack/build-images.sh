@@ -53,5 +53,8 @@ build arctui-test/hostroot:local "$hr_hash" "$images/hostroot" \
   --build-arg "PG_UID=$PG_UID" --build-arg "PG_GID=$PG_GID" \
   --build-arg "REDIS_UID=$REDIS_UID" --build-arg "REDIS_GID=$REDIS_GID"
 
+# The hostile fixture service (issue 9) runs busybox under a tag that is its own secret.
+docker tag arctui-test/busybox:local arctui-test/busybox:Hst1le-Pw-7c1d
+
 # Drop the previous versions of our own images (dangling and labelled by this script only).
 docker image prune -f --filter label=arctui-test=1 >/dev/null
