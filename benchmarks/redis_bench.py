@@ -166,7 +166,7 @@ def main() -> int:
     parser.add_argument("--keys", type=int, default=1_000_000)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument(
-        "--counts", type=int, nargs="+", default=[1000], help="arctui's SCAN COUNT(s) to run"
+        "--counts", type=int, nargs="+", default=[250, 1000], help="arctui SCAN COUNT(s) to run"
     )
     args = parser.parse_args()
     project = Path(tempfile.mkdtemp(prefix="arctui-redis-bench-"))

@@ -53,7 +53,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     big.add_argument(
         "--sort", choices=("memory", "elements"), default="memory", help="rank by (memory)"
     )
-    big.add_argument("--count", type=_positive, default=1000, help="SCAN COUNT per step (1000)")
+    big.add_argument("--count", type=_positive, default=250, help="SCAN COUNT per step (250)")
     big.add_argument(
         "--url",
         default=argparse.SUPPRESS,

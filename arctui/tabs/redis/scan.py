@@ -32,7 +32,7 @@ from arctui.tabs.redis.models import (
 )
 from arctui.tabs.redis.reader import RedisLike
 
-BATCH = 1000  # SCAN COUNT: keys looked at per step (a hint to the server)
+BATCH = 250  # SCAN COUNT per step: as fast as 1000 at 1M keys, shorter pipelines (benchmarks)
 TOP = 100  # keys kept per ranking (by memory and by elements)
 MAX_PREFIXES = 10_000  # distinct prefixes tracked before the rest counts as "other"
 PREFIXES_SHOWN = 50
