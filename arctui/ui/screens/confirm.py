@@ -167,7 +167,9 @@ class ConfirmActionModal(ModalScreen[ActionResult | None]):
             " confirmation together: nothing ran; enlarge it and ask again"
         )
         self.decline(reason, Outcome.REFUSED)
-        self.app.notify(reason, title=f"{self.action.title}: refused", severity="error")
+        self.app.notify(
+            reason, title=f"{self.action.title}: refused", severity="error", markup=False
+        )
 
     def decline(self, reason: str, outcome: Outcome = Outcome.DECLINED) -> None:
         """Close without running (Esc, quit, a terminal too small), audited once."""
