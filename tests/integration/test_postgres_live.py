@@ -347,13 +347,16 @@ def test_backend_cpu_and_memory_map_container_pids_to_host_pids(reader: Postgres
     ):
         spid, bpid = sleeper.info.backend_pid, burner.info.backend_pid
         reader.read()
-        time.sleep(1.0)
+        time.sleep(2.0)
         snap = reader.read()
         assert snap.proc_note == ""
         s, b = snap.backend(spid), snap.backend(bpid)
         assert s is not None and b is not None and s.proc and b.proc
         assert s.proc.rss and s.proc.rss > 0
-        assert b.proc.cpu is not None and s.proc.cpu is not None and b.proc.cpu > s.proc.cpu + 20
+        # No fixed threshold (the machine may be busy): the burner used more CPU than the
+        # sleeper, and the sleeper hardly any.
+        assert b.proc.cpu is not None and s.proc.cpu is not None
+        assert b.proc.cpu > s.proc.cpu and s.proc.cpu < 5
         # The mapped host process is the same one the container sees as `spid`.
         inside = subprocess.run(
             ["docker", "exec", PG_CONTAINER, "cat", f"/proc/{spid}/stat"],
