@@ -115,6 +115,9 @@ def logs_project(
         while not any("tick 3" in x for x in _docker_logs(f"{PROJECT}-chatter-1")):
             assert time.monotonic() < deadline, "chatter did not start"
             time.sleep(0.2)
+        while len(_docker_logs(f"{PROJECT}-ticker-1")) < 60:  # a few ticks end in 7
+            assert time.monotonic() < deadline, "ticker did not start"
+            time.sleep(0.2)
         yield directory
     finally:
         with contextlib.suppress(RuntimeError, subprocess.TimeoutExpired):

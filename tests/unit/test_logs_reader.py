@@ -113,3 +113,34 @@ def test_demo_history_is_fixed_by_the_clock_and_mixes_formats() -> None:
     assert all("\x1b" not in x.text for x in a)
     tail = read_lines(DemoLogSource(clock=clock), ("postgres",), LogWindow(tail=5), LineMaker())
     assert len(tail) == 5 and {x.service for x in tail} == {"postgres"}
+
+
+def test_fast_redaction_equals_the_full_redactor_on_every_line() -> None:
+    """Skipping the pattern pass on lines without a hint changes nothing they show."""
+    from arctui.tabs.logs.reader import fast_redact
+
+    redactor = Redactor(["hunter22", "s3cr3t-pw"])
+    fast = fast_redact(redactor)
+    corpus = [
+        x.text
+        for x in read_lines(
+            DemoLogSource(clock=lambda: 1_795_000_000.0), (), LogWindow(), LineMaker()
+        )
+    ]
+    corpus += [
+        "plain hunter22 in prose",
+        "DB_PASSWORD=abc123 next",
+        "apiKey: 'zzz-yyy'",
+        "X-Api-Key=abcd1234",
+        "Authorization: Bearer abcdefgh12345678",
+        "dial postgresql://arc:pw@db:5432/x",
+        "REDIS_AUTH=foo",
+        "session_COOKIE=abc",
+        "user=bob level=info msg=ok",
+        "MYSECRET=value",
+        "token=abc",
+        "PASS1=x",
+    ]
+    assert sum(1 for t in corpus if redactor.redact(t) != t) >= 10  # the corpus has secrets
+    for text in corpus:
+        assert fast(text) == redactor.redact(text), text

@@ -28,7 +28,7 @@ from textual.strip import Strip
 from arctui.tabs.logs.buffer import KeyView
 from arctui.tabs.logs.filter import LineFilter
 from arctui.tabs.logs.models import LogLine
-from arctui.tabs.logs.view.presenters import LineLook, line_text, prefix_width
+from arctui.tabs.logs.view.presenters import LineLook, line_text, prefix_width, shown_text
 
 CACHE_LINES = 2048
 
@@ -116,7 +116,7 @@ class LogView(ScrollView, can_focus=True):
                 self._fold, done, self._starts, self._end = fold, 0, [], 0
             starts, end = self._starts, self._end
             for i in range(done, len(lines)):
-                text = lines[i].text
+                text = shown_text(lines[i].text)
                 cells = pw + (len(text) if text.isascii() else cell_len(text))
                 starts.append(end)
                 end += max(1, -(-cells // fold))
@@ -125,7 +125,7 @@ class LogView(ScrollView, can_focus=True):
         else:
             widest = self._max_width if done else 0
             for i in range(done, len(lines)):
-                text = lines[i].text
+                text = shown_text(lines[i].text)
                 widest = max(widest, pw + (len(text) if text.isascii() else cell_len(text)))
             self._max_width = widest
             self.virtual_size = Size(widest, len(lines))

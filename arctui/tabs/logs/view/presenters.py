@@ -24,6 +24,9 @@ TAG_VARIABLES = ("primary", "accent", "secondary", "success", "role", "primary-l
                  "accent-lighten-2", "success-lighten-2", "secondary-lighten-2")  # fmt: skip
 
 
+TAB = 4
+
+
 @dataclass(frozen=True)
 class LineLook:
     """What changes how every line renders (the cache key besides the line itself)."""
@@ -115,11 +118,17 @@ def line_text(line: LogLine, look: LineLook, flt: LineFilter | None = None) -> T
         text_style = styles["muted"]
     else:
         text_style = styles["plain"]
-    out.append(line.text, style=text_style)  # plain text: never parsed as markup
+    text = shown_text(line.text)
+    out.append(text, style=text_style)  # plain text: never parsed as markup
     if flt is not None:
-        for a, b in flt.spans(line.text):
+        for a, b in flt.spans(text):
             out.stylize(styles["hit"], start + a, start + b)
     return out
+
+
+def shown_text(text: str) -> str:
+    """The text as drawn: tabs expanded (a raw tab would move the terminal's cursor)."""
+    return text.expandtabs(TAB) if "\t" in text else text
 
 
 def prefix_width(look: LineLook) -> int:
