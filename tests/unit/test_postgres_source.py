@@ -184,3 +184,28 @@ def test_blocking_tree_cycle_and_unknown_blocker():
     assert tree == [(0, 1), (1, 2)]
     tree = [(d, x.pid, x.user) for d, x in blocking_tree((b(7, 99),))]
     assert tree == [(0, 99, "?"), (1, 7, "u")]
+
+
+@pytest.mark.parametrize(
+    ("message", "reason", "fix"),
+    [
+        ('FATAL:  password authentication failed for user "arc" s3cret-pw', "refused the password",
+         "POSTGRES_PASSWORD"),
+        ("connection refused\n\tIs the server running", "not accepting connections",
+         "postgres service running"),
+        ("timeout expired", "did not answer within", "hung"),
+        ('FATAL:  database "nope" does not exist', 'database "nope" does not exist',
+         "POSTGRES_DB"),
+        ("FATAL:  terminating connection due to administrator command", "closed the connection",
+         "reconnects"),
+        ("FATAL:  no pg_hba.conf entry for host", "no pg_hba.conf entry", "pg_hba.conf"),
+    ],
+)  # fmt: skip
+def test_connection_errors_are_explained_without_secrets(message, reason, fix):
+    from arctui.sources.postgres import PgTarget, _friendly
+
+    t = PgTarget({"host": "db", "port": "5432", "user": "arc", "password": "s3cret-pw"}, {})
+    err = _friendly(RuntimeError(message), t)
+    assert reason in err.reason and fix in err.fix
+    assert "s3cret-pw" not in err.reason + err.fix
+    assert "arc@db:5432" in err.reason
