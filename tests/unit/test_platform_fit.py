@@ -399,3 +399,25 @@ def test_compose_text_goes_through_the_session_redactor(root: Path, tmp_path: Pa
     except SourceError as exc:
         texts = [exc.reason]
     assert texts and not any(secret in t for t in texts)
+
+
+def test_session_reader_reports_a_partial_compose_render() -> None:
+    from arctui.session import _PartialAwareReader
+
+    class Engine:
+        endpoint = "unix:///fake.sock"
+
+        def containers(self, project: str) -> list[ContainerInfo]:
+            return []
+
+    class Compose:
+        def model(self) -> ComposeModel:
+            return ComposeModel(
+                "p", (DeclaredService("a"),), problem="x.yml breaks the file set: boom"
+            )
+
+    reader = _PartialAwareReader("p", Engine(), Compose())  # type: ignore[arg-type]
+    snap = reader.read()
+    assert snap.compose_error == "x.yml breaks the file set: boom"
+    assert snap.compose_partial is True
+    assert [s.name for s in snap.services] == ["a"]  # nothing went missing
