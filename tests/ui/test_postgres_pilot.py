@@ -40,7 +40,7 @@ async def test_views_and_filters():
         assert keys(tab)[0] == "public.events"
         await pilot.press("Q")
         assert len(keys(tab)) == 6
-        await pilot.press("l")
+        await pilot.press("L")
         assert len(keys(tab)) == 4
         await pilot.press("a", "slash")
         await pilot.press(*"user:nobody")

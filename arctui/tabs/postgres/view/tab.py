@@ -86,7 +86,7 @@ class PostgresTab(Vertical):
         Binding("a", "view('activity')", "Activity", id="postgres.activity"),
         Binding("b", "view('tables')", "Tables", id="postgres.tables"),
         Binding("Q", "view('queries')", "Slow queries", key_display="Q", id="postgres.queries"),
-        Binding("l", "view('locks')", "Locks", id="postgres.locks"),
+        Binding("L", "view('locks')", "Locks", key_display="L", id="postgres.locks"),
         Binding("t", "view('settings')", "Settings", show=False, id="postgres.settings"),
         Binding("equals_sign", "set", "Set", show=False, id="postgres.alter_system"),
         Binding("X", "explain", "Explain", show=False, key_display="X", id="postgres.explain"),
@@ -218,7 +218,7 @@ class PostgresTab(Vertical):
         text = Text()
         for i, v in enumerate(VIEWS):
             label = {"activity": "a Activity", "tables": "b Tables", "queries": "Q Slow queries",
-                     "locks": "l Locks", "settings": "t Settings"}[v]  # fmt: skip
+                     "locks": "L Locks", "settings": "t Settings"}[v]  # fmt: skip
             text.append(("  " if i else "") + label, style="bold reverse" if v == self.view else "")
         state = "paused" if self.poller and self.poller.schedule.paused else f"every {self.rate:g}s"
         text.append(f"    refresh {state} (p pause, +/- rate)")
