@@ -272,6 +272,13 @@ def main() -> int:
                     + ", ".join(f"{k} {v:.1f} s" for k, v in phases.items())
                 )
             mb, ma = statistics.median(bare_times), statistics.median(ours)
+            checks = statistics.median(
+                sum(v for k, v in phases.items() if k != "dump") for phases in split
+            )
+            print(
+                f"verification (list + full read + sha256): median {checks:.1f} s ="
+                f" {checks / mb:.0%} of the median bare dump; the dump phase is the same command"
+            )
             print(
                 f"median: bare {mb:.1f} s, arctui {ma:.1f} s, ratio {ma / mb:.2f}x (goal <= 1.3x)"
             )
