@@ -75,16 +75,18 @@ class AuditLog:
         if result.outcome == "failed":
             lines = [line for line in result.output if line.strip()][-8:]
             detail = "\n".join([result.message, *lines]) if lines else result.message
+        # Every text field is cleaned: `cat audit.jsonl` must not retitle a terminal
+        # (`--env $'x\e]0;...'` reaches the entry), and redacted.
         return {
             "time": datetime.now().astimezone().isoformat(timespec="seconds"),
-            "user": whoami(),
-            "env": session.env,
-            "project": action.project,
+            "user": redact(clean(whoami(), 200)),
+            "env": redact(clean(session.env, 200)),
+            "project": redact(clean(action.project, 200)),
             "action": action.verb,
             "scope": action.scope,
-            "target": action.target,
+            "target": redact(clean(action.target, 200)),
             "replicas": action.replicas,
-            "command": redact(action.shown_command),
+            "command": redact(clean(action.shown_command, DETAIL_LIMIT)),
             "outcome": str(result.outcome),
             "exit_code": result.exit_code,
             "duration_s": round(result.duration, 3),

@@ -201,6 +201,7 @@ class Tmux:
         self.cmd = ["tmux", "-L", self.sock]
         self.run("-f", "/dev/null", "new-session", "-d", "-s", self.session, "-x", "200",
                  "-y", "50")  # fmt: skip
+        self.run("set", "-sg", "escape-time", "0")  # Esc then R must not read as alt+R
         self.run("set", "-g", "set-clipboard", "on")
         self.run("set", "-g", "allow-rename", "on")
         self.run("select-pane", "-t", self.session, "-T", "clean-title")
@@ -266,11 +267,11 @@ def test_every_pane_of_the_tui_is_clean_on_the_wire(test_stack: RunningStack, en
         tmux.keys("e")  # env view
         tmux.wait("POSTGRES_PASSWORD")
         tmux.keys("Escape")
-        time.sleep(0.5)
+        time.sleep(1)
         tmux.keys("R")  # restart hostile: the confirmation, then decline
         tmux.wait(r"restart -t \d+ hostile")
         tmux.keys("Escape")
-        time.sleep(0.5)
+        time.sleep(1)
         tmux.keys("A")  # the audit log shows the declined attempt
         tmux.wait("declined")
         tmux.keys("Escape")

@@ -265,6 +265,8 @@ def test_headless_action_does_not_echo_an_escape_in_env(capsys):
     run_action_command(session, args)
     out = capsys.readouterr()
     assert_clean(out.out + out.err)
+    raw = AuditLog().path.read_bytes()  # `cat audit.jsonl` is a terminal exit too
+    assert b"pwned" not in raw and "\u202e".encode() not in raw and b"<U+202E>" in raw
 
 
 def test_env_printer_is_sanitized(tmp_path, capsys):
