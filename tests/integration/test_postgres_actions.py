@@ -222,8 +222,8 @@ def test_alter_system_reload_and_restart_settings(ctx):
         assert result.outcome is Outcome.OK and result.message == "work_mem is now 8MB"
         assert plan.sql.startswith("ALTER SYSTEM SET work_mem = '8MB';")
         assert "ALTER SYSTEM SET work_mem" in audit.read()[-1]["command"]
-        plan = plan_pg_action(s, reader.target, "alter-system",
-                              setting=("max_connections", "110", "postmaster", "default"))  # fmt: skip
+        restart = ("max_connections", "110", "postmaster", "default")
+        plan = plan_pg_action(s, reader.target, "alter-system", setting=restart)
         assert "restarts" in plan.action.consequence
         result = perform_pg(s, plan, reader.connection, audit)
         assert result.outcome is Outcome.OK and "pending restart" in result.message
