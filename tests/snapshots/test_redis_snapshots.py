@@ -25,7 +25,9 @@ async def _redis(pilot) -> None:
     await pilot.press("4")
     tab = pilot.app.query_one(RedisTab)
     tab.scan_clock = lambda: 0.0  # a scan "takes" 0.0 s: the picture never moves
-    await wait_for(pilot, lambda: tab.snapshot is not None)
+    # Two readings (charts need two points), then no more: the picture never moves.
+    await wait_for(pilot, lambda: tab.snapshot is not None and len(tab.snapshot.history) >= 2)
+    tab.poller.stop()
     await pilot.pause()
 
 

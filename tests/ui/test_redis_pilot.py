@@ -85,7 +85,7 @@ async def test_monitor_streams_and_stops_when_leaving_the_view() -> None:
         assert "MONITOR streams every command" in str(
             tab.query_one("#redis-monitor-status").render()
         )
-        await pilot.press("l")  # another panel: MONITOR stops
+        await pilot.press("L")  # another panel: MONITOR stops
         await wait_for(pilot, lambda: tab._monitor_stop is None)
         assert tab.monitor_state.startswith("stopped: you left the monitor view")
         await pilot.press("M")

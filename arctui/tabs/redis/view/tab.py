@@ -100,7 +100,8 @@ class RedisTab(Vertical):
     """The project's Redis as the last read saw it."""
 
     BINDINGS = [
-        Binding("l", "panel('slowlog')", "Slowlog", id="redis.slowlog"),
+        # L, not l: the vim keymap moves to the next tab with l.
+        Binding("L", "panel('slowlog')", "Slowlog", key_display="L", id="redis.slowlog"),
         Binding("b", "panel('bigkeys')", "Big keys", id="redis.bigkeys"),
         Binding("n", "scan", "Scan", id="redis.scan"),
         Binding("o", "sort", "Sort", show=False, id="redis.sort"),
@@ -270,8 +271,11 @@ class RedisTab(Vertical):
         history = self.snapshot.history
         mem = [float(h[1]) for h in history]
         ops = [h[2] for h in history]
-        self.query_one("#redis-mem-chart", Sparkline).data = mem
-        self.query_one("#redis-ops-chart", Sparkline).data = ops
+        charts = len(history) >= 2  # one point draws a misleading full bar
+        for chart, data in (("#redis-mem-chart", mem), ("#redis-ops-chart", ops)):
+            widget = self.query_one(chart, Sparkline)
+            widget.data = data if charts else []
+            widget.display = charts
         if mem:
             self.query_one("#redis-mem-label", Static).update(
                 Text(f"memory {bytes_h(mem[-1])} (max {bytes_h(max(mem))})")
@@ -302,7 +306,7 @@ class RedisTab(Vertical):
     def _render_panel_title(self) -> None:
         current = self.query_one("#redis-panels", ContentSwitcher).current or ""
         names = (
-            ("redis-slowlog", "l slowlog"),
+            ("redis-slowlog", "L slowlog"),
             ("redis-bigkeys", "b big keys"),
             ("redis-monitor", "M monitor"),
         )
