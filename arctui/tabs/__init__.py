@@ -67,7 +67,7 @@ TABS: tuple[TabSpec, ...] = (
     TabSpec(
         "redis",
         "Redis",
-        NOT_BUILT,
+        "arctui.tabs.redis.view.tab:RedisTab",
         cli="arctui.tabs.redis.cli",
         plan="Memory, clients, keyspace, persistence (RDB/AOF) state, slow log, big keys.",
     ),
