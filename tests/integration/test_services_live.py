@@ -107,6 +107,8 @@ async def test_compose_config_that_does_not_render_is_explained(test_stack: Runn
     app = live_app(test_stack, environ=environ)
     async with app.run_test(size=(120, 40)) as pilot:
         await fresh(pilot, 0)
+        # The first frame shows what runs; compose's verdict follows (after its fallbacks).
+        await wait_for(pilot, lambda: services(app).compose_error is not None)
         snap = services(app)
         assert snap.compose_error and "PG_UID" in snap.compose_error
         banner = app.query_one(ProblemBanner)
