@@ -110,7 +110,10 @@ class ArcApp(ActionsApp):
         with TabbedContent(id="tabs", initial=TAB_IDS[0]):
             for i, spec in enumerate(TABS, start=1):
                 with TabPane(f"{i} {spec.title}", id=spec.id):
-                    yield spec.load_view()(s, id=f"{spec.id}-tab")
+                    # Only the first tab is built before the first frame; the others
+                    # (and their imports: psycopg, redis-py ...) when first shown.
+                    if i == 1:
+                        yield spec.load_view()(s, id=f"{spec.id}-tab")
         yield Footer()
         if s.read_only:
             yield ReadOnlyBadge("READ-ONLY")
@@ -306,6 +309,10 @@ class ArcApp(ActionsApp):
         self.query_one(TabbedContent).active = name
 
     def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        pane = event.pane
+        if pane.id in TAB_IDS and not pane.children:
+            spec = TABS[TAB_IDS.index(pane.id)]
+            pane.mount(spec.load_view()(self.session, id=f"{spec.id}-tab"))
         self._show_notes()
         self._tick_pollers()  # a tab just shown reads at once if it is due
 

@@ -176,8 +176,11 @@ class ScriptedSource:
 
     def __init__(self, *steps) -> None:
         self.steps = list(steps)
+        self.failing: Exception | None = None  # set by a test: every read raises it
 
     def read(self) -> ResourcesSnapshot:
+        if self.failing is not None:
+            raise self.failing
         step = self.steps.pop(0) if len(self.steps) > 1 else self.steps[0]
         if isinstance(step, Exception):
             raise step
@@ -213,11 +216,13 @@ async def test_removed_container_disappears_without_error():
 
 
 async def test_failure_is_shown_as_stale_and_recovers():
-    good = (_stats("a"),)
-    app = scripted_app(ScriptedSource(good, SourceError("engine hung", "check dockerd"), good))
+    source = ScriptedSource((_stats("a"),))
+    app = scripted_app(source)
     async with app.run_test(size=(120, 40)) as pilot:
         tab = await show(pilot)
+        source.failing = SourceError("engine hung", "check dockerd")
         await wait_for(pilot, lambda: tab.failure is not None, timeout=5)
         assert "STALE: engine hung" in app.query_one("#res-host", LineView).plain
         assert tab.table.row_count == 1  # the last reading stays on screen
+        source.failing = None
         await wait_for(pilot, lambda: tab.failure is None, timeout=5)
