@@ -246,25 +246,14 @@ class BigKeyScan:
         big: BigKey | None = None
         biggest = totals.biggest
         if biggest is None or (mem, count) > (biggest.memory or 0, biggest.elements or 0):
-            big = BigKey(escape_bytes(raw, KEY_DISPLAY_LIMIT), raw, kind, memory, elements)
-            totals.biggest = big
+            big = totals.biggest = self._key(raw, kind, memory, elements)
         top = self.top
         heap = s.by_memory
-        if mem > heap[0][0] if len(heap) >= top else True:
-            if big is None:
-                big = BigKey(escape_bytes(raw, KEY_DISPLAY_LIMIT), raw, kind, memory, elements)
-            if len(heap) < top:
-                heapq.heappush(heap, (mem, -s.seq, big))
-            else:
-                heapq.heapreplace(heap, (mem, -s.seq, big))
+        if len(heap) < top or mem > heap[0][0]:  # the usual key stops at this test
+            big = self._rank(heap, mem, big or self._key(raw, kind, memory, elements))
         heap = s.by_elements
-        if count > heap[0][0] if len(heap) >= top else True:
-            if big is None:
-                big = BigKey(escape_bytes(raw, KEY_DISPLAY_LIMIT), raw, kind, memory, elements)
-            if len(heap) < top:
-                heapq.heappush(heap, (count, -s.seq, big))
-            else:
-                heapq.heapreplace(heap, (count, -s.seq, big))
+        if len(heap) < top or count > heap[0][0]:
+            big = self._rank(heap, count, big or self._key(raw, kind, memory, elements))
         cut = raw.find(b":")
         prefix = raw[: cut + 1] if cut > 0 else None
         entry = s.prefixes.get(prefix)
@@ -275,6 +264,19 @@ class BigKeyScan:
             entry = s.prefixes[prefix] = [0, 0]
         entry[0] += 1
         entry[1] += mem
+
+    @staticmethod
+    def _key(raw: bytes, kind: str, memory: int | None, elements: int | None) -> BigKey:
+        return BigKey(escape_bytes(raw, KEY_DISPLAY_LIMIT), raw, kind, memory, elements)
+
+    def _rank(self, heap: list[tuple[int, int, BigKey]], rank: int, big: BigKey) -> BigKey:
+        """Keep `big` among the top keys of one ranking (a min-heap of `top` entries)."""
+        entry = (rank, -self._state.seq, big)
+        if len(heap) < self.top:
+            heapq.heappush(heap, entry)
+        else:
+            heapq.heapreplace(heap, entry)
+        return big
 
     def _result(
         self, scanned: int, dbsize: int, elapsed: float, complete: bool, error: str | None
