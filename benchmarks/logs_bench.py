@@ -93,7 +93,7 @@ def container_ids(directory: Path, env: dict[str, str]) -> list[str]:
     return compose(directory, env, "ps", "-q").split()
 
 
-def wait_done(ids: list[str], timeout: float = 120) -> float:
+def wait_done(ids: list[str], timeout: float = 600) -> float:
     """Wait until every generator printed its last line; returns when (monotonic)."""
     deadline = time.monotonic() + timeout
     pending = set(ids)

@@ -61,7 +61,8 @@ class LogSource(Protocol):
         ...
 
 
-CHUNK = 1000  # records turned into lines between two yields to the UI thread
+CHUNK = 500  # records turned into lines between two yields to the UI thread
+YIELD = 0.5  # the line thread sleeps this fraction of its working time
 # A line holding none of these (case-insensitively) cannot match the redactor's patterns
 # (secret-named keys, URL passwords, bearer/basic tokens): only known values are masked.
 SECRET_HINTS = ("pass", "pwd", "secret", "token", "key", "auth", "cookie", "salt",
@@ -227,6 +228,7 @@ class LogFeed:
                 raw, self._raw = self._raw, []
                 history = self._history_seen
             for i in range(0, len(raw), CHUNK):
+                started = time.monotonic()
                 lines = [self.maker.make(r) for r in raw[i : i + CHUNK]]
                 with self._lock:
                     self._pending.extend(lines)
@@ -235,7 +237,10 @@ class LogFeed:
                         for _ in range(over):
                             self._pending.popleft()
                         self._dropped += over
-                time.sleep(0)  # let the UI thread in between chunks
+                # Leave the interpreter to the UI for half as long as the chunk took: in a
+                # flood the screen keeps answering keys, and lines beyond what fits are
+                # dropped (and counted) instead of the app falling behind.
+                time.sleep(min(0.05, (time.monotonic() - started) * YIELD))
             if history and not self.history_loaded:
                 with self._lock:
                     self.history_loaded = True
