@@ -16,9 +16,9 @@ imports Textual and the first frame never imports psycopg or redis-py.
 from __future__ import annotations
 
 import importlib
+from dataclasses import dataclass
 from importlib.resources import files as package_files
 from pathlib import Path
-from dataclasses import dataclass
 from typing import Any
 
 

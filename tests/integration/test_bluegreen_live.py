@@ -19,9 +19,9 @@ from arctui.ops import bluegreen as bg
 from arctui.ops.audit import AuditLog
 from arctui.ops.perform import perform
 from arctui.session import Session, real_session
+from arctui.tabs.services.view.tab import ServicesTab
 from arctui.ui.app import ArcApp
 from arctui.ui.screens.bluegreen import BlueGreenWizard
-from arctui.tabs.services.view.tab import ServicesTab
 from tests.integration import lc_stack
 from tests.integration.lc_stack import BG_PROJECT, LC_PROJECT
 from tests.integration.stack import RunningStack

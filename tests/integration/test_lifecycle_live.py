@@ -21,9 +21,9 @@ from arctui.ops.lifecycle import plan_action
 from arctui.ops.perform import perform
 from arctui.ops.runner import Outcome
 from arctui.session import Session, real_session
+from arctui.tabs.services.view.tab import ServicesTab
 from arctui.ui.app import ArcApp
 from arctui.ui.screens.confirm import ConfirmActionModal
-from arctui.tabs.services.view.tab import ServicesTab
 from tests.integration.stack import (
     GATEWAY_CONTAINER,
     RunningStack,

@@ -10,8 +10,8 @@ import time
 from arctui.config.settings import Settings
 from arctui.models import ServiceState
 from arctui.session import real_session
-from arctui.ui.app import ArcApp
 from arctui.tabs.services.view.tab import ServicesTab
+from arctui.ui.app import ArcApp
 from arctui.ui.widgets.banner import ProblemBanner
 from tests.integration.stack import (
     GATEWAY_CONTAINER,

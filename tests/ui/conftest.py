@@ -41,5 +41,7 @@ async def loaded(pilot) -> None:
     from arctui.tabs.services.view.tab import ServicesTab
 
     tab = pilot.app.query_one(ServicesTab)
-    await wait_for(pilot, lambda: tab.snapshot is not None and not pilot.app.poller.schedule.running)
+    await wait_for(
+        pilot, lambda: tab.snapshot is not None and not pilot.app.poller.schedule.running
+    )
     await pilot.pause()

@@ -5,11 +5,11 @@ from __future__ import annotations
 from textual.widgets import Input, Log, Static
 
 from arctui.ops.audit import AuditLog
+from arctui.tabs.services.view.tab import ServicesTab
 from arctui.ui.actions import ReadOnlyBadge
 from arctui.ui.commands import ActionCommands
 from arctui.ui.screens.audit import AuditScreen
 from arctui.ui.screens.confirm import ConfirmActionModal
-from arctui.tabs.services.view.tab import ServicesTab
 from tests.ui.conftest import loaded, make_demo_app, wait_for
 
 

@@ -6,12 +6,17 @@ import dataclasses
 import threading
 
 from arctui.config.settings import Settings
-from arctui.tabs.resources.demo import DemoResources
-from arctui.tabs.resources.models import ContainerStats, HostStats, ResourcesSnapshot, VolumesSnapshot
 from arctui.session import demo_session
 from arctui.sources.base import SourceError
-from arctui.ui.app import ArcApp
+from arctui.tabs.resources.demo import DemoResources
+from arctui.tabs.resources.models import (
+    ContainerStats,
+    HostStats,
+    ResourcesSnapshot,
+    VolumesSnapshot,
+)
 from arctui.tabs.resources.view.tab import ResourcesTab
+from arctui.ui.app import ArcApp
 from arctui.ui.widgets.line_view import LineView
 from tests.ui.conftest import frozen_clock, loaded, make_demo_app, wait_for
 

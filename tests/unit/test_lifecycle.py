@@ -16,9 +16,9 @@ from arctui.models import (
     StackSnapshot,
 )
 from arctui.ops.lifecycle import ActionError, plan_action
-from arctui.stack.reader import StackReader
 from arctui.session import Session
 from arctui.sources.base import SourceError
+from arctui.stack.reader import StackReader
 
 
 class FakeEngine:

@@ -9,7 +9,6 @@ from rich.text import Text
 
 from arctui.demo.platform import DEMO_EPOCH, DemoPlatform
 from arctui.tabs.resources.demo import DemoResources
-from arctui.tabs.resources.rates import Point
 from arctui.tabs.resources.models import (
     ContainerStats,
     HostStats,
@@ -18,7 +17,7 @@ from arctui.tabs.resources.models import (
     VolumesSnapshot,
     VolumeUsage,
 )
-from arctui.ui.widgets.charts import as_text, bar_chart, nice_ceiling, resample
+from arctui.tabs.resources.rates import Point
 from arctui.tabs.resources.view.presenters import (
     COLUMNS,
     container_info,
@@ -29,6 +28,7 @@ from arctui.tabs.resources.view.presenters import (
     resource_row,
     visible_containers,
 )
+from arctui.ui.widgets.charts import as_text, bar_chart, nice_ceiling, resample
 
 M = 2**20
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from arctui.tabs.resources.rates import History, HostCpu, cpu_cores, per_second, rates
-from arctui.tabs.resources.models import ContainerStats, Counters, HostStats, ResourcesSnapshot
 from arctui.sources.engine_parse import counters_from_stats, meta_from_inspect
+from arctui.tabs.resources.models import ContainerStats, Counters, HostStats, ResourcesSnapshot
+from arctui.tabs.resources.rates import History, HostCpu, cpu_cores, per_second, rates
 
 
 def counters(at: float, cpu_ns: int, clock_ns: float, **kw) -> Counters:

@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from arctui.tabs.resources.source import OomLog, declared_limits, pressure_warnings
-from arctui.tabs.resources.reader import ResourcesReader
+from arctui.sources.base import EngineEvent, SourceError
+from arctui.sources.cgroups import CgroupReader
+from arctui.sources.docker_stats import ContainerGone, ContainerMeta, EngineInfo
 from arctui.tabs.resources.models import (
     ContainerStats,
     Counters,
@@ -17,9 +18,8 @@ from arctui.tabs.resources.models import (
     OomEvent,
     ResourcesSnapshot,
 )
-from arctui.sources.base import EngineEvent, SourceError
-from arctui.sources.cgroups import CgroupReader
-from arctui.sources.docker_stats import ContainerGone, ContainerMeta, EngineInfo
+from arctui.tabs.resources.reader import ResourcesReader
+from arctui.tabs.resources.source import OomLog, declared_limits, pressure_warnings
 from tests.unit.test_resources_cgroups import v1_tree, write
 
 CID = "a" * 64

@@ -15,10 +15,10 @@ from arctui.models import (
     DeclaredService,
     ServiceState,
 )
-from arctui.stack.reader import StackReader
 from arctui.sources.base import EngineEvent, SourceError
 from arctui.stack.catalog import parse_catalog
 from arctui.stack.model import build_services
+from arctui.stack.reader import StackReader
 
 
 def ctr(name: str, service: str, state: str = "running", replica: int = 1, **kw) -> ContainerInfo:
