@@ -22,7 +22,6 @@ from arctui.stack.reader import StackReader
 if TYPE_CHECKING:
     from arctui.config.envfiles import EnvLayers
     from arctui.config.project import ProjectSpec
-    from arctui.models import ComposeModel, StackSnapshot
     from arctui.tabs.resources.source import ResourcesSource
 
 
@@ -89,24 +88,6 @@ def demo_session(
     )
 
 
-class _PartialAwareReader(StackReader):
-    """A StackReader whose snapshots carry a partially rendered compose model's problem.
-
-    When the file set does not render, ComposeCli still returns what the other files
-    declare (ComposeModel.problem says why); the base reader only reports errors that
-    left no model. Bridge until StackReader._snapshot does this itself.
-    """
-
-    def _snapshot(self, model: ComposeModel | None, error: str | None) -> StackSnapshot:
-        snapshot = super()._snapshot(model, error)
-        if error is None and model is not None and model.problem:
-            snapshot = dataclasses.replace(
-                snapshot, compose_error=model.problem, compose_partial=True
-            )
-            self.last = snapshot
-        return snapshot
-
-
 def real_session(
     project_dir: Path,
     env: str | None,
@@ -143,7 +124,7 @@ def real_session(
     )
     watched = tuple(spec.compose_files) + tuple(spec.env_files)
     engine = LearningContainers(DockerSource(environ=environ), redactor)
-    reader = _PartialAwareReader(spec.project_name, engine, compose, watched)
+    reader = StackReader(spec.project_name, engine, compose, watched)
     return Session(
         env=spec.env or "default",
         production=spec.production,

@@ -170,6 +170,8 @@ class StackReader:
             services=build_services(containers, model, self._catalog),
             taken_at=self._clock(),
             endpoint=self.containers.endpoint,
-            compose_error=error,
+            # A file set that rendered in part: the model says why, and still declares.
+            compose_error=error or (model.problem if model else None),
+            compose_partial=bool(error is None and model is not None and model.problem),
         )
         return self.last

@@ -80,7 +80,9 @@ class ArcApp(ActionsApp):
         # Missing env files and leftover CHANGE_ME placeholders: shown with every snapshot.
         layers, spec = session.env_layers, session.spec
         base = spec.project_dir if spec else None
-        self.env_notes = env_warnings(layers, base) if layers else []
+        self.env_notes = (env_warnings(layers, base) if layers else []) + list(
+            spec.notes if spec else ()
+        )
         self.selected_service: str | None = None  # set by the Services tab
         self.pollers: list[Poller] = []
         reconcile = max(10.0, session.settings.refresh * 5)
@@ -271,11 +273,14 @@ class ArcApp(ActionsApp):
         notes = list(self.env_notes)
         snapshot = self.snapshot
         if snapshot is not None and snapshot.compose_error:
-            notes.insert(
-                0,
-                f"{snapshot.compose_error} - showing only what the engine runs; "
-                "declared services that are not created are missing.",
-            )
+            if snapshot.compose_partial:  # the other files' services are still listed
+                notes.insert(0, snapshot.compose_error)
+            else:
+                notes.insert(
+                    0,
+                    f"{snapshot.compose_error} - showing only what the engine runs; "
+                    "declared services that are not created are missing.",
+                )
         if notes:
             banner.set_class(True, "note")
             banner.show_note("\n".join(notes) + "  (e: env view)")

@@ -25,6 +25,16 @@ class ThemePalette:
         """Kind -> colour for the theme in use."""
         if self._cached is None or self._cached[0] != app.theme:
             variables = app.get_css_variables()
-            colours = {kind: variables.get(var, "") for kind, var in PALETTE_VARS.items()}
+            colours = {
+                kind: rich_colour(variables.get(var, "")) for kind, var in PALETTE_VARS.items()
+            }
             self._cached = (app.theme, colours)
         return self._cached[1]
+
+
+def rich_colour(value: str) -> str:
+    """A Textual colour as Rich understands it: `ansi_bright_black` is `bright_black`.
+
+    Rich raises MissingStyle on Textual's `ansi_` names (a 16-colour theme crashed a tab).
+    """
+    return " ".join(word.removeprefix("ansi_") for word in value.split())

@@ -41,7 +41,13 @@ async def loaded(pilot) -> None:
     from arctui.tabs.services.view.tab import ServicesTab
 
     tab = pilot.app.query_one(ServicesTab)
+    reader = pilot.app.session.reader
     await wait_for(
-        pilot, lambda: tab.snapshot is not None and not pilot.app.poller.schedule.running
+        pilot,
+        lambda: (
+            tab.snapshot is not None
+            and not reader.compose_pending  # the first frame has only the engine's list
+            and not pilot.app.poller.schedule.running
+        ),
     )
     await pilot.pause()

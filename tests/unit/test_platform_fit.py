@@ -402,7 +402,7 @@ def test_compose_text_goes_through_the_session_redactor(root: Path, tmp_path: Pa
 
 
 def test_session_reader_reports_a_partial_compose_render() -> None:
-    from arctui.session import _PartialAwareReader
+    from arctui.stack.reader import StackReader
 
     class Engine:
         endpoint = "unix:///fake.sock"
@@ -416,7 +416,7 @@ def test_session_reader_reports_a_partial_compose_render() -> None:
                 "p", (DeclaredService("a"),), problem="x.yml breaks the file set: boom"
             )
 
-    reader = _PartialAwareReader("p", Engine(), Compose())  # type: ignore[arg-type]
+    reader = StackReader("p", Engine(), Compose())  # type: ignore[arg-type]
     snap = reader.read()
     assert snap.compose_error == "x.yml breaks the file set: boom"
     assert snap.compose_partial is True

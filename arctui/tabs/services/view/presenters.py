@@ -122,10 +122,15 @@ def service_row(service: ServiceView, now: float, palette: Palette = DEFAULT_PAL
     health = service.health
     restarts = service.restart_count
     exit_value = exit_text(service)
+    name = Text(one_line(service.name, 60))
+    if service.undeclared:  # has the project's label, but no compose file declares it
+        name.append(" ?", style=palette["degraded"])
+    if service.foreign_config:  # started from another checkout's files
+        name.append(" ⇄", style=palette["degraded"])
     return Row(
         key=service.name,
         cells=(
-            Text(one_line(service.name, 60)),
+            name,
             Text(one_line(service.role, 20), style=palette["accent"]),
             Text(state_label, style=palette[state_kind(state)]),
             Text(health or "-", style=palette[health_kind(health)]),
