@@ -93,23 +93,27 @@ class ArcApp(ActionsApp):
             self, STACK_SOURCE, self._read_stack, reconcile, reconcile, min_gap=0.5
         )
         self._stop_events = threading.Event()
-
-    def get_theme_variable_defaults(self) -> dict[str, str]:
-        return dict(APP_VARIABLES)
-
-    def compose(self) -> ComposeResult:
-        s = self.session
-        yield ArcHeader(
+        # Kept, not queried: the timers ask for them every second (a query walks the DOM).
+        s = session
+        self._header = ArcHeader(
             env=s.env,
             production=s.production,
             project=s.project,
             read_only=s.read_only,
             clock=s.clock,
         )
-        banner = ProblemBanner(id="banner")
-        banner.display = False
-        yield banner
-        with TabbedContent(id="tabs", initial=TAB_IDS[0]):
+        self._banner = ProblemBanner(id="banner")
+        self._tabs = TabbedContent(id="tabs", initial=TAB_IDS[0])
+
+    def get_theme_variable_defaults(self) -> dict[str, str]:
+        return dict(APP_VARIABLES)
+
+    def compose(self) -> ComposeResult:
+        s = self.session
+        yield self._header
+        self._banner.display = False
+        yield self._banner
+        with self._tabs:
             for i, spec in enumerate(TABS, start=1):
                 with TabPane(f"{i} {spec.title}", id=spec.id):
                     # Only the first tab is built before the first frame; the others
@@ -120,9 +124,13 @@ class ArcApp(ActionsApp):
         if s.read_only:
             yield ReadOnlyBadge("READ-ONLY")
 
-    def on_mount(self) -> None:
+    def on_load(self) -> None:
+        # Theme and keymap before the first compose: set after it, they restyled every
+        # widget (the footer's keys most) during the first seconds.
         self._apply_theme()
         self._apply_keymap()
+
+    def on_mount(self) -> None:
         if self.session.production:
             self.screen.add_class("production")
         self.sub_title = self.session.project
@@ -190,8 +198,7 @@ class ArcApp(ActionsApp):
     @property
     def active_tab(self) -> str:
         """The id of the tab on screen."""
-        tabs = self.query(TabbedContent)
-        return tabs.first().active if tabs else TAB_IDS[0]
+        return self._tabs.active or TAB_IDS[0]
 
     def _tick_pollers(self) -> None:
         active = self.active_tab
@@ -200,8 +207,8 @@ class ArcApp(ActionsApp):
             poller.tick(tab is None or tab == active)
 
     def _tick_header(self) -> None:
-        for header in self.query(ArcHeader):  # none once the app is shutting down
-            header.tick()
+        if self._header.is_mounted:  # not once the app is shutting down
+            self._header.tick()
 
     # Stack data -------------------------------------------------------------------
     def _read_stack(self) -> StackSnapshot:
@@ -238,28 +245,30 @@ class ArcApp(ActionsApp):
         self.poller.request()
 
     def on_source_updated(self, message: SourceUpdated) -> None:
-        if message.source == STACK_SOURCE and self.query(ArcHeader):
+        if not self._banner.is_mounted:
+            return  # a read that finished while the app shuts down
+        if message.source == STACK_SOURCE:
             self._show_stack(message.value)
             if self.session.reader.compose_pending:
                 self.poller.request()
         self._show_notes()
 
     def on_source_failed(self, message: SourceFailed) -> None:
-        if not self.query(ArcHeader):
+        if not self._banner.is_mounted:
             return  # a read that finished while the app shuts down
         if message.source == STACK_SOURCE:
-            self.query_one(ArcHeader).stale_reason = message.failure.reason
+            self._header.stale_reason = message.failure.reason
         self._show_notes()
 
     def _show_stack(self, snapshot: StackSnapshot) -> None:
-        header = self.query_one(ArcHeader)
+        header = self._header
         header.stale_reason = ""
         header.snapshot = snapshot
         self.snapshot = snapshot
 
     def _show_notes(self) -> None:
         """The banner: the stack's failure, else a visible source's, else notes."""
-        banner = self.query_one(ProblemBanner)
+        banner = self._banner
         active = self.active_tab
         for poller in self.pollers:  # the stack's poller registered first
             failure = poller.failure
@@ -311,7 +320,7 @@ class ArcApp(ActionsApp):
 
     def action_show_tab(self, name: str) -> None:
         """Switch to a tab by id."""
-        self.query_one(TabbedContent).active = name
+        self._tabs.active = name
 
     def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
         pane = event.pane
@@ -322,7 +331,7 @@ class ArcApp(ActionsApp):
         self._tick_pollers()  # a tab just shown reads at once if it is due
 
     def _cycle(self, step: int) -> None:
-        tabs = self.query_one(TabbedContent)
+        tabs = self._tabs
         i = TAB_IDS.index(tabs.active) if tabs.active in TAB_IDS else 0
         tabs.active = TAB_IDS[(i + step) % len(TAB_IDS)]
 
