@@ -10,6 +10,7 @@ raised, so the banner, `status --json` and the logs never see them. No Textual h
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -91,4 +92,7 @@ class LearningCompose:
         for service in model.services:
             self.redactor.learn(env_secrets(service.environment))
             self.redactor.learn(env_secrets(service.labels.items()))
+        problem = getattr(model, "problem", None)  # a file set that rendered in part
+        if problem:
+            model = dataclasses.replace(model, problem=self.redactor.redact(problem))
         return model

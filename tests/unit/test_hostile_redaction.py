@@ -144,6 +144,16 @@ def test_compose_error_quoting_a_secret_is_masked_in_status_and_exits_1(tmp_path
     assert_clean(capsys.readouterr().err)
 
 
+def test_a_partly_rendered_compose_models_problem_is_redacted(tmp_path):
+    class Partial:
+        def model(self) -> ComposeModel:
+            return ComposeModel(project="p", problem=f"x.yml: invalid port {ENV_SECRET}")
+
+    redactor = Redactor([ENV_SECRET])
+    model = LearningCompose(Partial(), redactor).model()
+    assert model.problem == f"x.yml: invalid port {MASK}"
+
+
 def test_the_redactor_knows_container_secrets_after_a_read(tmp_path):
     session = make_session(tmp_path)
     assert CTR_SECRET in session.redactor.redact(f"x {CTR_SECRET} y")  # not read yet
