@@ -53,7 +53,8 @@ async def test_every_service_shows_its_true_state_and_health(test_stack: Running
         snap = services(app)
         assert snap.compose_error is None
         by = {s.name: s for s in snap.services}
-        assert set(by) == {"postgres", "redis", "gateway", "flags", "worker", "raymond", "extra"}
+        assert set(by) == {"postgres", "redis", "gateway", "flags", "worker", "raymond",
+                           "hostile", "extra"}  # fmt: skip
         assert by["postgres"].role == "postgres" and by["postgres"].health == "healthy"
         assert by["postgres"].containers[0].name == "arctui-test-oracle-sql"
         assert by["redis"].role == "redis" and by["redis"].health == "healthy"
