@@ -9,6 +9,7 @@ it again. It is created for this module and removed (with its volumes) at the en
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import time
 from collections.abc import Iterator
@@ -28,7 +29,6 @@ from tests.integration.stack import (
     BUSYBOX_IMAGE,
     HOSTROOT_IMAGE,
     STACK_DIR,
-    RunningStack,
     compose_env,
 )
 
@@ -212,10 +212,26 @@ class Private:
             time.sleep(0.5)
 
 
+def _engine_and_images() -> None:
+    """Engine, host packages and the local images; not the shared stack (nor its lock)."""
+    from tests.integration import stack
+
+    try:
+        stack.ensure_engine()
+        stack.check_host()
+    except RuntimeError as exc:
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"private backup stack unavailable: {exc}")
+        pytest.skip(f"private backup stack unavailable: {exc}")
+    stack.build_images()
+
+
 @pytest.fixture(scope="module")
-def private(test_stack: RunningStack, tmp_path_factory) -> Iterator[Private]:
-    """The private stack (images come from the shared stack's build)."""
+def private(tmp_path_factory) -> Iterator[Private]:
+    """The private stack, independent of the shared one (it does not wait for its lock)."""
     import yaml
+
+    _engine_and_images()
 
     directory = tmp_path_factory.mktemp("backuptest")
     (directory / ".env").write_text(
@@ -324,3 +340,32 @@ def test_drill_on_the_private_stack_counts_rows_and_keys(private, ctx) -> None:
     assert result.outcome is Outcome.OK, result.message
     assert any("777 rows" in line for line in result.details), result.details
     assert any("250 keys" in line for line in result.details), result.details
+
+
+def test_a_lock_held_elsewhere_fails_the_restore_quickly_and_rolls_back(
+    private, ctx, monkeypatch
+) -> None:
+    from arctui.ops.backups import postgres as pg
+
+    monkeypatch.setattr(pg, "LOCK_WAIT", 2.0)
+    with private.pg() as conn:
+        conn.execute("DROP TABLE IF EXISTS items CASCADE")
+        conn.execute("CREATE TABLE items AS SELECT generate_series(1, 10) AS id")
+    taken = ops.backup(ctx, "postgres")
+    assert taken.ok, taken.message
+    with private.pg() as conn:
+        conn.execute("INSERT INTO items SELECT generate_series(11, 20)")
+    holder = private.pg()
+    holder.autocommit = False
+    holder.execute("SELECT count(*) FROM items")  # ACCESS SHARE until the transaction ends
+    try:
+        started = time.monotonic()
+        result = ops.restore(ctx, taken.manifest.id)
+        assert result.outcome is Outcome.FAILED and "waited" in result.message
+        assert "held by" in result.message and "SELECT count(*) FROM items" in result.message
+        assert time.monotonic() - started < 60
+    finally:
+        holder.rollback()
+        holder.close()
+    with private.pg() as conn:
+        assert conn.execute("SELECT count(*) FROM items").fetchone() == (20,)

@@ -25,6 +25,8 @@ from arctui.ops.backups.targets import Target
 DUMP_TIMEOUT = 6 * 3600.0
 VERIFY_TIMEOUT = 6 * 3600.0
 SQL_TIMEOUT = 120.0
+LOCK_WAIT = 60.0  # seconds a restore may wait on a lock another session holds
+RESTORE_APP = "arctui-restore"
 _VERSION = re.compile(r"^;\s+Dumped from database version:\s*(\S+)", re.M)
 _TABLE_DATA = re.compile(r"^\d+;\s*\d+\s+\d+\s+TABLE DATA\s+(\S+)\s+(\S+)\s", re.M)
 
@@ -164,7 +166,11 @@ def psql(
 
 def restore_command(target: Target, database: str | None = None, clean: bool = True) -> list[str]:
     """pg_restore into a database: all or nothing (one transaction, stop at the first error)."""
-    args = [*target.exec_args(stdin=True), "pg_restore", *conn_args(target, database)]
+    exec_args = target.exec_args(stdin=True)
+    # Named, so the lock watchdog can find it (the archive itself sets lock_timeout = 0,
+    # so PGOPTIONS cannot bound lock waits).
+    exec_args[-1:-1] = ["-e", f"PGAPPNAME={RESTORE_APP}"]
+    args = [*exec_args, "pg_restore", *conn_args(target, database)]
     if clean:
         args += ["--clean", "--if-exists"]
     return [*args, "--exit-on-error", "--single-transaction"]
@@ -181,20 +187,67 @@ def restore(
 ) -> float:
     """Restore an archive; one transaction, so a failure leaves the database as it was."""
     progress(f"pg_restore into {database or target.database} (one transaction)")
+    watchdog = LockWatchdog(target, environ, database)
     done = run(
         restore_command(target, database, clean),
         timeout=VERIFY_TIMEOUT,
         environ=target.environ(environ),
         stdin=path,
         cancel=cancel,
-        on_tick=None,
+        on_tick=watchdog.tick,
     )
     if not done.ok:
+        why = watchdog.blocked or done.why()
         raise BackupError(
-            f"pg_restore failed, the transaction was rolled back: {done.why()}",
+            f"pg_restore failed, the transaction was rolled back: {why}",
             "the database is as it was before the restore",
         )
     return done.duration
+
+
+class LockWatchdog:
+    """Cancels a restore that waited LOCK_WAIT seconds on another session's lock."""
+
+    def __init__(
+        self, target: Target, environ: Mapping[str, str] | None, database: str | None
+    ) -> None:
+        self.target, self.environ, self.database = target, environ, database
+        self.blocked = ""
+        self._last = 0.0
+
+    def tick(self) -> None:
+        """Called every second while pg_restore runs; checks every 5 s."""
+        now = time.monotonic()
+        if self.blocked or now - self._last < 5:
+            return
+        self._last = now
+        sql = (
+            "SELECT a.pid, extract(epoch FROM now() - a.state_change)::int,"
+            " (SELECT string_agg(b.pid || ' (' || coalesce(nullif(b.application_name, ''),"
+            " b.usename) || ': ' || left(b.query, 60) || ')', ', ')"
+            " FROM pg_stat_activity b WHERE b.pid = ANY(pg_blocking_pids(a.pid)))"
+            f" FROM pg_stat_activity a WHERE a.application_name = {quote_literal(RESTORE_APP)}"
+            " AND a.wait_event_type = 'Lock'"
+        )
+        try:
+            out = psql(self.target, sql, self.environ, self.database)
+        except BackupError:
+            return
+        for line in out.splitlines():
+            pid, _, rest = line.partition("|")
+            waited, _, blockers = rest.partition("|")
+            if waited.isdigit() and int(waited) >= LOCK_WAIT:
+                self.blocked = (
+                    f"it waited {waited} s for a lock held by {blockers or 'another session'};"
+                    " the restore was cancelled"
+                )
+                psql(
+                    self.target,
+                    f"SELECT pg_cancel_backend({int(pid)})",
+                    self.environ,
+                    self.database,
+                )
+                return
 
 
 def quote_ident(name: str) -> str:
