@@ -183,7 +183,6 @@ class Private:
             port=REDIS_PORT,
             socket_timeout=5,
             socket_connect_timeout=5,
-            retry_on_timeout=False,
         )
 
     def started_at(self, service: str) -> str:
