@@ -11,7 +11,7 @@ from __future__ import annotations
 import random
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from arctui.demo.actions import DemoActions
@@ -235,7 +235,9 @@ class DemoPlatform:
         )
 
     # ContainerSource
-    def containers(self, project: str) -> list[ContainerInfo]:
+    def containers(
+        self, project: str, known: Mapping[str, ContainerInfo] | None = None
+    ) -> list[ContainerInfo]:
         """The simulated containers at the current clock."""
         if project != PROJECT or self.actions.stack_down:
             return []

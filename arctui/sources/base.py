@@ -7,7 +7,7 @@ platform from a real Docker engine.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -54,8 +54,13 @@ class ContainerSource(Protocol):
         """Where the engine is reached (for the header), e.g. unix:///var/run/docker.sock."""
         ...
 
-    def containers(self, project: str) -> list[ContainerInfo]:
+    def containers(
+        self, project: str, known: Mapping[str, ContainerInfo] | None = None
+    ) -> list[ContainerInfo]:
         """All containers (running or not) labelled with this compose project.
+
+        `known` (the last read, by id) lets a source skip re-inspecting containers whose
+        listed state has not changed.
 
         Raises SourceError when the engine cannot be reached.
         """

@@ -8,6 +8,7 @@ failure so the next call renegotiates the API version with whatever daemon answe
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
 import re
 import threading
@@ -186,6 +187,19 @@ def engine_event(event: Mapping[str, Any]) -> EngineEvent:
     )
 
 
+def listed_state(row: Mapping[str, Any]) -> tuple[str, str | None]:
+    """(state, health) as the container list shows them ("Up 2 hours (healthy)")."""
+    status = str(row.get("Status", ""))
+    health = None
+    if "(healthy)" in status:
+        health = "healthy"
+    elif "(unhealthy)" in status:
+        health = "unhealthy"
+    elif "(health: starting)" in status:
+        health = "starting"
+    return str(row.get("State", "")), health
+
+
 def event_filters(project: str) -> dict[str, Any]:
     """Engine-side filter: this project's containers, state-changing events only."""
     return {
@@ -280,8 +294,14 @@ class DockerSource(EngineConnection):
             self._drop()
             raise explain(exc, self.endpoint) from exc
 
-    def containers(self, project: str) -> list[ContainerInfo]:
-        """All containers of the compose project, inspected."""
+    def containers(
+        self, project: str, known: Mapping[str, ContainerInfo] | None = None
+    ) -> list[ContainerInfo]:
+        """All containers of the compose project, inspected.
+
+        With `known` (the last read), a container whose listed state and health are
+        unchanged is not inspected again: a reconcile of 50 quiet containers is one call.
+        """
         from docker.errors import NotFound
 
         api = self._api()
@@ -292,6 +312,10 @@ class DockerSource(EngineConnection):
             raise explain(exc, self.endpoint) from exc
         out = []
         for row in rows:
+            cached = known.get(str(row.get("Id"))) if known else None
+            if cached is not None and listed_state(row) == (cached.state, cached.health):
+                out.append(dataclasses.replace(cached, status=str(row.get("Status", ""))))
+                continue
             try:
                 data = api.inspect_container(row["Id"])
             except NotFound:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from arctui.config.masking import Redactor, env_secrets
@@ -40,10 +40,12 @@ class LearningContainers:
         """Where the engine is reached."""
         return self.inner.endpoint
 
-    def containers(self, project: str) -> list[ContainerInfo]:
+    def containers(
+        self, project: str, known: Mapping[str, ContainerInfo] | None = None
+    ) -> list[ContainerInfo]:
         """The inner source's containers; their secrets learnt."""
         try:
-            found = self.inner.containers(project)
+            found = self.inner.containers(project, known)
         except SourceError as exc:
             raise _redacted(exc, self.redactor) from None
         self.redactor.learn_containers(found)

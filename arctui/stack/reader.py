@@ -92,7 +92,9 @@ class StackReader:
         with self._read_lock:
             return self._read(force_compose, with_compose)
 
-    def _read(self, force_compose: bool, with_compose: bool) -> StackSnapshot:
+    def _read(
+        self, force_compose: bool, with_compose: bool, reuse: bool = False
+    ) -> StackSnapshot:
         with self._lock:
             self._changed.clear()
             self._full_wanted = False
@@ -101,7 +103,13 @@ class StackReader:
             self.compose_pending = False
         else:
             model, error = self._model, self._compose_error
-        containers = self.containers.containers(self.project)
+        # The timed reconcile re-inspects only what the list shows as changed; a forced
+        # read (refresh, first read, event stream lost) inspects everything.
+        known = self._containers if reuse else None
+        if known is None:
+            containers = self.containers.containers(self.project)
+        else:
+            containers = self.containers.containers(self.project, known)
         self._containers = {c.id: c for c in containers}
         self._last_full = time.monotonic()
         self.full_reads += 1
@@ -142,8 +150,9 @@ class StackReader:
     def _read_next(self, force_compose: bool) -> StackSnapshot:
         with self._lock:
             changed, self._changed = self._changed, set()
-            full = self._full_wanted or self._containers is None or force_compose
-            full = full or time.monotonic() - self._last_full >= self.reconcile_every
+            forced = self._full_wanted or self._containers is None or force_compose
+            timed = time.monotonic() - self._last_full >= self.reconcile_every
+            full = forced or timed
         if full:
             if self._containers is None and self._compose_key is None and self.compose:
                 # The first frame shows what runs; what compose declares follows at once.
@@ -151,7 +160,7 @@ class StackReader:
                 self.compose_pending = True
                 self.want_full()
                 return snapshot
-            return self.read(force_compose)
+            return self._read(force_compose, with_compose=True, reuse=not forced)
         known = dict(self._containers or {})
         for cid in changed:
             info = self.containers.container(self.project, cid)

@@ -41,7 +41,11 @@ async def fresh(pilot, after: float, timeout: float = 15.0) -> None:
     """Wait for a snapshot read after `after` (unix time)."""
     await wait_for(
         pilot,
-        lambda: services(pilot.app) is not None and services(pilot.app).taken_at > after,
+        lambda: (
+            services(pilot.app) is not None
+            and services(pilot.app).taken_at > after
+            and not pilot.app.session.reader.compose_pending  # the model follows the list
+        ),
         timeout,
     )
 

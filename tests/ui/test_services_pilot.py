@@ -118,7 +118,7 @@ class FlakySource:
         self.up = threading.Event()
         self._containers = containers
 
-    def containers(self, project: str) -> list[ContainerInfo]:
+    def containers(self, project: str, known=None) -> list[ContainerInfo]:
         if not self.up.is_set():
             raise SourceError(
                 "no Docker engine answers at unix:///nonexistent/docker.sock", "start the daemon"

@@ -16,6 +16,7 @@ from arctui.sources.docker_engine import (
     DockerSource,
     container_from_inspect,
     explain,
+    listed_state,
     resolve_endpoint,
 )
 
@@ -377,3 +378,45 @@ def test_unreachable_engine_fails_fast_with_a_reason(no_docker_config) -> None:
     assert "no Docker engine answers" in info.value.reason
     assert "unix:///nonexistent.sock" in info.value.reason
     source.close()
+
+
+class _CountingApi:
+    """A stand-in low-level client: a fixed container list, counted inspects."""
+
+    def __init__(self, rows: list[dict]) -> None:
+        self.rows = rows
+        self.inspected: list[str] = []
+
+    def containers(self, **kw) -> list[dict]:
+        return self.rows
+
+    def inspect_container(self, cid: str) -> dict:
+        self.inspected.append(cid)
+        row = next(r for r in self.rows if r["Id"] == cid)
+        health = {"Status": "healthy"} if "(healthy)" in row["Status"] else None
+        return {
+            "Id": cid,
+            "Name": f"/{cid}",
+            "State": {"Status": row["State"], **({"Health": health} if health else {})},
+            "Config": {"Labels": {"com.docker.compose.project": "p"}},
+        }
+
+
+def test_reconcile_inspects_only_containers_whose_listed_state_changed() -> None:
+    rows = [
+        {"Id": "a", "State": "running", "Status": "Up 2 hours (healthy)"},
+        {"Id": "b", "State": "running", "Status": "Up 2 hours"},
+        {"Id": "c", "State": "exited", "Status": "Exited (0) 1 hour ago"},
+    ]
+    api = _CountingApi(rows)
+    source = DockerSource(environ={"DOCKER_HOST": "unix:///nonexistent.sock"})
+    source._api = lambda: api  # type: ignore[method-assign]
+    first = source.containers("p")
+    assert api.inspected == ["a", "b", "c"]
+    api.inspected.clear()
+    rows[1] = {"Id": "b", "State": "exited", "Status": "Exited (3) 1 second ago"}
+    rows.append({"Id": "d", "State": "running", "Status": "Up 1 second"})
+    again = source.containers("p", {c.id: c for c in first})
+    assert api.inspected == ["b", "d"]  # a and c unchanged: taken from the last read
+    assert [c.id for c in again] == ["a", "b", "c", "d"]
+    assert listed_state(rows[0]) == ("running", "healthy")

@@ -51,7 +51,7 @@ class Engine:
     def __init__(self, items: list[ContainerInfo]) -> None:
         self.items = items
 
-    def containers(self, project: str) -> list[ContainerInfo]:
+    def containers(self, project: str, known=None) -> list[ContainerInfo]:
         return list(self.items)
 
     def container(self, project: str, cid: str) -> ContainerInfo | None:

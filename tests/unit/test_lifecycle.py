@@ -30,7 +30,7 @@ class FakeEngine:
         self.items = containers
         self.fail: str | None = None
 
-    def containers(self, project: str) -> list[ContainerInfo]:
+    def containers(self, project: str, known=None) -> list[ContainerInfo]:
         if self.fail:
             raise SourceError(self.fail)
         return list(self.items)

@@ -155,7 +155,7 @@ class FakeEngine:
         self.projects: list[str] = []
         self.fail: SourceError | None = None
 
-    def containers(self, project: str) -> list[ContainerInfo]:
+    def containers(self, project: str, known=None) -> list[ContainerInfo]:
         self.projects.append(project)
         if self.fail:
             raise self.fail
