@@ -27,6 +27,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from arctui.ops.guards import typed_confirmations
 from arctui.ops.lifecycle import Action
 from arctui.ops.perform import Attempt, check_allowed
 from arctui.ops.runner import ActionResult, Outcome
@@ -94,13 +95,6 @@ def _cli_base(source: RedisLike) -> list[str]:
     return ["redis-cli", "-h", source.label.split(":")[0]]
 
 
-def _confirmations(session: Session, extra: tuple[tuple[str, str], ...] = ()) -> tuple:
-    out = list(extra)
-    if session.production:
-        out.append(("environment name", session.env))
-    return tuple(out)
-
-
 def plan_redis_action(
     session: Session,
     source: RedisLike,
@@ -128,7 +122,7 @@ def plan_redis_action(
                 command=(*base, "BGSAVE"),
                 summary=f"Write an RDB snapshot of Redis at {source.label} in the background",
                 consequence="Redis forks; with a large data set the fork can pause it briefly.",
-                confirmations=_confirmations(session),
+                confirmations=typed_confirmations(session),
                 **common,
             ),
             ("BGSAVE",),
@@ -157,7 +151,7 @@ def plan_redis_action(
                 + (human_bytes(size) if size else "no limit"),
                 consequence=consequence,
                 destructive=below,
-                confirmations=_confirmations(
+                confirmations=typed_confirmations(
                     session, (("new maxmemory", value.strip()),) if below else ()
                 ),
                 **common,
@@ -176,7 +170,7 @@ def plan_redis_action(
                     "An eviction policy deletes keys when memory is full; noeviction fails"
                     " writes instead. Not persisted across a restart."
                 ),
-                confirmations=_confirmations(session),
+                confirmations=typed_confirmations(session),
                 **common,
             ),
             ("CONFIG", "SET", "maxmemory-policy", value),
@@ -195,7 +189,7 @@ def plan_redis_action(
                 consequence="The key and its value are gone for good (UNLINK: freed in the"
                 " background, the server is not blocked).",
                 destructive=True,
-                confirmations=_confirmations(
+                confirmations=typed_confirmations(
                     session, (("key name" if word == key.key else "word", word),)
                 ),
                 **common,
@@ -210,7 +204,7 @@ def plan_redis_action(
                 command=(*base, "SLOWLOG", "RESET"),
                 summary=f"Clear the slow log of Redis at {source.label}",
                 consequence="The recorded slow commands are lost (copy them first if needed).",
-                confirmations=_confirmations(session),
+                confirmations=typed_confirmations(session),
                 **common,
             ),
             ("SLOWLOG", "RESET"),

@@ -30,6 +30,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from arctui.ops.guards import typed_confirmations
 from arctui.ops.lifecycle import Action
 from arctui.ops.perform import Attempt, check_allowed
 from arctui.ops.runner import ActionResult, Outcome
@@ -113,13 +114,6 @@ def psql_command(target: PgTarget | None, sql: str) -> tuple[str, ...]:
     return (*out, "-c", sql)
 
 
-def _confirmations(session: Session, extra: tuple[tuple[str, str], ...] = ()) -> tuple:
-    out = list(extra)
-    if session.production:
-        out.append(("environment name", session.env))
-    return tuple(out)
-
-
 def plan_pg_action(
     session: Session,
     target: PgTarget | None,
@@ -167,7 +161,7 @@ def plan_pg_action(
                 summary=summary,
                 consequence=consequence,
                 destructive=verb == "terminate" and session.production,
-                confirmations=_confirmations(session),
+                confirmations=typed_confirmations(session),
                 **common,
             ),
             sql=f"SELECT {fn}(pid) FROM unnest(%s::int[]) AS pid",
@@ -187,7 +181,7 @@ def plan_pg_action(
                 summary=f"VACUUM ANALYZE {name or 'every table of the database'}",
                 consequence="Reads the whole table and writes its visibility map; extra I/O"
                 " while it runs. It takes no lock that blocks reads or writes.",
-                confirmations=_confirmations(session),
+                confirmations=typed_confirmations(session),
                 **common,
             ),
             sql=sql,
@@ -203,7 +197,7 @@ def plan_pg_action(
                 summary="Create the pg_stat_statements extension in this database",
                 consequence="Adds a view and functions; statistics start being visible at once"
                 " (the library must already be in shared_preload_libraries).",
-                confirmations=_confirmations(session),
+                confirmations=typed_confirmations(session),
                 **common,
             ),
             sql=sql,
@@ -236,7 +230,7 @@ def plan_pg_action(
                 command=psql_command(target, shown),
                 summary=f"Set {name} to {value.strip()} (written to postgresql.auto.conf)",
                 consequence=effect,
-                confirmations=_confirmations(session),
+                confirmations=typed_confirmations(session),
                 **common,
             ),
             sql=shown,
@@ -257,7 +251,7 @@ def plan_pg_action(
                 f" {EXPLAIN_TIMEOUT_MS // 1000} s); its changes are rolled back, but sequences"
                 " advance and side effects outside the database (NOTIFY, dblink) happen.",
                 destructive=session.production,
-                confirmations=_confirmations(session),
+                confirmations=typed_confirmations(session),
                 **common,
             ),
             sql=sql,
