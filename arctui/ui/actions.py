@@ -22,6 +22,7 @@ from arctui.ops.audit import AuditLog
 from arctui.ops.lifecycle import Action, ActionError, plan_action
 from arctui.ops.perform import Attempt, applicable, check_allowed, perform_interactive
 from arctui.ops.runner import ActionResult, Outcome, run_interactive
+from arctui.text import one_line
 from arctui.ui.commands import ActionCommands
 from arctui.ui.messages import ActionRequested
 from arctui.ui.screens.confirm import ConfirmActionModal
@@ -267,7 +268,7 @@ class ActionsApp(App[None]):
             if result.outcome in (Outcome.CANCELLED, Outcome.REFUSED):
                 severity = "warning"
             self.notify(
-                f"{action.title}: {result.outcome} - {result.message}"[:300],
+                one_line(f"{action.title}: {result.outcome} - {result.message}", 300),
                 severity=severity,
                 markup=False,
             )

@@ -56,7 +56,8 @@ class AuditScreen(ModalScreen[None]):
     def on_mount(self) -> None:
         self.entries = list(reversed(self.audit.read(SHOWN)))
         title = Text("Audit log ", style="bold")
-        title.append(f"{self.audit.path}  ·  {len(self.entries)} newest entries  ·  Esc closes")
+        where = one_line(str(self.audit.path), 200)  # XDG_STATE_HOME is outside text too
+        title.append(f"{where}  ·  {len(self.entries)} newest entries  ·  Esc closes")
         self.query_one("#audit-title", Static).update(title)
         table = self.query_one("#audit-table", DataTable)
         table.add_columns("Time", "User", "Env", "Action", "Target", "Outcome", "Took")
