@@ -1,0 +1,1 @@
+"""Health: protocol probes, verdicts, root cause along depends_on, state-change history."""
