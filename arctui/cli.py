@@ -15,6 +15,9 @@ from arctui import __version__
 from arctui.cli_actions import VERBS as ACTION_VERBS
 from arctui.cli_actions import add_parsers as add_action_parsers
 from arctui.cli_actions import audit_command, run_action_command
+from arctui.cli_health import COMMANDS as HEALTH_COMMANDS
+from arctui.cli_health import add_parsers as add_health_parsers
+from arctui.cli_health import run as run_health_command
 from arctui.config.errors import ConfigError
 from arctui.output import broken_pipe_exit, emit, emit_json, error
 from arctui.session import Session, demo_session, load_user_settings, real_session
@@ -54,6 +57,7 @@ def build_parser() -> argparse.ArgumentParser:
     status = sub.add_parser("status", help="print the services and their state (headless)")
     status.add_argument("--json", action="store_true", help="machine-readable output")
     add_action_parsers(sub)
+    add_health_parsers(sub)  # health, doctor, diagnostics
     for spec in TABS:  # each tab's own headless commands (arctui postgres, arctui logs ...)
         module = spec.load_cli()
         if module is not None:
@@ -117,6 +121,8 @@ def _main(argv: Sequence[str] | None) -> int:
             return int(module.run(session, args))
         finally:
             session.reader.containers.close()
+    if args.command in HEALTH_COMMANDS:
+        return run_health_command(session, args)  # closes the engine connection
     if args.command in ACTION_VERBS:
         try:
             return run_action_command(session, args)

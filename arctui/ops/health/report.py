@@ -139,6 +139,8 @@ def simulated_probe(view: ServiceView, plan: ProbePlan | None) -> ProbeResult | 
         "postgres": "SELECT 1 on arc@127.0.0.1:5432/arc_db",
         "redis": "PING 127.0.0.1:6379/0",
     }.get(plan.kind, f"GET {plan.url}")
+    if plan.kind == "exec" and plan.container is not None:
+        target = f"{' '.join(plan.command)} in {plan.container.name}"
     digest = hashlib.sha256(view.name.encode()).digest()
     latency = 1.0 + digest[0] / 16
     failing = last_health_output(view)

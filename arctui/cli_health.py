@@ -1,0 +1,166 @@
+"""Headless `arctui health`, `arctui doctor` and `arctui diagnostics` (no Textual).
+
+Exit codes (README "Health, doctor and diagnostics"):
+- health: 0 every service healthy (or not created), 1 any is not or the stack cannot be
+  read, 2 usage or configuration error (an unknown --service);
+- doctor: 0 no finding, 1 findings, 2 usage or configuration error;
+- diagnostics: 0 bundle written, 1 it could not be written, 2 usage error.
+Every line goes through `arctui.output` (sanitized and redacted).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from arctui.output import emit, emit_json, error
+from arctui.session import Session
+
+COMMANDS = ("health", "doctor", "diagnostics")
+
+
+def _seconds(value: str) -> float:
+    try:
+        seconds = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r}: seconds must be a number") from None
+    if not 0.2 <= seconds <= 60:
+        raise argparse.ArgumentTypeError("timeout must be between 0.2 and 60 seconds")
+    return seconds
+
+
+def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """Add `health`, `doctor` and `diagnostics` to the CLI."""
+    health = sub.add_parser(
+        "health", help="probe every service; root cause along depends_on (exit 1 if unhealthy)"
+    )
+    health.add_argument("--json", action="store_true", help="machine-readable output")
+    health.add_argument("--service", action="append", default=[], help="only this service")
+    health.add_argument("--no-probe", action="store_true", help="Docker's view only")
+    health.add_argument("--timeout", type=_seconds, default=3.0, help="seconds per probe")
+    doctor = sub.add_parser(
+        "doctor", help="run every troubleshooting check and the security check (exit 1 if any)"
+    )
+    doctor.add_argument("--json", action="store_true", help="machine-readable output")
+    doctor.add_argument("--wizard", action="append", default=[], help="only this wizard")
+    diag = sub.add_parser("diagnostics", help="write a redacted diagnostics bundle (.tar.gz)")
+    diag.add_argument(
+        "-o", "--output", type=Path, help="bundle path (default ./arc-diagnostics-<time>.tar.gz)"
+    )
+    diag.add_argument("--log-lines", type=int, default=500, help="log lines per service")
+    diag.add_argument("--json", action="store_true", help="print the bundle's summary as JSON")
+
+
+def run(session: Session, args: argparse.Namespace) -> int:
+    """Dispatch one of COMMANDS."""
+    try:
+        if args.command == "health":
+            return _health(session, args)
+        if args.command == "doctor":
+            return _doctor(session, args)
+        return _diagnostics(session, args)
+    finally:
+        session.reader.containers.close()
+
+
+def _health(session: Session, args: argparse.Namespace) -> int:
+    from arctui.ops.health.report import build_report
+
+    report = build_report(session, probe=not args.no_probe, timeout=args.timeout)
+    if args.service and report.error is None:
+        known = {s.service for s in report.services}
+        unknown = [s for s in args.service if s not in known]
+        if unknown:
+            error(f"no service called {', '.join(unknown)} (services: {', '.join(sorted(known))})")
+            return 2
+        import dataclasses
+
+        wanted = set(args.service)
+        report = dataclasses.replace(
+            report, services=tuple(s for s in report.services if s.service in wanted)
+        )
+    if args.json:
+        emit_json(report.to_json())
+        return 0 if report.healthy else 1
+    if report.error:
+        error(f"cannot read the stack: {report.error}")
+        return 1
+    for line in health_lines(report):
+        emit(line)
+    return 0 if report.healthy else 1
+
+
+def health_lines(report: object) -> list[str]:
+    """The text report: a table, then the root causes and failing probes' evidence."""
+    from arctui.ops.health.models import HealthReport
+
+    assert isinstance(report, HealthReport)
+    rows = []
+    for s in report.services:
+        p = s.probe
+        probe = "-" if p is None else p.target
+        result = "-" if p is None else {True: "ok", False: "FAIL", None: "?"}[p.ok]
+        ms = "-" if p is None or p.latency_ms is None else f"{p.latency_ms:.0f} ms"
+        rows.append((s.service, s.verdict, s.docker_health or "-", result, ms, probe))
+    head = ("SERVICE", "VERDICT", "DOCKER", "PROBE", "LATENCY", "TARGET")
+    widths = [min(48, max(len(r[i]) for r in [head, *rows])) for i in range(len(head))]
+    out = ["  ".join(h.ljust(w) for h, w in zip(head, widths, strict=True)).rstrip()]
+    out += ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows]
+    notes = []
+    for s in report.services:
+        if s.ok:
+            continue
+        notes.append(f"{s.line()}")
+        if s.root_cause is not None and s.root_cause.evidence:
+            notes.append(f"    {s.root_cause.service}: {s.root_cause.evidence}")
+        elif s.probe is not None and s.probe.ok is False:
+            notes.append(f"    probe {s.probe.target}: {s.probe.output}")
+        elif s.health_output:
+            notes.append(f"    health check: {s.health_output}")
+    if notes:
+        out += ["", *notes]
+    counts = {k: v for k, v in report.counts().items() if v}
+    summary = ", ".join(f"{v} {k}" for k, v in counts.items())
+    out += ["", f"{report.project}: {summary} ({report.duration_ms:.0f} ms)"]
+    return out
+
+
+def _doctor(session: Session, args: argparse.Namespace) -> int:
+    from arctui.ops.doctor import WIZARDS, run_doctor
+
+    ids = [w.id for w in WIZARDS]
+    unknown = [w for w in args.wizard if w not in ids]
+    if unknown:
+        error(f"no wizard called {', '.join(unknown)} (wizards: {', '.join(ids)})")
+        return 2
+    report = run_doctor(session, only=tuple(args.wizard))
+    if args.json:
+        emit_json(report.to_json())
+    else:
+        for line in report.lines():
+            emit(line)
+    return 1 if report.findings else 0
+
+
+def _diagnostics(session: Session, args: argparse.Namespace) -> int:
+    from arctui.ops.diagnostics import DiagnosticsError, write_bundle
+
+    if args.log_lines < 0 or args.log_lines > 100_000:
+        error("--log-lines must be between 0 and 100000")
+        return 2
+    stamp = time.strftime("%Y%m%d_%H%M%S", time.localtime(session.clock()))
+    path = args.output or Path.cwd() / f"arc-diagnostics-{stamp}.tar.gz"
+    try:
+        result = write_bundle(session, path, log_lines=args.log_lines)
+    except DiagnosticsError as exc:
+        error(str(exc))
+        return 1
+    if args.json:
+        emit_json(result.to_json())
+    else:
+        emit(f"wrote {result.path} ({result.size} bytes, mode 0600, {len(result.members)} files)")
+        for line in result.report_lines():
+            emit(f"  {line}", file=sys.stdout)
+    return 0
