@@ -234,6 +234,14 @@ class Tmux:
             assert time.monotonic() < deadline, f"{pattern!r} not on screen:\n{pane}"
             time.sleep(0.25)
 
+    def close_with_escape(self, pattern: str, timeout: float = 15) -> None:
+        """Press Escape until `pattern` has left the screen (a modal closed)."""
+        deadline = time.monotonic() + timeout
+        while re.search(pattern, self.pane()):
+            assert time.monotonic() < deadline, f"{pattern!r} still on screen"
+            self.keys("Escape")
+            time.sleep(0.7)
+
     def title(self) -> str:
         return self.run("display", "-p", "-t", self.session, "#{pane_title}").strip()
 
@@ -274,16 +282,13 @@ def test_every_pane_of_the_tui_is_clean_on_the_wire(test_stack: RunningStack, en
         assert "hostile.osc" in pane and "[b]bold?[/b]" in pane
         tmux.keys("e")  # env view
         tmux.wait("POSTGRES_PASSWORD")
-        tmux.keys("Escape")
-        time.sleep(1)
+        tmux.close_with_escape("later files win")
         tmux.keys("R")  # restart hostile: the confirmation, then decline
         tmux.wait(r"restart -t \d+ hostile")
-        tmux.keys("Escape")
-        time.sleep(1)
+        tmux.close_with_escape(r"restart -t \d+ hostile")
         tmux.keys("A")  # the audit log shows the declined attempt
         tmux.wait("declined")
-        tmux.keys("Escape")
-        time.sleep(0.5)
+        tmux.close_with_escape("Audit log ")
         tmux.keys("C-p")  # the palette's Screenshot
         time.sleep(0.5)
         tmux.text("Screenshot")
