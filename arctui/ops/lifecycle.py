@@ -102,7 +102,9 @@ def _confirmations(session: Session, destructive: bool) -> tuple[tuple[str, str]
 
 def _stop_timeout(service: ServiceView, timeout: int | None) -> int:
     if timeout is not None:
-        return max(0, int(timeout))
+        if timeout < 0:  # never quietly turned into `-t 0`, an immediate SIGKILL
+            raise ActionError(f"stop timeout must be 0 seconds or more, not {timeout}")
+        return int(timeout)
     grace = service.declared.stop_grace_period if service.declared else None
     return DEFAULT_STOP_TIMEOUT if grace is None else math.ceil(grace)
 

@@ -88,6 +88,18 @@ def test_negative_or_fractional_stop_timeouts_are_errors(argv, capsys):
     assert "seconds must be a whole number >= 0" in capsys.readouterr().err
 
 
+def test_plan_action_refuses_a_negative_stop_timeout(tmp_path):
+    from arctui.ops.lifecycle import ActionError
+
+    with pytest.raises(ActionError, match="0 seconds or more"):
+        plan_action(make_session(tmp_path), "stop", "raymond", timeout=-5)
+    assert plan_action(make_session(tmp_path), "stop", "raymond", timeout=0).command[-3:] == (
+        "-t",
+        "0",
+        "raymond",
+    )
+
+
 @pytest.mark.parametrize("reader", ["head -1", "true"])  # `true` never reads: EPIPE for sure
 def test_status_piped_into_head_exits_without_a_traceback(reader):
     proc = subprocess.run(
