@@ -19,7 +19,7 @@ from arctui.cli_health import COMMANDS as HEALTH_COMMANDS
 from arctui.cli_health import add_parsers as add_health_parsers
 from arctui.cli_health import run as run_health_command
 from arctui.config.errors import ConfigError
-from arctui.output import broken_pipe_exit, emit, emit_json, error
+from arctui.output import SafeStream, broken_pipe_exit, emit, emit_json, error
 from arctui.session import Session, demo_session, load_user_settings, real_session
 from arctui.sources.base import SourceError
 from arctui.tabs import TABS, headless_commands
@@ -117,9 +117,16 @@ def _main(argv: Sequence[str] | None) -> int:
     if args.command in tab_commands:
         module = tab_commands[args.command].load_cli()
         assert module is not None  # headless_commands() lists only tabs with a cli
+        # A CLI that prints through arctui.output itself says so; any other's output is
+        # made safe on its way out (sanitized and redacted like everything else).
+        streams = sys.stdout, sys.stderr
+        if not getattr(module, "SAFE_OUTPUT", False):
+            sys.stdout = SafeStream(streams[0], session.redactor)  # type: ignore[assignment]
+            sys.stderr = SafeStream(streams[1], session.redactor)  # type: ignore[assignment]
         try:
             return int(module.run(session, args))
         finally:
+            sys.stdout, sys.stderr = streams
             session.reader.containers.close()
     if args.command in HEALTH_COMMANDS:
         return run_health_command(session, args)  # closes the engine connection

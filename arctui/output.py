@@ -69,6 +69,37 @@ def emit_json(
     out.write(json.dumps(redact_data(value, redactor), indent=indent, ensure_ascii=True) + "\n")
 
 
+class SafeStream:
+    """A text stream that passes every write through `safe()`: for printers that were
+    written before `emit()` (a tab's CLI), so that nothing reaches the terminal raw.
+
+    It reports itself as no terminal, so progress printers choose plain lines over
+    carriage-return redraws (their control sequences would be stripped anyway).
+    """
+
+    def __init__(self, inner: IO[str], redactor: Redactor | None = None) -> None:
+        self.inner = inner
+        self.redactor = redactor
+
+    def write(self, text: str) -> int:
+        """Write `text` made safe; returns the length given (as file objects do)."""
+        if text:
+            self.inner.write(safe(text, self.redactor))
+        return len(text)
+
+    def flush(self) -> None:
+        """Flush the stream underneath."""
+        self.inner.flush()
+
+    def isatty(self) -> bool:
+        """Never a terminal: see the class docstring."""
+        return False
+
+    def fileno(self) -> int:
+        """The stream underneath's descriptor (for broken_pipe_exit)."""
+        return self.inner.fileno()
+
+
 def broken_pipe_exit() -> int:
     """After stdout's reader went away (`arctui status | head -1`): exit quietly.
 

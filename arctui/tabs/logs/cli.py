@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, TextIO
 
+from arctui.output import error
 from arctui.sources.base import SourceError
 from arctui.sources.docker_logs import LogWindow
 from arctui.tabs.logs.export import format_line
@@ -31,6 +32,8 @@ if TYPE_CHECKING:
     from arctui.session import Session
 
 COMMANDS = ("logs",)
+# Lines are cleaned and redacted one by one (fast path); messages go through error().
+SAFE_OUTPUT = True
 _DURATION = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h|d|w)")
 _UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 EPILOG = """\
@@ -145,7 +148,7 @@ def _check_services(session: Session, wanted: list[str], present: set[str]) -> s
         known = ", ".join(sorted(present | declared)) or "none"
         return f"unknown service {', '.join(map(repr, unknown))} (services: {known})"
     for s in missing:
-        print(f"arctui: {s} has no container (not created); no lines from it", file=sys.stderr)
+        error(f"{s} has no container (not created); no lines from it")
     return None
 
 
@@ -165,17 +168,17 @@ def run(session: Session, args: argparse.Namespace, out: TextIO | None = None) -
     try:
         flt = LineFilter(args.grep, regex=not args.fixed_strings, case=case, level=args.level)
     except FilterError as exc:
-        print(f"arctui: {exc}", file=sys.stderr)
+        error(f"{exc}")
         return 2
     source = session_source(session)
     try:
         targets = source.targets(args.services)
         problem = _check_services(session, args.services, {t.service for t in source.targets()})
     except SourceError as exc:
-        print(f"arctui: {exc.reason}" + (f"\n  fix: {exc.fix}" if exc.fix else ""), file=sys.stderr)
+        error(f"{exc.reason}" + (f"\n  fix: {exc.fix}" if exc.fix else ""))
         return 3
     if problem:
-        print(f"arctui: {problem}", file=sys.stderr)
+        error(f"{problem}")
         return 2
     from arctui.tabs.logs.reader import source_tag
 
@@ -188,7 +191,7 @@ def run(session: Session, args: argparse.Namespace, out: TextIO | None = None) -
         try:
             lines = read_lines(source, args.services, window, maker)
         except SourceError as exc:
-            print(f"arctui: {exc.reason}", file=sys.stderr)
+            error(f"{exc.reason}")
             return 3
         finally:
             source.close()
@@ -218,13 +221,13 @@ def _follow(
             ready.wait(0.5)
             ready.clear()
             batch = feed.take()
-            error = feed.error.reason if feed.error else ""
-            if error != reported:
-                print(f"arctui: {error or 'reading logs again'}", file=sys.stderr)
-                reported = error
+            problem = feed.error.reason if feed.error else ""
+            if problem != reported:
+                error(problem or "reading logs again")
+                reported = problem
             lines = [ln for ln in batch.lines if flt.matches(ln)]
             if batch.dropped:
-                print(f"arctui: {batch.dropped} lines dropped (output too slow)", file=sys.stderr)
+                error(f"{batch.dropped} lines dropped (output too slow)")
             if first and batch.history_loaded:
                 lines, first = list(_last(lines, args.tail)), False
             printer.write(lines)
