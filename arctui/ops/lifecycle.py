@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from arctui.models import ServiceState, ServiceView, StackSnapshot
+from arctui.ops.guards import typed_confirmations
 
 if TYPE_CHECKING:
     from arctui.session import Session
@@ -92,12 +93,7 @@ def _base_command(session: Session) -> list[str]:
 
 
 def _confirmations(session: Session, destructive: bool) -> tuple[tuple[str, str], ...]:
-    out = []
-    if destructive:
-        out.append(("project name", session.project))
-    if session.production:
-        out.append(("environment name", session.env))
-    return tuple(out)
+    return typed_confirmations(session, (("project name", session.project),) if destructive else ())
 
 
 def _stop_timeout(service: ServiceView, timeout: int | None) -> int:
