@@ -24,6 +24,7 @@ from arctui.ops.health.models import (
 from arctui.text import one_line
 
 _COMPLETED_CONDITION = "service_completed_successfully"
+CRASH_WINDOW = 60.0  # seconds: restarted by the policy and up less than this = a crash loop
 
 
 def dependencies(view: ServiceView) -> tuple[str, ...]:
@@ -69,6 +70,9 @@ def docker_verdict(view: ServiceView, snapshot: StackSnapshot | None = None) -> 
         return DOWN, f"restarting (crash loop, {view.restart_count} restarts{last})"
     if state is ServiceState.PAUSED:
         return DOWN, "paused"
+    looping = _crash_loop(view, snapshot.taken_at if snapshot else None)
+    if looping:
+        return DOWN, looping
     health = view.health
     if health == "unhealthy":
         return UNHEALTHY, "Docker health check failing"
@@ -78,6 +82,23 @@ def docker_verdict(view: ServiceView, snapshot: StackSnapshot | None = None) -> 
     if health == "starting":
         return STARTING, "Docker health check not passed yet"
     return HEALTHY, "running" + (", Docker health check passing" if health else "")
+
+
+def _crash_loop(view: ServiceView, now: float | None) -> str:
+    """A container the restart policy brought back less than CRASH_WINDOW s ago: a loop.
+
+    Caught between two crashes it is `running` (and, without a health check, would look
+    healthy); the policy's restart count is what gives it away.
+    """
+    if now is None:
+        return ""
+    for c in view.containers:
+        if c.state == "running" and c.restart_count and c.started_at:
+            up = now - c.started_at
+            if 0 <= up < CRASH_WINDOW:
+                code = f", last exit {c.exit_code}" if c.exit_code else ""
+                return f"crash loop: {c.restart_count} restarts, up {up:.0f} s{code}"
+    return ""
 
 
 def last_health_output(view: ServiceView) -> str:
