@@ -96,7 +96,11 @@ def _is_ip(host: str) -> bool:
 
 def tools_of(ctx: DoctorContext, c: ContainerInfo) -> list[str] | str:
     """The network tools the container has, or why that cannot be known."""
-    script = "for t in " + " ".join(_TOOLS) + "; do command -v $t >/dev/null 2>&1 && echo $t; done"
+    script = (
+        "for t in "
+        + " ".join(_TOOLS)
+        + "; do command -v $t >/dev/null 2>&1 && echo $t; done; exit 0"
+    )
     code, out = ctx.exec(c.id, ["sh", "-c", script])
     if code is None or code in (126, 127):
         return f"cannot run a shell in {c.name}: {one_line(out, 200)}"

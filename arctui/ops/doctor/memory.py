@@ -87,6 +87,12 @@ def run(ctx: DoctorContext) -> WizardResult:
     )
     for service, evidence in sorted(killed.items()):
         near = [_usage(c) for c in ranked if c.service == service]
+        rows = usage.containers if usage is not None else ()
+        near += [
+            f"{c.name}: memory limit {_mib(c.mem_limit)} (killed at its limit)"
+            for c in rows
+            if c.service == service and c.mem_limit and c.mem is None
+        ]
         fixes = remedies(roles.get(service, ""), service)
         views = {s.name: s for s in ctx.snapshot.services}
         if service in views and views[service].containers:

@@ -20,13 +20,20 @@ ID, TITLE = "startup", "Services hang on startup / restart loop"
 LOG_LINES = 8
 
 
-def _limits(view: ServiceView) -> str:
+def _limits(view: ServiceView, ctx: DoctorContext) -> str:
+    """The limits the containers run with (the engine's), else what compose declares."""
+    usage = ctx.resources()
+    rows = [c for c in usage.containers if c.service == view.name] if usage else []
     d = view.declared
-    if d is None or (d.mem_limit is None and d.cpu_limit is None):
-        return "no memory or CPU limit declared"
-    mem = f"memory {d.mem_limit // (1024 * 1024)} MiB" if d.mem_limit else "no memory limit"
-    cpu = f"{d.cpu_limit:g} CPUs" if d.cpu_limit else "no CPU limit"
-    return f"{mem}, {cpu}"
+    mem_limit = next((r.mem_limit for r in rows if r.mem_limit), d.mem_limit if d else None)
+    cpu_limit = next((r.cpu_limit for r in rows if r.cpu_limit), d.cpu_limit if d else None)
+    if mem_limit is None and cpu_limit is None:
+        return "no memory or CPU limit"
+    mem = f"memory {mem_limit // (1024 * 1024)} MiB" if mem_limit else "no memory limit"
+    cpu = f"{cpu_limit:g} CPUs" if cpu_limit else "no CPU limit"
+    used = next((r.mem for r in rows if r.mem is not None), None)
+    now = f", using {used // (1024 * 1024)} MiB now" if used is not None else ""
+    return f"{mem}, {cpu}{now}"
 
 
 def _healthcheck(view: ServiceView) -> list[str]:
@@ -119,7 +126,7 @@ def run(ctx: DoctorContext) -> WizardResult:
             )
         elif view.depends_on:
             evidence.append(f"depends_on: {', '.join(view.depends_on)} (all ready)")
-        evidence.append(f"limits: {_limits(view)}")
+        evidence.append(f"limits: {_limits(view, ctx)}")
         evidence += _log_evidence(ctx.logs(view.name))
         if entry.verdict in FINE:
             title = f"{view.name} restarted {entry.restarts} times (running now)"

@@ -107,7 +107,7 @@ def plan_probe(
     if local_engine and host_net:
         known = check_url(view)
         if known is not None:
-            return ProbePlan("http", port=known[0], path=path)
+            return ProbePlan("http", port=known[0], path=known[1])  # what the platform checks
         return ProbePlan("http", port=role_port, path=path, guessed=True)
     host_port = _published(c, role_port) if local_engine else None
     if host_port is not None:
