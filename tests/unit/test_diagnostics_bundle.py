@@ -1,0 +1,57 @@
+"""The bundle on the demo platform: 0600, regular members only, secrets and keys masked."""
+
+from __future__ import annotations
+
+import os
+import stat
+import tarfile
+from pathlib import Path
+
+import pytest
+
+from arctui.ops.diagnostics import DiagnosticsError, _Builder, write_bundle
+from arctui.session import demo_session
+
+KEY = (
+    "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n"
+    "-----END OPENSSH PRIVATE KEY-----"
+)
+
+
+def test_demo_bundle(tmp_path: Path) -> None:
+    session = demo_session()
+    session.redactor.learn(["demo-pg-s3cret"])
+    out = tmp_path / "b.tar.gz"
+    result = write_bundle(session, out, log_lines=20)
+    assert stat.S_IMODE(out.stat().st_mode) == 0o600
+    with tarfile.open(out) as tar:
+        members = tar.getmembers()
+        data = b"".join(tar.extractfile(m).read() for m in members)  # type: ignore[union-attr]
+    assert all(m.isreg() for m in members)
+    assert b"demo-pg-s3cret" not in data
+    assert "arc-diagnostics/REDACTION.txt" in result.members
+    assert any(m.startswith("arc-diagnostics/logs/") for m in result.members)
+
+
+def test_private_keys_and_known_values_are_counted() -> None:
+    session = demo_session()
+    session.redactor.learn(["hunter2-hunter2"])
+    b = _Builder(session)
+    b.add("x.txt", f"key:\n{KEY}\npassword hunter2-hunter2 and postgres://u:pw123456@h/db\n")
+    text = b.members["arc-diagnostics/x.txt"].decode()
+    assert "b3BlbnNzaC1rZXktdjEAAAAA" not in text and "hunter2-hunter2" not in text
+    assert "pw123456" not in text
+    r = b.redactions["x.txt"]
+    assert (r.private_keys, r.known) == (1, 1) and r.patterns >= 1
+
+
+def test_symlink_and_bad_paths_are_refused(tmp_path: Path) -> None:
+    target = tmp_path / "t"
+    target.write_text("x")
+    link = tmp_path / "l.tar.gz"
+    os.symlink(target, link)
+    with pytest.raises(DiagnosticsError, match="symlink"):
+        write_bundle(demo_session(), link, log_lines=1)
+    with pytest.raises(DiagnosticsError, match="not a directory"):
+        write_bundle(demo_session(), tmp_path / "nodir" / "b.tar.gz", log_lines=1)
+    assert target.read_text() == "x"

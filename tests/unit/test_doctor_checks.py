@@ -1,0 +1,104 @@
+"""The wizards' pure parts, and `arctui doctor` / `arctui health` on the demo platform."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from arctui.cli import main
+from arctui.models import ContainerInfo
+from arctui.ops.doctor import WIZARDS, run_doctor
+from arctui.ops.doctor.connectivity import endpoints
+from arctui.ops.doctor.logs_pipeline import analyse, exporters_section
+from arctui.ops.doctor.migrations import _database_of
+from arctui.ops.doctor.security import placeholder, tracked_by_git, weak
+from arctui.session import demo_session
+
+GOOD = """\
+receivers: {otlp: {protocols: {grpc: {}}}}
+exporters:
+  loki:
+    endpoint: http://loki:3100/loki/api/v1/push
+service:
+  pipelines:
+    logs: {receivers: [otlp], exporters: [loki]}
+"""
+
+
+def test_collector_config_analysis() -> None:
+    assert analyse(GOOD)[0] == []
+    no_loki = GOOD.replace("loki:\n    endpoint: http://loki:3100/loki/api/v1/push", "debug: {}")
+    no_loki = no_loki.replace("exporters: [loki]", "exporters: [debug]")
+    assert analyse(no_loki)[0][0].startswith("no Loki exporter")
+    unused = GOOD.replace("exporters: [loki]", "exporters: [debug]")
+    assert any("does not use the Loki exporter" in p for p in analyse(unused)[0])
+    otlphttp = GOOD.replace("loki:\n    endpoint", "otlphttp/logs:\n    endpoint").replace(
+        "[loki]", "[otlphttp/logs]"
+    )
+    assert analyse(otlphttp)[0] == []
+    assert analyse("exporters: [")[0][0].startswith("the config is not valid YAML")
+    assert exporters_section(GOOD)[0] == "exporters:"
+
+
+def test_endpoints_from_the_environment() -> None:
+    c = ContainerInfo(
+        "id", "api", "p", "api", "img", "running",
+        env=(("DATABASE_URL", "postgres://arc:pw@db:5432/arc"), ("REDIS_HOST", "cache"),
+             ("REDIS_PORT", "6379"), ("NATS_URL", "nats://bus"), ("OTEL_ENDPOINT", "otel:4317"),
+             ("LOG_LEVEL", "info"), ("BAD_URL", "http://[::1")),
+    )  # fmt: skip
+    got = {(e.host, e.port, e.why) for e in endpoints(c)}
+    assert got == {("db", 5432, "DATABASE_URL"), ("cache", 6379, "REDIS_HOST"),
+                   ("bus", 4222, "NATS_URL"), ("otel", 4317, "OTEL_ENDPOINT")}  # fmt: skip
+
+
+def test_security_rules() -> None:
+    assert placeholder("CHANGE_ME_secret") and placeholder("changeme")
+    assert weak("GRAFANA_ADMIN_PASSWORD", "admin")
+    assert weak("DB_PASSWORD", "short")
+    assert not weak("DB_PASSWORD", "a-long-random-value-123")
+    assert not weak("DB_PASSWORD", "CHANGE_ME_x")  # a placeholder finding, not a weak one
+    assert not weak("LOG_LEVEL", "info")
+    assert _database_of({"DSN": "postgres://u:p@db:5432/kratos?sslmode=disable"}) == "kratos"
+
+
+def test_tracked_by_git(tmp_path: Path) -> None:
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    env = tmp_path / ".env"
+    env.write_text("A=1\n")
+    other = tmp_path / ".env.prod"
+    other.write_text("A=1\n")
+    subprocess.run(["git", "-C", str(tmp_path), "add", ".env"], check=True)
+    assert tracked_by_git(env) is True
+    assert tracked_by_git(other) is False
+    assert tracked_by_git(Path("/") / ".env-nowhere") is None
+
+
+def test_doctor_on_the_demo_finds_its_faults() -> None:
+    report = run_doctor(demo_session())
+    assert [r.id for r in report.results] == [w.id for w in WIZARDS]
+    checks = {(f.wizard, f.check, f.service) for f in report.findings}
+    assert ("memory", "oom-killed", "jaeger") in checks
+    assert ("startup", "not-ready", "pulsar") in checks
+    assert ("security", "exposed-internal", "") in checks
+    assert all(r.error is None for r in report.results), [r.error for r in report.results]
+    assert report.findings[0].severity == "error"  # errors first
+
+
+def test_cli_health_and_doctor_exit_codes(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--demo", "health", "--json"]) == 1
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["schema"] == 1 and {s["service"] for s in doc["services"]} >= {"postgres", "pulsar"}
+    assert main(["--demo", "health", "--service", "traefik"]) == 0
+    assert "traefik" in capsys.readouterr().out
+    assert main(["--demo", "health", "--service", "nope"]) == 2
+    assert main(["--demo", "doctor", "--wizard", "security", "--json"]) == 1
+    doc = json.loads(capsys.readouterr().out)
+    assert [w["id"] for w in doc["wizards"]] == ["security"]
+    assert main(["--demo", "doctor", "--wizard", "nope"]) == 2
+    with pytest.raises(SystemExit) as exc:
+        main(["--demo", "health", "--timeout", "0"])
+    assert exc.value.code == 2
