@@ -100,7 +100,7 @@ def test_unknown_key_lists_valid_keys(tmp_path: Path) -> None:
         load_settings(path)
     assert str(info.value) == (
         f"{path}: unknown key 'readonly'; valid keys: "
-        "refresh, theme, keymap, read_only, production_envs, envs"
+        "refresh, theme, keymap, read_only, production_envs, backups, envs"
     )
 
 
