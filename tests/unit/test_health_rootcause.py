@@ -200,3 +200,15 @@ def test_last_health_output_is_evidence() -> None:
     )
     cause = snapshot_root_cause(s, "app")
     assert cause is not None and cause.evidence == "connection refused"
+
+
+def test_services_detail_says_why() -> None:
+    from arctui.tabs.services.view.presenters import service_detail
+
+    s = snap(
+        svc("postgres", ctr("postgres", "exited", exit_code=0), role="postgres"),
+        svc("flags", ctr("flags", health="unhealthy"), deps=("postgres",)),
+    )
+    text = service_detail(s.services[1], NOW, s).plain
+    assert "unhealthy because postgres is down: stopped, exit 0" in text
+    assert "because" not in service_detail(s.services[1], NOW).plain  # no snapshot, no claim

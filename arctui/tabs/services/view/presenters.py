@@ -318,14 +318,23 @@ def _origin_lines(out: Text, service: ServiceView) -> None:
         )
 
 
-def service_detail(service: ServiceView, now: float) -> Text:
+def service_detail(service: ServiceView, now: float, snapshot: StackSnapshot | None = None) -> Text:
     """The detail pane: containers, depends_on, health, ports, networks, labels, env, mounts.
 
-    A service that is not created shows what compose declares for it.
+    A service that is not created shows what compose declares for it. Given the whole
+    snapshot, a failing service whose dependency is down says so first (root cause).
     """
     out = Text()
     out.append(one_line(service.name, 80), style="bold")
     out.append(f"  ({one_line(service.role, 30)})  {service.state.value}\n")
+    if snapshot is not None:
+        from arctui.ops.health.rootcause import docker_verdict, snapshot_root_cause
+
+        cause = snapshot_root_cause(snapshot, service.name)
+        if cause is not None:
+            verdict = docker_verdict(service, snapshot)[0]
+            out.append(f"  {verdict} {one_line(cause.text, 200)}", style="bold red")
+            out.append(f": {one_line(redact(cause.evidence), 300)}\n" if cause.evidence else "\n")
     if service.declared and service.declared.profiles:
         out.append(f"  profiles: {one_line(', '.join(service.declared.profiles))}\n")
     _origin_lines(out, service)
