@@ -24,9 +24,11 @@ from arctui.ops.envinfo import env_warnings
 from arctui.session import Session
 from arctui.sources.base import EngineEvent, SourceError
 from arctui.tabs import TABS
+from arctui.ui import preferences
 from arctui.ui.actions import ActionsApp, ReadOnlyBadge
+from arctui.ui.palette_commands import TabCommands
 from arctui.ui.polling import Poller, SourceFailed, SourceUpdated
-from arctui.ui.theming import APP_VARIABLES, ThemeFileError, load_keymap, load_themes
+from arctui.ui.theming import APP_VARIABLES, keymap_names, load_themes
 from arctui.ui.widgets.banner import ProblemBanner
 from arctui.ui.widgets.header import ArcHeader
 
@@ -55,10 +57,16 @@ class ArcApp(ActionsApp):
     TITLE = "arctui"
     CSS_PATH: ClassVar = _css_paths()
     ENABLE_COMMAND_PALETTE = True
+    COMMANDS = ActionsApp.COMMANDS | {TabCommands}
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "quit", "Quit", id="app.quit"),
-        Binding("r", "refresh", "Refresh", id="app.refresh"),
-        Binding("e", "show_env", "Env", id="app.env"),
+        Binding("question_mark", "help", "Help", key_display="?", id="app.help"),
+        Binding("colon", "open_palette", "Palette", show=False, key_display=":", id="app.palette"),
+        Binding("r", "refresh", "Refresh", show=False, id="app.refresh"),
+        Binding("e", "show_env", "Env", show=False, id="app.env"),
+        Binding("H", "health", "Health", show=False, key_display="H", id="app.health"),
+        Binding("T", "doctor", "Wizards", show=False, key_display="T", id="app.doctor"),
+        Binding("I", "diagnostics", "Diagnostics", show=False, id="app.diagnostics"),
         Binding("right_square_bracket", "next_tab", "Next tab", show=False, id="app.next_tab"),
         Binding("left_square_bracket", "prev_tab", "Prev tab", show=False, id="app.prev_tab"),
         *(
@@ -75,8 +83,11 @@ class ArcApp(ActionsApp):
     def __init__(self, session: Session, theme: str | None = None, keymap: str | None = None):
         super().__init__()
         self.session = session
-        self._theme_name = theme or session.settings.theme
+        self._theme_name = preferences.initial_theme(theme, session.settings.theme)
         self._keymap_name = keymap or session.settings.keymap
+        self.keymap_name = "default"  # the keymap in force (help screen, palette)
+        self.pending_keymap_check: dict[str, str] | None = None
+        self.arc_theme_names: list[str] = []
         # Missing env files and leftover CHANGE_ME placeholders: shown with every snapshot.
         layers, spec = session.env_layers, session.spec
         base = spec.project_dir if spec else None
@@ -138,7 +149,17 @@ class ArcApp(ActionsApp):
         self.set_interval(0.5, self._tick_pollers)
         self.poller.start()
         self.poller.request()
+        if self.pending_keymap_check:  # off the first frame: imports every tab's view
+            self.run_worker(
+                lambda: preferences.check_keymap_later(self),
+                thread=True,
+                exit_on_error=False,
+                group="keymap",
+            )
         threading.Thread(target=self._follow_events, name="arctui-events", daemon=True).start()
+        from arctui.ui.screens.health import start_monitoring
+
+        start_monitoring(self)  # state changes -> notifications and the event history
 
     def on_unmount(self) -> None:
         self._stop_events.set()
@@ -151,6 +172,7 @@ class ArcApp(ActionsApp):
         themes, errors = load_themes()
         for theme in themes:
             self.register_theme(theme)
+        self.arc_theme_names = [t.name for t in themes if t.name in self.available_themes]
         for error in errors:
             # File paths and YAML errors are outside text: never markup.
             self.notify(
@@ -167,13 +189,23 @@ class ArcApp(ActionsApp):
         self.theme = self._theme_name
 
     def _apply_keymap(self) -> None:
-        try:
-            keymap = load_keymap(self._keymap_name)
-        except ThemeFileError as exc:
-            self.notify(f"keymap not loaded: {exc}", severity="warning", timeout=10, markup=False)
-            return
-        if keymap:
-            self.set_keymap(keymap)
+        preferences.apply_keymap(self, self._keymap_name)
+
+    def keymap_names(self) -> list[str]:
+        """Every keymap that can be switched to (the palette's "Keymap: NAME")."""
+        return keymap_names()
+
+    def switch_keymap(self, name: str) -> None:
+        """Use another keymap for this run."""
+        preferences.switch_keymap(self, name)
+
+    def action_help(self) -> None:
+        """The keys of the tab on screen, from the active keymap."""
+        preferences.open_help(self)
+
+    def action_open_palette(self) -> None:
+        """`:` opens the command palette (the k9s habit); ctrl+p still does."""
+        self.action_command_palette()
 
     # Pollers ----------------------------------------------------------------------
     def register_poller(self, poller: Poller) -> None:
@@ -309,6 +341,24 @@ class ArcApp(ActionsApp):
         for poller in self.pollers:
             if self.tab_of(poller.host) == self.active_tab:  # type: ignore[arg-type]
                 poller.request()
+
+    def action_health(self) -> None:
+        """The health view: probes, root causes, the event history (H)."""
+        from arctui.ui.screens.health import HealthScreen, history_of
+
+        self.push_screen(HealthScreen(self.session, history_of(self), self.snapshot))
+
+    def action_doctor(self) -> None:
+        """The troubleshooting wizards (T)."""
+        from arctui.ui.screens.wizard import DoctorScreen
+
+        self.push_screen(DoctorScreen(self.session))
+
+    def action_diagnostics(self) -> None:
+        """Write the diagnostics bundle into the working directory (I)."""
+        from arctui.ui.screens.wizard import write_diagnostics
+
+        write_diagnostics(self, self.session)
 
     def action_show_env(self) -> None:
         """Show the layered env files with provenance (secrets masked)."""

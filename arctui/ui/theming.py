@@ -156,13 +156,16 @@ _MODIFIERS = frozenset({"ctrl", "shift", "alt", "meta", "super", "hyper"})
 
 
 def is_key_name(key: str) -> bool:
-    """Whether Textual knows this key name (`q`, `ctrl+r`, `f5`, `right_square_bracket`)."""
-    from textual.keys import Keys, key_to_character
+    """Whether Textual knows this key name (`q`, `ctrl+r`, `f5`, `slash`, `question_mark`)."""
+    from textual.keys import Keys, _character_to_key, key_to_character
 
     *modifiers, name = key.strip().split("+")
     if not name or not set(modifiers) <= _MODIFIERS:
         return False
-    return name in {k.value for k in Keys} or key_to_character(name) is not None
+    if name in {k.value for k in Keys} or key_to_character(name) is not None:
+        return True
+    # Names Textual gives printable characters (`/` is `slash`) that unicodedata lacks.
+    return name in {_character_to_key(chr(c)) for c in range(33, 127)}
 
 
 def _keys(value: str) -> list[str]:
@@ -195,3 +198,127 @@ def check_keymap(
             problems.append(f"{binding_id}: {taken} is the quit key; quit keeps it")
             del usable[binding_id]
     return usable, problems
+
+
+# --- Every binding of the app, and keymap clashes -----------------------------------------
+
+BindingGroup = tuple[str, tuple[Any, ...]]  # (where, bindings)
+
+
+def binding_classes() -> list[type]:
+    """Every arctui class that declares BINDINGS: the shell, its screens, every tab's view.
+
+    Imports every tab's view package (the app loads them lazily; call this off the
+    first frame).
+    """
+    import importlib
+    import inspect
+    import pkgutil
+
+    from textual.dom import DOMNode
+
+    from arctui.tabs import TABS
+    from arctui.ui.app import ArcApp
+
+    packages = ["arctui.ui"]
+    packages += [spec.view.partition(":")[0].rpartition(".")[0] for spec in TABS]
+    modules = []
+    for name in packages:
+        package = importlib.import_module(name)
+        modules.append(package)
+        for info in pkgutil.walk_packages(package.__path__, f"{name}."):
+            modules.append(importlib.import_module(info.name))
+    classes: dict[str, type] = {"arctui.ui.app.ArcApp": ArcApp}
+    for module in modules:
+        for _, obj in inspect.getmembers(module, inspect.isclass):
+            if (
+                obj.__module__.startswith("arctui.")
+                and issubclass(obj, DOMNode)
+                and "BINDINGS" in vars(obj)
+            ):
+                classes[f"{obj.__module__}.{obj.__qualname__}"] = obj
+    return [classes[k] for k in sorted(classes)]
+
+
+def merged_bindings(cls: type) -> dict[str, list[Any]]:
+    """Key -> bindings of a class along its MRO, as Textual merges them (a subclass's
+    bindings for a key replace its bases')."""
+    from textual.binding import Binding
+
+    by_key: dict[str, list[Any]] = {}
+    for klass in reversed(cls.__mro__):
+        mine: dict[str, list[Any]] = {}
+        for binding in Binding.make_bindings(vars(klass).get("BINDINGS", ())):
+            for key in _keys(binding.key):
+                mine.setdefault(key, []).append(binding)
+        by_key.update(mine)
+    return by_key
+
+
+def _all(by_key: dict[str, list[Any]]) -> list[Any]:
+    seen: dict[int, Any] = {}
+    for bindings in by_key.values():
+        for binding in bindings:
+            seen.setdefault(id(binding), binding)
+    return list(seen.values())
+
+
+def binding_groups(classes: list[type]) -> list[BindingGroup]:
+    """Sets of bindings that are active together: each class alone, and each widget with
+    the app's own bindings (a widget's key shadows the app's while it has the focus)."""
+    from textual.app import App
+    from textual.screen import Screen
+
+    apps = [c for c in classes if issubclass(c, App)]
+    app = max(apps, key=lambda c: len(c.__mro__), default=None)  # ArcApp, not its base
+    app_bindings = tuple(_all(merged_bindings(app))) if app else ()
+    groups: list[BindingGroup] = []
+    for cls in classes:
+        own = tuple(_all(merged_bindings(cls)))
+        groups.append((cls.__name__, own))
+        if not issubclass(cls, App | Screen):
+            groups.append((f"{cls.__name__} + app", own + app_bindings))
+    return groups
+
+
+def _name(binding: Any) -> str:
+    return str(binding.id or binding.action)
+
+
+def _clash_lines(keymap: dict[str, str], groups: list[BindingGroup]) -> dict[str, str]:
+    """'key is both a and b' -> where (the first group it shows in)."""
+    lines: dict[str, str] = {}
+    for where, bindings in groups:
+        by_key: dict[str, set[str]] = {}
+        for binding in bindings:
+            keys = keymap.get(binding.id) if binding.id else None
+            for key in _keys(keys or binding.key):
+                by_key.setdefault(key, set()).add(_name(binding))
+        for key, names in by_key.items():
+            if len(names) > 1:
+                lines.setdefault(f"{key} is both {' and '.join(sorted(names))}", where)
+    return lines
+
+
+def keymap_clashes(keymap: dict[str, str], groups: list[BindingGroup]) -> list[str]:
+    """Clashes the keymap introduces: one key bound to two actions active together.
+
+    Clashes the shipped defaults already have (a tab's `D` over the app's stack down)
+    are the design, not the keymap's doing, and are left out.
+    """
+    before = _clash_lines({}, groups)
+    after = _clash_lines(keymap, groups)
+    return [f"{line} ({where})" for line, where in sorted(after.items()) if line not in before]
+
+
+def keymap_report(keymap: dict[str, str]) -> list[str]:
+    """Everything wrong with a keymap against every binding of the app (ids, clashes)."""
+    classes = binding_classes()
+    known = {b.id for cls in classes for b in _all(merged_bindings(cls)) if b.id}
+    usable, problems = check_keymap(keymap, known)
+    return problems + [f"clash: {c}" for c in keymap_clashes(usable, binding_groups(classes))]
+
+
+def keymap_names() -> list[str]:
+    """Shipped and user keymaps by name."""
+    return sorted({p.stem for p in _files("keymaps")})

@@ -33,18 +33,16 @@ class ServicesTab(Vertical):
 
     BINDINGS = [
         Binding("slash", "filter", "Filter", id="services.filter"),
-        Binding("s", "sort", "Sort", id="services.sort"),
-        Binding("S", "reverse", "Reverse", key_display="S", id="services.reverse"),
+        Binding("s", "sort", "Sort", show=False, id="services.sort"),
+        Binding("S", "reverse", "Reverse", show=False, key_display="S", id="services.reverse"),
         Binding("enter", "toggle_detail", "Details", show=True, id="services.detail"),
         Binding("escape", "close", "Close", show=False, id="services.close"),
         Binding("y", "copy_id", "Copy id", show=False, id="services.copy_id"),
         # Lifecycle actions: each opens a confirmation; capitals for the harsh ones.
-        Binding("x", "service('stop')", "Stop", show=False, id="services.stop"),
-        Binding(
-            "R", "service('restart')", "Restart", show=False, key_display="R", id="services.restart"
-        ),
-        Binding("u", "service('start')", "Start", show=False, id="services.start"),
-        Binding("K", "service('kill')", "Kill", show=False, key_display="K", id="services.kill"),
+        Binding("x", "service('stop')", "Stop", id="services.stop"),
+        Binding("R", "service('restart')", "Restart", key_display="R", id="services.restart"),
+        Binding("u", "service('start')", "Start", id="services.start"),
+        Binding("K", "service('kill')", "Kill", key_display="K", id="services.kill"),
         Binding("p", "service('pause')", "Pause/unpause", show=False, id="services.pause"),
         Binding("plus", "service('scale')", "Scale", show=False, id="services.scale"),
         Binding("exclamation_mark", "service('shell')", "Shell", show=False, id="services.shell"),

@@ -1,0 +1,226 @@
+"""Command palette entries for every tab, built from what the app knows now.
+
+- every key of every tab, by name ("Postgres: Slow queries"), which switches to the tab
+  and runs the same action the key runs;
+- actions named after the current state: "Back up Postgres now" only when the stack has
+  a Postgres service, "Restore backup <id>" for each verified backup the Backups tab
+  has read, "Open: <screen>" for the health and wizard screens when they are installed;
+- theme, keymap and help.
+
+Lifecycle actions on services live in `arctui.ui.commands.ActionCommands`. Everything
+here calls the same code paths as the keys (confirmation, audit, read-only refusal).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+from collections.abc import Callable
+from functools import partial
+from typing import Any
+
+from textual.actions import parse
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+
+from arctui.tabs import TABS, TabSpec
+from arctui.text import one_line
+from arctui.ui.theming import merged_bindings
+
+Command = tuple[str, Callable[[], Any], str]
+
+# Bindings that only make sense with a key in hand (movement, closing a pane) or that
+# the lifecycle provider already lists per service.
+_SKIP_ACTIONS = frozenset({"close", "service", "cursor", "cursor_to", "page", "step", "top"})
+_BACKUP_KINDS = {"postgres": "Postgres", "redis": "Redis"}
+
+
+def run_on_tab(app: Any, tab_id: str, action: str, tries: int = 40) -> None:
+    """Show the tab, then run `action` on its widget once it is mounted (tabs other than
+    the first are built when first shown)."""
+    app.action_show_tab(tab_id)
+
+    def attempt(left: int) -> None:
+        found = app.query(f"#{tab_id}-tab")
+        if found:
+            widget = found.first()
+            app.call_later(app.run_action, action, widget)
+        elif left > 0:
+            app.set_timer(0.05, lambda: attempt(left - 1))
+
+    app.call_after_refresh(attempt, tries)
+
+
+def _key_text(app: Any, binding: Any) -> str:
+    from arctui.ui.screens.help import key_names
+
+    keys = key_names(app, binding)
+    return f"key {' '.join(keys)}" if keys else ""
+
+
+def tab_commands(app: Any, spec: TabSpec) -> list[Command]:
+    """Every key of one tab's view, by name."""
+    try:
+        view = spec.load_view()
+    except Exception:  # a tab that cannot load says so when shown; the palette goes on
+        return []
+    mounted = app.query(f"#{spec.id}-tab")
+    widget = mounted.first() if mounted else None
+    commands: list[Command] = [
+        (f"Go to {spec.title} tab", partial(app.action_show_tab, spec.id), spec.plan or "")
+    ]
+    seen: set[str] = set()
+    for bindings in merged_bindings(view).values():
+        for binding in bindings:
+            _, name, params = parse(binding.action)
+            if name in _SKIP_ACTIONS or binding.id in seen or not binding.description:
+                continue
+            seen.add(binding.id or binding.action)
+            if widget is not None and widget.check_action(name, params) is False:
+                continue  # read-only: mutating actions are not offered
+            where = f"{_key_text(app, binding)} on the {spec.title} tab"
+            commands.append(
+                (
+                    f"{spec.title}: {binding.description}",
+                    partial(run_on_tab, app, spec.id, binding.action),
+                    where,
+                )
+            )
+    return commands
+
+
+def backup_commands(app: Any) -> list[Command]:
+    """Commands like "Back up Postgres now" for the datastores the stack has, and a
+    "Restore backup ID" for each verified backup the Backups tab has read."""
+    if getattr(app, "actions_disabled", True):
+        return []
+    snapshot = app.current_snapshot()
+    if snapshot is None:
+        return []
+    roles = {service.role for service in snapshot.services}
+    out: list[Command] = []
+    for kind, title in _BACKUP_KINDS.items():
+        if kind in roles:
+            out.append(
+                (
+                    f"Back up {title} now",
+                    partial(open_backup, app, kind),
+                    f"verified backup, as `arctui backup {kind}`",
+                )
+            )
+    backups = _backups_tab(app)
+    snap = getattr(backups, "snapshot", None)
+    for manifest in getattr(snap, "backups", ())[:50]:
+        if getattr(manifest, "verified", False):
+            name = one_line(str(manifest.id), 80)
+            out.append(
+                (
+                    f"Restore backup {name}",
+                    partial(_restore, app, str(manifest.id)),
+                    f"{manifest.kind}: typed confirmation, as `arctui restore {name}`",
+                )
+            )
+    return out
+
+
+def _backups_tab(app: Any) -> Any:
+    found = app.query("#backups-tab")
+    return found.first() if found else None
+
+
+def open_backup(app: Any, kind: str) -> None:
+    """The backup modal for one datastore (same modal, audit and checks as the tab's key)."""
+    from arctui.ops.backups import run as ops
+    from arctui.tabs.backups.view.modal import BackupAction, BackupActionModal
+
+    title = _BACKUP_KINDS[kind]
+    ctx = ops.Context.of(app.session, audit=getattr(app, "audit", None))
+    request = BackupAction(
+        "backup",
+        kind,
+        f"Back up {title} now",
+        f"arctui backup {kind}",
+        lambda c: ops.backup(c, kind),
+    )
+    app.push_screen(BackupActionModal(ctx, request))
+
+
+def _restore(app: Any, backup_id: str) -> None:
+    """Select the backup on the Backups tab and run its restore key's action."""
+    tab = _backups_tab(app)
+    if tab is not None:
+        tab.selected = backup_id
+        table = tab.query("#backups-table")
+        if table:
+            # The row may have gone meanwhile: the modal names what it restores.
+            with contextlib.suppress(Exception):
+                table.first().move_cursor(row=table.first().get_row_index(backup_id))
+    run_on_tab(app, "backups", "restore")
+
+
+def screen_commands(app: Any) -> list[Command]:
+    """Health, doctor and wizard screens, when this build has them.
+
+    A module `arctui.ui.screens.<name>` may offer `palette_commands(app)` returning
+    (title, callback, help) tuples; each one found is listed.
+    """
+    out: list[Command] = []
+    for name in ("health", "wizard", "doctor", "diagnostics"):
+        try:
+            module = importlib.import_module(f"arctui.ui.screens.{name}")
+        except ImportError:
+            continue
+        provide = getattr(module, "palette_commands", None)
+        if callable(provide):
+            try:
+                out.extend(provide(app))
+            except Exception:  # another screen's bug must not empty the palette
+                continue
+    return out
+
+
+def app_commands(app: Any) -> list[Command]:
+    """Help, themes and keymaps."""
+    out: list[Command] = [
+        ("Help: keys of this tab", app.action_help, "? on every tab"),
+    ]
+    current = app.theme
+    for name in sorted(getattr(app, "arc_theme_names", ())):
+        if name != current:
+            out.append((f"Theme: {name}", partial(setattr, app, "theme", name), "switch now"))
+    for name in getattr(app, "keymap_names", list)():
+        out.append((f"Keymap: {name}", partial(app.switch_keymap, name), "switch now (this run)"))
+    return out
+
+
+def _safe(build: Callable[[], list[Command]]) -> list[Command]:
+    try:
+        return build()
+    except Exception:  # one broken source of commands must not take the palette down
+        return []
+
+
+class TabCommands(Provider):
+    """Every tab's actions, state-named actions, help, themes and keymaps."""
+
+    def _commands(self) -> tuple[list[Command], list[Command]]:
+        app: Any = self.app
+        active = str(getattr(app, "active_tab", ""))
+        stateful = _safe(lambda: backup_commands(app)) + _safe(lambda: screen_commands(app))
+        per_tab = {spec.id: _safe(partial(tab_commands, app, spec)) for spec in TABS}
+        everything = stateful + [c for cmds in per_tab.values() for c in cmds]
+        everything += _safe(lambda: app_commands(app))
+        suggested = per_tab.get(active, [])[1:] + stateful
+        return everything, suggested
+
+    async def discover(self) -> Hits:
+        """Before typing: the keys of the tab on screen and the state-named actions."""
+        for name, callback, help_text in self._commands()[1]:
+            yield DiscoveryHit(name, callback, help=help_text)
+
+    async def search(self, query: str) -> Hits:
+        """Fuzzy match over everything."""
+        matcher = self.matcher(query)
+        for name, callback, help_text in self._commands()[0]:
+            score = matcher.match(name)
+            if score > 0:
+                yield Hit(score, matcher.highlight(name), callback, help=help_text)
