@@ -96,7 +96,8 @@ def run(ctx: DoctorContext) -> WizardResult:
         fixes = remedies(roles.get(service, ""), service)
         views = {s.name: s for s in ctx.snapshot.services}
         if service in views and views[service].containers:
-            fixes.insert(0, Fix(f"Restart {service}", "lifecycle", service, "restart"))
+            verb = "start" if views[service].state.value == "stopped" else "restart"
+            fixes.insert(0, Fix(f"{verb.title()} {service}", "lifecycle", service, verb))
         findings.append(
             Finding(
                 ID,

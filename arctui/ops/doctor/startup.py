@@ -77,7 +77,8 @@ def _fixes(entry: ServiceHealth, view: ServiceView) -> list[Fix]:
             )
         )
     if view.containers:
-        fixes.append(Fix(f"Restart {view.name}", "lifecycle", view.name, "restart"))
+        verb = "start" if view.state.value == "stopped" else "restart"
+        fixes.append(Fix(f"{verb.title()} {view.name}", "lifecycle", view.name, verb))
     spec = view.declared.healthcheck if view.declared else None
     if spec is not None and entry.verdict in ("unhealthy", "starting"):
         fixes.append(

@@ -1,0 +1,287 @@
+"""The health view (key H) and the monitoring behind it.
+
+The screen shows the health report (Docker's view, arctui's probes with their latency,
+the verdict and its root cause along depends_on), refreshed every 10 s while open (the
+guide's `watch -n 10 make health-all`), and the event history. `start_monitoring`
+watches the app's stack snapshot (no extra engine call): a container that became
+unhealthy, restarted, went down or was OOM-killed raises a notification and lands in
+the history (also appended to `$XDG_STATE_HOME/arctui/health-events.jsonl`).
+"""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING, Any, cast
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import DataTable, Static
+
+from arctui.models import StackSnapshot
+from arctui.ops.health.models import HealthReport, ServiceHealth
+from arctui.ops.health.monitor import (
+    EventHistory,
+    HealthEvent,
+    changes,
+    default_history_path,
+    verdict_changes,
+)
+from arctui.sources.base import SourceError
+from arctui.text import clean, one_line
+
+if TYPE_CHECKING:
+    from textual.app import App
+    from textual.notifications import SeverityLevel
+
+REFRESH = 10.0  # seconds, while the screen is open
+SHOWN_EVENTS = 200
+NOTIFY_AT_ONCE = 3  # more changes in one reading become one summary notification
+VERDICT_STYLE = {
+    "healthy": "green",
+    "completed": "green",
+    "not created": "dim",
+    "starting": "yellow",
+    "degraded": "yellow",
+    "unhealthy": "bold red",
+    "down": "bold red",
+}
+COLUMNS = ("Service", "Verdict", "Docker", "Probe", "Latency", "Why / probe target")
+
+
+def history_of(app: App[Any]) -> EventHistory:
+    """The app's event history (made on first use)."""
+    history = getattr(app, "health_history", None)
+    if history is None:
+        session = getattr(app, "session", None)
+        redactor = session.redactor if session is not None else None
+        history = EventHistory(default_history_path(), redactor=redactor)
+        app.health_history = history  # type: ignore[attr-defined]
+    return history
+
+
+def notify_events(app: App[Any], events: list[HealthEvent]) -> None:
+    """One notification per event; a burst becomes one summary."""
+    if not events:
+        return
+    if len(events) > NOTIFY_AT_ONCE:
+        worst = "error" if any(e.severity == "error" for e in events) else "warning"
+        names = ", ".join(sorted({e.service for e in events}))
+        app.notify(
+            f"{len(events)} state changes: {names} (H: health and history)",
+            title="health",
+            severity=cast("SeverityLevel", worst),
+            markup=False,
+        )
+        return
+    for e in events:
+        app.notify(
+            one_line(e.text, 200),
+            title=f"health: {one_line(e.service, 40)}",
+            severity=cast("SeverityLevel", e.severity),
+            markup=False,
+        )
+
+
+def start_monitoring(app: App[Any]) -> None:
+    """Watch the app's `snapshot`; changes become notifications and history entries."""
+    history = history_of(app)
+    last: list[StackSnapshot | None] = [None]
+
+    def observe(snapshot: StackSnapshot | None) -> None:
+        if snapshot is None:
+            return
+        previous, last[0] = last[0], snapshot
+        if previous is not None and previous.taken_at >= snapshot.taken_at:
+            return
+        notify_events(app, history.add(changes(previous, snapshot)))
+
+    app.watch(app, "snapshot", observe, init=False)
+
+
+def verdict_text(entry: ServiceHealth) -> Text:
+    """The verdict cell, coloured."""
+    return Text(entry.verdict, style=VERDICT_STYLE.get(entry.verdict, ""))
+
+
+def report_row(entry: ServiceHealth) -> tuple[Text, ...]:
+    """One table row (outside text cleaned, never markup)."""
+    p = entry.probe
+    result = Text("-") if p is None else {
+        True: Text("ok", style="green"), False: Text("FAIL", style="bold red"),
+        None: Text("?", style="yellow")}[p.ok]  # fmt: skip
+    latency = "-" if p is None or p.latency_ms is None else f"{p.latency_ms:.0f} ms"
+    if entry.root_cause is not None:
+        why = Text(one_line(entry.root_cause.text, 120), style="bold red")
+    elif not entry.ok:
+        why = Text(one_line(entry.reason, 160))
+    else:
+        why = Text(one_line(p.target if p else entry.reason, 160), style="dim")
+    return (Text(one_line(entry.service, 40)), verdict_text(entry),
+            Text(entry.docker_health or "-"), result, Text(latency), why)  # fmt: skip
+
+
+def entry_detail(entry: ServiceHealth) -> Text:
+    """The selected service: the verdict, the root cause's evidence, the probe's answer."""
+    out = Text()
+    out.append(one_line(entry.line(), 300) + "\n", style="bold")
+    if entry.root_cause is not None:
+        out.append(f"  chain: {one_line(' -> '.join(entry.root_cause.chain), 200)}\n")
+        if entry.root_cause.evidence:
+            out.append(f"  {one_line(entry.root_cause.service, 40)}: ")
+            out.append(one_line(entry.root_cause.evidence, 400) + "\n")
+    if entry.probe is not None:
+        p = entry.probe
+        ms = "" if p.latency_ms is None else f" in {p.latency_ms:.0f} ms"
+        out.append(f"  probe {one_line(p.target, 200)} ({p.via}){ms}: ")
+        out.append(one_line(p.output, 400) + "\n")
+    if entry.health_output:
+        out.append(f"  last failing Docker check: {one_line(entry.health_output, 300)}\n")
+    out.append(f"  restarts {entry.restarts}" + (", OOM-killed" if entry.oom_killed else "") + "\n")
+    return out
+
+
+def event_lines(events: tuple[HealthEvent, ...], limit: int = SHOWN_EVENTS) -> Text:
+    """The history, newest first, with local times."""
+    out = Text()
+    if not events:
+        out.append(
+            "no state change seen yet (restarts, unhealthy, OOM kills, stops land here)",
+            style="dim",
+        )
+        return out
+    for e in reversed(events[-limit:]):
+        stamp = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(e.time))
+        style = {"error": "red", "warning": "yellow"}.get(e.severity, "")
+        out.append(f"{stamp}  ", style="dim")
+        out.append(f"{e.kind:<10}", style=style)
+        out.append(f" {one_line(e.service, 30)}: {clean(one_line(e.text, 200))}\n")
+    return out
+
+
+class HealthScreen(ModalScreen[None]):
+    """The health report with root causes, refreshed while open, and the event history."""
+
+    BINDINGS = [
+        Binding("escape,q,H", "dismiss", "Close", id="health.close"),
+        Binding("r", "refresh", "Probe now", id="health.refresh"),
+        Binding("w", "doctor", "Wizards", id="health.doctor"),
+    ]
+    DEFAULT_CSS = """
+    HealthScreen { align: center middle; }
+    HealthScreen > Vertical {
+        width: 96%; height: 94%; border: round $primary; background: $surface; padding: 0 1;
+    }
+    HealthScreen #health-title { height: auto; }
+    HealthScreen DataTable { height: 1fr; min-height: 5; }
+    HealthScreen #health-detail { height: auto; max-height: 7; border-top: solid $primary; }
+    HealthScreen #health-events {
+        height: auto; max-height: 10; border-top: solid $primary; overflow-y: auto;
+    }
+    """
+
+    def __init__(self, session: Any, history: EventHistory, snapshot: StackSnapshot | None) -> None:
+        super().__init__()
+        self.session = session
+        self.history = history
+        self.snapshot = snapshot
+        self.report: HealthReport | None = None
+        self.reading = False
+        self.history_from_file: tuple[HealthEvent, ...] = ()
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(Text("Health: probing ...", style="bold"), id="health-title")
+            yield DataTable(id="health-table", cursor_type="row", zebra_stripes=True)
+            yield Static(id="health-detail")
+            yield Static(id="health-events")
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        table.add_columns(*COLUMNS)
+        if not self.history.events():  # an earlier run's history, until this one has some
+            self.history_from_file = self.history.load(SHOWN_EVENTS)
+        self._show_events()
+        self.action_refresh()
+        self.set_interval(REFRESH, self.action_refresh)
+        table.focus()
+
+    def _show_events(self) -> None:
+        events = self.history.events() or self.history_from_file
+        title = Text("Event history ", style="bold")
+        title.append("(newest first, this run and earlier ones)\n", style="dim")
+        self.query_one("#health-events", Static).update(title + event_lines(events))
+
+    def action_refresh(self) -> None:
+        """Probe every service now (on a worker thread)."""
+        if self.reading:
+            return
+        self.reading = True
+        self.run_worker(self._read, thread=True, exit_on_error=False, group="health")
+
+    def _read(self) -> None:
+        from arctui.ops.health.report import build_report
+
+        try:
+            snapshot = self.session.reader.latest()
+        except SourceError as exc:
+            report = HealthReport(
+                self.session.project, self.session.env, time.time(), (), exc.reason
+            )
+        else:
+            report = build_report(self.session, snapshot)
+        self.app.call_from_thread(self._show, report)
+
+    def _show(self, report: HealthReport) -> None:
+        self.reading = False
+        previous, self.report = self.report, report
+        notify_events(self.app, self.history.add(verdict_changes(previous, report)))
+        title = Text("Health ", style="bold")
+        title.append(one_line(report.project, 60))
+        if report.error:
+            title.append(f"  ·  cannot read the stack: {one_line(report.error, 200)}", style="red")
+        else:
+            counts = ", ".join(f"{v} {k}" for k, v in report.counts().items() if v)
+            title.append(f"  ·  {counts}  ·  probes {report.duration_ms:.0f} ms")
+        title.append(
+            f"  ·  every {REFRESH:.0f} s  ·  r probe now  ·  w wizards  ·  Esc closes", style="dim"
+        )
+        self.query_one("#health-title", Static).update(title)
+        table = self.query_one(DataTable)
+        keys = [s.service for s in report.services]
+        if [str(k.value) for k in table.rows] == keys:
+            for entry in report.services:  # same rows: cells in place, cursor stays
+                for col, cell in zip(table.columns, report_row(entry), strict=True):
+                    table.update_cell(entry.service, col, cell)
+        else:
+            table.clear()
+            for entry in report.services:
+                table.add_row(*report_row(entry), key=entry.service)
+        self._detail()
+        self._show_events()
+
+    def on_data_table_row_highlighted(self, _: DataTable.RowHighlighted) -> None:
+        self._detail()
+
+    def selected(self) -> ServiceHealth | None:
+        """The highlighted service's entry."""
+        if self.report is None or not self.report.services:
+            return None
+        row = self.query_one(DataTable).cursor_row
+        services = self.report.services
+        return services[row] if 0 <= row < len(services) else None
+
+    def _detail(self) -> None:
+        entry = self.selected()
+        self.query_one("#health-detail", Static).update(entry_detail(entry) if entry else Text())
+
+    def action_doctor(self) -> None:
+        """Open the troubleshooting wizards."""
+        from arctui.ui.screens.wizard import DoctorScreen
+
+        entry = self.selected()
+        self.app.push_screen(
+            DoctorScreen(self.session, focus_service=entry.service if entry else None)
+        )
