@@ -67,9 +67,6 @@ class ArcApp(ActionsApp):
         Binding("H", "health", "Health", show=False, key_display="H", id="app.health"),
         Binding("T", "doctor", "Wizards", show=False, key_display="T", id="app.doctor"),
         Binding("I", "diagnostics", "Diagnostics", show=False, id="app.diagnostics"),
-        Binding("H", "health", "Health", show=False, key_display="H", id="app.health"),
-        Binding("T", "doctor", "Wizards", show=False, key_display="T", id="app.doctor"),
-        Binding("I", "diagnostics", "Diagnostics", show=False, id="app.diagnostics"),
         Binding("right_square_bracket", "next_tab", "Next tab", show=False, id="app.next_tab"),
         Binding("left_square_bracket", "prev_tab", "Prev tab", show=False, id="app.prev_tab"),
         *(
@@ -160,9 +157,6 @@ class ArcApp(ActionsApp):
                 group="keymap",
             )
         threading.Thread(target=self._follow_events, name="arctui-events", daemon=True).start()
-        from arctui.ui.screens.health import start_monitoring
-
-        start_monitoring(self)  # state changes -> notifications and the event history
         from arctui.ui.screens.health import start_monitoring
 
         start_monitoring(self)  # state changes -> notifications and the event history
@@ -347,24 +341,6 @@ class ArcApp(ActionsApp):
         for poller in self.pollers:
             if self.tab_of(poller.host) == self.active_tab:  # type: ignore[arg-type]
                 poller.request()
-
-    def action_health(self) -> None:
-        """The health view: probes, root causes, the event history (H)."""
-        from arctui.ui.screens.health import HealthScreen, history_of
-
-        self.push_screen(HealthScreen(self.session, history_of(self), self.snapshot))
-
-    def action_doctor(self) -> None:
-        """The troubleshooting wizards (T)."""
-        from arctui.ui.screens.wizard import DoctorScreen
-
-        self.push_screen(DoctorScreen(self.session))
-
-    def action_diagnostics(self) -> None:
-        """Write the diagnostics bundle into the working directory (I)."""
-        from arctui.ui.screens.wizard import write_diagnostics
-
-        write_diagnostics(self, self.session)
 
     def action_health(self) -> None:
         """The health view: probes, root causes, the event history (H)."""
