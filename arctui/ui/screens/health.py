@@ -244,7 +244,8 @@ class HealthScreen(ModalScreen[None]):
             title.append(f"  ·  cannot read the stack: {one_line(report.error, 200)}", style="red")
         else:
             counts = ", ".join(f"{v} {k}" for k, v in report.counts().items() if v)
-            title.append(f"  ·  {counts}  ·  probes {report.duration_ms:.0f} ms")
+            took = "simulated" if self.session.demo else f"{report.duration_ms:.0f} ms"
+            title.append(f"  ·  {counts}  ·  probes {took}")
         title.append(
             f"  ·  every {REFRESH:.0f} s  ·  r probe now  ·  w wizards  ·  Esc closes", style="dim"
         )
