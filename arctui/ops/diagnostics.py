@@ -213,17 +213,10 @@ def _resources(session: Session) -> str:
 
 
 def _logs(session: Session, service: str, lines: int) -> str:
+    from arctui.ops.doctor.context import log_source
     from arctui.sources.docker_logs import LogWindow
 
-    source: Any
-    if session.demo:
-        from arctui.tabs.logs.demo import DemoLogSource
-
-        source = DemoLogSource(clock=session.clock)
-    else:
-        from arctui.sources.docker_logs import DockerLogSource
-
-        source = DockerLogSource(session.project, environ=session.environ)
+    source = log_source(session)
     try:
         records = source.history([service], LogWindow(tail=lines))
     finally:

@@ -28,6 +28,17 @@ if TYPE_CHECKING:
 LOG_TAIL = 40
 
 
+def log_source(session: Session) -> Any:
+    """The session's log source: the engine's, or the demo's simulation (same interface)."""
+    if session.demo:
+        from arctui.tabs.logs.demo import DemoLogSource
+
+        return DemoLogSource(clock=session.clock)
+    from arctui.sources.docker_logs import DockerLogSource
+
+    return DockerLogSource(session.project, environ=session.environ)
+
+
 class DoctorContext:
     """Lazily read, cached inputs of one doctor run."""
 
@@ -76,15 +87,7 @@ class DoctorContext:
     def _read_logs(self, service: str, tail: int) -> list[str]:
         from arctui.sources.docker_logs import LogWindow
 
-        source: Any
-        if self.session.demo:
-            from arctui.tabs.logs.demo import DemoLogSource
-
-            source = DemoLogSource(clock=self.session.clock)
-        else:
-            from arctui.sources.docker_logs import DockerLogSource
-
-            source = DockerLogSource(self.session.project, environ=self.session.environ)
+        source = log_source(self.session)
         try:
             records = source.history([service], LogWindow(tail=tail))
         except SourceError as exc:
