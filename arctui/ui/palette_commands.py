@@ -4,7 +4,7 @@
   and runs the same action the key runs;
 - actions named after the current state: "Back up Postgres now" only when the stack has
   a Postgres service, "Restore backup <id>" for each verified backup the Backups tab
-  has read, "Open: <screen>" for the health and wizard screens when they are installed;
+  has read; the health view and every troubleshooting wizard ("Open wizard: ...");
 - theme, keymap and help.
 
 Lifecycle actions on services live in `arctui.ui.commands.ActionCommands`. Everything
@@ -14,7 +14,6 @@ here calls the same code paths as the keys (confirmation, audit, read-only refus
 from __future__ import annotations
 
 import contextlib
-import importlib
 from collections.abc import Callable
 from functools import partial
 from typing import Any
@@ -158,24 +157,40 @@ def _restore(app: Any, backup_id: str) -> None:
 
 
 def screen_commands(app: Any) -> list[Command]:
-    """Health, doctor and wizard screens, when this build has them.
-
-    A module `arctui.ui.screens.<name>` may offer `palette_commands(app)` returning
-    (title, callback, help) tuples; each one found is listed.
-    """
-    out: list[Command] = []
-    for name in ("health", "wizard", "doctor", "diagnostics"):
-        try:
-            module = importlib.import_module(f"arctui.ui.screens.{name}")
-        except ImportError:
-            continue
-        provide = getattr(module, "palette_commands", None)
-        if callable(provide):
-            try:
-                out.extend(provide(app))
-            except Exception:  # another screen's bug must not empty the palette
-                continue
+    """The health view and each troubleshooting wizard ("Open wizard: High memory ...")."""
+    try:
+        from arctui.ops.doctor import WIZARDS
+        from arctui.ui.screens import health, wizard
+    except ImportError:  # a build without them
+        return []
+    out: list[Command] = [
+        (
+            "Open health view",
+            partial(_open_health, app, health),
+            "probes, root causes along depends_on, the event history",
+        )
+    ]
+    for w in WIZARDS:
+        out.append(
+            (
+                f"Open wizard: {w.title}",
+                partial(_open_wizard, app, wizard, w),
+                "runs its read-only checks; fixes go through the confirmation",
+            )
+        )
     return out
+
+
+def _open_health(app: Any, module: Any) -> None:
+    app.push_screen(
+        module.HealthScreen(app.session, module.history_of(app), app.current_snapshot())
+    )
+
+
+def _open_wizard(app: Any, module: Any, chosen: Any) -> None:
+    screen = module.DoctorScreen(app.session, getattr(app, "selected_service", None))
+    app.push_screen(screen)
+    app.call_after_refresh(screen.run_wizards, [chosen])
 
 
 def app_commands(app: Any) -> list[Command]:

@@ -1,4 +1,6 @@
-"""Every tab renders under every shipped theme (a 16-colour theme once crashed a tab)."""
+"""Every tab renders under every shipped theme (a 16-colour theme once crashed a tab),
+and stays legible on a 16-colour terminal: no letter or digit is drawn in the colour of
+its own background once both are rounded to the 16 ANSI colours (`TERM=xterm`)."""
 
 from __future__ import annotations
 
@@ -6,6 +8,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from rich.color import ColorSystem
 
 from arctui.config.settings import Settings
 from arctui.session import demo_session
@@ -19,6 +22,45 @@ THEMES = sorted(
 )
 
 
+def invisible_on_16_colours(app: ArcApp) -> list[str]:
+    """Text on screen whose colour equals its background's in 16 colours."""
+    bad = []
+    for y, strip in enumerate(app.screen._compositor.render_strips()):
+        for segment in strip:
+            style = segment.style
+            if style is None or not any(c.isalnum() for c in segment.text):
+                continue  # box drawing and bars may melt into the background by design
+            fg, bg = style.color, style.bgcolor
+            if fg is None or bg is None:
+                continue
+            if style.reverse:
+                fg, bg = bg, fg
+            if (
+                fg.downgrade(ColorSystem.STANDARD).number
+                == bg.downgrade(ColorSystem.STANDARD).number
+            ):
+                bad.append(f"row {y}: {segment.text.strip()[:30]!r}")
+    return bad
+
+
+def test_the_check_finds_invisible_text() -> None:
+    from rich.segment import Segment
+    from rich.style import Style
+
+    class Fake:
+        class screen:
+            class _compositor:
+                @staticmethod
+                def render_strips():
+                    return [[Segment("hidden", Style(color="#ffffff", bgcolor="#f0f0f0"))]]
+
+    assert invisible_on_16_colours(Fake) == ["row 0: 'hidden'"]  # type: ignore[arg-type]
+
+
+def test_the_new_themes_are_covered() -> None:
+    assert {"arc-dark", "arc-light", "arc-mono", "arc-contrast", "arc-16"} <= set(THEMES)
+
+
 @pytest.mark.parametrize("theme", THEMES)
 async def test_every_tab_renders_under_the_theme(theme: str) -> None:
     app = ArcApp(demo_session(Settings(), clock=frozen_clock), theme=theme)
@@ -30,4 +72,5 @@ async def test_every_tab_renders_under_the_theme(theme: str) -> None:
             await pilot.pause(0.3)
             assert app.is_running, f"{spec.id} ended the app under {theme}"
             assert app.query_one(f"#{spec.id}-tab").is_mounted
+            assert invisible_on_16_colours(app) == [], f"{spec.id} under {theme}"
         app.save_screenshot(path=str(Path("/tmp")), filename=f"theme-{theme}.svg")

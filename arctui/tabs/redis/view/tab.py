@@ -105,8 +105,8 @@ class RedisTab(Vertical):
         Binding("b", "panel('bigkeys')", "Big keys", id="redis.bigkeys"),
         Binding("n", "scan", "Scan", id="redis.scan"),
         Binding("o", "sort", "Sort", show=False, id="redis.sort"),
-        Binding("M", "monitor", "Monitor", key_display="M", id="redis.monitor"),
-        Binding("x", "stop", "Stop", id="redis.stop"),
+        Binding("M", "monitor", "Monitor", show=False, key_display="M", id="redis.monitor"),
+        Binding("x", "stop", "Stop", show=False, id="redis.stop"),
         Binding("slash", "filter", "Filter", show=False, id="redis.filter"),
         Binding("escape", "close", "Close", show=False, id="redis.close"),
         # Actions: each opens a confirmation; capitals, like every mutating key.

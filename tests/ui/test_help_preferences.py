@@ -1,0 +1,61 @@
+"""NO_COLOR, and a user keymap's problems reported once the app runs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from arctui.config.settings import Settings
+from arctui.session import demo_session
+from arctui.ui.app import ArcApp
+from tests.ui.conftest import frozen_clock, loaded, wait_for
+
+
+async def test_no_color_picks_the_monochrome_theme(monkeypatch) -> None:
+    monkeypatch.setenv("NO_COLOR", "1")
+    app = ArcApp(demo_session(Settings(), clock=frozen_clock))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await loaded(pilot)
+        assert app.theme == "arc-mono"
+        assert app.no_color  # Textual greys what is left
+        table = app.query_one("#services-table")
+        words = {str(table.get_cell_at((r, c))) for r in range(table.row_count) for c in range(3)}
+        assert any("running" in w for w in words)  # state is a word, not only a colour
+
+
+async def test_an_explicit_theme_wins_over_no_color(monkeypatch) -> None:
+    monkeypatch.setenv("NO_COLOR", "1")
+    app = ArcApp(demo_session(Settings(), clock=frozen_clock), theme="arc-light")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await loaded(pilot)
+        assert app.theme == "arc-light"
+
+
+async def test_empty_no_color_is_not_set(monkeypatch) -> None:
+    monkeypatch.setenv("NO_COLOR", "")
+    app = ArcApp(demo_session(Settings(), clock=frozen_clock))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await loaded(pilot)
+        assert app.theme == "arc-dark"
+
+
+async def test_user_keymap_clash_and_unknown_id_are_reported(tmp_path: Path) -> None:
+    folder = tmp_path / "config" / "arctui" / "keymaps"  # conftest's XDG_CONFIG_HOME
+    folder.mkdir(parents=True)
+    (folder / "mine.yaml").write_text(
+        "bindings:\n  services.stop: u\n  services.nope: z\n  table.down: j\n"
+    )
+    app = ArcApp(demo_session(Settings(), clock=frozen_clock), keymap="mine")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await loaded(pilot)
+
+        def messages() -> list[str]:
+            return [n.message for n in app._notifications]
+
+        await wait_for(pilot, lambda: any("keymap mine" in m for m in messages()))
+        report = next(m for m in messages() if "keymap mine" in m)
+        assert "u is both services.start and services.stop" in report
+        assert "unknown binding id 'services.nope'" in report
+        assert "table.down" not in report  # a good entry is not reported...
+        before = app.query_one("#services-table").cursor_row
+        await pilot.press("j")  # ...and works, though the tab was not loaded at startup
+        await wait_for(pilot, lambda: app.query_one("#services-table").cursor_row == before + 1)

@@ -1,0 +1,125 @@
+"""`:` opens the command palette; every tab's actions are there by name, and actions
+named after the current state run through the same paths as the keys."""
+
+from __future__ import annotations
+
+import pytest
+from textual.command import CommandList, CommandPalette
+
+from arctui.ui.palette_commands import TabCommands, app_commands, backup_commands, tab_commands
+from tests.ui.conftest import loaded, make_demo_app, wait_for
+
+
+async def _search(pilot, text: str) -> list[str]:
+    app = pilot.app
+    await pilot.press("colon")
+    await wait_for(pilot, lambda: isinstance(app.screen, CommandPalette))
+    await pilot.press(*text)
+    found: list[str] = []
+
+    def listed() -> bool:
+        found[:] = []
+        options = app.screen.query_one(CommandList)
+        for i in range(options.option_count):
+            found.append(str(options.get_option_at_index(i).prompt).split("\n")[0])
+        return bool(found)
+
+    await wait_for(pilot, listed)
+    await pilot.pause(0.3)
+    listed()
+    return found
+
+
+async def test_colon_opens_the_palette_with_state_named_actions() -> None:
+    app = make_demo_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        await loaded(pilot)
+        found = await _search(pilot, "back up postgres")
+        assert found[0] == "Back up Postgres now"
+        await pilot.press("enter")
+        from arctui.tabs.backups.view.modal import BackupActionModal
+
+        await wait_for(pilot, lambda: isinstance(app.screen, BackupActionModal))
+        await pilot.press("escape")  # declines: nothing runs
+
+
+async def test_every_tab_is_in_the_palette() -> None:
+    app = make_demo_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        await loaded(pilot)
+        names = [c[0] for c in TabCommands(app.screen)._commands()[0]]
+        for title in ("Services", "Resources", "Postgres", "Redis", "Logs", "Backups"):
+            assert f"Go to {title} tab" in names
+        for expected in (
+            "Postgres: Slow queries",
+            "Postgres: Cancel query",
+            "Redis: Big keys",
+            "Logs: Search",
+            "Backups: Back up now",
+            "Resources: CPU",
+            "Open health view",
+            "Back up Redis now",
+            "Help: keys of this tab",
+            "Theme: arc-16",
+            "Keymap: k9s",
+        ):
+            assert expected in names, expected
+        service = app.snapshot.services[0].name
+        everything = [c[0] for c in _all_commands(app)]
+        assert f"Restart service {service}" in everything
+        assert any(n.startswith("Open wizard: High memory") for n in names)
+
+
+def _all_commands(app) -> list[tuple]:
+    from arctui.ui.commands import ActionCommands
+
+    return ActionCommands(app.screen)._commands()[0] + TabCommands(app.screen)._commands()[0]
+
+
+async def test_a_tab_action_from_the_palette_switches_and_runs() -> None:
+    app = make_demo_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        await loaded(pilot)
+        await _search(pilot, "postgres slow queries")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.active_tab == "postgres")
+        await wait_for(
+            pilot, lambda: getattr(app.query_one("#postgres-tab"), "view", "") == "queries"
+        )
+
+
+async def test_read_only_offers_no_mutation() -> None:
+    app = make_demo_app(read_only=True)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await loaded(pilot)
+        assert backup_commands(app) == []
+        await pilot.press("6")
+        await wait_for(pilot, lambda: bool(app.query("#backups-tab")))
+        from arctui.tabs import tab
+
+        names = [c[0] for c in tab_commands(app, tab("backups"))]
+        assert "Backups: Verify" in names
+        assert "Backups: Back up now" not in names and "Backups: Restore" not in names
+
+
+async def test_keymap_switches_live_from_the_palette() -> None:
+    app = make_demo_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        await loaded(pilot)
+        command = next(c for c in app_commands(app) if c[0] == "Keymap: vim")
+        command[1]()
+        assert app.keymap_name == "vim"
+        before = app.query_one("#services-table").cursor_row
+        await pilot.press("j")
+        await wait_for(pilot, lambda: app.query_one("#services-table").cursor_row == before + 1)
+
+
+@pytest.mark.parametrize("name", ["arc-16", "arc-contrast"])
+async def test_theme_switches_live_from_the_palette(name: str) -> None:
+    app = make_demo_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        await loaded(pilot)
+        command = next(c for c in app_commands(app) if c[0] == f"Theme: {name}")
+        command[1]()
+        await pilot.pause()
+        assert app.theme == name
