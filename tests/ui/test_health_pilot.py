@@ -55,6 +55,7 @@ async def test_wizard_offers_a_fix_through_the_confirmation():
         assert "jaeger was OOM-killed" in text and "[1] Start jaeger" in text
         await pilot.press("1")
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmActionModal))
+        await pilot.pause()
         assert "Start service jaeger" in static_text(app, "#confirm-title")
         await pilot.press("escape")  # declined: nothing ran, one audit line
         await pilot.pause()
@@ -99,3 +100,23 @@ async def test_monitoring_notifies_and_records_state_changes():
         await pilot.press("H")
         await wait_for(pilot, lambda: isinstance(app.screen, HealthScreen))
         assert "became unhealthy" in static_text(app, "#health-events")
+
+
+async def test_a_migration_command_goes_through_the_same_confirmation():
+    from arctui.ops.doctor.models import Fix
+    from arctui.ui.screens.wizard import offer_fix
+
+    app = make_demo_app(env="prod")
+    async with app.run_test(size=(140, 40)) as pilot:
+        await loaded(pilot)
+        command = ("docker", "compose", "-p", "arc-platform", "run", "--rm", "kratos", "migrate")
+        offer_fix(app, app.session, Fix("Run kratos's migrations", "command", "kratos", "migrate",
+                                        command))  # fmt: skip
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmActionModal))
+        await pilot.pause()
+        assert static_text(app, "#confirm-command") == " ".join(command)
+        assert app.screen.action.confirmations == (("environment name", "prod"),)
+        await pilot.press("escape")
+        await pilot.pause()
+        entry = AuditLog().read()[-1]
+        assert entry["outcome"] == "declined" and "migrate" in entry["command"]

@@ -177,6 +177,7 @@ def offer_fix(app: Any, session: Any, fix: Fix) -> None:
 
 def offer_command(app: Any, session: Any, fix: Fix) -> None:
     """An exact command (a migration) behind the confirmation modal, like a lifecycle verb."""
+    from arctui.ops.guards import typed_confirmations
     from arctui.ops.perform import Attempt, check_allowed
     from arctui.ui.screens.confirm import ConfirmActionModal
 
@@ -193,7 +194,7 @@ def offer_command(app: Any, session: Any, fix: Fix) -> None:
         summary=fix.label,
         production=session.production,
         consequence="Runs a one-off container of the service with this command.",
-        confirmations=(("environment name", session.env),) if session.production else (),
+        confirmations=typed_confirmations(session),
         cwd=str(session.spec.working_dir) if session.spec else None,
         simulated=session.demo,
     )
