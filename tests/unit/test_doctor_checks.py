@@ -102,3 +102,20 @@ def test_cli_health_and_doctor_exit_codes(capsys: pytest.CaptureFixture[str]) ->
     with pytest.raises(SystemExit) as exc:
         main(["--demo", "health", "--timeout", "0"])
     assert exc.value.code == 2
+
+
+def test_health_when_the_engine_cannot_be_read(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from arctui.ops.health.report import build_report
+    from arctui.sources.base import SourceError
+
+    session = demo_session()
+
+    def down(*_a: object, **_k: object) -> None:
+        raise SourceError("cannot connect to the Docker engine", "start dockerd")
+
+    monkeypatch.setattr(session.reader, "read", down)
+    report = build_report(session)
+    assert report.error == "cannot connect to the Docker engine" and not report.healthy
+    assert report.to_json()["healthy"] is False and report.to_json()["services"] == []
