@@ -147,7 +147,7 @@ class ServicesTab(Vertical):
         if service is None:
             body.update("No service selected.")
         else:
-            body.update(service_detail(service, self.clock()))
+            body.update(service_detail(service, self.clock(), self.snapshot))
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         if event.row_key is not None and event.row_key.value is not None:
