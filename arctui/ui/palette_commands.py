@@ -170,6 +170,14 @@ def screen_commands(app: Any) -> list[Command]:
             "probes, root causes along depends_on, the event history",
         )
     ]
+    if hasattr(app, "action_diagnostics"):
+        out.append(
+            (
+                "Write diagnostics bundle",
+                app.action_diagnostics,
+                "redacted state, logs and checks in one file, for a ticket",
+            )
+        )
     for w in WIZARDS:
         out.append(
             (

@@ -151,4 +151,6 @@ class HelpScreen(ModalScreen[None]):
                 Text(row.binding_id, style="dim"),
                 key=f"row-{i}",
             )
+        if table.row_count > 1:
+            table.move_cursor(row=1, animate=False)  # the first key, not its section's title
         table.focus()
