@@ -23,6 +23,7 @@ from arctui.output import SafeStream, broken_pipe_exit, emit, emit_json, error
 from arctui.session import Session, demo_session, load_user_settings, real_session
 from arctui.sources.base import SourceError
 from arctui.tabs import TABS, headless_commands
+from arctui.web import add_parser as add_serve_parser
 
 
 def _refresh(value: str) -> float:
@@ -58,6 +59,7 @@ def build_parser() -> argparse.ArgumentParser:
     status.add_argument("--json", action="store_true", help="machine-readable output")
     add_action_parsers(sub)
     add_health_parsers(sub)  # health, doctor, diagnostics
+    add_serve_parser(sub)  # serve: the TUI in a browser
     for spec in TABS:  # each tab's own headless commands (arctui postgres, arctui logs ...)
         module = spec.load_cli()
         if module is not None:
@@ -113,6 +115,11 @@ def _main(argv: Sequence[str] | None) -> int:
         return _env(session, as_json=args.json)
     if args.command == "status":
         return _status(session, as_json=args.json)
+    if args.command == "serve":  # each browser session runs its own arctui process
+        from arctui.web import run_serve
+
+        session.reader.containers.close()
+        return run_serve(args)
     tab_commands = headless_commands()
     if args.command in tab_commands:
         module = tab_commands[args.command].load_cli()
