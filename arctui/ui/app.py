@@ -30,6 +30,7 @@ from arctui.ui.palette_commands import TabCommands
 from arctui.ui.polling import Poller, SourceFailed, SourceUpdated
 from arctui.ui.theming import APP_VARIABLES, keymap_names, load_themes
 from arctui.ui.widgets.banner import ProblemBanner
+from arctui.ui.widgets.busy import show_busy
 from arctui.ui.widgets.header import ArcHeader
 
 TAB_IDS = tuple(spec.id for spec in TABS)
@@ -173,18 +174,27 @@ class ArcApp(ActionsApp):
         for theme in themes:
             self.register_theme(theme)
         self.arc_theme_names = [t.name for t in themes if t.name in self.available_themes]
+        names = {t.name for t in themes} | set(self.available_themes)
+        missing = self._theme_name not in names
         for error in errors:
+            # The chosen theme's own file broken: one message says both things.
+            chosen = missing and PurePath(error.partition(": ")[0]).stem == self._theme_name
+            fallback = "; using arc-dark" if chosen else ""
+            missing = missing and not chosen
             # File paths and YAML errors are outside text: never markup.
             self.notify(
-                f"theme file ignored: {error}", severity="warning", timeout=10, markup=False
-            )
-        names = {t.name for t in themes} | set(self.available_themes)
-        if self._theme_name not in names:
-            self.notify(
-                f"no theme called {self._theme_name!r}; using arc-dark",
+                f"theme file ignored: {error}{fallback}",
                 severity="warning",
+                timeout=10,
                 markup=False,
             )
+        if self._theme_name not in names:
+            if missing:
+                self.notify(
+                    f"no theme called {self._theme_name!r}; using arc-dark",
+                    severity="warning",
+                    markup=False,
+                )
             self._theme_name = "arc-dark"
         self.theme = self._theme_name
 
@@ -241,6 +251,7 @@ class ArcApp(ActionsApp):
     def _tick_header(self) -> None:
         if self._header.is_mounted:  # not once the app is shutting down
             self._header.tick()
+            show_busy(self)  # a command running for more than a second shows it is alive
 
     # Stack data -------------------------------------------------------------------
     def _read_stack(self) -> StackSnapshot:

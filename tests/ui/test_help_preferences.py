@@ -59,3 +59,25 @@ async def test_user_keymap_clash_and_unknown_id_are_reported(tmp_path: Path) -> 
         before = app.query_one("#services-table").cursor_row
         await pilot.press("j")  # ...and works, though the tab was not loaded at startup
         await wait_for(pilot, lambda: app.query_one("#services-table").cursor_row == before + 1)
+
+
+async def test_a_broken_chosen_theme_is_one_message_and_the_default(tmp_path: Path) -> None:
+    folder = tmp_path / "config" / "arctui" / "themes"
+    folder.mkdir(parents=True)
+    (folder / "mine.yaml").write_text("name: mine\nprimary: [unclosed\n")
+    app = ArcApp(demo_session(Settings(), clock=frozen_clock), theme="mine")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await loaded(pilot)
+        assert app.theme == "arc-dark"
+        about_theme = [n.message for n in app._notifications if "theme" in n.message]
+        assert len(about_theme) == 1
+        assert "mine.yaml" in about_theme[0] and "using arc-dark" in about_theme[0]
+
+
+async def test_an_unknown_theme_name_is_one_message(tmp_path: Path) -> None:
+    app = ArcApp(demo_session(Settings(), clock=frozen_clock), theme="nope")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await loaded(pilot)
+        assert app.theme == "arc-dark"
+        about_theme = [n.message for n in app._notifications if "theme" in n.message]
+        assert about_theme == ["no theme called 'nope'; using arc-dark"]
