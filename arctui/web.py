@@ -18,9 +18,11 @@ textual-serve (and its aiohttp) is imported only here, only when `serve` runs.
 from __future__ import annotations
 
 import ipaddress
+import re
 import shlex
 import sys
 from argparse import Namespace
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -80,8 +82,6 @@ def app_argv(args: Namespace) -> list[str]:
 
 
 def _absolute(path: str) -> str:
-    from pathlib import Path
-
     return str(Path(path).resolve())
 
 
@@ -100,6 +100,28 @@ def allowed_origin(origin: str | None, host_header: str | None, loopback_bind: b
     if loopback_bind:
         return is_loopback(parts.hostname or "")
     return True
+
+
+# textual-serve's page links its font from a public CDN: an operator's page load must not
+# leave the machine (air-gapped hosts, privacy). The same font ships in its static files.
+_CDN_FONT = re.compile(r"<link\s+rel=\"stylesheet\"\s+href=\"https://fonts\.googleapis\.com[^>]*>")
+_LOCAL_FONT = (
+    "<style>@font-face { font-family: 'Roboto Mono'; "
+    "src: url('{{ config.static.url }}fonts/RobotoMono-VariableFont_wght.ttf'); }</style>"
+)
+
+
+def offline_templates() -> Path:
+    """textual-serve's page template without links off the machine, in a private folder."""
+    import tempfile
+
+    import textual_serve
+
+    source = Path(textual_serve.__file__).parent / "templates" / "app_index.html"
+    html = _CDN_FONT.sub(_LOCAL_FONT, source.read_text("utf-8"))
+    folder = Path(tempfile.mkdtemp(prefix="arctui-serve-"))
+    (folder / "app_index.html").write_text(html, "utf-8")
+    return folder
 
 
 def make_server(command: str, host: str, port: int) -> Any:
@@ -124,7 +146,9 @@ def make_server(command: str, host: str, port: int) -> Any:
                 raise web.HTTPForbidden(text="arctui: cross-origin websocket refused")
             return await super().handle_websocket(request)
 
-    return GuardedServer(command, host=host, port=port, title="arctui")
+    return GuardedServer(
+        command, host=host, port=port, title="arctui", templates_path=offline_templates()
+    )
 
 
 def run_serve(args: Namespace) -> int:

@@ -154,12 +154,17 @@ class Page:
     def __init__(self, ws) -> None:
         self.ws = ws
         self.next_id = 0
+        self.requested: list[str] = []  # every URL the page asked for
 
     async def call(self, method: str, **params) -> dict:
         self.next_id += 1
         await self.ws.send_json({"id": self.next_id, "method": method, "params": params})
         while True:
             message = await self.ws.receive_json(timeout=30)
+            if message.get("method") == "Network.requestWillBeSent":
+                self.requested.append(message["params"]["request"]["url"])
+            elif message.get("method") == "Network.webSocketCreated":
+                self.requested.append(message["params"]["url"])
             if message.get("id") == self.next_id:
                 assert "error" not in message, message
                 return message.get("result", {})
@@ -186,7 +191,7 @@ class Page:
             await self.call("Input.dispatchKeyEvent", **params)
 
 
-async def drive(devtools: int, port: int) -> tuple[str, str]:
+async def drive(devtools: int, port: int) -> tuple[str, str, list[str]]:
     import aiohttp
 
     async with aiohttp.ClientSession() as http:
@@ -197,22 +202,29 @@ async def drive(devtools: int, port: int) -> tuple[str, str]:
             page = Page(ws)
             await page.call("Page.enable")
             await page.call("Runtime.enable")
+            await page.call("Network.enable")
             await page.call("Page.addScriptToEvaluateOnNewDocument", source=CAPTURE)
             await page.call("Page.navigate", url=f"http://127.0.0.1:{port}/")
             services = await page.wait_text("1 Services", "2 Resources", "redis", "raymond")
             await page.call("Runtime.evaluate", expression="window.__arcTerminal.focus()")
             await page.key("2")
             resources = await page.wait_text("Container", "CPU%")
-            return services, resources
+            return services, resources, page.requested
 
 
 def test_the_browser_shows_the_stack_and_switches_tabs(served: int, chromium: int) -> None:
-    services, resources = asyncio.run(drive(chromium, served))
+    services, resources, requested = asyncio.run(drive(chromium, served))
     assert "arctui-test" in services  # the header names the test stack's project
     assert "postgres" in services and "gateway" in services
     assert "Service" in services and "State" in services  # the Services table's columns
     assert resources != services
     assert "CPU" in resources and "CPU" not in services
+    # The page, its script, styles, font and websocket: all from arctui, nothing else.
+    assert any(url.endswith("/ws") or "/ws?" in url for url in requested), requested
+    assert any("RobotoMono" in url for url in requested), requested
+    outside = [u for u in requested if not u.startswith(f"http://127.0.0.1:{served}/")
+               and not u.startswith(f"ws://127.0.0.1:{served}/")]  # fmt: skip
+    assert outside == []
 
 
 def test_a_page_on_another_site_cannot_open_the_websocket(served: int) -> None:
