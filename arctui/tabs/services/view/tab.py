@@ -9,6 +9,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.widgets import DataTable, Input, Static
+from textual.widgets.data_table import ColumnKey
 
 from arctui.models import ServiceState, StackSnapshot
 from arctui.tabs.services.view.presenters import (
@@ -118,7 +119,11 @@ class ServicesTab(Vertical):
                 old = self._shown[row.key]
                 for (column, _), before, after in zip(COLUMNS, old, row.cells, strict=True):
                     if before != after:
-                        table.update_cell(row.key, column, after, update_width=True)
+                        # Re-measuring a column (update_width) walks all its cells and
+                        # relayouts the screen: only when the new text does not fit.
+                        width = table.columns[ColumnKey(column)].content_width
+                        wider = after.cell_len > width
+                        table.update_cell(row.key, column, after, update_width=wider)
         else:
             table.clear()
             for row in rows:
