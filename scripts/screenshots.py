@@ -210,6 +210,8 @@ SHOTS: tuple[Shot, ...] = (
 
 async def render(shot: Shot) -> str:
     """The SVG of one shot."""
+    from textual.widgets import Input
+
     from arctui.config.settings import Settings
     from arctui.demo.platform import DEMO_EPOCH
     from arctui.session import demo_session
@@ -221,6 +223,8 @@ async def render(shot: Shot) -> str:
         await loaded(pilot)
         for step in shot.steps:
             await step(pilot)
+        for field in app.screen.query(Input):  # a blinking cursor makes two pictures
+            field.cursor_blink = False
         await pilot.pause()
         return app.export_screenshot()
 
