@@ -5,8 +5,8 @@ from __future__ import annotations
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from arctui.ui.widgets.busy import BusyLine, show_busy
-from tests.ui.conftest import loaded, make_demo_app
+from arctui.ui.widgets.busy import BusyLine, busy_text
+from tests.ui.conftest import loaded, make_demo_app, wait_for
 
 
 class Working(ModalScreen[None]):
@@ -16,36 +16,20 @@ class Working(ModalScreen[None]):
         yield Static("working")
 
 
-async def test_busy_line_appears_ticks_and_goes() -> None:
+def test_the_line_says_how_long() -> None:
+    assert busy_text(0, 1.4) == "⠋ still running · 1 s · Esc stops it"
+    assert busy_text(11, 72.0) == "⠙ still running · 1m12s · Esc stops it"
+
+
+async def test_the_app_shows_it_after_a_second_and_removes_it() -> None:
     app = make_demo_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await loaded(pilot)
         screen = Working()
         await app.push_screen(screen)
-        show_busy(app, now=100.0)
-        await pilot.pause()
-        assert not screen.query(BusyLine)  # not in the first second
-        show_busy(app, now=101.5)
-        await pilot.pause()
-        line = screen.query_one(BusyLine)
-        assert "still running · 1 s" in str(line.render())
-        show_busy(app, now=172.0)
-        await pilot.pause()
-        assert "1m12s" in str(line.render())
+        await pilot.pause(0.3)
+        assert not screen.query(BusyLine)  # short commands never show it
+        await wait_for(pilot, lambda: bool(screen.query(BusyLine)), timeout=5)
+        assert "still running" in str(screen.query_one(BusyLine).render())
         screen.busy = False
-        show_busy(app, now=173.0)
-        await pilot.pause()
-        assert not screen.query(BusyLine)
-
-
-async def test_the_app_ticks_it_by_itself() -> None:
-    app = make_demo_app()
-    async with app.run_test(size=(80, 24)) as pilot:
-        await loaded(pilot)
-        screen = Working()
-        await app.push_screen(screen)
-        for _ in range(60):
-            if screen.query(BusyLine):
-                break
-            await pilot.pause(0.1)
-        assert screen.query(BusyLine)
+        await wait_for(pilot, lambda: not screen.query(BusyLine), timeout=5)

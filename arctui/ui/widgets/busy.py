@@ -36,10 +36,14 @@ class BusyLine(Static):
     def tick(self, now: float) -> None:
         """Next spinner frame and the elapsed time."""
         self.frame = (self.frame + 1) % len(FRAMES)
-        elapsed = int(now - self.started)
-        minutes, seconds = divmod(elapsed, 60)
-        shown = f"{minutes}m{seconds:02d}s" if minutes else f"{seconds} s"
-        self.update(Text(f"{FRAMES[self.frame]} still running · {shown} · Esc stops it"))
+        self.update(Text(busy_text(self.frame, now - self.started)))
+
+
+def busy_text(frame: int, elapsed: float) -> str:
+    """`⠙ still running · 1m12s · Esc stops it`."""
+    minutes, seconds = divmod(int(elapsed), 60)
+    shown = f"{minutes}m{seconds:02d}s" if minutes else f"{seconds} s"
+    return f"{FRAMES[frame % len(FRAMES)]} still running · {shown} · Esc stops it"
 
 
 def show_busy(app: Any, now: float | None = None) -> None:
