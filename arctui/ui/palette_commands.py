@@ -7,6 +7,10 @@
   has read; the health view and every troubleshooting wizard ("Open wizard: ...");
 - theme, keymap and help.
 
+A tab adds commands named after its own state by giving its view a method
+`palette_commands() -> list[(title, callback, help)]`; they are listed as "<Tab>: title"
+while the tab is built.
+
 Lifecycle actions on services live in `arctui.ui.commands.ActionCommands`. Everything
 here calls the same code paths as the keys (confirmation, audit, read-only refusal).
 """
@@ -84,6 +88,12 @@ def tab_commands(app: Any, spec: TabSpec) -> list[Command]:
                     where,
                 )
             )
+    # A tab may name its own state-based commands ("Cancel query of pid 4242 ..."):
+    # `palette_commands()` on its view returns (title, callback, help) tuples.
+    own = getattr(widget, "palette_commands", None)
+    if callable(own):
+        with contextlib.suppress(Exception):  # a tab's bug must not empty the palette
+            commands.extend([(f"{spec.title}: {t}", cb, h) for t, cb, h in own()])
     return commands
 
 

@@ -123,3 +123,19 @@ async def test_theme_switches_live_from_the_palette(name: str) -> None:
         command[1]()
         await pilot.pause()
         assert app.theme == name
+
+
+async def test_a_tab_can_name_its_own_state_based_commands() -> None:
+    app = make_demo_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        await loaded(pilot)
+        ran = []
+        tab = app.query_one("#services-tab")
+        tab.palette_commands = lambda: [("Open the thing", lambda: ran.append(1), "help")]
+        from arctui.tabs import tab as spec_of
+
+        commands = {c[0]: c for c in tab_commands(app, spec_of("services"))}
+        commands["Services: Open the thing"][1]()
+        assert ran == [1]
+        tab.palette_commands = lambda: 1 / 0  # a broken one costs only its own commands
+        assert "Go to Services tab" in [c[0] for c in tab_commands(app, spec_of("services"))]
