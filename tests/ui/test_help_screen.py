@@ -84,3 +84,19 @@ async def test_footer_fits_80_columns_on_every_tab(read_only: bool) -> None:
                 assert {"R", "x", "u", "K"} <= set(keys)  # the action keys are discoverable
             if i == 1 and read_only:
                 assert not {"R", "x", "u", "K"} & set(keys)
+
+
+async def test_k9s_keys_work_and_help_shows_them() -> None:
+    app = make_demo_app(keymap="k9s")
+    async with app.run_test(size=(120, 36)) as pilot:
+        await loaded(pilot)
+        detail = app.query_one("#services-detail")
+        assert not detail.display
+        await pilot.press("d")  # k9s: describe
+        await wait_for(pilot, lambda: detail.display)
+        await pilot.press("escape", "question_mark")
+        await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen))
+        rows = _rows(app)
+        assert rows["services.detail"][0].split() == ["⏎", "d"]
+        assert rows["services.shell"][0] == "s"
+        assert rows["table.page_down"][0].split() == ["pgdn", "^f"]
