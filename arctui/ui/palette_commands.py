@@ -37,13 +37,20 @@ _SKIP_ACTIONS = frozenset({"close", "service", "cursor", "cursor_to", "page", "s
 _BACKUP_KINDS = {"postgres": "Postgres", "redis": "Redis"}
 
 
+def tab_widgets(app: Any, tab_id: str) -> Any:
+    """The tab's view if it is built, looked up on the app's base screen: `app.query`
+    searches only the screen on top, which is the palette itself while it is open."""
+    base = app.screen_stack[0] if app.screen_stack else app.screen
+    return base.query(f"#{tab_id}-tab")
+
+
 def run_on_tab(app: Any, tab_id: str, action: str, tries: int = 40) -> None:
     """Show the tab, then run `action` on its widget once it is mounted (tabs other than
     the first are built when first shown)."""
     app.action_show_tab(tab_id)
 
     def attempt(left: int) -> None:
-        found = app.query(f"#{tab_id}-tab")
+        found = tab_widgets(app, tab_id)
         if found:
             widget = found.first()
             app.call_later(app.run_action, action, widget)
@@ -66,7 +73,7 @@ def tab_commands(app: Any, spec: TabSpec) -> list[Command]:
         view = spec.load_view()
     except Exception:  # a tab that cannot load says so when shown; the palette goes on
         return []
-    mounted = app.query(f"#{spec.id}-tab")
+    mounted = tab_widgets(app, spec.id)
     widget = mounted.first() if mounted else None
     commands: list[Command] = [
         (f"Go to {spec.title} tab", partial(app.action_show_tab, spec.id), spec.plan or "")
@@ -132,7 +139,7 @@ def backup_commands(app: Any) -> list[Command]:
 
 
 def _backups_tab(app: Any) -> Any:
-    found = app.query("#backups-tab")
+    found = tab_widgets(app, "backups")
     return found.first() if found else None
 
 

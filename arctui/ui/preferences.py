@@ -77,13 +77,14 @@ def switch_keymap(app: ArcApp, name: str) -> None:
 def open_help(app: ArcApp) -> None:
     """The help screen for the tab on screen (not stacked on another help screen)."""
     from arctui.tabs import TABS
+    from arctui.ui.palette_commands import tab_widgets
     from arctui.ui.screens.help import HelpScreen, help_rows
 
     if isinstance(app.screen, HelpScreen):
         return
     titles = {spec.id: spec.title for spec in TABS}
     tab_id = app.active_tab
-    found = app.query(f"#{tab_id}-tab")
+    found = tab_widgets(app, tab_id)
     tab: Any = found.first() if found else None
     title = titles.get(tab_id, tab_id)
     app.push_screen(HelpScreen(help_rows(app, tab, title), title, app.keymap_name))

@@ -139,3 +139,28 @@ async def test_a_tab_can_name_its_own_state_based_commands() -> None:
         assert ran == [1]
         tab.palette_commands = lambda: 1 / 0  # a broken one costs only its own commands
         assert "Go to Services tab" in [c[0] for c in tab_commands(app, spec_of("services"))]
+
+
+async def test_inside_the_palette_state_of_built_tabs_is_seen() -> None:
+    """The palette is a screen of its own: the tabs live on the screen below it."""
+    app = make_demo_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        await loaded(pilot)
+        await pilot.press("6")
+        await wait_for(
+            pilot, lambda: getattr(app.query_one("#backups-tab"), "snapshot", None) is not None
+        )
+        await pilot.press("1")
+        found = await _search(pilot, "restore backup")
+        assert any(name.startswith("Restore backup ") for name in found), found
+
+
+async def test_read_only_palette_search_has_no_mutation() -> None:
+    app = make_demo_app(read_only=True)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await loaded(pilot)
+        await pilot.press("6")
+        await wait_for(pilot, lambda: bool(app.query("#backups-tab")))
+        found = await _search(pilot, "backups")
+        assert "Backups: Verify" in found
+        assert not any("Back up" in name or "Restore" in name for name in found), found
