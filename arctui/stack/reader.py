@@ -92,9 +92,7 @@ class StackReader:
         with self._read_lock:
             return self._read(force_compose, with_compose)
 
-    def _read(
-        self, force_compose: bool, with_compose: bool, reuse: bool = False
-    ) -> StackSnapshot:
+    def _read(self, force_compose: bool, with_compose: bool, reuse: bool = False) -> StackSnapshot:
         with self._lock:
             self._changed.clear()
             self._full_wanted = False
