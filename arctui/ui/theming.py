@@ -111,10 +111,20 @@ def validate_theme(theme: Theme, origin: Path | str = "theme") -> None:
                 raise ThemeFileError(
                     f"{origin}: variable {name} {value!r} is not a colour"
                 ) from None
+    banner = theme.variables.get("prod-banner")
+    if banner is not None and not is_red(Color.parse(banner)):
+        # Production must look like production whatever the theme: a shade of red.
+        raise ThemeFileError(f"{origin}: prod-banner {banner!r} must be a red")
     try:
         theme.to_color_system().generate()
     except (ColorParseError, ValueError) as exc:
         raise ThemeFileError(f"{origin}: {exc}".splitlines()[0]) from None
+
+
+def is_red(colour: Color) -> bool:
+    """Hue within 20 degrees of red, and saturated (the production accent)."""
+    hue, saturation, _ = colour.hsl
+    return (hue < 20 / 360 or hue > 340 / 360) and saturation > 0.5
 
 
 def _files(kind: str) -> list[Path]:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from textual.color import Color
 
-from arctui.ui.theming import binding_classes, load_themes
+from arctui.ui.theming import binding_classes, is_red, load_themes
 
 ROOT = Path(__file__).resolve().parents[2]
 # A hex colour, an rgb()/hsl() call, or a named colour as a property value.
@@ -78,7 +78,22 @@ def test_shipped_themes() -> None:
 def test_production_accent_is_red_in_every_theme(theme) -> None:
     """The production header must never look like a dev one, whatever the theme."""
     colour = Color.parse(theme.variables["prod-banner"])
-    hue, saturation, _ = colour.hsl
-    assert (hue < 20 / 360 or hue > 340 / 360) and saturation > 0.5, theme.name
+    assert is_red(colour), theme.name
     text = Color.parse(theme.variables["prod-banner-text"])
     assert abs(text.brightness - colour.brightness) > 0.4
+
+
+@pytest.mark.parametrize(
+    ("banner", "ok"),
+    [("#B91C1C", True), ("ansi_red", True), ("#00AA00", False), ("#808080", False)],
+)
+def test_a_theme_cannot_make_production_look_like_dev(tmp_path, banner: str, ok: bool) -> None:
+    from arctui.ui.theming import ThemeFileError, theme_from_yaml
+
+    path = tmp_path / "mine.yaml"
+    path.write_text(f"name: mine\nprimary: '#4EA1FF'\nvariables:\n  prod-banner: '{banner}'\n")
+    if ok:
+        assert theme_from_yaml(path).variables["prod-banner"] == banner
+    else:
+        with pytest.raises(ThemeFileError, match=r"prod-banner .* must be a red"):
+            theme_from_yaml(path)
