@@ -98,7 +98,6 @@ class StackReader:
             self._full_wanted = False
         if with_compose:
             model, error = self.compose_model(force_compose)
-            self.compose_pending = False
         else:
             model, error = self._model, self._compose_error
         # The timed reconcile re-inspects only what the list shows as changed; a forced
@@ -111,7 +110,10 @@ class StackReader:
         self._containers = {c.id: c for c in containers}
         self._last_full = time.monotonic()
         self.full_reads += 1
-        return self._snapshot(model, error)
+        snapshot = self._snapshot(model, error)
+        if with_compose:
+            self.compose_pending = False  # only once a snapshot with the model exists
+        return snapshot
 
     def note_event(self, event: EngineEvent | None) -> None:
         """An engine event (any thread): its container is re-read by the next `read_next()`.

@@ -271,7 +271,8 @@ async def test_tab_shows_burner_then_drops_it_when_removed(make) -> None:
                 return None
 
         # The tab shows the burner's figure; it agrees with the cgroup over a few seconds.
-        await wait_for(pilot, lambda: shown_cpu() is not None, timeout=10)
+        # A rate needs two readings: the first one shows 0.0 until the second arrives.
+        await wait_for(pilot, lambda: (shown_cpu() or 0.0) > 0.0, timeout=10)
         t0, u0 = time.monotonic(), cgroup_cpu_seconds(burner)
         samples = []
         for _ in range(4):

@@ -44,7 +44,8 @@ async def fresh(pilot, after: float, timeout: float = 15.0) -> None:
         lambda: (
             services(pilot.app) is not None
             and services(pilot.app).taken_at > after
-            and not pilot.app.session.reader.compose_pending  # the model follows the list
+            # the compose model follows the engine's list: wait for what it declares
+            and any(x.declared is not None for x in services(pilot.app).services)
         ),
         timeout,
     )

@@ -46,7 +46,9 @@ async def loaded(pilot) -> None:
         pilot,
         lambda: (
             tab.snapshot is not None
-            and not reader.compose_pending  # the first frame has only the engine's list
+            # the first frame has only the engine's list; the compose model follows
+            and not reader.compose_pending
+            and any(s.declared is not None for s in tab.snapshot.services)
             and not pilot.app.poller.schedule.running
         ),
     )
