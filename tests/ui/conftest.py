@@ -48,7 +48,9 @@ async def loaded(pilot) -> None:
             tab.snapshot is not None
             # the first frame has only the engine's list; the compose model follows
             and not reader.compose_pending
-            and any(s.declared is not None for s in tab.snapshot.services)
+            and (
+                reader.compose is None or any(s.declared is not None for s in tab.snapshot.services)
+            )
             and not pilot.app.poller.schedule.running
         ),
     )
