@@ -231,3 +231,21 @@ async def test_failure_is_shown_as_stale_and_recovers():
         assert tab.table.row_count == 1  # the last reading stays on screen
         source.failing = None
         await wait_for(pilot, lambda: tab.failure is None, timeout=5)
+
+
+async def test_sort_arrows_say_the_direction_like_the_services_tab() -> None:
+    """▲ ascending, ▼ descending: CPU sorts biggest first (▼), names A to Z (▲)."""
+    app = make_demo_app()
+    async with app.run_test(size=(160, 48)) as pilot:
+        tab = await show(pilot)
+
+        def label(key: str) -> str:
+            return next(c.label for c in tab.table.columns if c.key == key)
+
+        assert label("cpu").endswith("▼")
+        await pilot.press("n")
+        assert label("name").endswith("▲")
+        names = keys(app)
+        assert names == sorted(names)
+        await pilot.press("n")  # again: reversed
+        assert label("name").endswith("▼")

@@ -193,7 +193,10 @@ class ResourcesTab(Vertical):
         header = f"{self.sort_column}:{self.sort_reverse}"
         if header != self._header:
             self._header = header
-            arrow = " ▲" if self.sort_reverse else " ▼"
+            # ▲ ascending, ▼ descending, as on the Services tab: numbers sort biggest
+            # first, names A to Z, and S reverses either.
+            ascending = (self.sort_column == "name") != self.sort_reverse
+            arrow = " ▲" if ascending else " ▼"
             table.set_columns(
                 [
                     Column(key, label + (arrow if key == self.sort_column else ""), width)
