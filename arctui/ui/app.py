@@ -105,6 +105,9 @@ class ArcApp(ActionsApp):
             self, STACK_SOURCE, self._read_stack, reconcile, reconcile, min_gap=0.5
         )
         self._stop_events = threading.Event()
+        # Set when the engine answers again: the event follower resubscribes at once
+        # instead of sleeping out a backoff grown while the daemon was down.
+        self._engine_back = threading.Event()
         # Kept, not queried: the timers ask for them every second (a query walks the DOM).
         s = session
         self._header = ArcHeader(
@@ -164,6 +167,7 @@ class ArcApp(ActionsApp):
 
     def on_unmount(self) -> None:
         self._stop_events.set()
+        self._engine_back.set()
         for poller in list(self.pollers):
             poller.stop()
         self.session.reader.containers.close()
@@ -282,7 +286,9 @@ class ArcApp(ActionsApp):
             self.post_message(EngineEventSeen(None))
             fresh = time.monotonic() - started > 30
             backoff = 1.0 if fresh else min(EVENTS_BACKOFF_MAX, backoff * 2)
-            self._stop_events.wait(backoff)
+            if self._engine_back.wait(backoff):
+                backoff = 1.0  # the engine is back: start the backoff over
+            self._engine_back.clear()
 
     def on_engine_event_seen(self, message: EngineEventSeen) -> None:
         self.poller.request()
@@ -305,6 +311,8 @@ class ArcApp(ActionsApp):
 
     def _show_stack(self, snapshot: StackSnapshot) -> None:
         header = self._header
+        if header.stale_reason:  # the engine answers again
+            self._engine_back.set()
         header.stale_reason = ""
         header.snapshot = snapshot
         self.snapshot = snapshot
