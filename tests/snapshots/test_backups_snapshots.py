@@ -11,6 +11,8 @@ async def _shown(pilot) -> None:
     await pilot.press("6")
     tab = pilot.app.query_one(BackupsTab)
     await wait_for(pilot, lambda: tab.snapshot is not None and tab.table.row_count > 0)
+    # On a loaded machine another read could still be on its way: wait for every poller.
+    await wait_for(pilot, lambda: not any(p.schedule.running for p in pilot.app.pollers))
     await pilot.pause()
 
 
