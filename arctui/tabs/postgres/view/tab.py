@@ -45,6 +45,7 @@ from arctui.ui.cells import Palette, Row
 from arctui.ui.palette import ThemePalette
 from arctui.ui.polling import Poller, SourceFailed, SourceUpdated
 from arctui.ui.screens.confirm import ActionFinished, ConfirmActionModal
+from arctui.ui.widgets.filter_box import close_filter
 from arctui.ui.widgets.table import ArcTable
 
 if TYPE_CHECKING:
@@ -408,11 +409,7 @@ class PostgresTab(Vertical):
 
     def action_close(self) -> None:
         """Escape: clear the filter, then marks, then close the detail pane."""
-        box = self.query_one("#postgres-filter", Input)
-        if box.display:
-            box.value = ""
-            box.display = False
-            self.table.focus()
+        if close_filter(self.query_one("#postgres-filter", Input), self.table):
             return
         if self.marked:
             self.marked.clear()

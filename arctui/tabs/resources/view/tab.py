@@ -41,6 +41,7 @@ from arctui.ui.cells import Palette, human_duration
 from arctui.ui.palette import ThemePalette
 from arctui.ui.polling import SourceFailed, SourceUpdated
 from arctui.ui.schedule import PollSchedule
+from arctui.ui.widgets.filter_box import close_filter
 from arctui.ui.widgets.line_view import LineView, text_lines
 from arctui.ui.widgets.stats_table import Column, StatsTable
 
@@ -273,11 +274,7 @@ class ResourcesTab(Vertical):
 
     def action_close(self) -> None:
         """Escape: clear the filter first, then close the charts."""
-        box = self.query_one("#res-filter", Input)
-        if box.display:
-            box.value = ""
-            box.display = False
-            self.table.focus()
+        if close_filter(self.query_one("#res-filter", Input), self.table):
             return
         self.query_one("#res-detail").display = False
 

@@ -23,6 +23,7 @@ from arctui.tabs.services.view.presenters import (
 from arctui.text import one_line
 from arctui.ui.messages import ActionRequested
 from arctui.ui.palette import ThemePalette
+from arctui.ui.widgets.filter_box import close_filter
 from arctui.ui.widgets.table import ArcTable
 
 if TYPE_CHECKING:
@@ -221,11 +222,7 @@ class ServicesTab(Vertical):
 
     def action_close(self) -> None:
         """Escape: clear the filter first, then close the detail pane."""
-        box = self.query_one("#services-filter", Input)
-        if box.display:
-            box.value = ""
-            box.display = False
-            self.table.focus()
+        if close_filter(self.query_one("#services-filter", Input), self.table):
             return
         self.query_one("#services-detail").display = False
 
