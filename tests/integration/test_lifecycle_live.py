@@ -149,8 +149,7 @@ async def test_keys_open_the_modal_and_run_against_the_real_engine(restore: Runn
     async with app.run_test(size=(120, 36)) as pilot:
         tab = app.query_one(ServicesTab)
         await wait_for(pilot, lambda: tab.snapshot is not None, 20)
-        names = [str(k.value) for k in tab.table.rows]
-        tab.table.move_cursor(row=names.index("gateway"))
+        tab.table.move_cursor(tab.table.row_keys.index("gateway"))
         await pilot.pause()
         # Cancelling changes nothing.
         await pilot.press("x")

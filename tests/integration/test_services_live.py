@@ -72,7 +72,7 @@ async def test_every_service_shows_its_true_state_and_health(test_stack: Running
         # The crash-looping worker: its restarts are counted and shown in the table.
         assert by["worker"].restart_count >= 1
         table = app.query_one(ServicesTab).table
-        row = table.get_row("worker")
+        row = table.row("worker")
         assert int(row[5].plain) == by["worker"].restart_count
         # Secrets from the real container env are masked in the detail pane.
         await pilot.press("slash", *"postgres", "enter", "enter")
@@ -97,7 +97,7 @@ async def test_a_stopped_container_shows_as_stopped_within_seconds(test_stack: R
                 timeout=5,
             )
             assert services(app).taken_at - stopped_at < 5
-            row = app.query_one(ServicesTab).table.get_row("gateway")
+            row = app.query_one(ServicesTab).table.row("gateway")
             assert row[2].plain == "stopped"
         finally:
             gateway.start()

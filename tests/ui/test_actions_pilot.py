@@ -23,8 +23,7 @@ def state(app, service: str) -> str:
 
 async def select(pilot, service: str) -> None:
     tab = pilot.app.query_one(ServicesTab)
-    names = [str(k.value) for k in tab.table.rows]
-    tab.table.move_cursor(row=names.index(service))
+    tab.table.move_cursor(tab.table.row_keys.index(service))
     await pilot.pause()
     assert tab.selected == service
 
@@ -82,7 +81,7 @@ async def test_run_streams_output_and_changes_the_service():
         assert modals(app) == []
         await wait_for(
             pilot,
-            lambda: app.query_one(ServicesTab).table.get_row("postgres")[2].plain == "stopped",
+            lambda: app.query_one(ServicesTab).table.row("postgres")[2].plain == "stopped",
         )
         [entry] = audit()
         assert entry["outcome"] == "simulated" and entry["action"] == "stop"

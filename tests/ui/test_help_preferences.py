@@ -7,6 +7,7 @@ from pathlib import Path
 from arctui.config.settings import Settings
 from arctui.session import demo_session
 from arctui.ui.app import ArcApp
+from arctui.ui.widgets.stats_table import StatsTable
 from tests.ui.conftest import frozen_clock, loaded, wait_for
 
 
@@ -17,8 +18,8 @@ async def test_no_color_picks_the_monochrome_theme(monkeypatch) -> None:
         await loaded(pilot)
         assert app.theme == "arc-mono"
         assert app.no_color  # Textual greys what is left
-        table = app.query_one("#services-table")
-        words = {str(table.get_cell_at((r, c))) for r in range(table.row_count) for c in range(3)}
+        table = app.query_one("#services-table", StatsTable)
+        words = {table.row_at(r)[c].plain for r in range(table.row_count) for c in range(3)}
         assert any("running" in w for w in words)  # state is a word, not only a colour
 
 
@@ -56,9 +57,10 @@ async def test_user_keymap_clash_and_unknown_id_are_reported(tmp_path: Path) -> 
         assert "u is both services.start and services.stop" in report
         assert "unknown binding id 'services.nope'" in report
         assert "table.down" not in report  # a good entry is not reported...
-        before = app.query_one("#services-table").cursor_row
+        table = app.query_one("#services-table", StatsTable)
+        before = table.cursor
         await pilot.press("j")  # ...and works, though the tab was not loaded at startup
-        await wait_for(pilot, lambda: app.query_one("#services-table").cursor_row == before + 1)
+        await wait_for(pilot, lambda: table.cursor == before + 1)
 
 
 async def test_a_broken_chosen_theme_is_one_message_and_the_default(tmp_path: Path) -> None:

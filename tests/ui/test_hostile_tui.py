@@ -29,8 +29,7 @@ def notes(app) -> str:
 
 async def select(pilot, service: str) -> None:
     tab = pilot.app.query_one(ServicesTab)
-    names = [str(k.value) for k in tab.table.rows]
-    tab.table.move_cursor(row=names.index(service))
+    tab.table.move_cursor(tab.table.row_keys.index(service))
     await pilot.pause()
 
 

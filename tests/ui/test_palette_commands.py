@@ -7,6 +7,7 @@ import pytest
 from textual.command import CommandList, CommandPalette
 
 from arctui.ui.palette_commands import TabCommands, app_commands, backup_commands, tab_commands
+from arctui.ui.widgets.stats_table import StatsTable
 from tests.ui.conftest import loaded, make_demo_app, wait_for
 
 
@@ -109,9 +110,10 @@ async def test_keymap_switches_live_from_the_palette() -> None:
         command = next(c for c in app_commands(app) if c[0] == "Keymap: vim")
         command[1]()
         assert app.keymap_name == "vim"
-        before = app.query_one("#services-table").cursor_row
+        table = app.query_one("#services-table", StatsTable)
+        before = table.cursor
         await pilot.press("j")
-        await wait_for(pilot, lambda: app.query_one("#services-table").cursor_row == before + 1)
+        await wait_for(pilot, lambda: table.cursor == before + 1)
 
 
 @pytest.mark.parametrize("name", ["arc-16", "arc-contrast"])

@@ -21,7 +21,7 @@ from tests.ui.conftest import frozen_clock, loaded, make_app, make_demo_app, wai
 
 def table_keys(app) -> list[str]:
     table = app.query_one(ServicesTab).table
-    return [str(k.value) for k in table.rows]
+    return table.row_keys
 
 
 async def test_every_demo_service_is_listed_with_its_state():
@@ -102,11 +102,11 @@ async def test_vim_keymap_moves_the_cursor():
     async with app.run_test(size=(100, 30)) as pilot:
         await loaded(pilot)
         table = app.query_one(ServicesTab).table
-        assert table.cursor_row == 0
+        assert table.cursor == 0
         await pilot.press("j", "j")
-        assert table.cursor_row == 2
+        assert table.cursor == 2
         await pilot.press("k")
-        assert table.cursor_row == 1
+        assert table.cursor == 1
 
 
 class FlakySource:
@@ -185,7 +185,7 @@ async def test_hostile_names_are_not_markup_and_escapes_are_stripped():
     async with app.run_test(size=(120, 40)) as pilot:
         await loaded(pilot)
         tab = app.query_one(ServicesTab)
-        row = tab.table.get_row_at(0)
+        row = tab.table.row_at(0)
         assert all(isinstance(cell, Text) for cell in row)
         assert row[0].plain == "web[/bold]"
         await pilot.press("enter")

@@ -1,4 +1,4 @@
-"""A lean table for numbers that change every second (the Resources tab).
+"""A lean table for rows that change often (the Services and Resources tabs).
 
 Textual's DataTable re-renders every visible cell through Rich whenever any cell
 changes, and a layout refresh repaints the whole screen; at 1 Hz with 100 rows that was
@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
 from rich.style import Style
-from rich.text import Text
+from rich.text import Span, Text
 from textual import events
 from textual.binding import Binding
 from textual.geometry import Size
@@ -39,8 +39,12 @@ class Column:
     width: int | None = None
 
 
+def _as_style(style: str | Style) -> Style:
+    return style if isinstance(style, Style) else rich_style(style)
+
+
 def _signature(cells: Sequence[Text]) -> tuple[tuple[str, str], ...]:
-    return tuple((c.plain, str(c.style)) for c in cells)
+    return tuple((c.plain, f"{c.style}{c.spans}" if c.spans else str(c.style)) for c in cells)
 
 
 class StatsTable(ScrollView, can_focus=True):
@@ -132,8 +136,22 @@ class StatsTable(ScrollView, can_focus=True):
 
     def cell(self, key: str, column: str) -> Text:
         """The cell of a row (KeyError if absent)."""
-        row = next(r for r in self._rows if r.key == key)
-        return row.cells[[c.key for c in self.columns].index(column)]
+        return self.row(key)[[c.key for c in self.columns].index(column)]
+
+    def row(self, key: str) -> tuple[Text, ...]:
+        """The cells of the row keyed `key` (KeyError if absent)."""
+        for r in self._rows:
+            if r.key == key:
+                return r.cells
+        raise KeyError(key)
+
+    def row_at(self, index: int) -> tuple[Text, ...]:
+        """The cells of the `index`-th row shown."""
+        return self._rows[index].cells
+
+    def move_cursor(self, index: int) -> None:
+        """Put the cursor on the `index`-th row (clamped), scrolling it into view."""
+        self._move(index)
 
     def set_columns(self, columns: Sequence[Column]) -> None:
         """Replace the columns (headers, widths); everything is repainted."""
@@ -200,18 +218,40 @@ class StatsTable(ScrollView, can_focus=True):
 
     def _style(self, part: str) -> Style:
         if part not in self._styles:
-            self._styles[part] = self.get_component_rich_style(f"stats-table--{part}")
+            style = self.get_component_rich_style(f"stats-table--{part}")
+            # Zebra stripes change the background only: cells keep their colours.
+            self._styles[part] = Style(bgcolor=style.bgcolor) if part == "even-row" else style
         return self._styles[part]
 
     def _build(self, cells: Sequence[Text], header: bool = False) -> tuple[Strip, Strip]:
         parts: list[list[Segment]] = [[], []]
         for i, (cell, width) in enumerate(zip(cells, self._widths, strict=False)):
+            right = cell.justify == "right" and not header
+            if cell.spans:  # a cell with a styled part (a marker after a name)
+                parts[0 if i == 0 else 1].extend(self._spanned(cell, width, right))
+                continue
             text = set_cell_size(cell.plain, width) if cell.cell_len >= width else cell.plain
             pad = width - cell_len(text)
-            text = " " * pad + text if cell.justify == "right" and not header else text + " " * pad
+            text = " " * pad + text if right else text + " " * pad
             style = cell.style if isinstance(cell.style, Style) else rich_style(cell.style)
             parts[0 if i == 0 else 1].append(Segment(f" {text} ", style))
         return Strip(parts[0]), Strip(parts[1])
+
+    def _spanned(self, cell: Text, width: int, right: bool) -> list[Segment]:
+        """Segments of a cell whose spans carry their own styles, cut and padded."""
+        text = cell.copy()
+        # Theme colours may be Textual names (ansi_yellow) that Rich cannot parse.
+        text.style = _as_style(text.style)
+        text.spans = [Span(x.start, x.end, _as_style(x.style)) for x in text.spans]
+        text.truncate(width)
+        pad = width - text.cell_len
+        if right:
+            text.pad_left(pad + 1)
+            text.pad_right(1)
+        else:
+            text.pad_left(1)
+            text.pad_right(pad + 1)
+        return list(text.render(self.app.console))
 
     def render_line(self, y: int) -> Strip:
         width = self.size.width

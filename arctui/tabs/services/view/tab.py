@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
-from textual.widgets import DataTable, Input, Static
-from textual.widgets.data_table import ColumnKey
+from textual.widgets import Input, Static
 
 from arctui.models import ServiceState, StackSnapshot
 from arctui.tabs.services.view.presenters import (
@@ -24,7 +22,7 @@ from arctui.text import one_line
 from arctui.ui.messages import ActionRequested
 from arctui.ui.palette import ThemePalette
 from arctui.ui.widgets.filter_box import close_filter
-from arctui.ui.widgets.table import ArcTable
+from arctui.ui.widgets.stats_table import Column, StatsTable
 
 if TYPE_CHECKING:
     from arctui.session import Session
@@ -59,16 +57,13 @@ class ServicesTab(Vertical):
         self.query_text = ""
         self.selected: str | None = None
         self._palette = ThemePalette()
-        # What the table shows now: row keys in order and their cells, so that a new
-        # snapshot updates only the cells that changed (cursor and scroll stay put).
-        self._shown: dict[str, tuple[Text, ...]] = {}
         self._header: tuple[str, bool] | None = None
 
     def compose(self) -> ComposeResult:
         yield Input(placeholder="filter services (Esc clears)", id="services-filter")
-        table = ArcTable(id="services-table", cursor_type="row", zebra_stripes=True)
-        table.loading = False
-        yield table
+        # The line-API table repaints only the rows whose cells changed (a DataTable
+        # re-renders every visible row on any change: most of the at-rest CPU at N = 50).
+        yield StatsTable(id="services-table", name_cap=60)
         with VerticalScroll(id="services-detail"):
             yield Static(id="services-detail-body")
 
@@ -87,9 +82,9 @@ class ServicesTab(Vertical):
             self.show_snapshot(snapshot)
 
     @property
-    def table(self) -> ArcTable:
+    def table(self) -> StatsTable:
         """The services table."""
-        return self.query_one("#services-table", ArcTable)
+        return self.query_one("#services-table", StatsTable)
 
     def palette(self) -> Palette:
         """Semantic colours from the current theme."""
@@ -101,11 +96,17 @@ class ServicesTab(Vertical):
         self._rebuild()
 
     def _rebuild(self) -> None:
-        """Show the snapshot: changed cells only when the rows are the same rows."""
+        """Show the snapshot; the table repaints only the rows that changed."""
         table = self.table
         header = (self.sort_column, self.sort_reverse)
         if header != self._header:
-            self._set_columns(table)
+            arrow = " ▼" if self.sort_reverse else " ▲"
+            table.set_columns(
+                [
+                    Column(key, label + (arrow if key == self.sort_column else ""))
+                    for key, label in COLUMNS
+                ]
+            )
             self._header = header
         if self.snapshot is None:
             return
@@ -114,35 +115,10 @@ class ServicesTab(Vertical):
         services = visible_services(
             self.snapshot, self.query_text, self.sort_column, self.sort_reverse, now
         )
-        rows = [service_row(service, now, palette) for service in services]
-        if [r.key for r in rows] == list(self._shown):
-            for row in rows:
-                old = self._shown[row.key]
-                for (column, _), before, after in zip(COLUMNS, old, row.cells, strict=True):
-                    if before != after:
-                        # Re-measuring a column (update_width) walks all its cells and
-                        # relayouts the screen: only when the new text does not fit.
-                        width = table.columns[ColumnKey(column)].content_width
-                        wider = after.cell_len > width
-                        table.update_cell(row.key, column, after, update_width=wider)
-        else:
-            table.clear()
-            for row in rows:
-                table.add_row(*row.cells, key=row.key)
-            names = [r.key for r in rows]
-            if self.selected in names:
-                table.move_cursor(row=names.index(self.selected), animate=False)
-        self._shown = {r.key: r.cells for r in rows}
+        table.set_rows(
+            [service_row(service, now, palette) for service in services], follow=self.selected
+        )
         self._update_detail()
-
-    def _set_columns(self, table: ArcTable) -> None:
-        """Columns with the sort marker (▲ ascending, ▼ descending); rows re-added after."""
-        table.clear(columns=True)
-        self._shown = {}
-        for key, label in COLUMNS:
-            if key == self.sort_column:
-                label += " ▼" if self.sort_reverse else " ▲"
-            table.add_column(label, key=key)
 
     def _update_detail(self) -> None:
         detail = self.query_one("#services-detail")
@@ -155,13 +131,12 @@ class ServicesTab(Vertical):
         else:
             body.update(service_detail(service, self.clock(), self.snapshot))
 
-    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
-        if event.row_key is not None and event.row_key.value is not None:
-            self.selected = str(event.row_key.value)
-            self.app.selected_service = self.selected  # type: ignore[attr-defined]
-            self._update_detail()
+    def on_stats_table_highlighted(self, event: StatsTable.Highlighted) -> None:
+        self.selected = event.key
+        self.app.selected_service = self.selected  # type: ignore[attr-defined]
+        self._update_detail()
 
-    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+    def on_stats_table_selected(self, event: StatsTable.Selected) -> None:
         event.stop()
         self.action_toggle_detail()
 
@@ -226,8 +201,8 @@ class ServicesTab(Vertical):
             return
         self.query_one("#services-detail").display = False
 
-    def on_data_table_header_selected(self, event: DataTable.HeaderSelected) -> None:
-        key = str(event.column_key.value)
+    def on_stats_table_header_clicked(self, event: StatsTable.HeaderClicked) -> None:
+        key = event.column
         if key in SORT_KEYS:
             if key == self.sort_column:
                 self.sort_reverse = not self.sort_reverse
