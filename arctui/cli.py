@@ -33,8 +33,13 @@ def _refresh(value: str) -> float:
     return seconds
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The argument parser; subcommands are added here as features land."""
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The argument parser; subcommands are added here as features land.
+
+    Given the `argv` about to be parsed, a tab's command-line module is imported only if
+    one of its commands is named (or help is asked for); the others get an empty
+    placeholder, so starting the TUI does not import every tab's CLI.
+    """
     parser = argparse.ArgumentParser(
         prog="arctui",
         description="Terminal console for operating the A.R.C. docker-compose platform.",
@@ -60,10 +65,15 @@ def build_parser() -> argparse.ArgumentParser:
     add_action_parsers(sub)
     add_health_parsers(sub)  # health, doctor, diagnostics
     add_serve_parser(sub)  # serve: the TUI in a browser
+    named = None if argv is None or {"-h", "--help"} & set(argv) else set(argv)
     for spec in TABS:  # each tab's own headless commands (arctui postgres, arctui logs ...)
-        module = spec.load_cli()
-        if module is not None:
-            module.add_parsers(sub)
+        if named is None or named & set(spec.commands):
+            module = spec.load_cli()
+            if module is not None:
+                module.add_parsers(sub)
+        else:
+            for name in spec.commands:
+                sub.add_parser(name)  # not named on this command line
     return parser
 
 
@@ -97,7 +107,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _main(argv: Sequence[str] | None) -> int:
-    args = build_parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else argv
+    args = build_parser(argv).parse_args(argv)
     if args.command == "audit":
         return audit_command(args)  # needs no project
     try:

@@ -26,6 +26,7 @@ import yaml
 from arctui.config.envfiles import EnvLayers, env_layers, env_name_of, with_compose_env_files
 from arctui.config.errors import ConfigError
 from arctui.config.settings import Settings
+from arctui.yamlio import load_yaml
 
 GUIDE_FILES = ("compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml")
 STACK_FILE = "docker-compose.stack.yml"
@@ -230,7 +231,7 @@ def _interpolate(text: str, lookup: Callable[[str], str | None]) -> str | None:
 def _name_in_file(path: Path, lookup: Callable[[str], str | None]) -> str | None:
     """The top-level `name:` of a compose file, if it can be read here."""
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = load_yaml(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, yaml.YAMLError):
         return None  # compose reports a broken file itself, with better context
     name = data.get("name") if isinstance(data, dict) else None
@@ -344,7 +345,7 @@ def declared_env_files(compose_files: Sequence[Path]) -> dict[str, tuple[tuple[P
     found: dict[str, dict[Path, bool]] = {}
     for compose_file in compose_files:
         try:
-            data = yaml.safe_load(compose_file.read_text(encoding="utf-8"))
+            data = load_yaml(compose_file.read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError, yaml.YAMLError):
             continue  # compose reports a broken file itself
         services = data.get("services") if isinstance(data, dict) else None

@@ -25,6 +25,7 @@ from typing import Any
 import yaml
 
 from arctui.config.errors import ConfigError
+from arctui.yamlio import load_yaml
 
 APP_NAME = "arctui"
 REFRESH_MIN = 0.2
@@ -177,7 +178,7 @@ def load_settings(path: Path | None = None) -> Settings:
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"cannot read settings: {exc}", path) from None
     try:
-        data = yaml.safe_load(text)
+        data = load_yaml(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or "invalid YAML"

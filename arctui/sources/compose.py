@@ -35,6 +35,7 @@ from arctui.models import (
 )
 from arctui.sources.base import SourceError
 from arctui.text import clean, one_line
+from arctui.yamlio import load_yaml
 
 _DURATION = re.compile(r"(\d+(?:\.\d+)?)(h|ms|m|s|us|ns)")
 _UNIT = {"h": 3600.0, "m": 60.0, "s": 1.0, "ms": 1e-3, "us": 1e-6, "ns": 1e-9}
@@ -469,7 +470,7 @@ def _read(path: Path) -> str:
 def _declared_services(text: str) -> set[str]:
     """Service names a compose file's text declares (empty if it is not YAML)."""
     try:
-        data = yaml.safe_load(text)
+        data = load_yaml(text)
     except yaml.YAMLError:
         return set()
     services = data.get("services") if isinstance(data, dict) else None

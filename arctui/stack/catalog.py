@@ -12,7 +12,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-import yaml
+from arctui.yamlio import load_yaml
 
 TECH_LABEL = "arc.service.tech"
 _TOKEN_SPLIT = re.compile(r"[-_.]+")
@@ -128,4 +128,4 @@ def parse_catalog(data: Mapping[str, Any]) -> Catalog:
 def default_catalog() -> Catalog:
     """The catalog shipped with the package."""
     text = resources.files("arctui.stack").joinpath("catalog.yaml").read_text("utf-8")
-    return parse_catalog(yaml.safe_load(text))
+    return parse_catalog(load_yaml(text))

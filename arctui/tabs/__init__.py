@@ -32,6 +32,9 @@ class TabSpec:
     # Module with COMMANDS (tuple of subcommand names), add_parsers(subparsers) and
     # run(session, args) -> int. None: the tab has no headless command.
     cli: str | None = None
+    # The names in that module's COMMANDS, known here so that starting the TUI (or any
+    # other command) does not import every tab's CLI to build the parser.
+    commands: tuple[str, ...] = ()
     # What the tab will show, for a tab whose view is not built yet.
     plan: str = ""
 
@@ -61,6 +64,7 @@ TABS: tuple[TabSpec, ...] = (
         "Postgres",
         "arctui.tabs.postgres.view.tab:PostgresTab",
         cli="arctui.tabs.postgres.cli",
+        commands=("postgres",),
         plan="Connections, activity with cancel/terminate, blocking tree, slow queries "
         "from pg_stat_statements, table sizes, vacuum state.",
     ),
@@ -69,6 +73,7 @@ TABS: tuple[TabSpec, ...] = (
         "Redis",
         "arctui.tabs.redis.view.tab:RedisTab",
         cli="arctui.tabs.redis.cli",
+        commands=("redis",),
         plan="Memory, clients, keyspace, persistence (RDB/AOF) state, slow log, big keys.",
     ),
     TabSpec(
@@ -76,6 +81,7 @@ TABS: tuple[TabSpec, ...] = (
         "Logs",
         "arctui.tabs.logs.view.tab:LogsTab",
         cli="arctui.tabs.logs.cli",
+        commands=("logs",),
         plan="Merged, filterable logs across services, follow mode, search with context.",
     ),
     TabSpec(
@@ -83,6 +89,7 @@ TABS: tuple[TabSpec, ...] = (
         "Backups",
         "arctui.tabs.backups.view.tab:BackupsTab",
         cli="arctui.tabs.backups.cli",
+        commands=("backup", "restore", "drill"),
     ),
 )
 
@@ -97,9 +104,4 @@ def tab(tab_id: str) -> TabSpec:
 
 def headless_commands() -> dict[str, TabSpec]:
     """Subcommand name -> the tab that provides it."""
-    out: dict[str, TabSpec] = {}
-    for spec in TABS:
-        module = spec.load_cli()
-        for name in getattr(module, "COMMANDS", ()) if module else ():
-            out[name] = spec
-    return out
+    return {name: spec for spec in TABS for name in spec.commands}

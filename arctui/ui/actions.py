@@ -25,7 +25,6 @@ from arctui.ops.runner import ActionResult, Outcome, run_interactive
 from arctui.text import one_line
 from arctui.ui.commands import ActionCommands
 from arctui.ui.messages import ActionRequested
-from arctui.ui.screens.confirm import ConfirmActionModal
 from arctui.ui.theming import ThemeFileError, check_keymap, validate_theme
 
 if TYPE_CHECKING:
@@ -103,10 +102,14 @@ class ActionsApp(App[None]):
             self._audit_log = AuditLog()
         return self._audit_log
 
-    def register_theme(self, theme: Theme) -> None:
-        """Register a theme only if Textual can use it; else say why once and skip it."""
+    def register_theme(self, theme: Theme, validated: bool = False) -> None:
+        """Register a theme only if Textual can use it; else say why once and skip it.
+
+        `validated`: already checked (theme files are, as they are read).
+        """
         try:
-            validate_theme(theme, theme.name)
+            if not validated:
+                validate_theme(theme, theme.name)
         except ThemeFileError as exc:
             self.notify(f"theme ignored: {exc}", severity="warning", timeout=10, markup=False)
             return
@@ -177,6 +180,8 @@ class ActionsApp(App[None]):
                 severity="warning",
             )
             return
+        from arctui.ui.screens.confirm import ConfirmActionModal  # first used here: lazy
+
         for screen in self.screen_stack:
             if isinstance(screen, ConfirmActionModal):
                 screen.decline("declined: arctui was quit with the confirmation open")
@@ -242,6 +247,8 @@ class ActionsApp(App[None]):
         if action.interactive and not action.confirmations:
             self._start_shell(action)  # opening a shell changes nothing by itself
             return
+        from arctui.ui.screens.confirm import ConfirmActionModal
+
         self._action_busy = True
         modal = ConfirmActionModal(self.session, action, self.audit, snapshot)
         self.push_screen(modal, callback=lambda result: self._action_closed(action, result))

@@ -161,6 +161,9 @@ class ArcApp(ActionsApp):
                 group="keymap",
             )
         threading.Thread(target=self._follow_events, name="arctui-events", daemon=True).start()
+        self.call_after_refresh(self._start_monitoring)  # its imports: off the first frame
+
+    def _start_monitoring(self) -> None:
         from arctui.ui.screens.health import start_monitoring
 
         start_monitoring(self)  # state changes -> notifications and the event history
@@ -176,7 +179,7 @@ class ArcApp(ActionsApp):
     def _apply_theme(self) -> None:
         themes, errors = load_themes()
         for theme in themes:
-            self.register_theme(theme)
+            self.register_theme(theme, validated=True)  # load_themes checked each file
         self.arc_theme_names = [t.name for t in themes if t.name in self.available_themes]
         names = {t.name for t in themes} | set(self.available_themes)
         missing = self._theme_name not in names

@@ -12,6 +12,7 @@ from textual.color import Color, ColorParseError
 from textual.theme import Theme
 
 from arctui.config.settings import config_dir
+from arctui.yamlio import load_yaml
 
 THEME_FIELDS = (
     "primary",
@@ -49,7 +50,7 @@ class ThemeFileError(ValueError):
 
 def _read_yaml(path: Path) -> dict[str, Any]:
     try:
-        data = yaml.safe_load(path.read_text("utf-8"))
+        data = load_yaml(path.read_text("utf-8"))
     except (OSError, yaml.YAMLError) as exc:
         raise ThemeFileError(f"{path}: {exc}".splitlines()[0]) from exc
     if not isinstance(data, dict):

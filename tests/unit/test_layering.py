@@ -52,6 +52,33 @@ def test_headless_cli_never_imports_textual_or_ui() -> None:
     assert {"service", "role", "state", "health"} <= set(status["services"][0])
 
 
+def test_the_registry_knows_every_tab_command_without_importing_it() -> None:
+    from arctui.tabs import TABS
+
+    for spec in TABS:
+        module = spec.load_cli()
+        assert tuple(getattr(module, "COMMANDS", ())) == spec.commands, spec.id
+
+
+def test_a_command_line_imports_only_the_tab_cli_it_names() -> None:
+    code = (
+        "import sys\n"
+        "from arctui.cli import build_parser\n"
+        "args = build_parser(sys.argv[1:]).parse_args(sys.argv[1:])\n"
+        "print(args.command, sorted(m for m in sys.modules if m.endswith('.cli')"
+        " and m.startswith('arctui.tabs.')))\n"
+    )
+
+    def run(*argv: str) -> str:
+        cmd = [sys.executable, "-c", code, *argv]
+        return subprocess.run(cmd, capture_output=True, text=True, check=True).stdout.strip()
+
+    assert run("--demo") == "None []"
+    assert run("--env", "prod", "status") == "status []"
+    assert run("redis", "bigkeys") == "redis ['arctui.tabs.redis.cli']"
+    assert run("backup", "list", "--json") == "backup ['arctui.tabs.backups.cli']"
+
+
 # --- keymaps ------------------------------------------------------------------------------
 
 

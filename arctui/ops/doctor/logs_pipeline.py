@@ -20,6 +20,7 @@ from arctui.ops.doctor.models import FOUND, INFO, OK, SKIPPED, Finding, Fix, Ste
 from arctui.tabs.logs.levels import parse_level
 from arctui.tabs.logs.models import Level
 from arctui.text import one_line
+from arctui.yamlio import load_yaml
 
 ID, TITLE = "logs", "Logs not appearing in Grafana"
 MAX_CONFIG = 1024 * 1024
@@ -67,7 +68,7 @@ def analyse(text: str) -> tuple[list[str], list[str]]:
     problems: list[str] = []
     facts: list[str] = []
     try:
-        doc = yaml.safe_load(text) or {}
+        doc = load_yaml(text) or {}
     except yaml.YAMLError as exc:
         return [f"the config is not valid YAML: {one_line(str(exc), 200)}"], facts
     if not isinstance(doc, dict):

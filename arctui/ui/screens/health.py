@@ -88,7 +88,8 @@ def notify_events(app: App[Any], events: list[HealthEvent]) -> None:
 def start_monitoring(app: App[Any]) -> None:
     """Watch the app's `snapshot`; changes become notifications and history entries."""
     history = history_of(app)
-    last: list[StackSnapshot | None] = [None]
+    # Started after the first frame: the snapshot already shown is the first reading.
+    last: list[StackSnapshot | None] = [getattr(app, "snapshot", None)]
 
     def observe(snapshot: StackSnapshot | None) -> None:
         if snapshot is None:
