@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from arctui.models import ContainerInfo, HealthCheckResult, Mount, PortBinding
 from arctui.sources.base import STATE_EVENTS, EngineEvent, SourceError, is_state_event
+from arctui.sources.engine_http import EngineNotFound, UnixEngine, local_socket
 from arctui.text import one_line
 
 if TYPE_CHECKING:
@@ -28,10 +29,27 @@ SERVICE_LABEL = "com.docker.compose.service"
 NUMBER_LABEL = "com.docker.compose.container-number"
 
 
+_SDK_IMPORT = threading.Lock()
+
+
+def load_sdk() -> Any:
+    """The docker SDK, imported on first use (it costs ~0.1 s) and under a lock.
+
+    Two threads importing the package at once (the Logs tab's follower and the stats
+    reader, say) can see it half initialised: "module 'docker' has no attribute 'utils'".
+    """
+    with _SDK_IMPORT:
+        import docker
+        import docker.context
+        import docker.errors
+        import docker.utils
+    return docker
+
+
 def resolve_endpoint(environ: Mapping[str, str] | None = None) -> tuple[dict[str, Any], str]:
     """Client kwargs and a display name: DOCKER_HOST wins, else the CLI's current context."""
-    import docker.utils  # the SDK costs ~0.1 s to import: only when an engine is used
-    from docker.context import ContextAPI
+    docker = load_sdk()
+    ContextAPI = docker.context.ContextAPI
 
     env = dict(os.environ if environ is None else environ)
     # kwargs_from_env treats an empty mapping as "use os.environ": only call it with one.
@@ -131,14 +149,21 @@ def container_from_inspect(inspect: Mapping[str, Any], status: str = "") -> Cont
     for item in config.get("Env") or ():
         key, _, value = str(item).partition("=")
         env_pairs.append((key, value))
+    # The engine lists mounts in a different order on each inspect: sort them, so the
+    # same container reads the same (and nothing is redrawn for it).
     mounts = tuple(
-        Mount(
-            type=str(m.get("Type", "")),
-            source=str(m.get("Name") or m.get("Source") or ""),
-            destination=str(m.get("Destination", "")),
-            read_only=not m.get("RW", True),
+        sorted(
+            (
+                Mount(
+                    type=str(m.get("Type", "")),
+                    source=str(m.get("Name") or m.get("Source") or ""),
+                    destination=str(m.get("Destination", "")),
+                    read_only=not m.get("RW", True),
+                )
+                for m in inspect.get("Mounts") or ()
+            ),
+            key=lambda m: (m.destination, m.source),
         )
-        for m in inspect.get("Mounts") or ()
     )
     log = tuple(
         HealthCheckResult(
@@ -244,6 +269,13 @@ class EngineConnection:
         self._client: docker.APIClient | None = None
         self._lock = threading.Lock()
         self._streams: set[Any] = set()
+        self._local: tuple[str | None] | None = None  # (socket path or None,) once known
+
+    def _local_socket(self) -> str | None:
+        """The unix socket when the engine is the plain local one (no SDK needed)."""
+        if self._local is None:
+            self._local = (local_socket(self._environ),)
+        return self._local[0]
 
     def _resolve(self) -> tuple[dict[str, Any], str]:
         if self._resolved is None:
@@ -257,11 +289,11 @@ class EngineConnection:
     @property
     def endpoint(self) -> str:
         """Where the engine is reached (DOCKER_HOST, else the CLI's context)."""
-        return self._resolve()[1]
+        path = self._local_socket()
+        return f"unix://{path}" if path is not None else self._resolve()[1]
 
     def _api(self) -> docker.APIClient:
-        import docker
-
+        docker = load_sdk()
         with self._lock:
             if self._client is None:
                 extra = {} if self._pool_size is None else {"max_pool_size": self._pool_size}
@@ -282,12 +314,25 @@ class EngineConnection:
 
 
 class DockerSource(EngineConnection):
-    """ContainerSource over a real Docker engine."""
+    """ContainerSource over a real Docker engine.
+
+    List, inspect and events go through `UnixEngine` when the engine is the local socket
+    (the SDK's import stays off the first frame), else through the SDK's client.
+    """
+
+    def _reads(self) -> Any:
+        path = self._local_socket()
+        return UnixEngine(path, self._timeout) if path is not None else self._api()
+
+    def _not_found(self) -> tuple[type[Exception], ...]:
+        if self._local_socket() is not None:
+            return (EngineNotFound,)
+        return (load_sdk().errors.NotFound,)
 
     def ping(self) -> str:
         """The engine's version string; raises SourceError."""
         try:
-            return str(self._api().version().get("Version", "?"))
+            return str(self._reads().version().get("Version", "?"))
         except SourceError:
             raise
         except Exception as exc:
@@ -302,9 +347,7 @@ class DockerSource(EngineConnection):
         With `known` (the last read), a container whose listed state and health are
         unchanged is not inspected again: a reconcile of 50 quiet containers is one call.
         """
-        from docker.errors import NotFound
-
-        api = self._api()
+        api, not_found = self._reads(), self._not_found()
         try:
             rows = api.containers(all=True, filters={"label": f"{PROJECT_LABEL}={project}"})
         except Exception as exc:
@@ -318,7 +361,7 @@ class DockerSource(EngineConnection):
                 continue
             try:
                 data = api.inspect_container(row["Id"])
-            except NotFound:
+            except not_found:
                 continue  # removed between list and inspect
             except Exception as exc:
                 self._drop()
@@ -328,12 +371,10 @@ class DockerSource(EngineConnection):
 
     def container(self, project: str, container_id: str) -> ContainerInfo | None:
         """One container inspected; None if it is gone or not of this project."""
-        from docker.errors import NotFound
-
-        api = self._api()
+        api, not_found = self._reads(), self._not_found()
         try:
             data = api.inspect_container(container_id)
-        except NotFound:
+        except not_found:
             return None
         except Exception as exc:
             self._drop()
@@ -348,7 +389,7 @@ class DockerSource(EngineConnection):
         stop: threading.Event,
     ) -> None:
         """Call `on_event` for each state event of the project until the stream ends."""
-        api = self._api()
+        api = self._reads()
         try:
             stream = api.events(decode=True, filters=event_filters(project))
         except Exception as exc:

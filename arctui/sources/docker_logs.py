@@ -249,8 +249,9 @@ class DockerLogSource:
     def _client(self) -> Any:
         with self._lock:
             if self._api is None:
-                import docker
+                from arctui.sources.docker_engine import load_sdk
 
+                docker = load_sdk()
                 try:  # one connection per followed container, plus events and lists
                     self._api = docker.APIClient(
                         version="auto", timeout=self.timeout, max_pool_size=256, **self._params

@@ -27,6 +27,7 @@ from arctui.sources.docker_engine import (
     event_container_name,
     event_filters,
     explain,
+    load_sdk,
 )
 from arctui.sources.engine_parse import (
     ContainerMeta,
@@ -73,7 +74,7 @@ class EngineStats(EngineConnection):
         `drop` renegotiates the client after a failure; parallel calls do not, since
         closing a client under its siblings would fail them all.
         """
-        from docker.errors import NotFound
+        NotFound = load_sdk().errors.NotFound
 
         try:
             return fn(self._api())
@@ -112,8 +113,7 @@ class EngineStats(EngineConnection):
 
         def one(cid: str) -> Counters:
             def call(api: docker.APIClient) -> Any:
-                from docker.utils import version_gte
-
+                version_gte = load_sdk().utils.version_gte
                 one_shot = True if version_gte(api.api_version, "1.41") else None
                 return api.stats(cid, stream=False, one_shot=one_shot)
 

@@ -19,6 +19,7 @@ from arctui.sources.docker_engine import (
     listed_state,
     resolve_endpoint,
 )
+from arctui.sources.engine_http import local_socket
 
 
 def ts(text: str) -> float:
@@ -170,10 +171,11 @@ def test_env_split_on_first_equals(info) -> None:
     assert [k for k, _ in info.env][:2] == ["POSTGRES_USER", "POSTGRES_PASSWORD"]
 
 
-def test_mounts(info) -> None:
+def test_mounts_sorted_by_destination(info) -> None:
+    # The engine's order changes from one inspect to the next; arctui's does not.
     assert info.mounts == (
-        Mount("volume", "arc_postgres_data", "/var/lib/postgresql/data", False),
         Mount("bind", "/srv/arc/init", "/docker-entrypoint-initdb.d", True),
+        Mount("volume", "arc_postgres_data", "/var/lib/postgresql/data", False),
     )
 
 
@@ -368,6 +370,23 @@ def test_current_context_from_cli_config_is_named(no_docker_config, tmp_path) ->
     assert label == "tcp://10.1.2.3:2375 (context remote)"
 
 
+def test_the_local_socket_is_used_only_in_the_plain_case(no_docker_config, tmp_path) -> None:
+    assert local_socket({}) == "/var/run/docker.sock"
+    assert local_socket({"DOCKER_HOST": "unix:///run/user/1000/docker.sock"}) == (
+        "/run/user/1000/docker.sock"
+    )
+    assert local_socket({"DOCKER_HOST": "tcp://10.0.0.5:2375"}) is None
+    assert local_socket({"DOCKER_HOST": "ssh://ops@host"}) is None
+    tls = {"DOCKER_HOST": "unix:///x.sock", "DOCKER_TLS_VERIFY": "1"}
+    assert local_socket(tls) is None
+    assert local_socket({"DOCKER_CONTEXT": "remote"}) is None
+    assert local_socket({"DOCKER_CONTEXT": "default"}) == "/var/run/docker.sock"
+    _write_context(tmp_path, "remote", "tcp://10.1.2.3:2375", current=True)
+    assert local_socket({}) is None  # the CLI's current context: the SDK resolves it
+    source = DockerSource(environ={})
+    assert source.endpoint == "tcp://10.1.2.3:2375 (context remote)"
+
+
 def test_unreachable_engine_fails_fast_with_a_reason(no_docker_config) -> None:
     source = DockerSource(environ={"DOCKER_HOST": "unix:///nonexistent.sock"})
     assert source.endpoint == "unix:///nonexistent.sock"
@@ -410,7 +429,7 @@ def test_reconcile_inspects_only_containers_whose_listed_state_changed() -> None
     ]
     api = _CountingApi(rows)
     source = DockerSource(environ={"DOCKER_HOST": "unix:///nonexistent.sock"})
-    source._api = lambda: api  # type: ignore[method-assign]
+    source._reads = lambda: api  # type: ignore[method-assign]
     first = source.containers("p")
     assert api.inspected == ["a", "b", "c"]
     api.inspected.clear()

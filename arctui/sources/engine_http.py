@@ -1,0 +1,176 @@
+"""A small Docker Engine API client over a local unix socket, for the reads arctui makes
+most: list, inspect and the event stream.
+
+The docker SDK (requests, urllib3) costs ~0.12 s to import, which sat on the path to the
+first frame with data; on the platform's host the engine is a unix socket and these three
+calls are plain HTTP/1.1 with JSON. Anything else (TCP, TLS, SSH, a named context) keeps
+using the SDK: `local_socket()` says when this client applies. Its methods mirror the
+SDK's `APIClient` names so `DockerSource` uses either alike.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import http.client
+import json
+import os
+import socket
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, urlencode
+
+DEFAULT_SOCKET = "/var/run/docker.sock"
+
+
+class EngineHTTPError(Exception):
+    """The engine answered with an error status."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(f"{status}: {message}")
+        self.status = status
+
+
+class EngineNotFound(EngineHTTPError):
+    """404: the container (or whatever was asked for) does not exist."""
+
+
+def _current_context(environ: Mapping[str, str]) -> str:
+    """The docker CLI's current context name ("default" when none is set)."""
+    if environ.get("DOCKER_CONTEXT"):
+        return environ["DOCKER_CONTEXT"]
+    config_dir = environ.get("DOCKER_CONFIG") or str(Path.home() / ".docker")
+    try:
+        data = json.loads((Path(config_dir) / "config.json").read_text("utf-8"))
+    except (OSError, ValueError):
+        return "default"
+    name = data.get("currentContext") if isinstance(data, dict) else None
+    return str(name) if name else "default"
+
+
+def local_socket(environ: Mapping[str, str] | None = None) -> str | None:
+    """The engine's unix socket path when it is the plain local case, else None.
+
+    Plain: DOCKER_HOST unset or `unix://...`, no TLS settings, and the CLI's context
+    is the default one (a named context may point anywhere: the SDK resolves those).
+    """
+    env = os.environ if environ is None else environ
+    if env.get("DOCKER_TLS_VERIFY") or env.get("DOCKER_CERT_PATH"):
+        return None
+    host = env.get("DOCKER_HOST", "")
+    if host:
+        return host[len("unix://") :] if host.startswith("unix://") else None
+    return DEFAULT_SOCKET if _current_context(env) == "default" else None
+
+
+class _UnixConnection(http.client.HTTPConnection):
+    def __init__(self, path: str, timeout: float) -> None:
+        super().__init__("localhost", timeout=timeout)
+        self._path = path
+
+    def connect(self) -> None:
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        sock.settimeout(self.timeout)
+        try:
+            sock.connect(self._path)
+        except OSError:
+            sock.close()
+            raise
+        self.sock = sock
+
+
+def _query(params: Mapping[str, Any]) -> str:
+    out = {}
+    for key, value in params.items():
+        if value is None:
+            continue
+        if isinstance(value, bool):
+            value = "1" if value else "0"
+        elif isinstance(value, dict):
+            # Filters as the API wants them: {"label": ["a=b"]}, each value a list.
+            value = json.dumps({k: v if isinstance(v, list) else [v] for k, v in value.items()})
+        out[key] = value
+    return "?" + urlencode(out) if out else ""
+
+
+class UnixEngine:
+    """GET requests to the engine's unix socket; one short connection per call."""
+
+    def __init__(self, path: str, timeout: float = 5.0) -> None:
+        self.path = path
+        self.timeout = timeout
+
+    def _open(self, url: str, timeout: float | None) -> tuple[_UnixConnection, Any]:
+        conn = _UnixConnection(self.path, self.timeout if timeout is None else timeout)
+        try:
+            conn.request("GET", url, headers={"Accept": "application/json"})
+            response = conn.getresponse()
+        except BaseException:
+            conn.close()
+            raise
+        if response.status >= 400:
+            body = response.read(64 * 1024)
+            conn.close()
+            try:
+                message = str(json.loads(body).get("message", ""))
+            except (ValueError, AttributeError):
+                message = body.decode("utf-8", "replace")
+            kind = EngineNotFound if response.status == 404 else EngineHTTPError
+            raise kind(response.status, message or response.reason)
+        return conn, response
+
+    def get_json(self, url: str) -> Any:
+        """The decoded JSON body of a GET."""
+        conn, response = self._open(url, None)
+        try:
+            return json.loads(response.read())
+        finally:
+            conn.close()
+
+    # The SDK's APIClient names ------------------------------------------------------
+    def containers(self, all: bool = False, filters: Mapping[str, Any] | None = None) -> Any:
+        """GET /containers/json."""
+        return self.get_json("/containers/json" + _query({"all": all, "filters": filters}))
+
+    def inspect_container(self, container: str) -> Any:
+        """GET /containers/{id}/json."""
+        return self.get_json(f"/containers/{quote(container, safe='')}/json")
+
+    def version(self) -> Any:
+        """GET /version."""
+        return self.get_json("/version")
+
+    def events(self, decode: bool = True, filters: Mapping[str, Any] | None = None) -> EventStream:
+        """GET /events as a stream of decoded events (no read timeout: it waits)."""
+        conn, response = self._open("/events" + _query({"filters": filters}), None)
+        if conn.sock is not None:
+            conn.sock.settimeout(None)  # events come when they come
+        return EventStream(conn, response)
+
+    def close(self) -> None:
+        """Nothing is kept open between calls."""
+
+
+class EventStream:
+    """Iterates decoded events; `close()` from another thread ends the iteration."""
+
+    def __init__(self, conn: _UnixConnection, response: Any) -> None:
+        self._conn = conn
+        self._response = response
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        while True:
+            line = self._response.readline()
+            if not line:
+                return
+            line = line.strip()
+            if line:
+                yield json.loads(line)
+
+    def close(self) -> None:
+        """Shut the socket down (unblocks a reader), then close it."""
+        sock = self._conn.sock
+        if sock is not None:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+        self._conn.close()
