@@ -15,7 +15,7 @@ from typing import ClassVar
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.message import Message
-from textual.reactive import reactive
+from textual.reactive import var
 from textual.widget import Widget
 from textual.widgets import Footer, TabbedContent, TabPane
 
@@ -79,7 +79,9 @@ class ArcApp(ActionsApp):
     ]
 
     # The stack as last read: every tab that needs it watches this.
-    snapshot: reactive[StackSnapshot | None] = reactive(None, always_update=True)
+    # A var, not a reactive: a reactive on the app repaints the whole screen when set,
+    # and it is set after every stack read. The tabs that watch it redraw what changed.
+    snapshot: var[StackSnapshot | None] = var(None, always_update=True)
 
     def __init__(self, session: Session, theme: str | None = None, keymap: str | None = None):
         super().__init__()

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from tests.ui.conftest import make_demo_app, wait_for
+from tests.ui.conftest import loaded, make_demo_app, wait_for
 
 
 async def _shown(pilot) -> None:
     from arctui.tabs.backups.view.tab import BackupsTab
 
+    await loaded(pilot)  # the header counts the services: the compose model must be in
     await pilot.press("6")
     tab = pilot.app.query_one(BackupsTab)
     await wait_for(pilot, lambda: tab.snapshot is not None and tab.table.row_count > 0)

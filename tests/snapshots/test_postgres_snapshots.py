@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from arctui.tabs.postgres.view.tab import PostgresTab
-from tests.ui.conftest import make_demo_app, wait_for
+from tests.ui.conftest import loaded, make_demo_app, wait_for
 
 
 async def _activity(pilot) -> None:
+    await loaded(pilot)  # the header counts services: compose model in
     await pilot.press("3")
     tab = pilot.app.query_one(PostgresTab)
     await wait_for(pilot, lambda: tab.snapshot is not None)

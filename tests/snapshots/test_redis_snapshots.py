@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from tests.ui.conftest import make_demo_app, wait_for
+from tests.ui.conftest import loaded, make_demo_app, wait_for
 
 
 @pytest.fixture(autouse=True)
@@ -22,6 +22,7 @@ def _utc(monkeypatch):
 async def _redis(pilot) -> None:
     from arctui.tabs.redis.view.tab import RedisTab
 
+    await loaded(pilot)  # the header counts services: compose model in
     await pilot.press("4")
     tab = pilot.app.query_one(RedisTab)
     tab.scan_clock = lambda: 0.0  # a scan "takes" 0.0 s: the picture never moves

@@ -10,7 +10,19 @@ from arctui.text import one_line
 
 
 class ProblemBanner(Static):
-    """Hidden when all is well; shows a SourceFailure and its fix otherwise."""
+    """Hidden when all is well; shows a SourceFailure and its fix otherwise.
+
+    It is set after every read: an unchanged text is not updated again (an update is a
+    layout pass, which repaints the whole screen).
+    """
+
+    _shown: Text | None = None
+
+    def _show(self, text: Text) -> None:
+        if text != self._shown or not self.display:
+            self._shown = text
+            self.update(text)
+        self.display = True
 
     def show_failure(
         self, failure: SourceFailure, retry_in: float, has_data: bool, notes: tuple[str, ...] = ()
@@ -27,8 +39,7 @@ class ProblemBanner(Static):
         for note in notes[:2]:  # env-file findings do not depend on the engine
             text.append("\n⚠ ", style="bold")
             text.append(one_line(note, 400))
-        self.update(text)
-        self.display = True
+        self._show(text)
 
     def show_note(self, message: str) -> None:
         """A non-fatal problem (e.g. compose config does not render)."""
@@ -36,10 +47,11 @@ class ProblemBanner(Static):
         for i, line in enumerate(message.splitlines()[:4]):
             text.append(("\n" if i else "") + "⚠ ", style="bold")
             text.append(one_line(line, 600))
-        self.update(text)
-        self.display = True
+        self._show(text)
 
     def clear(self) -> None:
         """Hide the banner."""
-        self.update("")
-        self.display = False
+        if self._shown is not None or self.display:
+            self._shown = None
+            self.update("")
+            self.display = False

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from rich.text import Text
-from textual.reactive import reactive
+from textual.reactive import var
 from textual.widgets import Static
 
 from arctui.models import StackSnapshot
@@ -17,8 +17,9 @@ from arctui.ui.cells import human_duration
 class ArcHeader(Static):
     """One line; red with a PRODUCTION badge when the environment is production."""
 
-    snapshot: reactive[StackSnapshot | None] = reactive(None, always_update=True)
-    stale_reason: reactive[str] = reactive("")
+    # vars: the watchers redraw the line only when its text changed.
+    snapshot: var[StackSnapshot | None] = var(None, always_update=True)
+    stale_reason: var[str] = var("")
 
     def __init__(
         self,
@@ -35,20 +36,28 @@ class ArcHeader(Static):
         self.read_only = read_only
         self.clock = clock
         self.set_class(production, "production")
+        self._shown: Text | None = None
 
     def on_mount(self) -> None:
-        self.update(self.header_text())
+        self._show()
 
     def watch_snapshot(self) -> None:
-        self.update(self.header_text())
+        self._show()
 
     def watch_stale_reason(self) -> None:
-        self.update(self.header_text())
+        self._show()
 
     def tick(self) -> None:
         """Refresh the age of the data (called every second)."""
-        # One line of fixed height: no layout pass (that would repaint the whole screen).
-        self.update(self.header_text(), layout=False)
+        self._show()
+
+    def _show(self) -> None:
+        text = self.header_text()
+        if text != self._shown:
+            self._shown = text
+            # One line of fixed height: no layout pass (a layout pass repaints the whole
+            # screen, and every stack read sets the snapshot).
+            self.update(text, layout=False)
 
     def header_text(self) -> Text:
         """The header as plain Text pieces (no markup from outside strings)."""

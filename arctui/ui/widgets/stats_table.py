@@ -157,6 +157,7 @@ class StatsTable(ScrollView, can_focus=True):
         """Replace the columns (headers, widths); everything is repainted."""
         self.columns = list(columns)
         self._header = None
+        self._widths = []  # measured afresh for the new columns
         self._strips.clear()
         self._layout()
         self.refresh()
@@ -190,14 +191,21 @@ class StatsTable(ScrollView, can_focus=True):
         self._scroll_to_cursor()
 
     def _layout(self) -> bool:
-        """Recompute widths; True if they changed (then everything is repainted)."""
+        """Recompute widths; True if they changed (then everything is repainted).
+
+        Widths only grow until the columns are set again: a state that comes and goes
+        ("restarting" in a crash loop) would otherwise move every column, and repaint
+        the whole table, twice per cycle.
+        """
         widths = []
+        grown = self._widths if len(self._widths) == len(self.columns) else []
         for i, col in enumerate(self.columns):
             if col.width is not None:
                 widths.append(max(col.width, cell_len(col.label)))
             else:
                 widest = max((r.cells[i].cell_len for r in self._rows), default=0)
-                widths.append(min(self.name_cap, max(widest, cell_len(col.label))))
+                width = min(self.name_cap, max(widest, cell_len(col.label)))
+                widths.append(max(width, grown[i]) if grown else width)
         if widths == self._widths:
             return False
         self._widths = widths
