@@ -107,6 +107,10 @@ class ActionsApp(App[None]):
 
         `validated`: already checked (theme files are, as they are read).
         """
+        from textual.theme import BUILTIN_THEMES
+
+        # Textual's own themes (registered by App.__init__) need no check.
+        validated = validated or BUILTIN_THEMES.get(theme.name) is theme
         try:
             if not validated:
                 validate_theme(theme, theme.name)

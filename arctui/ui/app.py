@@ -20,7 +20,6 @@ from textual.widget import Widget
 from textual.widgets import Footer, TabbedContent, TabPane
 
 from arctui.models import StackSnapshot
-from arctui.ops.envinfo import env_warnings
 from arctui.session import Session
 from arctui.sources.base import EngineEvent, SourceError
 from arctui.tabs import TABS
@@ -94,9 +93,11 @@ class ArcApp(ActionsApp):
         # Missing env files and leftover CHANGE_ME placeholders: shown with every snapshot.
         layers, spec = session.env_layers, session.spec
         base = spec.project_dir if spec else None
-        self.env_notes = (env_warnings(layers, base) if layers else []) + list(
-            spec.notes if spec else ()
-        )
+        self.env_notes = list(spec.notes if spec else ())
+        if layers:  # a real project (the demo reads no env files)
+            from arctui.ops.envinfo import env_warnings
+
+            self.env_notes[:0] = env_warnings(layers, base)
         self.selected_service: str | None = None  # set by the Services tab
         self.pollers: list[Poller] = []
         reconcile = max(10.0, session.settings.refresh * 5)
