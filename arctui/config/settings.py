@@ -3,6 +3,8 @@
     refresh: 2.0            # seconds between polls, 0.2 .. 3600
     theme: arc-dark
     keymap: default
+    keys:                   # per binding id, over the keymap (ids: the help screen, `?`)
+      services.restart: ctrl+r
     read_only: false
     production_envs: [prod, production]
     envs:
@@ -89,6 +91,15 @@ _OVERRIDABLE: dict[str, Callable[[object], Any]] = {
 }
 
 
+def _keys(value: object) -> Mapping[str, str]:
+    if not isinstance(value, dict) or not all(
+        isinstance(k, str) and k.strip() and isinstance(v, str) and v.strip()
+        for k, v in value.items()
+    ):
+        raise ValueError("a mapping of binding id to keys (services.stop: ctrl+x)")
+    return MappingProxyType({k.strip(): v.strip() for k, v in value.items()})
+
+
 def _backups(value: object) -> Mapping[str, Any]:
     from arctui.ops.backups.settings import check_backup_settings  # the backups' own rules
 
@@ -98,6 +109,7 @@ def _backups(value: object) -> Mapping[str, Any]:
 _TOP_LEVEL: dict[str, Callable[[object], Any]] = {
     **_OVERRIDABLE,
     "production_envs": _names,
+    "keys": _keys,
     "backups": _backups,
 }
 _VALID_KEYS = (*_TOP_LEVEL, "envs")
@@ -145,6 +157,8 @@ class Settings:
     read_only: bool = False
     production_envs: tuple[str, ...] = ("prod", "production")
     envs: Mapping[str, Mapping[str, object]] = field(default_factory=dict)
+    # Binding id -> keys, applied over whichever keymap is in force.
+    keys: Mapping[str, str] = field(default_factory=dict)
     # backups: {dir, keep_days, rpo_minutes, rto_minutes, offsite_command} (ops/backups/settings)
     backups: Mapping[str, Any] = field(default_factory=dict)
     path: Path | None = field(default=None, compare=False)  # for error messages

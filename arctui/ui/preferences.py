@@ -44,6 +44,9 @@ def apply_keymap(app: ArcApp, name: str) -> bool:
     except ThemeFileError as exc:
         app.notify(f"keymap not loaded: {exc}", severity="warning", timeout=10, markup=False)
         return False
+    # The settings file's `keys:` win over the keymap, whichever keymap is in force; a
+    # wrong id or a clash there is reported like one in a keymap file.
+    keymap = {**keymap, **app.session.settings.keys}
     usable, _ = check_keymap(keymap, None)  # key names and the quit key, now
     App.set_keymap(app, usable)  # not ActionsApp's: its id check knows only loaded tabs
     app.keymap_name = name
@@ -58,7 +61,8 @@ def check_keymap_later(app: ArcApp) -> None:
         return
     problems = keymap_report(keymap)
     if problems:
-        message = f"keymap {app.keymap_name}: " + "; ".join(problems)
+        source = " with the settings' keys" if app.session.settings.keys else ""
+        message = f"keymap {app.keymap_name}{source}: " + "; ".join(problems)
         app.call_from_thread(
             app.notify, message, title="Keymap", severity="warning", timeout=15, markup=False
         )

@@ -83,3 +83,23 @@ async def test_an_unknown_theme_name_is_one_message(tmp_path: Path) -> None:
         assert app.theme == "arc-dark"
         about_theme = [n.message for n in app._notifications if "theme" in n.message]
         assert about_theme == ["no theme called 'nope'; using arc-dark"]
+
+
+async def test_settings_keys_rebind_over_the_keymap_and_bad_ids_are_reported() -> None:
+    settings = Settings(keys={"table.down": "n", "services.nope": "z"})
+    app = ArcApp(demo_session(settings, clock=frozen_clock), keymap="vim")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await loaded(pilot)
+        table = app.query_one("#services-table", StatsTable)
+        before = table.cursor
+        await pilot.press("n")  # the settings' key for table.down, over vim's j
+        await wait_for(pilot, lambda: table.cursor == before + 1)
+        await pilot.press("k")  # the rest of the vim keymap still applies
+        await wait_for(pilot, lambda: table.cursor == before)
+
+        def report() -> str:
+            return " ".join(n.message for n in app._notifications if "keymap vim" in n.message)
+
+        await wait_for(pilot, lambda: "services.nope" in report())
+        assert "with the settings' keys" in report()
+        assert "unknown binding id 'services.nope'" in report()

@@ -100,7 +100,7 @@ def test_unknown_key_lists_valid_keys(tmp_path: Path) -> None:
         load_settings(path)
     assert str(info.value) == (
         f"{path}: unknown key 'readonly'; valid keys: "
-        "refresh, theme, keymap, read_only, production_envs, backups, envs"
+        "refresh, theme, keymap, read_only, production_envs, keys, backups, envs"
     )
 
 
@@ -136,3 +136,15 @@ def test_production_detection() -> None:
     assert settings.is_production("staging") is False
     assert settings.is_production(None) is False
     assert Settings(production_envs=("live",)).is_production("prod") is False
+
+
+def test_keys_override_bindings_by_id(tmp_path: Path) -> None:
+    path = write(tmp_path / "s.yaml", "keys:\n  services.restart: ctrl+r\n  table.down: n,j\n")
+    assert dict(load_settings(path).keys) == {"services.restart": "ctrl+r", "table.down": "n,j"}
+    assert dict(load_settings(write(tmp_path / "e.yaml", "refresh: 2\n")).keys) == {}
+
+
+@pytest.mark.parametrize("text", ["keys: [a, b]\n", "keys:\n  services.stop: 3\n", "keys: x\n"])
+def test_malformed_keys_name_the_key(tmp_path: Path, text: str) -> None:
+    with pytest.raises(ConfigError, match="key 'keys' must be a mapping of binding id"):
+        load_settings(write(tmp_path / "s.yaml", text))
