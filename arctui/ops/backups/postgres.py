@@ -1,5 +1,11 @@
 """Postgres: `pg_dump -Fc` inside the container, verified with the container's own pg_restore.
 
+Format "sql" (the guide's `pg_dump | gzip`): plain pg_dump output (with `--clean
+--if-exists`, so it restores over the live database as `pg_restore --clean` does),
+gzipped here in Python while it streams; verified here too (the whole gzip stream with
+its CRC, the pg_dump header and its "dump complete" trailer) and restored with `psql
+-v ON_ERROR_STOP=1 --single-transaction`, fed the decompressed SQL through a pipe.
+
 Running the tools inside the Postgres container means their version always matches
 the server (an older host pg_restore cannot read a newer archive), and nothing has to
 be installed where arctui runs. The connection is the one the server itself announces
@@ -17,8 +23,17 @@ import time
 from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
+from typing import IO
 
-from arctui.ops.backups.common import BackupError, Progress, run, sha256_file
+from arctui.ops.backups.common import (
+    BackupError,
+    Cancelled,
+    Completed,
+    Progress,
+    no_progress,
+    run,
+    sha256_file,
+)
 from arctui.ops.backups.store import Manifest
 from arctui.ops.backups.targets import Target
 
@@ -29,6 +44,22 @@ LOCK_WAIT = 60.0  # seconds a restore may wait on a lock another session holds
 RESTORE_APP = "arctui-restore"
 _VERSION = re.compile(r"^;\s+Dumped from database version:\s*(\S+)", re.M)
 _TABLE_DATA = re.compile(r"^\d+;\s*\d+\s+\d+\s+TABLE DATA\s+(\S+)\s+(\S+)\s", re.M)
+SQL_HEADER = b"--\n-- PostgreSQL database dump\n"
+SQL_TRAILER = "-- PostgreSQL database dump complete"
+_SQL_VERSION = re.compile(rb"^-- Dumped from database version (\S+)", re.M)
+_SQL_DATA = re.compile(rb"^-- Data for Name: ([^;\n]*); Type: TABLE DATA; Schema: ([^;\n]*);", re.M)
+_BLOCK = 1 << 20
+# A plain dump restored with --single-transaction is COMMITTED when psql reaches the end
+# of its input, and a killed `docker exec` or a damaged file ends it early. So the SQL is
+# fed between these: a deferred foreign key that only the last line satisfies, so the
+# COMMIT of a partial stream fails and everything is rolled back.
+_GUARD_BEGIN = (
+    b"CREATE TEMP TABLE arctui_restore_done (id int PRIMARY KEY) ON COMMIT DROP;\n"
+    b"CREATE TEMP TABLE arctui_restore_guard (id int REFERENCES arctui_restore_done"
+    b" DEFERRABLE INITIALLY DEFERRED) ON COMMIT DROP;\n"
+    b"INSERT INTO arctui_restore_guard VALUES (1);\n"
+)
+_GUARD_END = b"\nINSERT INTO pg_temp.arctui_restore_done VALUES (1);\n"
 
 
 def conn_args(target: Target, database: str | None = None) -> list[str]:
@@ -41,8 +72,10 @@ def conn_args(target: Target, database: str | None = None) -> list[str]:
     return [*args, "-U", target.db_user, "-d", database or target.database, "-w"]
 
 
-def dump_command(target: Target) -> list[str]:
-    """The exact pg_dump command (custom format, compressed)."""
+def dump_command(target: Target, fmt: str = "custom") -> list[str]:
+    """The exact pg_dump command: custom format (compressed), or plain SQL for "sql"."""
+    if fmt == "sql":
+        return [*target.exec_args(), "pg_dump", "-Fp", "--clean", "--if-exists", *conn_args(target)]
     return [*target.exec_args(), "pg_dump", "-Fc", *conn_args(target)]
 
 
@@ -52,10 +85,13 @@ def dump(
     environ: Mapping[str, str] | None,
     progress: Progress,
     cancel: threading.Event | None,
+    fmt: str = "custom",
 ) -> float:
     """Run pg_dump into `dest` (created 0600, must not exist), fsynced. Returns seconds."""
-    command = dump_command(target)
+    command = dump_command(target, fmt)
     fd = os.open(dest, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    if fmt == "sql":
+        return _dump_gzipped(target, command, fd, environ, progress, cancel)
     with os.fdopen(fd, "wb") as out:
 
         def tick() -> None:
@@ -76,6 +112,139 @@ def dump(
     if dest.stat().st_size == 0:
         raise BackupError("pg_dump exited 0 but wrote nothing")
     return done.duration
+
+
+def _dump_gzipped(
+    target: Target,
+    command: list[str],
+    fd: int,
+    environ: Mapping[str, str] | None,
+    progress: Progress,
+    cancel: threading.Event | None,
+) -> float:
+    """pg_dump's stdout through a pipe into Python's gzip, streamed; pg_dump's own status."""
+    import gzip
+
+    read_end, write_end = os.pipe()
+    sql_bytes = [0]
+    failure: list[str] = []
+    with os.fdopen(fd, "wb") as out:
+        packed = gzip.GzipFile(filename="", mode="wb", fileobj=out, compresslevel=6)
+
+        def pump() -> None:
+            try:
+                with os.fdopen(read_end, "rb") as source:
+                    for block in iter(lambda: source.read(_BLOCK), b""):
+                        packed.write(block)
+                        sql_bytes[0] += len(block)
+            except OSError as exc:  # disk full: pg_dump then dies on a broken pipe
+                failure.append(f"writing the gzip file failed: {exc.strerror or exc}")
+
+        pumper = threading.Thread(target=pump, name="arctui-gzip", daemon=True)
+        pumper.start()
+        try:
+            with os.fdopen(write_end, "wb", buffering=0) as sink:
+                done = run(
+                    command,
+                    timeout=DUMP_TIMEOUT,
+                    environ=target.environ(environ),
+                    stdout=sink,
+                    cancel=cancel,
+                    on_tick=lambda: progress(
+                        f"pg_dump: {sql_bytes[0] / 1e6:.1f} MB of SQL,"
+                        f" {out.tell() / 1e6:.1f} MB gzipped"
+                    ),
+                )
+        finally:
+            pumper.join()
+        packed.close()
+        out.flush()
+        os.fsync(out.fileno())
+    if failure:
+        raise BackupError(failure[0])
+    if not done.ok:
+        raise BackupError(f"pg_dump failed: {done.why()}")
+    if errors := dump_errors(done):
+        raise BackupError(f"pg_dump exited 0 but reported an error: {errors[-1]}")
+    if sql_bytes[0] == 0:
+        raise BackupError("pg_dump exited 0 but wrote nothing")
+    return done.duration
+
+
+def dump_errors(done: Completed) -> list[str]:
+    """Error lines pg_dump printed (it may print them and still exit 0 through a pipe)."""
+    marks = ("pg_dump: error", "pg_dump: fatal", "ERROR:", "FATAL:")
+    return [x.strip() for x in done.stderr.splitlines() if x.strip().startswith(marks)]
+
+
+def verify_sql(
+    path: Path, progress: Progress = no_progress, cancel: threading.Event | None = None
+) -> tuple[str, tuple[str, ...], str]:
+    """Read the whole .sql.gz here: gzip stream and CRC, pg_dump header, "dump complete".
+
+    Returns (server version, tables with data, detail); raises BackupError with the reason.
+    """
+    import gzip
+    import zlib
+
+    progress("verifying: full gzip read (CRC), pg_dump header and trailer")
+    head, tail, carry, size = b"", b"", b"", 0
+    tables: list[str] = []
+    try:
+        with gzip.open(path, "rb") as f:
+            for block in iter(lambda: f.read(_BLOCK), b""):
+                if cancel is not None and cancel.is_set():
+                    raise Cancelled("cancelled: verification stopped")
+                size += len(block)
+                if len(head) < 4096:
+                    head += block[: 4096 - len(head)]
+                text = carry + block
+                cut = text.rfind(b"\n") + 1
+                carry = text[cut:][-65536:]
+                for hit in _SQL_DATA.finditer(text, 0, cut):
+                    schema, table = hit.group(2, 1)
+                    tables.append(
+                        f"{schema.decode(errors='replace')}.{table.decode(errors='replace')}"
+                    )
+                tail = (tail + block)[-4096:]
+    except (OSError, EOFError, zlib.error) as exc:
+        raise BackupError(f"verification failed: the gzip stream is damaged: {exc}") from None
+    if not head.startswith(SQL_HEADER):
+        raise BackupError(
+            "verification failed: no pg_dump header ('-- PostgreSQL database dump') at the start"
+        )
+    if not _complete(tail):
+        raise BackupError(
+            "verification failed: the dump is incomplete (no '-- PostgreSQL database dump"
+            " complete' at the end)"
+        )
+    version = m.group(1).decode(errors="replace") if (m := _SQL_VERSION.search(head)) else ""
+    detail = (
+        f"full gzip read with CRC OK, {size / 1e6:.1f} MB of SQL from the pg_dump header to"
+        f" 'dump complete'; {len(tables)} tables with data"
+    )
+    return version, tuple(tables), detail
+
+
+def _complete(tail: bytes) -> bool:
+    """The last meaningful line is pg_dump's "dump complete" (`\\unrestrict` may follow)."""
+    lines = [x.strip() for x in tail.decode(errors="replace").splitlines()]
+    meaningful = [x for x in lines if x not in ("", "--") and not x.startswith("\\unrestrict")]
+    return bool(meaningful) and meaningful[-1] == SQL_TRAILER
+
+
+def verify(
+    target: Target,
+    path: Path,
+    environ: Mapping[str, str] | None,
+    progress: Progress,
+    cancel: threading.Event | None = None,
+    fmt: str = "custom",
+) -> tuple[str, tuple[str, ...], str]:
+    """The checks of `fmt`: verify_sql for "sql", else verify_archive (in the container)."""
+    if fmt == "sql":
+        return verify_sql(path, progress, cancel)
+    return verify_archive(target, path, environ, progress, cancel)
 
 
 def verify_archive(
@@ -135,7 +304,7 @@ def reverify(
         detail = f"sha256 mismatch: file {digest[:12]}…, manifest {manifest.sha256[:12]}…"
         return replace(manifest, verified=False, verify_detail=detail, verified_at=now)
     try:
-        _, _, detail = verify_archive(target, path, environ, progress)
+        _, _, detail = verify(target, path, environ, progress, fmt=manifest.format)
     except BackupError as exc:
         return replace(manifest, verified=False, verify_detail=exc.reason, verified_at=now)
     return replace(manifest, verified=True, verify_detail=f"sha256 OK; {detail}", verified_at=now)
@@ -176,6 +345,55 @@ def restore_command(target: Target, database: str | None = None, clean: bool = T
     return [*args, "--exit-on-error", "--single-transaction"]
 
 
+def restore_sql_command(target: Target, database: str | None = None) -> list[str]:
+    """psql for a plain dump: all or nothing (one transaction, stop at the first error)."""
+    exec_args = target.exec_args(stdin=True)
+    exec_args[-1:-1] = ["-e", f"PGAPPNAME={RESTORE_APP}"]
+    return [
+        *exec_args,
+        "psql",
+        *conn_args(target, database),
+        "-X",
+        "-q",
+        "-v",
+        "ON_ERROR_STOP=1",
+        "--single-transaction",
+    ]
+
+
+class _SqlFeed:
+    """The decompressed SQL, between the guard lines, into a pipe (psql's stdin)."""
+
+    def __init__(self, path: Path) -> None:
+        read_end, write_end = os.pipe()
+        self.reader = os.fdopen(read_end, "rb")
+        self.error = ""
+        self._thread = threading.Thread(
+            target=self._pump, args=(path, os.fdopen(write_end, "wb")), daemon=True
+        )
+        self._thread.start()
+
+    def _pump(self, path: Path, writer: IO[bytes]) -> None:
+        import gzip
+        import zlib
+
+        try:
+            with writer as out, gzip.open(path, "rb") as sql:
+                out.write(_GUARD_BEGIN)
+                for block in iter(lambda: sql.read1(_BLOCK), b""):  # as it comes
+                    out.write(block)
+                out.write(_GUARD_END)
+        except BrokenPipeError:
+            pass  # psql stopped reading: its own exit status says why
+        except (OSError, EOFError, zlib.error) as exc:
+            self.error = f"the backup could not be decompressed ({exc})"
+
+    def close(self) -> None:
+        """Close psql's end (a writer blocked on a full pipe then fails) and wait."""
+        self.reader.close()
+        self._thread.join(timeout=30)
+
+
 def restore(
     target: Target,
     path: Path,
@@ -184,22 +402,34 @@ def restore(
     progress: Progress,
     database: str | None = None,
     clean: bool = True,
+    fmt: str = "custom",
 ) -> float:
-    """Restore an archive; one transaction, so a failure leaves the database as it was."""
-    progress(f"pg_restore into {database or target.database} (one transaction)")
+    """Restore a backup; one transaction, so a failure leaves the database as it was.
+
+    A "sql" backup carries its own `DROP ... IF EXISTS` lines, whatever `clean` says.
+    """
+    tool = "psql" if fmt == "sql" else "pg_restore"
+    progress(f"{tool} into {database or target.database} (one transaction)")
     watchdog = LockWatchdog(target, environ, database)
-    done = run(
-        restore_command(target, database, clean),
-        timeout=VERIFY_TIMEOUT,
-        environ=target.environ(environ),
-        stdin=path,
-        cancel=cancel,
-        on_tick=watchdog.tick,
-    )
-    if not done.ok:
-        why = watchdog.blocked or done.why()
+    feed = _SqlFeed(path) if fmt == "sql" else None
+    try:
+        done = run(
+            restore_sql_command(target, database)
+            if feed
+            else restore_command(target, database, clean),
+            timeout=VERIFY_TIMEOUT,
+            environ=target.environ(environ),
+            stdin=feed.reader if feed else path,
+            cancel=cancel,
+            on_tick=watchdog.tick,
+        )
+    finally:
+        if feed:
+            feed.close()
+    why = (feed.error if feed else "") or watchdog.blocked or ("" if done.ok else done.why())
+    if why:
         raise BackupError(
-            f"pg_restore failed, the transaction was rolled back: {why}",
+            f"{tool} failed, the transaction was rolled back: {why}",
             "the database is as it was before the restore",
         )
     return done.duration

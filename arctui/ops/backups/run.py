@@ -27,7 +27,7 @@ from arctui.ops.backups import postgres as pg
 from arctui.ops.backups import redis as rd
 from arctui.ops.backups.common import BackupError, Cancelled, Progress, no_progress, sha256_file
 from arctui.ops.backups.retention import PrunePlan, plan_prune
-from arctui.ops.backups.settings import BackupSettings, backup_settings
+from arctui.ops.backups.settings import POSTGRES_FORMATS, BackupSettings, backup_settings
 from arctui.ops.backups.store import BackupStore, Manifest, make_id
 from arctui.ops.backups.targets import KINDS, Target, find_target
 from arctui.ops.runner import Outcome
@@ -198,33 +198,36 @@ def _remove_stale_partials(ctx: Context) -> None:
             path.unlink()
 
 
-def _new_id(ctx: Context, target: Target, started: float) -> str:
+def _new_id(ctx: Context, target: Target, started: float, fmt: str = "") -> str:
     backup_id = make_id(ctx.session.env, target.service, started)
     n = 2
     base = backup_id
     while (
         ctx.store.manifest_path(backup_id).exists()
-        or ctx.store.data_path(backup_id, target.kind).exists()
+        or ctx.store.data_path(backup_id, target.kind, fmt).exists()
     ):
         backup_id, n = f"{base}-{n}", n + 1
     return backup_id
 
 
-def _backup_postgres(ctx: Context, target: Target, backup_id: str, started: float) -> Manifest:
+def _backup_postgres(
+    ctx: Context, target: Target, backup_id: str, started: float, fmt: str
+) -> Manifest:
     env = ctx.session.environ
-    partial = ctx.store.partial_path(backup_id, "postgres")
+    partial = ctx.store.partial_path(backup_id, "postgres", fmt)
     try:
-        ctx.progress(f"pg_dump -Fc {target.database} in {target.container}")
-        pg.dump(target, partial, env, ctx.progress, ctx.cancel)
-        version, tables, detail = pg.verify_archive(target, partial, env, ctx.progress, ctx.cancel)
+        how = "plain SQL, gzip" if fmt == "sql" else "-Fc"
+        ctx.progress(f"pg_dump {how} {target.database} in {target.container}")
+        pg.dump(target, partial, env, ctx.progress, ctx.cancel, fmt)
+        version, tables, detail = pg.verify(target, partial, env, ctx.progress, ctx.cancel, fmt)
         ctx.progress("sha256")
         digest = sha256_file(partial)
-        final = ctx.store.data_path(backup_id, "postgres")
+        final = ctx.store.data_path(backup_id, "postgres", fmt)
         manifest = _manifest(ctx, target, backup_id, final.name, started, partial, digest)
         manifest = replace(
             manifest,
             verify_detail=detail,
-            format="custom",
+            format=fmt,
             server_version=version,
             database=target.database,
             db_user=target.db_user,
@@ -330,9 +333,22 @@ def _offsite(ctx: Context) -> dict[str, Any] | None:
     return {"ok": done.ok, "detail": "exit 0" if done.ok else done.why(), "at": time.time()}
 
 
-def backup(ctx: Context, kind: str) -> RunResult:
-    """Take, verify and record one backup of the stack's `kind` datastore."""
-    command = f"arctui backup {kind}"
+def backup(ctx: Context, kind: str, fmt: str | None = None) -> RunResult:
+    """Take, verify and record one backup of the stack's `kind` datastore.
+
+    `fmt` (Postgres only): "custom" or "sql"; None takes the settings' postgres_format.
+    """
+    fmt = fmt or ctx.settings.postgres_format
+    if kind == "postgres" and fmt not in POSTGRES_FORMATS:
+        return RunResult(
+            "backup",
+            kind,
+            Outcome.REFUSED,
+            f"unknown Postgres backup format '{fmt}' (valid: {', '.join(POSTGRES_FORMATS)})",
+        )
+    command = f"arctui backup {kind}" + (
+        " --format sql" if kind == "postgres" and fmt == "sql" else ""
+    )
 
     def work() -> RunResult:
         _remove_stale_partials(ctx)
@@ -341,9 +357,9 @@ def backup(ctx: Context, kind: str) -> RunResult:
         try:
             target = find_target(ctx.session, kind)
             datastore = f"{kind}/{target.service}"
-            backup_id = _new_id(ctx, target, started)
+            backup_id = _new_id(ctx, target, started, fmt if kind == "postgres" else "")
             if kind == "postgres":
-                manifest = _backup_postgres(ctx, target, backup_id, started)
+                manifest = _backup_postgres(ctx, target, backup_id, started, fmt)
             else:
                 manifest = _backup_redis(ctx, target, backup_id, started)
         except BackupError as exc:
@@ -577,8 +593,11 @@ def restore(ctx: Context, backup_id: str) -> RunResult:
         check = ""
         try:
             if manifest.kind == "postgres":
-                pg.restore(target, path, ctx.session.environ, ctx.cancel, ctx.progress)
-                check = "pg_restore completed in one transaction"
+                pg.restore(
+                    target, path, ctx.session.environ, ctx.cancel, ctx.progress, fmt=manifest.format
+                )
+                tool = "psql" if manifest.format == "sql" else "pg_restore"
+                check = f"{tool} completed in one transaction"
             else:
                 check = _restore_redis(ctx, target, manifest, path)
         except BackupError as exc:
@@ -738,7 +757,16 @@ def _drill_postgres(ctx: Context, target: Target, manifest: Manifest, path: Any)
     ctx.progress(f"creating scratch database {scratch}")
     pg.psql(target, f"CREATE DATABASE {pg.quote_ident(scratch)}", env)
     try:
-        pg.restore(target, path, env, ctx.cancel, ctx.progress, database=scratch, clean=False)
+        pg.restore(
+            target,
+            path,
+            env,
+            ctx.cancel,
+            ctx.progress,
+            database=scratch,
+            clean=False,
+            fmt=manifest.format,
+        )
         counts = pg.row_counts(target, env, scratch)
         if len(counts) < len(manifest.tables):
             raise BackupError(

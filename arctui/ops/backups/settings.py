@@ -6,6 +6,7 @@ backups:
   rpo_minutes: 60           # the guide's RPO: < 1 hour
   rto_minutes: 30           # the guide's RTO: < 30 minutes
   offsite_command: [aws, s3, sync, "{dir}", "s3://bucket/arc/"]   # optional, after a good run
+  postgres_format: custom   # custom (pg_dump -Fc) or sql (plain SQL, gzip: the guide's format)
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ DEFAULT_DIR = "backups"
 DEFAULT_KEEP_DAYS = 30
 DEFAULT_RPO_MINUTES = 60
 DEFAULT_RTO_MINUTES = 30
+POSTGRES_FORMATS = ("custom", "sql")
 
 
 def _positive(value: object, what: str) -> float:
@@ -33,8 +35,10 @@ def _positive(value: object, what: str) -> float:
 def check_backup_settings(value: object) -> Mapping[str, Any]:
     """Validate the `backups:` mapping (ValueError names the bad key)."""
     if not isinstance(value, Mapping):
-        raise ValueError("a mapping (dir, keep_days, rpo_minutes, rto_minutes, offsite_command)")
-    known = {"dir", "keep_days", "rpo_minutes", "rto_minutes", "offsite_command"}
+        raise ValueError(
+            "a mapping (dir, keep_days, rpo_minutes, rto_minutes, offsite_command, postgres_format)"
+        )
+    known = {"dir", "keep_days", "rpo_minutes", "rto_minutes", "offsite_command", "postgres_format"}
     for key, item in value.items():
         if key not in known:
             raise ValueError(f"a mapping without '{key}' (valid: {', '.join(sorted(known))})")
@@ -46,6 +50,8 @@ def check_backup_settings(value: object) -> Mapping[str, Any]:
             not isinstance(item, list) or not item or not all(isinstance(x, str) for x in item)
         ):
             raise ValueError("a mapping whose 'offsite_command' is a list of strings")
+        if key == "postgres_format" and item not in POSTGRES_FORMATS:
+            raise ValueError("a mapping whose 'postgres_format' is custom or sql")
     return dict(value)
 
 
@@ -58,6 +64,7 @@ class BackupSettings:
     rpo_s: float = DEFAULT_RPO_MINUTES * 60
     rto_s: float = DEFAULT_RTO_MINUTES * 60
     offsite_command: tuple[str, ...] = ()
+    postgres_format: str = "custom"  # custom | sql
 
 
 def backup_settings(session: Session, directory: Path | None = None) -> BackupSettings:
@@ -72,4 +79,5 @@ def backup_settings(session: Session, directory: Path | None = None) -> BackupSe
         rpo_s=float(raw.get("rpo_minutes", DEFAULT_RPO_MINUTES)) * 60,
         rto_s=float(raw.get("rto_minutes", DEFAULT_RTO_MINUTES)) * 60,
         offsite_command=tuple(raw.get("offsite_command", ())),
+        postgres_format=str(raw.get("postgres_format", "custom")),
     )

@@ -1,6 +1,6 @@
 """The backup directory: data files, one JSON manifest each, a run log and a lock.
 
-    <dir>/<env>_<service>_<YYYYmmddTHHMMSSZ>.dump|.rdb    the data (0600)
+    <dir>/<env>_<service>_<YYYYmmddTHHMMSSZ>.dump|.sql.gz|.rdb    the data (0600)
     <dir>/<same id>.json                                  its manifest (0600)
     <dir>/.<id>.partial                                   a run in progress (never listed)
     <dir>/runs.jsonl                                      one line per run: ok or failed
@@ -26,6 +26,13 @@ from typing import Any
 from arctui.ops.backups.common import BackupError, fsync_dir
 
 EXTENSIONS = {"postgres": ".dump", "redis": ".rdb"}
+SQL_EXTENSION = ".sql.gz"  # postgres, format "sql": plain pg_dump output, gzipped
+# (kind, extension, format) of every data file; the longest extension first.
+DATA_FILES = (
+    ("postgres", SQL_EXTENSION, "sql"),
+    ("postgres", ".dump", "custom"),
+    ("redis", ".rdb", "rdb"),
+)
 RUNS_FILE = "runs.jsonl"
 PARTIAL = ".partial"
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,200}$")
@@ -49,7 +56,7 @@ class Manifest:
     verified: bool
     verify_detail: str = ""
     verified_at: float | None = None
-    format: str = ""  # custom | rdb
+    format: str = ""  # custom | sql | rdb
     server_version: str = ""
     database: str = ""  # postgres
     db_user: str = ""  # postgres
@@ -120,13 +127,13 @@ class BackupStore:
                 "set backups.dir in the settings to a writable directory",
             ) from None
 
-    def data_path(self, backup_id: str, kind: str) -> Path:
-        """Final path of a backup's data."""
-        return self.directory / f"{backup_id}{EXTENSIONS[kind]}"
+    def data_path(self, backup_id: str, kind: str, fmt: str = "") -> Path:
+        """Final path of a backup's data (`fmt` "sql": `.sql.gz`)."""
+        return self.directory / f"{backup_id}{extension(kind, fmt)}"
 
-    def partial_path(self, backup_id: str, kind: str) -> Path:
+    def partial_path(self, backup_id: str, kind: str, fmt: str = "") -> Path:
         """Hidden temporary path while a backup is being taken."""
-        return self.directory / f".{backup_id}{EXTENSIONS[kind]}{PARTIAL}"
+        return self.directory / f".{backup_id}{extension(kind, fmt)}{PARTIAL}"
 
     def manifest_path(self, backup_id: str) -> Path:
         """Path of a backup's manifest."""
@@ -148,10 +155,11 @@ class BackupStore:
                 continue
             if manifest.id == path.stem:
                 found[manifest.id] = manifest
-        for kind, ext in EXTENSIONS.items():
+        for kind, ext, fmt in DATA_FILES:
             for path in self.directory.glob(f"*{ext}"):
-                if path.stem not in found and not path.name.startswith("."):
-                    found[path.stem] = _orphan(path, kind)
+                stem = path.name[: -len(ext)]
+                if stem not in found and not path.name.startswith("."):
+                    found[stem] = _orphan(path, kind, stem, fmt)
         return sorted(found.values(), key=lambda m: (m.created_at, m.id))
 
     def get(self, backup_id: str) -> Manifest:
@@ -225,11 +233,16 @@ class BackupStore:
             os.close(fd)
 
 
-def _orphan(path: Path, kind: str) -> Manifest:
+def extension(kind: str, fmt: str = "") -> str:
+    """The data file's extension: `.dump`, `.sql.gz` or `.rdb`."""
+    return SQL_EXTENSION if kind == "postgres" and fmt == "sql" else EXTENSIONS[kind]
+
+
+def _orphan(path: Path, kind: str, stem: str, fmt: str) -> Manifest:
     st = path.stat()
-    parts = path.stem.split("_")
+    parts = stem.split("_")
     return Manifest(
-        id=path.stem,
+        id=stem,
         kind=kind,
         file=path.name,
         env=parts[0] if len(parts) >= 3 else "?",
@@ -242,4 +255,5 @@ def _orphan(path: Path, kind: str) -> Manifest:
         sha256="",
         verified=False,
         verify_detail="no manifest: not taken (or not finished) by arctui",
+        format=fmt,
     )

@@ -1,6 +1,7 @@
 """Headless backups, for cron: `arctui backup ...`, `arctui restore ID`, `arctui drill`.
 
     arctui backup [postgres|redis|all] [--prune]   take verified backups (default: all)
+        [--format custom|sql]                      Postgres: pg_dump -Fc, or plain SQL gzipped
     arctui backup list [--json]                    every backup and the RPO status
     arctui backup verify ID                        checksum and archive checks again
     arctui backup prune [--dry-run]                apply retention
@@ -29,6 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from arctui.ops.backups.common import human_age, human_size
+from arctui.ops.backups.settings import POSTGRES_FORMATS
 from arctui.ops.runner import Outcome
 
 if TYPE_CHECKING:
@@ -68,6 +70,14 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
             action="store_true",
             help="apply retention afterwards, only if every backup succeeded",
         )
+        if kind != "redis":
+            p.add_argument(
+                "--format",
+                dest="pg_format",
+                choices=POSTGRES_FORMATS,
+                help="Postgres format: custom (pg_dump -Fc) or sql (plain SQL, gzip);"
+                " default: the setting backups.postgres_format, else custom",
+            )
     p = bsub.add_parser("list", help="every backup, verified or not, and the RPO status")
     _common(p)
     p.add_argument("--json", action="store_true", help="machine-readable output")
@@ -187,7 +197,8 @@ def run(
         return _report(ops.delete(ctx, args.id))
     if command == "backup":
         kinds = ("postgres", "redis") if sub == "all" else (sub,)
-        results = [_interruptible(cancel, lambda k=k: ops.backup(ctx, k)) for k in kinds]  # type: ignore[misc]
+        fmt = getattr(args, "pg_format", None)
+        results = [_interruptible(cancel, lambda k=k: ops.backup(ctx, k, fmt)) for k in kinds]  # type: ignore[misc]
         codes = [_report(r) for r in results]
         if getattr(args, "prune", False):
             if all(r.ok for r in results):
