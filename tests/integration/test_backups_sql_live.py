@@ -12,6 +12,8 @@ import dataclasses
 import gzip
 import json
 import subprocess
+import threading
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -124,6 +126,23 @@ def test_pg_dump_of_a_missing_database_fails_and_leaves_no_file(ctx, monkeypatch
     assert audit_outcomes(ctx) == [("backup", "started"), ("backup", "failed")]
 
 
+def test_a_cancelled_sql_backup_leaves_no_partial_file(ctx, monkeypatch) -> None:  # noqa: F811
+    real = pg.sql_dump_command
+    monkeypatch.setattr(
+        pg,
+        "sql_dump_command",
+        lambda t: (
+            [*t.exec_args(), "sh", "-c", 'sleep 3; exec "$@"', "sh", *real(t)[len(t.exec_args()) :]]
+        ),
+    )
+    threading.Timer(1.0, ctx.cancel.set).start()
+    started = time.monotonic()
+    result = ops.backup(ctx, "postgres", "sql")
+    assert result.outcome is Outcome.CANCELLED
+    assert time.monotonic() - started < 3.0
+    assert files_in(ctx.store.directory) == [".lock", "runs.jsonl"]
+
+
 def test_a_stream_that_ends_early_commits_nothing(ctx, probe_table) -> None:  # noqa: F811
     """psql commits at the end of its input: a damaged file must not leave half a restore."""
     taken = ops.backup(ctx, "postgres", "sql")
@@ -199,8 +218,6 @@ class Private(live.Private):
         )
 
     def wait_healthy(self, timeout: float = 90) -> None:
-        import time
-
         deadline = time.monotonic() + timeout
         while True:
             rows = [

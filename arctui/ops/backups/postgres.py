@@ -72,11 +72,14 @@ def conn_args(target: Target, database: str | None = None) -> list[str]:
     return [*args, "-U", target.db_user, "-d", database or target.database, "-w"]
 
 
-def dump_command(target: Target, fmt: str = "custom") -> list[str]:
-    """The exact pg_dump command: custom format (compressed), or plain SQL for "sql"."""
-    if fmt == "sql":
-        return [*target.exec_args(), "pg_dump", "-Fp", "--clean", "--if-exists", *conn_args(target)]
+def dump_command(target: Target) -> list[str]:
+    """The exact pg_dump command (custom format, compressed)."""
     return [*target.exec_args(), "pg_dump", "-Fc", *conn_args(target)]
+
+
+def sql_dump_command(target: Target) -> list[str]:
+    """The exact pg_dump command for format "sql": plain SQL, with its DROP ... IF EXISTS."""
+    return [*target.exec_args(), "pg_dump", "-Fp", "--clean", "--if-exists", *conn_args(target)]
 
 
 def dump(
@@ -88,7 +91,7 @@ def dump(
     fmt: str = "custom",
 ) -> float:
     """Run pg_dump into `dest` (created 0600, must not exist), fsynced. Returns seconds."""
-    command = dump_command(target, fmt)
+    command = sql_dump_command(target) if fmt == "sql" else dump_command(target)
     fd = os.open(dest, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     if fmt == "sql":
         return _dump_gzipped(target, command, fd, environ, progress, cancel)
