@@ -175,28 +175,41 @@ class LineAssembler:
         return stream, ts, bytes(buf), cut
 
 
+# How far before the cursor a resubscription starts (`since=`): the lines in between are
+# read again and skipped by the cursor. It covers the small disorder between streams below.
+RESUME_MARGIN_NS = 1_000_000_000
+
+
 class Cursor:
-    """Where one container's delivered lines end: resubscribing from it repeats nothing."""
+    """Where one container's delivered lines end, per stream: resubscribing from it
+    repeats nothing and loses nothing.
+
+    Per stream, because the daemon stamps stdout and stderr lines as it reads each pipe
+    but writes them to its log in the order it handles them: a stderr line can come
+    before the stdout line stamped just before it. One cursor over both streams dropped
+    that stdout line as already seen. Within one stream stamps only grow (the parts of a
+    split line share one stamp and arrive joined), so a line at or before the stream's
+    last stamp was delivered already.
+    """
 
     def __init__(self) -> None:
-        self.ts_ns: int | None = None
-        self._at_ts: set[str] = set()
+        self._last: dict[str, int] = {}
+
+    @property
+    def ts_ns(self) -> int | None:
+        """Where to resubscribe: a margin before the stream that is furthest behind."""
+        if not self._last:
+            return None
+        return max(0, min(self._last.values()) - RESUME_MARGIN_NS)
 
     def accept(self, stream: str, ts: int, data: bytes, cut: int) -> bool:
-        """True for a line not delivered yet (and records it).
-
-        `since=` repeats the lines stamped exactly at the cursor. Two lines of one stream
-        never share a nanosecond stamp, while the parts of a split line all do (and a
-        `tail` may have started inside one), so the stream is the key at that instant.
-        """
-        key = stream
-        if self.ts_ns is not None:
-            if ts < self.ts_ns or (ts == self.ts_ns and key in self._at_ts):
-                return False
-            if ts > self.ts_ns:
-                self._at_ts.clear()
-        self.ts_ns = ts
-        self._at_ts.add(key)
+        """True for a line not delivered yet (and records it)."""
+        if ts == 0:
+            return True  # no stamp (not asked for): nothing to compare
+        last = self._last.get(stream)
+        if last is not None and ts <= last:
+            return False
+        self._last[stream] = ts
         return True
 
 

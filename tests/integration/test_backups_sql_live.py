@@ -176,6 +176,18 @@ def test_a_stream_that_ends_early_commits_nothing(ctx, probe_table) -> None:  # 
             conn.execute(f"DROP DATABASE IF EXISTS {scratch} WITH (FORCE)")
 
 
+def test_the_drill_restores_a_sql_backup_into_scratch(ctx, probe_table) -> None:  # noqa: F811
+    taken = ops.backup(ctx, "postgres", "sql")
+    assert taken.ok and taken.manifest is not None, taken.message
+    assert ops.backup(ctx, "redis").ok
+    result = ops.drill(ctx)
+    assert result.outcome is Outcome.OK, result.message
+    (line,) = [x for x in result.details if x.startswith("postgres ")]
+    assert taken.manifest.id in line and "rows restored into scratch database" in line
+    tables = int(line.split(": ", 1)[1].split(" tables")[0])
+    assert tables >= len(taken.manifest.tables) > 0
+
+
 # ---------------------------------------------------------------- restore into a live database
 
 

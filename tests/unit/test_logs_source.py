@@ -8,6 +8,7 @@ import time
 from typing import Any
 
 from arctui.sources.docker_logs import (
+    RESUME_MARGIN_NS,
     Cursor,
     DockerLogSource,
     FrameDecoder,
@@ -66,14 +67,27 @@ def test_payload_without_timestamp_is_kept_whole() -> None:
     assert LineAssembler().add("stdout", b"no stamp here\n") == ("stdout", 0, b"no stamp here", 0)
 
 
-def test_cursor_skips_what_was_delivered_at_the_resume_instant() -> None:
+def test_cursor_skips_what_was_delivered_before_the_resume_point() -> None:
     cur = Cursor()
-    assert cur.accept("stdout", 1, b"a", 0) and cur.accept("stderr", 2, b"b", 0)
-    assert cur.accept("stdout", 2, b"c", 0)
-    # Resubscribed with since=2: the daemon repeats both lines stamped 2.
-    assert not cur.accept("stderr", 2, b"b", 0) and not cur.accept("stdout", 2, b"c", 0)
-    assert not cur.accept("stdout", 1, b"a", 0)
-    assert cur.accept("stdout", 3, b"d", 0) and cur.ts_ns == 3
+    assert cur.accept("stdout", T0 + 1, b"a", 0) and cur.accept("stderr", T0 + 2, b"b", 0)
+    assert cur.accept("stdout", T0 + 2, b"c", 0)
+    # Resubscribed a margin before the cursor: the daemon repeats these lines.
+    assert cur.ts_ns == T0 + 2 - RESUME_MARGIN_NS
+    for stream, ts, data in (("stdout", T0 + 1, b"a"), ("stderr", T0 + 2, b"b"),
+                             ("stdout", T0 + 2, b"c")):  # fmt: skip
+        assert not cur.accept(stream, ts, data, 0)
+    assert cur.accept("stdout", T0 + 3, b"d", 0)
+    assert cur.ts_ns == T0 + 2 - RESUME_MARGIN_NS  # stderr is the stream furthest behind
+
+
+def test_cursor_keeps_a_line_the_log_wrote_after_a_later_line_of_the_other_stream() -> None:
+    # The daemon's log order: stderr tick 11 (stamped T0 + 11), then stdout tick 10
+    # (stamped T0 + 10). Both are new lines.
+    cur = Cursor()
+    assert cur.accept("stdout", T0 + 9, b"tick 9", 0)
+    assert cur.accept("stderr", T0 + 11, b"tick 11", 0)
+    assert cur.accept("stdout", T0 + 10, b"tick 10", 0)
+    assert not cur.accept("stdout", T0 + 10, b"tick 10", 0)
 
 
 # --- following, against a scripted engine ------------------------------------------------
@@ -149,7 +163,7 @@ def test_follow_resumes_after_a_daemon_restart_without_duplicates() -> None:
     engine = ScriptedEngine(
         [
             [(1, 1, "history"), (2, 1, "a"), (3, 2, "b")],  # stream ends: daemon restarts
-            [(3, 2, "b"), (4, 1, "c")],  # since=3 repeats the line at 3
+            [(2, 1, "a"), (3, 2, "b"), (4, 1, "c")],  # since= repeats a and b
         ]
     )
     src = DockerLogSource("p", environ={"DOCKER_HOST": "unix:///nonexistent.sock"}, rescan=0.2)
@@ -173,6 +187,8 @@ def test_follow_resumes_after_a_daemon_restart_without_duplicates() -> None:
         (b"c", "stdout"),
     ]
     follows = [c for c in engine.calls if c["follow"]]
-    assert follows[0]["since"] == since_param(T0 + 1)  # resumes after the history
-    assert follows[1]["since"] == since_param(T0 + 3)  # and after the last line seen
+    # Resumes a margin before the history's end, then before the stream furthest behind
+    # (stdout's "a" at T0 + 2); the repeats are skipped.
+    assert follows[0]["since"] == since_param(T0 + 1 - RESUME_MARGIN_NS)
+    assert follows[1]["since"] == since_param(T0 + 2 - RESUME_MARGIN_NS)
     assert follows[1]["tail"] == "all"
