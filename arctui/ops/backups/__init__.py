@@ -1,7 +1,8 @@
 """Verified Postgres and Redis backups: take, verify, list, prune, restore, drill.
 
 A backup is never silently bad: the data is written under a hidden temporary name,
-fsynced, verified (Postgres: `pg_restore --list` and a full `pg_restore` read; Redis:
+fsynced, verified (Postgres: `pg_restore --list` and a full `pg_restore` read, or for
+the plain-SQL gzip format a full gzip read with the pg_dump header and trailer; Redis:
 `redis-check-rdb` or at least size and header), checksummed, described by a JSON
 manifest, and only then renamed to its final name. Modules:
 

@@ -93,85 +93,75 @@ def dump(
     """Run pg_dump into `dest` (created 0600, must not exist), fsynced. Returns seconds."""
     command = sql_dump_command(target) if fmt == "sql" else dump_command(target)
     fd = os.open(dest, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    if fmt == "sql":
-        return _dump_gzipped(target, command, fd, environ, progress, cancel)
     with os.fdopen(fd, "wb") as out:
+        packer = _GzipSink(out) if fmt == "sql" else None
 
         def tick() -> None:
-            progress(f"pg_dump: {out.tell() / 1e6:.1f} MB written")
+            if packer is None:
+                progress(f"pg_dump: {out.tell() / 1e6:.1f} MB written")
+            else:
+                sql_mb, gz_mb = packer.sql_bytes / 1e6, out.tell() / 1e6
+                progress(f"pg_dump: {sql_mb:.1f} MB of SQL, {gz_mb:.1f} MB gzipped")
 
-        done = run(
-            command,
-            timeout=DUMP_TIMEOUT,
-            environ=target.environ(environ),
-            stdout=out,
-            cancel=cancel,
-            on_tick=tick,
-        )
-        out.flush()
-        os.fsync(out.fileno())
-    if not done.ok:
-        raise BackupError(f"pg_dump failed: {done.why()}")
-    if dest.stat().st_size == 0:
-        raise BackupError("pg_dump exited 0 but wrote nothing")
-    return done.duration
-
-
-def _dump_gzipped(
-    target: Target,
-    command: list[str],
-    fd: int,
-    environ: Mapping[str, str] | None,
-    progress: Progress,
-    cancel: threading.Event | None,
-) -> float:
-    """pg_dump's stdout through a pipe into Python's gzip, streamed; pg_dump's own status."""
-    import gzip
-
-    read_end, write_end = os.pipe()
-    sql_bytes = [0]
-    failure: list[str] = []
-    with os.fdopen(fd, "wb") as out:
-        packed = gzip.GzipFile(filename="", mode="wb", fileobj=out, compresslevel=6)
-
-        def pump() -> None:
-            try:
-                with os.fdopen(read_end, "rb") as source:
-                    for block in iter(lambda: source.read(_BLOCK), b""):
-                        packed.write(block)
-                        sql_bytes[0] += len(block)
-            except OSError as exc:  # disk full: pg_dump then dies on a broken pipe
-                failure.append(f"writing the gzip file failed: {exc.strerror or exc}")
-
-        pumper = threading.Thread(target=pump, name="arctui-gzip", daemon=True)
-        pumper.start()
         try:
-            with os.fdopen(write_end, "wb", buffering=0) as sink:
-                done = run(
-                    command,
-                    timeout=DUMP_TIMEOUT,
-                    environ=target.environ(environ),
-                    stdout=sink,
-                    cancel=cancel,
-                    on_tick=lambda: progress(
-                        f"pg_dump: {sql_bytes[0] / 1e6:.1f} MB of SQL,"
-                        f" {out.tell() / 1e6:.1f} MB gzipped"
-                    ),
-                )
+            done = run(
+                command,
+                timeout=DUMP_TIMEOUT,
+                environ=target.environ(environ),
+                stdout=packer.pipe if packer else out,
+                cancel=cancel,
+                on_tick=tick,
+            )
         finally:
-            pumper.join()
-        packed.close()
+            if packer is not None:
+                packer.finish()
         out.flush()
         os.fsync(out.fileno())
-    if failure:
-        raise BackupError(failure[0])
+    if packer is not None and packer.failure:
+        raise BackupError(packer.failure)
     if not done.ok:
         raise BackupError(f"pg_dump failed: {done.why()}")
-    if errors := dump_errors(done):
+    if packer is not None and (errors := dump_errors(done)):
         raise BackupError(f"pg_dump exited 0 but reported an error: {errors[-1]}")
-    if sql_bytes[0] == 0:
+    if (packer.sql_bytes if packer else dest.stat().st_size) == 0:
         raise BackupError("pg_dump exited 0 but wrote nothing")
     return done.duration
+
+
+class _GzipSink:
+    """A pipe (pg_dump's stdout) whose other end is gzipped into `out` on a thread."""
+
+    def __init__(self, out: IO[bytes]) -> None:
+        import gzip
+
+        read_end, write_end = os.pipe()
+        self.pipe = os.fdopen(write_end, "wb", buffering=0)
+        self.sql_bytes = 0
+        self.failure = ""
+        self._packed = gzip.GzipFile(filename="", mode="wb", fileobj=out, compresslevel=6)
+        self._thread = threading.Thread(
+            target=self._pump, args=(os.fdopen(read_end, "rb"),), name="arctui-gzip", daemon=True
+        )
+        self._thread.start()
+
+    def _pump(self, source: IO[bytes]) -> None:
+        try:
+            with source:  # closed on a failure: pg_dump then stops on a broken pipe
+                for block in iter(lambda: source.read(_BLOCK), b""):
+                    self._packed.write(block)
+                    self.sql_bytes += len(block)
+        except OSError as exc:  # disk full
+            self.failure = f"writing the gzip file failed: {exc.strerror or exc}"
+
+    def finish(self) -> None:
+        """After pg_dump exited: close our end, wait for the rest, write the gzip trailer."""
+        self.pipe.close()
+        self._thread.join()
+        if not self.failure:
+            try:
+                self._packed.close()
+            except OSError as exc:
+                self.failure = f"writing the gzip file failed: {exc.strerror or exc}"
 
 
 def dump_errors(done: Completed) -> list[str]:
