@@ -126,6 +126,19 @@ def test_pg_dump_of_a_missing_database_fails_and_leaves_no_file(ctx, monkeypatch
     assert audit_outcomes(ctx) == [("backup", "started"), ("backup", "failed")]
 
 
+def test_output_that_is_not_a_whole_dump_is_never_kept(ctx, monkeypatch) -> None:  # noqa: F811
+    # Exit 0 but only the head of a dump (as from a dump killed by a crashed server).
+    monkeypatch.setattr(
+        pg,
+        "sql_dump_command",
+        lambda t: [*t.exec_args(), "sh", "-c", "printf -- '--\\n-- PostgreSQL database dump\\n'"],
+    )
+    result = ops.backup(ctx, "postgres", "sql")
+    assert result.outcome is Outcome.FAILED
+    assert "verification failed: the dump is incomplete" in result.message
+    assert files_in(ctx.store.directory) == [".lock", "runs.jsonl"]
+
+
 def test_a_cancelled_sql_backup_leaves_no_partial_file(ctx, monkeypatch) -> None:  # noqa: F811
     real = pg.sql_dump_command
     monkeypatch.setattr(
