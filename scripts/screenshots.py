@@ -159,6 +159,7 @@ async def health(pilot: Pilot) -> None:
     await wait_for(
         pilot, lambda: isinstance(pilot.app.screen, HealthScreen) and pilot.app.screen.report
     )
+    await pilot.pause()  # the report is in; let the table show it (a loaded CI run did not)
 
 
 async def wizard(pilot: Pilot) -> None:
@@ -250,7 +251,10 @@ async def main(argv: list[str]) -> int:
         path = OUT / f"{shot.name}.svg"
         if check:
             if not path.is_file() or path.read_text("utf-8") != svg:
-                stale.append(path.name)
+                # Kept for a diff against the committed one (a flaky shot shows why).
+                fresh = Path(tempfile.gettempdir()) / f"arctui-stale-{path.name}"
+                fresh.write_text(svg, "utf-8")
+                stale.append(f"{path.name} (new render: {fresh})")
             continue
         path.write_text(svg, "utf-8")
         print(f"screenshots/{path.name}")
