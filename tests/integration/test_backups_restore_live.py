@@ -137,6 +137,12 @@ def compose_yaml() -> dict:
 
 
 class Private:
+    """The private stack; a subclass may run another copy under its own name and port."""
+
+    project = PROJECT
+    pg_port = PG_PORT
+    services = 3  # postgres, redis, app
+
     def __init__(self, directory: Path) -> None:
         self.dir = directory
         self.file = directory / "docker-compose.yml"
@@ -144,7 +150,7 @@ class Private:
 
     def compose(self, *args: str, timeout: float = 180) -> str:
         done = subprocess.run(
-            ["docker", "compose", "-p", PROJECT, "-f", str(self.file), *args],
+            ["docker", "compose", "-p", self.project, "-f", str(self.file), *args],
             env=self.env,
             capture_output=True,
             text=True,
@@ -160,7 +166,7 @@ class Private:
             self.dir,
             env=None,
             files=[str(self.file)],
-            project_name=PROJECT,
+            project_name=self.project,
             settings=Settings(),
             environ=self.env,
             **kw,
@@ -169,7 +175,7 @@ class Private:
     def pg(self) -> psycopg.Connection:
         return psycopg.connect(
             host="127.0.0.1",
-            port=PG_PORT,
+            port=self.pg_port,
             user="arc",
             password=PASSWORD,
             dbname="arc_db",
@@ -204,10 +210,10 @@ class Private:
                 for line in self.compose("ps", "--format", "json").splitlines()
                 if line.strip()
             ]
-            if len(rows) == 3 and all(r.get("Health") == "healthy" for r in rows):
+            if len(rows) == self.services and all(r.get("Health") == "healthy" for r in rows):
                 return
             if time.monotonic() > deadline:
-                raise RuntimeError(f"{PROJECT} not healthy: {rows}")
+                raise RuntimeError(f"{self.project} not healthy: {rows}")
             time.sleep(0.5)
 
 

@@ -11,18 +11,15 @@ from __future__ import annotations
 import dataclasses
 import gzip
 import json
-import subprocess
 import threading
 import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
-import psycopg
 import pytest
 import yaml
 
-from arctui.config.settings import Settings
 from arctui.ops.audit import AuditLog
 from arctui.ops.backups import postgres as pg
 from arctui.ops.backups import run as ops
@@ -30,7 +27,6 @@ from arctui.ops.backups.common import BackupError
 from arctui.ops.backups.settings import BackupSettings
 from arctui.ops.backups.targets import find_target
 from arctui.ops.runner import Outcome
-from arctui.session import Session, real_session
 from tests.integration import test_backups_restore_live as live
 from tests.integration.stack import compose_env
 from tests.integration.test_backups_live import (  # noqa: F401  (fixtures)
@@ -207,54 +203,9 @@ def test_the_drill_restores_a_sql_backup_into_scratch(ctx, probe_table) -> None:
 class Private(live.Private):
     """test_backups_restore_live's private stack under another name and port, no Redis."""
 
-    def compose(self, *args: str, timeout: float = 180) -> str:
-        done = subprocess.run(
-            ["docker", "compose", "-p", PRIVATE, "-f", str(self.file), *args],
-            env=self.env,
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            check=False,
-        )
-        if done.returncode != 0:
-            raise RuntimeError(f"compose {args}: {done.stdout}\n{done.stderr}")
-        return done.stdout
-
-    def session(self, **kw) -> Session:
-        return real_session(
-            self.dir,
-            env=None,
-            files=[str(self.file)],
-            project_name=PRIVATE,
-            settings=Settings(),
-            environ=self.env,
-            **kw,
-        )
-
-    def pg(self) -> psycopg.Connection:
-        return psycopg.connect(
-            host="127.0.0.1",
-            port=PRIVATE_PG_PORT,
-            user="arc",
-            password=live.PASSWORD,
-            dbname="arc_db",
-            autocommit=True,
-            connect_timeout=5,
-        )
-
-    def wait_healthy(self, timeout: float = 90) -> None:
-        deadline = time.monotonic() + timeout
-        while True:
-            rows = [
-                json.loads(line)
-                for line in self.compose("ps", "--format", "json").splitlines()
-                if line.strip()
-            ]
-            if len(rows) == 2 and all(r.get("Health") == "healthy" for r in rows):
-                return
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"{PRIVATE} not healthy: {rows}")
-            time.sleep(0.5)
+    project = PRIVATE
+    pg_port = PRIVATE_PG_PORT
+    services = 2  # postgres, app
 
 
 def private_yaml() -> dict:
