@@ -159,7 +159,14 @@ async def health(pilot: Pilot) -> None:
     await wait_for(
         pilot, lambda: isinstance(pilot.app.screen, HealthScreen) and pilot.app.screen.report
     )
-    await pilot.pause()  # the report is in; let the table show it (a loaded CI run did not)
+    # The report is in; the table measures its columns on a later refresh (a loaded CI
+    # run captured it before): wait for the rows, then let it settle.
+    from textual.widgets import DataTable
+
+    table = pilot.app.screen.query_one(DataTable)
+    await wait_for(pilot, lambda: table.row_count > 0)
+    await pilot.pause(0.3)
+    await pilot.pause()
 
 
 async def wizard(pilot: Pilot) -> None:
