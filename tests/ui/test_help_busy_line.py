@@ -33,3 +33,14 @@ async def test_the_app_shows_it_after_a_second_and_removes_it() -> None:
         assert "still running" in str(screen.query_one(BusyLine).render())
         screen.busy = False
         await wait_for(pilot, lambda: not screen.query(BusyLine), timeout=5)
+
+
+async def test_a_tick_during_shutdown_does_nothing() -> None:
+    # The header timer can fire once more after the last screen is gone (a CI crash).
+    from arctui.ui.widgets.busy import show_busy
+
+    app = make_demo_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await loaded(pilot)
+    assert not app.screen_stack
+    show_busy(app)

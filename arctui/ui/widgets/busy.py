@@ -49,7 +49,10 @@ def busy_text(frame: int, elapsed: float) -> str:
 def show_busy(app: Any, now: float | None = None) -> None:
     """Add, tick or remove the line on the screen on top (call about once a second)."""
     now = time.monotonic() if now is None else now
-    screen = app.screen
+    stack = getattr(app, "screen_stack", None)
+    if not stack:  # shutting down: the screens are gone before the last timer tick
+        return
+    screen = stack[-1]
     lines = screen.query(BusyLine)
     if not getattr(screen, "busy", False):
         screen.arctui_busy_since = None
