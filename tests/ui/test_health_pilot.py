@@ -76,6 +76,39 @@ async def test_wizard_fixes_are_refused_in_read_only():
         assert AuditLog().read()[-1]["outcome"] == "refused"
 
 
+async def test_wizard_shows_each_step_as_it_finishes():
+    # A wizard whose second check waits: its first step is on screen before it ends.
+    import threading
+
+    from arctui.ops.doctor import Wizard
+    from arctui.ops.doctor.models import OK, Step, WizardResult
+
+    gate = threading.Event()
+
+    def slow(ctx):
+        steps = ctx.step_log("slow")
+        steps.append(Step("first check", OK, "fine"))
+        gate.wait(10)
+        steps.append(Step("second check", OK))
+        return WizardResult("slow", "Slow wizard", tuple(steps))
+
+    wizard = Wizard("slow", "Slow wizard", "unused")
+    object.__setattr__(wizard, "runner", lambda: slow)
+    app = make_demo_app()
+    async with app.run_test(size=(140, 40)) as pilot:
+        await loaded(pilot)
+        await pilot.press("T")
+        await pilot.pause()
+        app.screen.run_wizards([wizard])
+        await wait_for(pilot, lambda: "first check" in static_text(app, "#doctor-result"))
+        text = static_text(app, "#doctor-result")
+        assert "checking" in text and "second check" not in text
+        gate.set()
+        await wait_for(pilot, lambda: "slow" in app.screen.results)
+        text = static_text(app, "#doctor-result")
+        assert "second check" in text and "checking" not in text and "Nothing found" in text
+
+
 async def test_monitoring_notifies_and_records_state_changes():
     app = make_demo_app()
     async with app.run_test(size=(120, 30)) as pilot:

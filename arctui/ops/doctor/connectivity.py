@@ -161,7 +161,7 @@ def _target_service(ep: Endpoint, views: dict[str, ServiceView]) -> ServiceView 
 
 def run(ctx: DoctorContext) -> WizardResult:
     """Connect from every running container to what it is configured to reach."""
-    steps: list[Step] = []
+    steps = ctx.step_log(ID)
     findings: list[Finding] = []
     views = {s.name: s for s in ctx.snapshot.services}
     if ctx.session.demo:

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from arctui.models import StackSnapshot
+from arctui.ops.doctor.models import Step, StepLog
 from arctui.ops.health.models import HealthReport
 from arctui.sources.base import SourceError
 from arctui.text import one_line
@@ -42,14 +43,27 @@ def log_source(session: Session) -> Any:
 class DoctorContext:
     """Lazily read, cached inputs of one doctor run."""
 
-    def __init__(self, session: Session, snapshot: StackSnapshot | None = None) -> None:
+    def __init__(
+        self,
+        session: Session,
+        snapshot: StackSnapshot | None = None,
+        on_step: Callable[[str, Step], None] | None = None,
+    ) -> None:
         self.session = session
+        self.on_step = on_step  # called with (wizard id, step) as each check finishes
         self._snapshot = snapshot
         self._report: HealthReport | None = None
         self._resources: ResourcesSnapshot | bool | None = False
         self._logs: dict[str, list[str]] = {}
         self._runner: ExecRunner | None = None
         self.notes: list[str] = []
+
+    def step_log(self, wizard: str) -> StepLog:
+        """The list a wizard appends its steps to (reported as they come)."""
+        on_step = self.on_step
+        if on_step is None:
+            return StepLog()
+        return StepLog(lambda step: on_step(wizard, step))
 
     @property
     def snapshot(self) -> StackSnapshot:

@@ -138,7 +138,7 @@ def _health_step(
 
 def run(ctx: DoctorContext) -> WizardResult:
     """Collector, Loki, the exporters section, the apps' OTLP endpoint."""
-    steps: list[Step] = []
+    steps = ctx.step_log(ID)
     findings: list[Finding] = []
     collectors = _health_step(ctx, "otel-collector", "OTel Collector", steps, findings)
     _health_step(ctx, "loki", "Loki", steps, findings)

@@ -60,7 +60,7 @@ def remedies(role: str, service: str) -> list[Fix]:
 
 def run(ctx: DoctorContext) -> WizardResult:
     """OOM kills and memory near limits."""
-    steps: list[Step] = []
+    steps = ctx.step_log(ID)
     findings: list[Finding] = []
     roles = {s.name: s.role for s in ctx.snapshot.services}
     killed: dict[str, list[str]] = {}

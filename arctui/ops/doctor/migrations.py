@@ -53,7 +53,7 @@ def _database_of(env: dict[str, str]) -> str | None:
 
 def run(ctx: DoctorContext) -> WizardResult:
     """Postgres health, databases, migration errors, the migration command."""
-    steps: list[Step] = []
+    steps = ctx.step_log(ID)
     findings: list[Finding] = []
     snapshot = ctx.snapshot
     pg = [e for e in ctx.health.services if e.role == "postgres"]

@@ -5,6 +5,7 @@ action behind the normal confirmation, `arctui doctor` prints it). No Textual.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -77,6 +78,20 @@ class Step:
     name: str
     status: str  # ok | finding | skipped | info
     detail: str = ""
+
+
+class StepLog(list[Step]):
+    """A wizard's steps as it runs them: each appended step is also reported (the TUI
+    shows a wizard's checks one by one as they finish, not all at the end)."""
+
+    def __init__(self, report: Callable[[Step], None] | None = None) -> None:
+        super().__init__()
+        self._report = report
+
+    def append(self, step: Step) -> None:
+        super().append(step)
+        if self._report is not None:
+            self._report(step)
 
 
 @dataclass(frozen=True)

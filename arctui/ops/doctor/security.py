@@ -85,7 +85,7 @@ def tracked_by_git(path: Path) -> bool | None:
 
 def run(ctx: DoctorContext) -> WizardResult:
     """Every check of the guide's security section."""
-    steps: list[Step] = []
+    steps = ctx.step_log(ID)
     findings: list[Finding] = []
     layers = ctx.session.env_layers
     values = []

@@ -104,7 +104,7 @@ def run(ctx: DoctorContext) -> WizardResult:
     """Check every service that is not up and healthy, or keeps restarting."""
     report = ctx.health
     views = {s.name: s for s in ctx.snapshot.services}
-    steps: list[Step] = []
+    steps = ctx.step_log(ID)
     findings: list[Finding] = []
     for entry in report.services:
         view = views.get(entry.service)

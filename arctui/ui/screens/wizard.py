@@ -9,6 +9,7 @@ advice is shown, never applied (arctui does not edit compose or env files).
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from rich.text import Text
@@ -22,7 +23,7 @@ from textual.widgets.option_list import Option
 
 from arctui.ops.doctor import WIZARDS, Wizard, run_wizard
 from arctui.ops.doctor.context import DoctorContext
-from arctui.ops.doctor.models import FOUND, OK, SKIPPED, Fix, WizardResult
+from arctui.ops.doctor.models import FOUND, OK, SKIPPED, Fix, Step, WizardResult
 from arctui.ops.lifecycle import Action
 from arctui.text import one_line
 
@@ -31,9 +32,10 @@ MAX_FIXES = 9
 
 
 def result_text(
-    result: WizardResult, focus: str | None = None, start: int = 0
+    result: WizardResult, focus: str | None = None, start: int = 0, running: bool = False
 ) -> tuple[Text, list[Fix]]:
-    """The wizard's steps, findings, evidence and fixes numbered from `start + 1`."""
+    """The wizard's steps, findings, evidence and fixes numbered from `start + 1`
+    (`running`: its steps so far, and a line saying it goes on)."""
     out = Text()
     out.append(f"{result.title}\n", style="bold")
     if result.error:
@@ -44,6 +46,9 @@ def result_text(
         out.append(one_line(step.name, 160))
         out.append(f"  {one_line(step.detail, 300)}\n" if step.detail else "\n", style="dim")
     fixes: list[Fix] = []
+    if running:
+        out.append(" … checking\n", style="italic")
+        return out, fixes
     findings = sorted(result.findings, key=lambda f: (f.service != focus, f.severity != "error"))
     if not findings and not result.error:
         out.append("\nNothing found.\n", style="green")
@@ -96,6 +101,8 @@ class DoctorScreen(ModalScreen[None]):
         self.results: dict[str, WizardResult] = {}
         self.shown: str | None = None
         self.fixes: list[Fix] = []
+        self._done: list[WizardResult] = []
+        self._current: WizardResult | None = None
 
     def compose(self) -> ComposeResult:
         with Horizontal():
@@ -124,29 +131,52 @@ class DoctorScreen(ModalScreen[None]):
         self.run_wizards(list(WIZARDS))
 
     def run_wizards(self, wizards: list[Wizard]) -> None:
-        """Run the checks on a worker thread."""
-        self.query_one("#doctor-result", Static).update(
-            Text(f"running: {', '.join(w.title for w in wizards)} ...", style="italic")
-        )
+        """Run the checks on a worker thread; each step shows as soon as it is done."""
+        self._done = []
+        self._current = WizardResult(wizards[0].id, wizards[0].title)
+        self._render_results()
+
+        def step(wizard_id: str, done: Step) -> None:
+            self.app.call_from_thread(self._step, wizard_id, done)
 
         def work() -> None:
-            ctx = DoctorContext(self.session)
+            ctx = DoctorContext(self.session, on_step=step)
             try:
-                results = [run_wizard(w, ctx) for w in wizards]
+                for wizard in wizards:
+                    self.app.call_from_thread(self._begin, wizard)
+                    self.app.call_from_thread(self._finish, run_wizard(wizard, ctx))
             finally:
                 ctx.close()
-            self.app.call_from_thread(self._show, results)
 
         self.run_worker(work, thread=True, exit_on_error=False, group="doctor", exclusive=True)
 
-    def _show(self, results: list[WizardResult]) -> None:
+    def _begin(self, wizard: Wizard) -> None:
+        self._current = WizardResult(wizard.id, wizard.title)
+        self._render_results()
+
+    def _step(self, wizard_id: str, step: Step) -> None:
+        running = self._current
+        if running is not None and running.id == wizard_id:
+            self._current = replace(running, steps=(*running.steps, step))
+            self._render_results()
+
+    def _finish(self, result: WizardResult) -> None:
+        self.results[result.id] = result
+        self._done.append(result)
+        self._current = None
+        self._render_results()
+
+    def _render_results(self) -> None:
+        if not self.is_mounted:  # closed while the checks ran
+            return
         text, fixes = Text(), list[Fix]()
-        for r in results:
-            self.results[r.id] = r
+        for r in self._done:
             part, found = result_text(r, self.focus_service, start=len(fixes))
             fixes += found
             text.append_text(part)
             text.append("\n")
+        if self._current is not None:
+            text.append_text(result_text(self._current, running=True)[0])
         self.fixes = fixes
         self.query_one("#doctor-result", Static).update(text)
 
