@@ -192,6 +192,18 @@ def first_log_row(screen: str) -> str:
     return ""
 
 
+def press_t(tmux: Tmux) -> float | None:
+    """Seconds from pressing `t` (time column on/off) to the change on screen."""
+    stamps_on = first_log_row(tmux.screen())[:2].isdigit()
+    sent = time.monotonic()
+    tmux.keys("t")
+    while time.monotonic() - sent < 5:
+        if first_log_row(tmux.screen())[:2].isdigit() != stamps_on:
+            return time.monotonic() - sent
+        time.sleep(0.002)
+    return None
+
+
 def run_arctui(directory: Path, args: argparse.Namespace) -> dict[str, float]:
     env, start = start_flood(directory, args, delay=25)
     ids = container_ids(directory, env)
@@ -212,6 +224,13 @@ def run_arctui(directory: Path, args: argparse.Namespace) -> dict[str, float]:
         time.sleep(0.3)
         tmux.keys("o", "G")
         tmux.wait_for(r"only matching")
+        # The same keypress before the flood: the floor (tmux, polling, one render).
+        idle: list[float] = []
+        while time.time() < start - 2 and len(idle) < 10:
+            lat = press_t(tmux)
+            if lat is not None:
+                idle.append(lat)
+            time.sleep(0.3)
         while time.time() < start:
             time.sleep(0.05)
         engine = EngineWindow(ids)
@@ -219,15 +238,9 @@ def run_arctui(directory: Path, args: argparse.Namespace) -> dict[str, float]:
         latencies: list[float] = []
         end = start + args.seconds
         while time.time() < end:
-            before = first_log_row(tmux.screen())
-            stamps_on = before[:2].isdigit()
-            sent = time.monotonic()
-            tmux.keys("t")
-            while time.monotonic() - sent < 5:
-                if first_log_row(tmux.screen())[:2].isdigit() != stamps_on:
-                    latencies.append(time.monotonic() - sent)
-                    break
-                time.sleep(0.002)
+            lat = press_t(tmux)
+            if lat is not None:
+                latencies.append(lat)
             time.sleep(1.0)
         done = wait_done(ids)
         total, matching = written(ids)
@@ -267,6 +280,8 @@ def run_arctui(directory: Path, args: argparse.Namespace) -> dict[str, float]:
         else float("nan"),
         "lat_max_ms": max(latencies) * 1000 if latencies else float("nan"),
         "lat_n": len(latencies),
+        "idle_lat_median_ms": statistics.median(idle) * 1000 if idle else float("nan"),
+        "idle_lat_n": len(idle),
     }
 
 
@@ -322,6 +337,9 @@ def main() -> int:
     parser.add_argument("--rate", type=int, default=20_000, help="lines per second in total")
     parser.add_argument("--seconds", type=int, default=60)
     parser.add_argument("--no-wait", action="store_true", help="do not wait for other jobs")
+    parser.add_argument(
+        "--arctui-only", action="store_true", help="skip the grep pipeline (A/B runs of arctui)"
+    )
     args = parser.parse_args()
     if shutil.which("tmux") is None:
         print("tmux is needed (apt-get install tmux)", file=sys.stderr)
@@ -334,13 +352,15 @@ def main() -> int:
     env = {**os.environ, "START": "0", "DURATION": "0", "PER_TICK": "0"}
     try:
         arctui = run_arctui(directory, args)
-        grep = run_grep(directory, args)
+        grep = {} if args.arctui_only else run_grep(directory, args)
     finally:
         with contextlib.suppress(Exception):
             compose(directory, env, "down", "-t", "1", "--remove-orphans")
         shutil.rmtree(directory, ignore_errors=True)
     print(f"flood: {args.containers} containers, {args.rate} lines/s asked, {args.seconds} s")
     for name, r in (("arctui", arctui), ("compose logs -f | grep", grep)):
+        if not r:
+            continue
         print(f"\n{name}")
         for key, value in r.items():
             print(

@@ -166,3 +166,26 @@ async def test_read_only_palette_search_has_no_mutation() -> None:
         found = await _search(pilot, "backups")
         assert "Backups: Verify" in found
         assert not any("Back up" in name or "Restore" in name for name in found), found
+
+
+@pytest.mark.parametrize("read_only", [False, True])
+async def test_postgres_sessions_and_tables_are_named_in_the_palette(read_only: bool) -> None:
+    from arctui.tabs.postgres.view.tab import PgConfirmModal
+
+    app = make_demo_app(read_only=read_only)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await loaded(pilot)
+        await pilot.press("3")
+        await wait_for(
+            pilot, lambda: getattr(app.query_one("#postgres-tab"), "snapshot", None) is not None
+        )
+        found = await _search(pilot, "terminate pid 2811")
+        if read_only:
+            assert not any("Terminate pid" in name for name in found), found
+            return
+        assert found[0].startswith("Postgres: Terminate pid 2811 ("), found
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, PgConfirmModal))
+        assert app.screen.plan.action.verb == "pg-terminate"
+        assert "2811" in app.screen.plan.action.summary
+        await pilot.press("escape")  # declined: nothing runs

@@ -80,3 +80,25 @@ def test_status_lines_say_why_things_are_empty():
 
     snap = replace(SNAP, statements=missing_extension("", "arc_db"))
     assert "shared_preload_libraries" in status_text(snap, "queries", ActivityFilter(), 0).plain
+
+
+def test_palette_names_the_sessions_and_tables_that_need_action():
+    from arctui.tabs.postgres.view.presenters import palette_entries
+
+    entries = palette_entries(SNAP, lambda s: s.replace("reporting", "***"))
+    titles = [e.title for e in entries]
+    # Blockers first, then the idle transaction; the autovacuum worker and the quick
+    # queries are not offered; an idle transaction has no query to cancel.
+    assert titles[:2] == [
+        "Cancel query of pid 2811 (***@arc_db, blocking others, 6m12s)",
+        "Terminate pid 2811 (***@arc_db, blocking others, 6m12s)",
+    ]
+    assert "Terminate pid 3125 (arc@arc_db, idle in transaction, 1m35s)" in titles
+    assert not any("3125" in t and "Cancel" in t for t in titles)
+    assert not any(
+        str(pid) in t for pid in (2250, 3501, 3517, SNAP.overview.own_pid) for t in titles
+    )
+    assert [(e.verb, e.pids) for e in entries[:2]] == [("cancel", (2811,)), ("terminate", (2811,))]
+    vacuum = [e for e in entries if e.verb == "vacuum"]
+    assert vacuum[0].title == "VACUUM ANALYZE public.events (3,912,000 dead rows)"
+    assert vacuum[0].table == ("public", "events") and len(vacuum) == 5

@@ -385,3 +385,59 @@ def settings_rows(snap: PostgresSnapshot, palette: Palette) -> list[Row]:
             )
         )
     return out
+
+
+@dataclass(frozen=True)
+class PaletteEntry:
+    """A command palette entry named after what the tab sees now."""
+
+    title: str
+    verb: str  # cancel | terminate | vacuum (the tab's `pg` actions)
+    pids: tuple[int, ...] = ()
+    table: tuple[str, str] | None = None
+    help: str = ""
+
+
+MAX_PALETTE_BACKENDS = 8
+MAX_PALETTE_TABLES = 5
+
+
+def palette_entries(snap: PostgresSnapshot, redact: Callable[[str], str]) -> list[PaletteEntry]:
+    """Cancel / terminate for the sessions that need it (blockers, long-running queries,
+    idle transactions) and VACUUM ANALYZE for the tables with the most dead rows; names
+    and query text pass the redactor like the table's cells."""
+    blocking = snap.blocking_pids
+    own = snap.overview.own_pid
+    wanted = [
+        b
+        for b in snap.backends
+        if b.pid != own
+        and b.backend_type == "client backend"
+        and (b.pid in blocking or b.long_running or b.idle_in_transaction)
+    ]
+    wanted.sort(key=lambda b: (b.pid not in blocking, -(b.duration_s or 0.0)))
+    out: list[PaletteEntry] = []
+    for b in wanted[:MAX_PALETTE_BACKENDS]:
+        why = "blocking others" if b.pid in blocking else one_line(b.state, 40)
+        who = one_line(redact(f"{b.user}@{b.database}"), 80) + f", {why}"
+        who += f", {seconds(b.duration_s)}" if b.duration_s is not None else ""
+        query = query_text(b.query, redact, 80)
+        if b.state == "active":  # cancelling only stops a running query
+            out.append(
+                PaletteEntry(f"Cancel query of pid {b.pid} ({who})", "cancel", (b.pid,), help=query)
+            )
+        out.append(
+            PaletteEntry(f"Terminate pid {b.pid} ({who})", "terminate", (b.pid,), help=query)
+        )
+    dead = sorted((t for t in snap.tables if t.dead_tuples), key=lambda t: -(t.dead_tuples or 0))
+    for t in dead[:MAX_PALETTE_TABLES]:
+        name = one_line(redact(f"{t.schema}.{t.name}"), 120)
+        out.append(
+            PaletteEntry(
+                f"VACUUM ANALYZE {name} ({t.dead_tuples:,} dead rows)",
+                "vacuum",
+                table=(t.schema, t.name),
+                help=f"last vacuum {ago(snap.taken_at, t.last_vacuum, t.last_autovacuum)}",
+            )
+        )
+    return out

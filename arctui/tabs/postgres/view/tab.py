@@ -4,6 +4,7 @@ queries and locks; cancel/terminate/VACUUM/CREATE EXTENSION behind confirmation.
 from __future__ import annotations
 
 import threading
+from functools import partial
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
@@ -35,6 +36,7 @@ from arctui.tabs.postgres.view.presenters import (
     activity_rows,
     lock_rows,
     overview_text,
+    palette_entries,
     settings_rows,
     statement_rows,
     status_text,
@@ -467,6 +469,23 @@ class PostgresTab(Vertical):
                 severity="warning",
             )
             return
+        self._plan_and_confirm(verb, **kwargs)
+
+    def palette_commands(self) -> list[tuple[str, Any, str]]:
+        """Palette entries named after the sessions and tables seen now (read-only: none)."""
+        snap = self.snapshot
+        if snap is None or getattr(self.app, "actions_disabled", True):
+            return []
+        own = [snap.overview.own_pid] if snap.overview.own_pid else []
+        out = []
+        for e in palette_entries(snap, self.redact):
+            kwargs: dict[str, Any] = {"table": e.table} if e.verb == "vacuum" else {}
+            if e.pids:
+                kwargs.update(pids=list(e.pids), own_pids=own)
+            out.append((e.title, partial(self._plan_and_confirm, e.verb, **kwargs), e.help))
+        return out
+
+    def _plan_and_confirm(self, verb: str, **kwargs: Any) -> None:
         target = getattr(self.source, "target", None)
         try:
             plan = plan_pg_action(self.session, target, verb, label="postgres", **kwargs)
