@@ -189,3 +189,25 @@ async def test_postgres_sessions_and_tables_are_named_in_the_palette(read_only: 
         assert app.screen.plan.action.verb == "pg-terminate"
         assert "2811" in app.screen.plan.action.summary
         await pilot.press("escape")  # declined: nothing runs
+
+
+async def test_redis_big_keys_of_the_last_scan_are_named_in_the_palette() -> None:
+    from arctui.tabs.redis.view.modals import RedisConfirmModal
+
+    app = make_demo_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        await loaded(pilot)
+        await pilot.press("4")
+        await wait_for(
+            pilot, lambda: getattr(app.query_one("#redis-tab"), "snapshot", None) is not None
+        )
+        tab = app.query_one("#redis-tab")
+        await pilot.press("n")  # big-key scan
+        await wait_for(pilot, lambda: tab.scan_result is not None, timeout=20)
+        biggest = tab.scan_result.by_memory()[0]
+        found = await _search(pilot, "delete big key")
+        assert found[0].startswith(f"Redis: Delete big key {biggest.key} ("), found
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, RedisConfirmModal))
+        assert biggest.key in app.screen.plan.action.summary
+        await pilot.press("escape")  # declined: nothing runs

@@ -9,7 +9,13 @@ from __future__ import annotations
 import re
 import time
 
-from arctui.tabs.redis.models import BigKey, MonitorLine, RedisSnapshot, SlowlogEntry
+from arctui.tabs.redis.models import (
+    BigKey,
+    BigKeysResult,
+    MonitorLine,
+    RedisSnapshot,
+    SlowlogEntry,
+)
 from arctui.text import one_line
 
 
@@ -173,3 +179,44 @@ def parse_monitor(raw: bytes) -> MonitorLine:
         one_line(m.group("client"), 80),
         one_line(m.group("cmd"), 2000),
     )
+
+
+MAX_PALETTE_KEYS = 5
+
+
+def palette_entries(
+    s: RedisSnapshot, scan: BigKeysResult | None
+) -> list[tuple[str, str, BigKey | None, str]]:
+    """(title, verb, key, help) palette entries named after what the tab sees now: the
+    biggest keys of the last scan, and a memory limit or policy that needs a look."""
+    out: list[tuple[str, str, BigKey | None, str]] = []
+    o = s.overview
+    if not o.maxmemory:
+        out.append(
+            (
+                f"Set maxmemory (no limit now, {bytes_h(o.used_memory)} used)",
+                "maxmemory",
+                None,
+                "CONFIG SET maxmemory: without a limit Redis grows until the host runs out",
+            )
+        )
+    elif o.maxmemory_policy == "noeviction":
+        out.append(
+            (
+                f"Change maxmemory-policy (noeviction: writes fail at {bytes_h(o.maxmemory)})",
+                "maxmemory-policy",
+                None,
+                "CONFIG SET maxmemory-policy, e.g. allkeys-lru for a cache",
+            )
+        )
+    for key in (scan.by_memory() if scan else ())[:MAX_PALETTE_KEYS]:
+        memory, kind, size, name = bigkey_row(key)
+        out.append(
+            (
+                f"Delete big key {one_line(name, 80)} ({memory}, {kind} {size})",
+                "delete-key",
+                key,
+                "UNLINK from the last big-key scan",
+            )
+        )
+    return out

@@ -11,6 +11,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import deque
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
@@ -39,6 +40,7 @@ from arctui.tabs.redis.view.presenters import (
     bigkey_row,
     bytes_h,
     overview_lines,
+    palette_entries,
     parse_monitor,
     slowlog_row,
 )
@@ -560,6 +562,18 @@ class RedisTab(Vertical):
         keys = self._visible_keys()
         row = table.cursor_row
         return keys[row] if 0 <= row < len(keys) else None
+
+    def palette_commands(self) -> list[tuple[str, Any, str]]:
+        """Palette entries named after what the tab sees now (read-only: none)."""
+        if self.snapshot is None or self.source is None:
+            return []
+        if getattr(self.app, "actions_disabled", True):
+            return []
+        out = []
+        for title, verb, key, help_text in palette_entries(self.snapshot, self.scan_result):
+            run = partial(self._plan, verb, key=key) if key else partial(self.action_act, verb)
+            out.append((title, run, help_text))
+        return out
 
     def action_act(self, verb: str) -> None:
         """Plan a Redis action and open its confirmation."""
