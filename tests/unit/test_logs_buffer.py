@@ -63,3 +63,47 @@ def test_clear_counts_the_cleared_lines_as_dropped() -> None:
     buf.add([ln(1), ln(2)])
     buf.clear()
     assert len(buf) == 0 and buf.dropped == 2 == buf.received
+
+
+def test_random_late_batches_match_a_full_sort() -> None:
+    # Ten streams a little out of step, as a flood delivers them: the buffer, the
+    # filtered subset and the "appended" flags agree with sorting everything.
+    import random
+
+    rnd = random.Random(7)
+    buf, shown = LogBuffer(capacity=500), SortedLines()
+    received: list[LogLine] = []
+    flags: list[tuple[LogLine, bool]] = []
+
+    before: list[tuple[int, int] | None] = [None]
+
+    def inserted(line: LogLine, appended: bool) -> None:
+        # "appended": newer than every line held before the batch (the view only adds).
+        assert appended == (before[0] is None or line.key >= before[0])
+        flags.append((line, appended))
+        if line.text == "m":
+            shown.add(line, appended)
+
+    for tick in range(200):
+        batch = [ln(tick * 10 + rnd.randint(-40, 5), rnd.choice("m-")) for _ in range(5)]
+        received += batch
+        before[0] = buf.lines[-1].key if buf.lines else None
+        gone = buf.add(batch, on_insert=inserted)
+        shown.evict(gone)
+    everything = sorted(received, key=lambda x: x.key)
+    assert list(buf) == everything[-500:]
+    assert buf.dropped + len(buf) == buf.received == len(received)
+    assert list(shown) == [x for x in everything[-500:] if x.text == "m"]
+    assert any(not appended for _, appended in flags)  # late lines did happen
+
+
+def test_tail_start_finds_the_place_from_either_end() -> None:
+    from collections import deque
+
+    from arctui.tabs.logs.buffer import tail_start
+
+    lines = deque(ln(t) for t in range(0, 1000, 2))
+    for key_ts in (-5, 0, 1, 501, 997, 998, 999, 5000):
+        place = tail_start(lines, (key_ts, 10**9))
+        assert all(x.ts_ns <= key_ts for x in list(lines)[:place])
+        assert all(x.ts_ns > key_ts for x in list(lines)[place:])

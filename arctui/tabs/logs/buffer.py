@@ -12,11 +12,16 @@ from __future__ import annotations
 import bisect
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from operator import attrgetter
 
 from arctui.tabs.logs.models import LogLine
 
 DEFAULT_CAPACITY = 100_000
 DEFAULT_MAX_CHARS = 64 * 1024 * 1024
+
+
+# The sort key (time order, then arrival) as a C-level getter: it runs for every line.
+line_key = attrgetter("ts_ns", "seq")
 
 
 class KeyView:
@@ -29,7 +34,20 @@ class KeyView:
         return len(self.lines)
 
     def __getitem__(self, i: int) -> tuple[int, int]:
-        return self.lines[i].key
+        return line_key(self.lines[i])  # type: ignore[no-any-return]
+
+
+def tail_start(lines: Sequence[LogLine], key: tuple[int, int]) -> int:
+    """Index of the first line whose key is greater than `key`, searched from the end.
+
+    Late lines belong near the end: galloping back (1, 2, 4 ... lines) touches only the
+    tail, where a deque's items are cheap to reach, then bisects that stretch.
+    """
+    n, step, hi = len(lines), 1, len(lines)
+    while step <= n and line_key(lines[n - step]) > key:
+        hi = n - step
+        step *= 2
+    return bisect.bisect_right(KeyView(lines), key, max(0, n - step), hi)
 
 
 class LogBuffer:
@@ -63,18 +81,24 @@ class LogBuffer:
         inserted before the end (late arrival).
         """
         lines = self.lines
-        for line in sorted(batch, key=lambda ln: ln.key):
-            self.received += 1
-            self.chars += len(line.text)
-            if not lines or line.key >= lines[-1].key:
-                lines.append(line)
-                appended = True
-            else:
-                pos = bisect.bisect_right(KeyView(lines), line.key)
-                lines.insert(pos, line)
-                appended = pos == len(lines) - 1
+        new = sorted(batch, key=line_key)
+        self.received += len(new)
+        self.chars += sum(len(line.text) for line in new)
+        last = line_key(lines[-1]) if lines else None
+        if last is None or (new and line_key(new[0]) >= last):
+            lines.extend(new)  # the usual case: every line is newer than what is held
             if on_insert is not None:
-                on_insert(line, appended)
+                for line in new:
+                    on_insert(line, True)
+        elif new:
+            # Some lines are late: merge the batch with the part of the tail it overlaps.
+            start = tail_start(lines, line_key(new[0]))
+            tail = [lines.pop() for _ in range(len(lines) - start)]
+            tail.reverse()
+            lines.extend(sorted(tail + new, key=line_key))  # two sorted runs: linear
+            if on_insert is not None:
+                for line in new:
+                    on_insert(line, line_key(line) >= last)
         evicted: list[LogLine] = []
         while lines and (len(lines) > self.capacity or self.chars > self.max_chars):
             old = lines.popleft()
@@ -113,10 +137,10 @@ class SortedLines:
     def add(self, line: LogLine, appended: bool) -> int:
         """Insert `line` at its place; returns its index."""
         lines = self.lines
-        if appended or not lines or line.key >= lines[-1].key:
+        if appended or not lines or line_key(line) >= line_key(lines[-1]):
             lines.append(line)
             return len(lines) - 1
-        pos = bisect.bisect_right(KeyView(lines), line.key)
+        pos = tail_start(lines, line_key(line))
         lines.insert(pos, line)
         return pos
 
