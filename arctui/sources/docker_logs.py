@@ -317,6 +317,14 @@ class DockerLogSource:
         self, target: LogTarget, since_ns: int | None, tail: int | None, follow: bool
     ) -> Iterator[tuple[str, int, bytes, int]]:
         """Lines of one container's log stream: (stream, ts_ns, data, cut)."""
+        for lines in self._stream_chunks(target, since_ns, tail, follow):
+            yield from lines
+
+    def _stream_chunks(
+        self, target: LogTarget, since_ns: int | None, tail: int | None, follow: bool
+    ) -> Iterator[list[tuple[str, int, bytes, int]]]:
+        """The same lines, a list per read from the daemon: a follower hands each list
+        over at once (one lock and one wake-up per read, not per line, in a flood)."""
         api = self._client()
         params: dict[str, Any] = {
             "stdout": 1,
@@ -342,10 +350,13 @@ class DockerLogSource:
         decoder, lines = FrameDecoder(target.tty), LineAssembler()
         try:
             for chunk in res.iter_content(chunk_size=None):
-                for stream, payload in decoder.feed(chunk):
-                    line = lines.add(stream, payload)
-                    if line is not None:
-                        yield line
+                done = [
+                    line
+                    for stream, payload in decoder.feed(chunk)
+                    if (line := lines.add(stream, payload)) is not None
+                ]
+                if done:
+                    yield done
         except Exception as exc:
             if res not in self._open:  # closed by us: a normal end
                 return
@@ -501,9 +512,14 @@ class DockerLogSource:
                 if caught_up and not target.running:
                     f.wake.wait(self.rescan)  # an event or the rescan wakes us on start
                     continue
-                for stream, ts, data, cut in self._stream(target, since, None, True):
-                    if f.cursor.accept(stream, ts, data, cut):
-                        sink([LogRecord(target, stream, ts, data, cut)])
+                for lines in self._stream_chunks(target, since, None, True):
+                    records = [
+                        LogRecord(target, stream, ts, data, cut)
+                        for stream, ts, data, cut in lines
+                        if f.cursor.accept(stream, ts, data, cut)
+                    ]
+                    if records:
+                        sink(records)
                 backoff = 1.0
             except SourceError as exc:
                 if stop.is_set():

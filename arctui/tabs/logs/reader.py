@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import itertools
+import re
 import threading
 import time
 from collections import deque
@@ -68,13 +69,15 @@ SECRET_HINTS = ("pass", "pwd", "secret", "token", "key", "auth", "cookie", "salt
                 "private", "cred", "dsn", "cipher", "bearer", "basic", "://")  # fmt: skip
 
 
+_HINTED = re.compile("|".join(map(re.escape, SECRET_HINTS)), re.IGNORECASE).search
+
+
 def fast_redact(redactor: Redactor) -> Callable[[str], str]:
     """`redactor.redact`, skipping its pattern pass (~80 µs a line) on lines that cannot
     match it; the known secret values (learnt at any time) are masked on every line."""
 
     def redact(text: str) -> str:
-        low = text.lower()
-        if any(hint in low for hint in SECRET_HINTS):
+        if _HINTED(text):  # one C-level search rather than a substring test per hint
             return redactor.redact(text)
         return redactor.redact_known(text)
 
