@@ -224,13 +224,6 @@ def run_arctui(directory: Path, args: argparse.Namespace) -> dict[str, float]:
         time.sleep(0.3)
         tmux.keys("o", "G")
         tmux.wait_for(r"only matching")
-        # The same keypress before the flood: the floor (tmux, polling, one render).
-        idle: list[float] = []
-        while time.time() < start - 2 and len(idle) < 10:
-            lat = press_t(tmux)
-            if lat is not None:
-                idle.append(lat)
-            time.sleep(0.3)
         while time.time() < start:
             time.sleep(0.05)
         engine = EngineWindow(ids)
@@ -256,6 +249,13 @@ def run_arctui(directory: Path, args: argparse.Namespace) -> dict[str, float]:
         window = time.monotonic() - t0
         rss = peak_rss(tmux.pid)
         engine_rate = engine.rate()
+        # The same keypress once the flood is over: the floor (tmux, polling, one render).
+        idle: list[float] = []
+        for _ in range(10):
+            lat = press_t(tmux)
+            if lat is not None:
+                idle.append(lat)
+            time.sleep(0.3)
         tmux.keys("G")
         time.sleep(0.5)
         seen = status(tmux.screen()) or seen

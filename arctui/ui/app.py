@@ -12,6 +12,7 @@ import time
 from pathlib import PurePath
 from typing import ClassVar
 
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.message import Message
@@ -99,6 +100,9 @@ class ArcApp(ActionsApp):
 
             self.env_notes[:0] = env_warnings(layers, base)
         self.selected_service: str | None = None  # set by the Services tab
+        # When the operator last pressed a key: busy worker threads (the Logs tab's line
+        # maker in a flood) step back briefly so the answer reaches the screen first.
+        self.last_key_at = 0.0
         self.pollers: list[Poller] = []
         reconcile = max(10.0, session.settings.refresh * 5)
         session.reader.reconcile_every = reconcile
@@ -122,6 +126,11 @@ class ArcApp(ActionsApp):
         )
         self._banner = ProblemBanner(id="banner")
         self._tabs = TabbedContent(id="tabs", initial=TAB_IDS[0])
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key):
+            self.last_key_at = time.monotonic()
+        await super().on_event(event)
 
     def get_theme_variable_defaults(self) -> dict[str, str]:
         return dict(APP_VARIABLES)

@@ -63,6 +63,7 @@ class LogSource(Protocol):
 
 CHUNK = 500  # records turned into lines between two yields to the UI thread
 YIELD = 0.5  # the line thread sleeps this fraction of its working time
+HOLD_MAX = 0.2  # the longest the line thread waits for the UI to answer a key
 # A line holding none of these (case-insensitively) cannot match the redactor's patterns
 # (secret-named keys, URL passwords, bearer/basic tokens): only known values are masked.
 SECRET_HINTS = ("pass", "pwd", "secret", "token", "key", "auth", "cookie", "salt",
@@ -165,8 +166,10 @@ class LogFeed:
         maker: LineMaker,
         capacity: int = DEFAULT_CAPACITY,
         on_ready: Callable[[], None] | None = None,
+        hold: Callable[[], bool] | None = None,
     ) -> None:
         self.source = source
+        self.hold = hold  # true while the UI wants the interpreter (a key being answered)
         self.services = tuple(services)
         self.window = window
         self.maker = maker
@@ -174,7 +177,7 @@ class LogFeed:
         self.on_ready = on_ready
         self.error: SourceError | None = None
         self.history_loaded = False  # the window's stored lines have all arrived
-        self._pending: deque[LogLine] = deque()
+        self._pending: deque[LogLine] = deque(maxlen=capacity)  # full: the oldest go
         self._raw: list[LogRecord] = []
         self._raw_ready = threading.Event()
         self._history_seen = False
@@ -227,15 +230,12 @@ class LogFeed:
                 raw, self._raw = self._raw, []
                 history = self._history_seen
             for i in range(0, len(raw), CHUNK):
+                self._hold()
                 started = time.monotonic()
                 lines = [self.maker.make(r) for r in raw[i : i + CHUNK]]
                 with self._lock:
+                    self._dropped += max(0, len(self._pending) + len(lines) - self.capacity)
                     self._pending.extend(lines)
-                    over = len(self._pending) - self.capacity
-                    if over > 0:
-                        for _ in range(over):
-                            self._pending.popleft()
-                        self._dropped += over
                 # Leave the interpreter to the UI for half as long as the chunk took: in a
                 # flood the screen keeps answering keys, and lines beyond what fits are
                 # dropped (and counted) instead of the app falling behind.
@@ -244,6 +244,15 @@ class LogFeed:
                 with self._lock:
                     self.history_loaded = True
             self._notify()
+
+    def _hold(self) -> None:
+        """Wait while the UI is answering a key (`hold()` true), at most HOLD_MAX: the
+        keypress gets the interpreter to itself, lines wait (or overflow and are counted)."""
+        if self.hold is None:
+            return
+        deadline = time.monotonic() + HOLD_MAX
+        while self.hold() and time.monotonic() < deadline and not self._stop.is_set():
+            time.sleep(0.005)
 
     def _notify(self) -> None:
         with self._lock:
@@ -257,7 +266,7 @@ class LogFeed:
         """Lines waiting (time-sorted), how many were dropped before they got here, and
         whether the history is complete with these lines."""
         with self._lock:
-            lines, self._pending = list(self._pending), deque()
+            lines, self._pending = list(self._pending), deque(maxlen=self.capacity)
             dropped, self._dropped = self._dropped, 0
             self._notified = False
             loaded = self.history_loaded

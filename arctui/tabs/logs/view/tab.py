@@ -36,6 +36,7 @@ if TYPE_CHECKING:
 
 TAIL = 500  # lines per container loaded when the tab opens
 DRAIN_GAP = 0.1  # seconds between two takes from the feed (10 screen updates/s at most)
+KEY_FIRST = 0.1  # after a key, new lines wait this long: the key's answer is drawn first
 LEVEL_CYCLE = (None, Level.ERROR, Level.WARN, Level.INFO, Level.DEBUG)
 
 
@@ -151,8 +152,13 @@ class LogsTab(Vertical):
             session_maker(self.session),
             capacity=self.buffer.capacity,
             on_ready=self._ready,
+            hold=self._answering_key,
         )
         self.feed.start()
+
+    def _answering_key(self) -> bool:
+        """Any thread: a key was pressed moments ago (its answer goes to the screen first)."""
+        return time.monotonic() - getattr(self.app, "last_key_at", 0.0) < KEY_FIRST
 
     def _ready(self) -> None:
         """Feed thread: lines wait (posted once until taken)."""
@@ -164,7 +170,11 @@ class LogsTab(Vertical):
 
     # --- lines arriving ------------------------------------------------------------------
     def on_logs_arrived(self, _message: LogsArrived) -> None:
-        wait = DRAIN_GAP - (time.monotonic() - self._last_drain)
+        now = time.monotonic()
+        wait = max(
+            DRAIN_GAP - (now - self._last_drain),
+            KEY_FIRST - (now - getattr(self.app, "last_key_at", 0.0)),
+        )
         if wait > 0:
             if self._drain_timer is None:
                 self._drain_timer = self.set_timer(wait, self._drain)
