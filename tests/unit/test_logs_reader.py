@@ -101,6 +101,26 @@ def test_feed_drops_the_oldest_when_the_consumer_lags_and_counts_exactly() -> No
     assert [ln.text for ln in buf][-1] == "line 999" and len(buf) == 100
 
 
+def test_feed_steps_back_while_the_ui_answers_a_key(monkeypatch) -> None:
+    from arctui.tabs.logs import reader
+
+    monkeypatch.setattr(reader, "HOLD_MAX", 30.0)
+    held = threading.Event()
+    held.set()
+    feed = LogFeed(Flood(50), (), LogWindow(), LineMaker(), hold=held.is_set)
+    feed.start()
+    time.sleep(0.3)
+    assert feed.take().lines == []  # records came in, no line was made while held
+    held.clear()
+    deadline = time.monotonic() + 10
+    got: list = []
+    while len(got) < 50 and time.monotonic() < deadline:
+        got += feed.take().lines
+        time.sleep(0.02)
+    feed.stop()
+    assert [ln.text for ln in got] == [f"line {i}" for i in range(50)]
+
+
 def test_demo_history_is_fixed_by_the_clock_and_mixes_formats() -> None:
     clock = lambda: 1_795_000_000.0  # noqa: E731
     a = read_lines(DemoLogSource(clock=clock), (), LogWindow(), LineMaker())
