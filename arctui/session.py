@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, cast
 
 from arctui.config.masking import Redactor, env_secrets, use_redactor
 from arctui.config.settings import Settings, load_settings
@@ -23,6 +25,22 @@ if TYPE_CHECKING:
     from arctui.config.envfiles import EnvLayers
     from arctui.config.project import ProjectSpec
     from arctui.tabs.resources.source import ResourcesSource
+
+
+class LazySource:
+    """A source built when first used: the Resources tab's models, cgroup and stats
+    readers are imported when something reads usage, not before the first frame."""
+
+    def __init__(self, build: Callable[[], Any]) -> None:
+        self._build = build
+        self._source: Any = None
+        self._lock = threading.Lock()
+
+    def __getattr__(self, name: str) -> Any:
+        with self._lock:  # pollers on worker threads may be the first to ask
+            if self._source is None:
+                self._source = self._build()
+        return getattr(self._source, name)
 
 
 @dataclass(frozen=True)
@@ -66,7 +84,11 @@ def demo_session(
 ) -> Session:
     """A session over the simulated platform."""
     from arctui.demo.platform import PROJECT, DemoPlatform
-    from arctui.tabs.resources.demo import DemoResources
+
+    def demo_resources() -> ResourcesSource:
+        from arctui.tabs.resources.demo import DemoResources
+
+        return DemoResources(platform)
 
     settings = (settings or Settings()).for_env(env)
     if refresh:
@@ -83,7 +105,7 @@ def demo_session(
         read_only=read_only or settings.read_only,
         demo=True,
         clock=clock,
-        resources=DemoResources(platform),
+        resources=cast("ResourcesSource", LazySource(demo_resources)),
         redactor=redactor,
     )
 
@@ -102,8 +124,6 @@ def real_session(
     from arctui.config.project import resolve_project
     from arctui.sources.compose import ComposeCli
     from arctui.sources.docker_engine import DockerSource
-    from arctui.tabs.resources.reader import real_reader
-    from arctui.tabs.resources.source import declared_limits
 
     environ = dict(os.environ if environ is None else environ)
     spec, layers = resolve_project(
@@ -135,13 +155,20 @@ def real_session(
         spec=spec,
         env_layers=layers,
         environ=environ,
-        resources=real_reader(
-            spec.project_name,
-            environ,
-            declared=lambda: declared_limits(reader.compose_model()[0]),
-            mode=environ.get("ARCTUI_STATS_SOURCE", "auto"),
-        ),
+        resources=cast("ResourcesSource", LazySource(partial(_real_resources, reader, environ))),
         redactor=redactor,
+    )
+
+
+def _real_resources(reader: StackReader, environ: Mapping[str, str]) -> ResourcesSource:
+    from arctui.tabs.resources.reader import real_reader
+    from arctui.tabs.resources.source import declared_limits
+
+    return real_reader(
+        reader.project,
+        environ,
+        declared=lambda: declared_limits(reader.compose_model()[0]),
+        mode=environ.get("ARCTUI_STATS_SOURCE", "auto"),
     )
 
 

@@ -61,7 +61,7 @@ class CountingDemo(DemoResources):
 
 def counting_app() -> tuple[ArcApp, CountingDemo]:
     session = demo_session(Settings(), clock=frozen_clock)
-    assert isinstance(session.resources, DemoResources)
+    # The demo source is built on first use (a proxy until then); it has the platform.
     source = CountingDemo(session.resources.platform)
     return ArcApp(dataclasses.replace(session, resources=source)), source
 
