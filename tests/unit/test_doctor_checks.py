@@ -119,3 +119,27 @@ def test_health_when_the_engine_cannot_be_read(
     report = build_report(session)
     assert report.error == "cannot connect to the Docker engine" and not report.healthy
     assert report.to_json()["healthy"] is False and report.to_json()["services"] == []
+
+
+def test_startup_wizard_says_when_the_stack_was_never_started() -> None:
+    # Not created is fine for one service (a profile), but not for the whole stack.
+    from arctui.models import StackSnapshot
+    from arctui.ops.doctor import startup
+    from arctui.ops.doctor.context import DoctorContext
+    from arctui.ops.health.models import HEALTHY, NOT_CREATED, HealthReport, ServiceHealth
+
+    def run(verdicts: dict[str, str]):
+        ctx = DoctorContext(demo_session(), StackSnapshot("p", (), 0.0, "unix://"))
+        services = tuple(ServiceHealth(n, "app", "x", None, v) for n, v in verdicts.items())
+        ctx._report = HealthReport("p", "dev", 0.0, services)
+        return startup.run(ctx)
+
+    none = run({"db": NOT_CREATED, "api": NOT_CREATED})
+    assert [(f.check, f.fixes[0].verb) for f in none.findings] == [("stack-not-created", "up")]
+    assert "is up" not in " ".join(s.name for s in none.steps)
+    some = run({"db": HEALTHY, "api": NOT_CREATED})
+    assert some.findings == ()
+    assert [s.name for s in some.steps] == [
+        "1 declared service without a container",
+        "every created service is up, healthy and not restarting",
+    ]

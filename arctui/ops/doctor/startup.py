@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from arctui.models import ServiceView
 from arctui.ops.doctor.context import DoctorContext
-from arctui.ops.doctor.models import FOUND, OK, Finding, Fix, Step, WizardResult
-from arctui.ops.health.models import FINE, ServiceHealth
+from arctui.ops.doctor.models import FOUND, INFO, OK, Finding, Fix, Step, WizardResult
+from arctui.ops.health.models import FINE, NOT_CREATED, ServiceHealth
 from arctui.tabs.logs.levels import parse_level
 from arctui.tabs.logs.models import Level
 
@@ -154,6 +154,30 @@ def run(ctx: DoctorContext) -> WizardResult:
                 f"{view.name}: state, logs, health check, depends_on, limits", FOUND, entry.verdict
             )
         )
+    absent = [e.service for e in report.services if e.verdict == NOT_CREATED]
+    if absent and len(absent) == len(report.services):
+        # Not created is fine for one service (a profile not started), not for all.
+        findings.append(
+            Finding(
+                ID,
+                "stack-not-created",
+                "warning",
+                f"none of the {len(absent)} declared services has a container: the stack is not up",
+                evidence=(f"declared: {', '.join(absent)}",),
+                fixes=(Fix("Start the whole stack (docker compose up -d)", "lifecycle", "", "up"),),
+            )
+        )
+        steps.append(Step("containers of the declared services", FOUND, "none created"))
+    elif absent:
+        steps.append(
+            Step(
+                f"{len(absent)} declared service{'s' if len(absent) > 1 else ''} without"
+                " a container",
+                INFO,
+                ", ".join(absent) + " (a profile not started, or never created)",
+            )
+        )
     if not findings:
-        steps.append(Step("every service is up, healthy and not restarting", OK))
+        what = "every created service" if absent else "every service"
+        steps.append(Step(f"{what} is up, healthy and not restarting", OK))
     return WizardResult(ID, TITLE, tuple(steps), tuple(findings))
