@@ -241,3 +241,21 @@ async def test_a_huge_cut_line_keeps_the_app_responsive(scripted) -> None:
         assert tab.view.lines[tab.view.cursor].text.endswith("[line cut: 1032192 more bytes]")
         await pilot.press("t")
         assert app.is_running and not tab.timestamps
+
+
+async def test_an_empty_view_says_why(scripted) -> None:
+    # A stack with no lines (never started) and a filter that matches nothing both say so.
+    app = make_demo_app()
+    async with app.run_test(size=(80, 20)) as pilot:
+        await pilot.press("5")
+        tab = app.query_one(LogsTab)
+        await wait_for(pilot, lambda: scripted.ready.is_set() and tab.feed.history_loaded)
+        await wait_for(pilot, lambda: "No log lines yet" in " ".join(screen_rows(tab)))
+        assert "never started" in " ".join(screen_rows(tab)[:3])  # wrapped, not cut
+        scripted.send(b"hello", b"world", start=1000)
+        await wait_for(pilot, lambda: len(tab.buffer) == 2)
+        await pilot.pause()
+        shown = " ".join(screen_rows(tab))
+        assert "hello" in shown and "No log lines" not in shown
+        await pilot.press("slash", *"zzz", "enter", "o")
+        await wait_for(pilot, lambda: "No line of the 2 held matches" in screen_rows(tab)[0])

@@ -19,6 +19,7 @@ from typing import ClassVar
 
 from rich.cells import cell_len
 from rich.style import Style
+from rich.text import Text
 from textual import events
 from textual.geometry import Size
 from textual.message import Message
@@ -58,6 +59,7 @@ class LogView(ScrollView, can_focus=True):
         self._max_width = 0
         self._counted = 0  # lines the row bookkeeping has seen
         self._base = Style()  # the widget's own style (background), set by restyle()
+        self.empty_text = ""  # shown on the first row when there is no line to show
 
     # --- content ------------------------------------------------------------------------
     def restyle(self, look: LineLook, flt: LineFilter | None, wrap: bool) -> None:
@@ -174,6 +176,11 @@ class LogView(ScrollView, can_focus=True):
         width = self.scrollable_content_region.width
         index, sub = self.locate(int(self.scroll_offset.y) + y)
         if index is None or index >= len(self.lines):
+            if not self.lines and self.empty_text:
+                rows = Text(self.empty_text, style="italic").wrap(self.app.console, width)
+                if y < len(rows):
+                    segments = list(rows[y].render(self.app.console))
+                    return Strip(segments).apply_style(self._base).extend_cell_length(width)
             return Strip.blank(width, self._base)
         strip = self._strip(self.lines[index])
         if self.wrap:

@@ -176,3 +176,17 @@ def status_text(info: StatusInfo) -> Text:
     flags = [f"time {'on' if info.timestamps else 'off'}", f"wrap {'on' if info.wrap else 'off'}"]
     out.append(" · " + ", ".join(flags))
     return out
+
+
+def empty_text(info: StatusInfo) -> str:
+    """What an empty view says: why there is no line to show."""
+    if info.loading or info.shown:
+        return ""
+    if info.error:
+        return "No lines: the log stream cannot be read (the reason is above)."
+    if info.lines:
+        return f"No line of the {info.lines:,} held matches: {info.filter_text}."
+    return (
+        "No log lines yet: no container of this project has written any. A stack that was"
+        " never started has none (the Services tab shows what runs)."
+    )

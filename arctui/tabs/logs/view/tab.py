@@ -28,7 +28,13 @@ from arctui.tabs.logs.filter import FilterError, LineFilter
 from arctui.tabs.logs.models import Level, LogLine
 from arctui.tabs.logs.reader import LogFeed, session_maker, session_source
 from arctui.tabs.logs.view.logview import LogView
-from arctui.tabs.logs.view.presenters import LineLook, StatusInfo, look_colours, status_text
+from arctui.tabs.logs.view.presenters import (
+    LineLook,
+    StatusInfo,
+    empty_text,
+    look_colours,
+    status_text,
+)
 from arctui.text import one_line
 
 if TYPE_CHECKING:
@@ -262,6 +268,10 @@ class LogsTab(Vertical):
             error=one_line(feed.error.reason, 120) if feed and feed.error else "",
         )
         self.query_one("#logs-status", Static).update(status_text(info))
+        empty = empty_text(info)
+        if empty != self.view.empty_text:
+            self.view.empty_text = empty
+            self.view.refresh()
 
     def _filter_text(self) -> str:
         parts = []
