@@ -64,6 +64,9 @@ class PgTarget:
     container_id: str | None = None  # the platform's Postgres container, if found
     container_name: str | None = None
     dsn: str | None = None  # an explicit DSN (takes precedence over params)
+    # The stack's postgres service when it has no container (never created, or removed):
+    # a failed connection then says so instead of libpq's "no such socket".
+    absent_service: str | None = None
 
     @property
     def password(self) -> str | None:
@@ -224,6 +227,9 @@ def discover(
         _from_layers(layers, params, origins)
     cid = container.id if container else None
     cname = container.name if container else None
+    absent = None
+    if container is None and snapshot is not None:
+        absent = next((s.name for s in snapshot.services if s.role == "postgres"), None)
     dsn = environ.get("ARCTUI_POSTGRES_DSN") or settings_dsn
     if dsn:
         where = "ARCTUI_POSTGRES_DSN" if environ.get("ARCTUI_POSTGRES_DSN") else "settings"
@@ -239,7 +245,7 @@ def discover(
         params.pop("password", None)
         params["passfile"] = str(passfile)
         origins["password"] = str(passfile)
-    return PgTarget(params, origins, cid, cname)
+    return PgTarget(params, origins, cid, cname, absent_service=absent)
 
 
 def _friendly(exc: Exception, target: PgTarget) -> SourceError:
@@ -250,6 +256,12 @@ def _friendly(exc: Exception, target: PgTarget) -> SourceError:
     first = one_line(text.strip().splitlines()[0] if text.strip() else type(exc).__name__, 300)
     low = text.lower()
     where = target.describe()
+    if target.absent_service and target.dsn is None and not target.origins.get("host"):
+        name = target.absent_service
+        return SourceError(
+            f"the postgres service {name} has no container: nothing to connect to",
+            f"start it (arctui start {name}, or up) or set PGHOST / ARCTUI_POSTGRES_DSN",
+        )
     if "password authentication failed" in low or "no password supplied" in low:
         return SourceError(
             f"Postgres refused the password for {where}",

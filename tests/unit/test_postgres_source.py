@@ -209,3 +209,21 @@ def test_connection_errors_are_explained_without_secrets(message, reason, fix):
     assert reason in err.reason and fix in err.fix
     assert "s3cret-pw" not in err.reason + err.fix
     assert "arc@db:5432" in err.reason
+
+
+def test_a_postgres_service_without_container_is_named_in_the_error():
+    from arctui.sources.postgres import _friendly
+
+    socket_error = RuntimeError(
+        'connection to server on socket "/var/run/postgresql/.s.PGSQL.5432" failed'
+    )
+    t = discover(snapshot(), layers(POSTGRES_PASSWORD="pw-1"), NO_PGPASS)
+    assert t.absent_service == "postgres"
+    err = _friendly(socket_error, t)
+    assert err.reason.startswith("the postgres service postgres has no container")
+    assert "arctui start postgres" in err.fix
+    # An explicit host (PGHOST) or a running container: libpq's own reason stands.
+    explicit = discover(snapshot(), None, {**NO_PGPASS, "PGHOST": "db.example"})
+    assert "has no container" not in _friendly(socket_error, explicit).reason
+    running = discover(snapshot(container()), None, NO_PGPASS)
+    assert running.absent_service is None
