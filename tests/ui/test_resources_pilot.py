@@ -249,3 +249,17 @@ async def test_sort_arrows_say_the_direction_like_the_services_tab() -> None:
         assert names == sorted(names)
         await pilot.press("n")  # again: reversed
         assert label("name").endswith("▼")
+
+
+async def test_an_empty_table_says_why():
+    app = make_demo_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await show(pilot)
+        table = app.query_one("#res-table")
+        assert table.render_line(1).text.strip() != ""  # a container row, not the hint
+        await pilot.press("slash", *"nothing-like-this")
+        await pilot.pause()
+        assert keys(app) == []
+        assert "no running container matches the filter 'nothing-like-this'" in (
+            table.render_line(1).text
+        )

@@ -117,6 +117,7 @@ class StatsTable(ScrollView, can_focus=True):
         self._styles: dict[str, Style] = {}
         self._base: Style | None = None  # rich_style walks every ancestor: keep it
         self.cursor = 0
+        self.empty_text = ""  # shown below the header when there is no row
 
     # Data ---------------------------------------------------------------------------
     @property
@@ -161,6 +162,13 @@ class StatsTable(ScrollView, can_focus=True):
         self._strips.clear()
         self._layout()
         self.refresh()
+
+    def set_empty_text(self, text: str) -> None:
+        """What the table says when it has no row (why it is empty)."""
+        if text != self.empty_text:
+            self.empty_text = text
+            if not self._rows:
+                self.refresh_line(1)
 
     def set_rows(self, rows: Sequence[Row], follow: str | None = None) -> None:
         """Show these rows; the cursor follows the row keyed `follow` if it is still there."""
@@ -273,6 +281,10 @@ class StatsTable(ScrollView, can_focus=True):
         else:
             index = int(self.scroll_y) + y - 1
             if index >= len(self._rows):
+                if index == 0 and self.empty_text:
+                    hint = Text(" " + self.empty_text, style="italic", no_wrap=True)
+                    hint.truncate(width, overflow="ellipsis", pad=True)
+                    return Strip(hint.render(self.app.console), width).apply_style(base)
                 return Strip.blank(width, base)
             row = self._rows[index]
             if row.key not in self._strips:

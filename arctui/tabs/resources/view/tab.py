@@ -211,6 +211,10 @@ class ResourcesTab(Vertical):
             self.snapshot, self.query_text, self.sort_column, self.sort_reverse
         )
         table.set_rows([resource_row(c, ncpu, palette) for c in shown], follow=self.selected)
+        if self.snapshot.containers and not shown:
+            table.set_empty_text(f"no running container matches the filter {self.query_text!r}")
+        else:
+            table.set_empty_text("no running container in this project (see the Services tab)")
 
     def _render_detail(self) -> None:
         if not self.query_one("#res-detail").display or self.snapshot is None:

@@ -118,6 +118,10 @@ class ServicesTab(Vertical):
         table.set_rows(
             [service_row(service, now, palette) for service in services], follow=self.selected
         )
+        if self.snapshot.services and not services:
+            table.set_empty_text(f"no service matches the filter {self.query_text!r}")
+        else:
+            table.set_empty_text("no service declared and no container in this project")
         self._update_detail()
 
     def _update_detail(self) -> None:
