@@ -129,19 +129,36 @@ def health_lines(report: object) -> list[str]:
 
 def _doctor(session: Session, args: argparse.Namespace) -> int:
     from arctui.ops.doctor import WIZARDS, run_doctor
+    from arctui.ops.doctor.models import WizardResult
 
     ids = [w.id for w in WIZARDS]
     unknown = [w for w in args.wizard if w not in ids]
     if unknown:
         error(f"no wizard called {', '.join(unknown)} (wizards: {', '.join(ids)})")
         return 2
-    report = run_doctor(session, only=tuple(args.wizard))
     if args.json:
+        report = run_doctor(session, only=tuple(args.wizard))
         emit_json(report.to_json())
-    else:
-        for line in report.lines():
+        return 1 if report.findings else 0
+    # Text: each check is printed as it finishes (a paged operator sees it working).
+    from arctui.ops.doctor.context import DoctorContext
+    from arctui.ops.doctor.models import result_lines, step_line
+
+    def ended(result: WizardResult) -> None:
+        for line in [*result_lines(result), ""]:
             emit(line)
-    return 1 if report.findings else 0
+
+    ctx = DoctorContext(session, on_step=lambda _id, step: emit(step_line(step)))
+    report = run_doctor(
+        session,
+        only=tuple(args.wizard),
+        ctx=ctx,
+        on_start=lambda wizard: emit(f"== {wizard.title}"),
+        on_result=ended,
+    )
+    n = len(report.findings)
+    emit(f"{report.project}: {n} finding{'s' if n != 1 else ''}")
+    return 1 if n else 0
 
 
 def _diagnostics(session: Session, args: argparse.Namespace) -> int:

@@ -143,3 +143,22 @@ def test_startup_wizard_says_when_the_stack_was_never_started() -> None:
         "1 declared service without a container",
         "every created service is up, healthy and not restarting",
     ]
+
+
+def test_doctor_text_is_printed_as_it_runs_and_matches_the_report(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # Streamed wizard by wizard, the text is the same as the whole report's.
+    import argparse
+
+    from arctui.cli_health import _doctor
+
+    def frozen() -> float:
+        return 1_796_000_000.0
+
+    args = argparse.Namespace(json=False, wizard=["memory", "security"])
+    assert _doctor(demo_session(clock=frozen), args) == 1
+    streamed = capsys.readouterr().out.splitlines()
+    report = run_doctor(demo_session(clock=frozen), only=("memory", "security"))
+    assert streamed == report.lines()
+    assert streamed[0] == "== High memory usage / OOM kills" and "[FIND] OOM kills" in streamed[2]

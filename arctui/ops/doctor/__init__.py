@@ -56,13 +56,26 @@ def run_wizard(wizard: Wizard, ctx: DoctorContext) -> WizardResult:
 
 
 def run_doctor(
-    session: Session, only: tuple[str, ...] = (), ctx: DoctorContext | None = None
+    session: Session,
+    only: tuple[str, ...] = (),
+    ctx: DoctorContext | None = None,
+    on_start: Callable[[Wizard], None] | None = None,
+    on_result: Callable[[WizardResult], None] | None = None,
 ) -> DoctorReport:
-    """Run every wizard (or `only` those) against the session's stack."""
+    """Run every wizard (or `only` those) against the session's stack; `on_start` and
+    `on_result` hear each wizard begin and end (the text report prints as it goes)."""
     ctx = ctx or DoctorContext(session)
+    results: list[WizardResult] = []
     try:
-        results = tuple(run_wizard(w, ctx) for w in WIZARDS if not only or w.id in only)
+        for wizard in WIZARDS:
+            if only and wizard.id not in only:
+                continue
+            if on_start is not None:
+                on_start(wizard)
+            results.append(run_wizard(wizard, ctx))
+            if on_result is not None:
+                on_result(results[-1])
     finally:
         with contextlib.suppress(Exception):
             ctx.close()
-    return DoctorReport(session.project, session.env, session.clock(), results)
+    return DoctorReport(session.project, session.env, session.clock(), tuple(results))

@@ -144,25 +144,33 @@ class DoctorReport:
     def lines(self) -> list[str]:
         """The text report: per wizard its steps, then each finding with evidence and fixes."""
         out: list[str] = []
-        marks = {OK: "ok  ", FOUND: "FIND", SKIPPED: "skip", INFO: "info"}
         for r in self.results:
             out.append(f"== {r.title}")
-            if r.error:
-                out.append(f"   could not run: {r.error}")
-            for s in r.steps:
-                out.append(
-                    f"   [{marks.get(s.status, s.status)}] {s.name}"
-                    + (f": {s.detail}" if s.detail else "")
-                )
-            for f in r.findings:
-                where = f" ({f.service})" if f.service else ""
-                out.append(f"   {f.severity.upper()}{where}: {f.title}")
-                out += [f"      | {e}" for e in f.evidence]
-                for fix in f.fixes:
-                    how = f": {' '.join(fix.command)}" if fix.command else ""
-                    tag = "fix" if fix.runnable else "advice"
-                    out.append(f"      -> {tag}: {fix.label}{how}")
+            out += [step_line(s) for s in r.steps]
+            out += result_lines(r)
             out.append("")
         n = len(self.findings)
         out.append(f"{self.project}: {n} finding{'s' if n != 1 else ''}")
         return out
+
+
+_MARKS = {OK: "ok  ", FOUND: "FIND", SKIPPED: "skip", INFO: "info"}
+
+
+def step_line(s: Step) -> str:
+    """`   [ok  ] OOM kills: none on record`."""
+    return f"   [{_MARKS.get(s.status, s.status)}] {s.name}" + (f": {s.detail}" if s.detail else "")
+
+
+def result_lines(r: WizardResult) -> list[str]:
+    """What a wizard ended with: its error, or its findings with evidence and fixes."""
+    out = [f"   could not run: {r.error}"] if r.error else []
+    for f in r.findings:
+        where = f" ({f.service})" if f.service else ""
+        out.append(f"   {f.severity.upper()}{where}: {f.title}")
+        out += [f"      | {e}" for e in f.evidence]
+        for fix in f.fixes:
+            how = f": {' '.join(fix.command)}" if fix.command else ""
+            tag = "fix" if fix.runnable else "advice"
+            out.append(f"      -> {tag}: {fix.label}{how}")
+    return out
