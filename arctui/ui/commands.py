@@ -6,14 +6,12 @@ log is offered.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from functools import partial
 from typing import Any
 
-from textual.command import DiscoveryHit, Hit, Hits, Provider
-
 from arctui.ops.lifecycle import STACK_VERBS
 from arctui.text import one_line
+from arctui.ui.palette_base import Command, PlainProvider
 
 _SERVICE_VERBS = ("start", "stop", "restart", "kill", "pause", "unpause", "scale", "shell")
 _STACK_HELP = {
@@ -23,10 +21,9 @@ _STACK_HELP = {
     "clean": "docker compose down -v (VOLUMES REMOVED: data loss)",
     "restart": "docker compose restart",
 }
-Command = tuple[str, Callable[[], Any], str]
 
 
-class ActionCommands(Provider):
+class ActionCommands(PlainProvider):
     """Stack actions, actions on every service, and the audit log."""
 
     def _commands(self) -> tuple[list[Command], list[Command]]:
@@ -67,16 +64,3 @@ class ActionCommands(Provider):
             suffix = f" service {one_line(selected, 60)}"
             suggested = [c for c in with_service if c[0].endswith(suffix)] + suggested
         return everything, suggested
-
-    async def discover(self) -> Hits:
-        """Before typing: stack actions and those on the selected service."""
-        for name, callback, help_text in self._commands()[1]:
-            yield DiscoveryHit(name, callback, help=help_text)
-
-    async def search(self, query: str) -> Hits:
-        """Fuzzy match over every action."""
-        matcher = self.matcher(query)
-        for name, callback, help_text in self._commands()[0]:
-            score = matcher.match(name)
-            if score > 0:
-                yield Hit(score, matcher.highlight(name), callback, help=help_text)

@@ -23,13 +23,11 @@ from functools import partial
 from typing import Any
 
 from textual.actions import parse
-from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 from arctui.tabs import TABS, TabSpec
 from arctui.text import one_line
+from arctui.ui.palette_base import Command, PlainProvider
 from arctui.ui.theming import merged_bindings
-
-Command = tuple[str, Callable[[], Any], str]
 
 # Bindings that only make sense with a key in hand (movement, closing a pane) or that
 # the lifecycle provider already lists per service.
@@ -239,7 +237,7 @@ def _safe(build: Callable[[], list[Command]]) -> list[Command]:
         return []
 
 
-class TabCommands(Provider):
+class TabCommands(PlainProvider):
     """Every tab's actions, state-named actions, help, themes and keymaps."""
 
     def _commands(self) -> tuple[list[Command], list[Command]]:
@@ -251,16 +249,3 @@ class TabCommands(Provider):
         everything += _safe(lambda: app_commands(app))
         suggested = per_tab.get(active, [])[1:] + stateful
         return everything, suggested
-
-    async def discover(self) -> Hits:
-        """Before typing: the keys of the tab on screen and the state-named actions."""
-        for name, callback, help_text in self._commands()[1]:
-            yield DiscoveryHit(name, callback, help=help_text)
-
-    async def search(self, query: str) -> Hits:
-        """Fuzzy match over everything."""
-        matcher = self.matcher(query)
-        for name, callback, help_text in self._commands()[0]:
-            score = matcher.match(name)
-            if score > 0:
-                yield Hit(score, matcher.highlight(name), callback, help=help_text)

@@ -211,3 +211,23 @@ async def test_redis_big_keys_of_the_last_scan_are_named_in_the_palette() -> Non
         await wait_for(pilot, lambda: isinstance(app.screen, RedisConfirmModal))
         assert biggest.key in app.screen.plan.action.summary
         await pilot.press("escape")  # declined: nothing runs
+
+
+@pytest.mark.parametrize("typed", ["", "big key"])  # the list before typing, and a search
+async def test_outside_text_in_the_palette_is_never_markup(typed: str) -> None:
+    # A Redis key or query text with markup in it: shown literally, no crash, no action.
+    app = make_demo_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        await loaded(pilot)
+        hostile = [
+            ("Delete big key cache:[/]", lambda: None, "SELECT a[1] FROM t [/]"),
+            ("Delete big key [@click=app.quit]boom[/]", lambda: None, "[red]x[/red] $var"),
+        ]
+        app.query_one("#services-tab").palette_commands = lambda: hostile
+        await _search(pilot, typed)
+        options = app.screen.query_one(CommandList)
+        prompts = [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
+        text = "\n".join(prompts)
+        assert "Services: Delete big key cache:[/]\nSELECT a[1] FROM t [/]" in text, text
+        assert "Services: Delete big key [@click=app.quit]boom[/]\n[red]x[/red] $var" in text
+        assert app.is_running
