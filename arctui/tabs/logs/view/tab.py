@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import time
+from functools import partial
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
@@ -44,6 +45,11 @@ TAIL = 500  # lines per container loaded when the tab opens
 DRAIN_GAP = 0.1  # seconds between two takes from the feed (10 screen updates/s at most)
 KEY_FIRST = 0.1  # after a key, new lines wait this long: the key's answer is drawn first
 LEVEL_CYCLE = (None, Level.ERROR, Level.WARN, Level.INFO, Level.DEBUG)
+
+
+def answering_key(app: object) -> bool:
+    """Any thread: a key was pressed moments ago (its answer goes to the screen first)."""
+    return time.monotonic() - getattr(app, "last_key_at", 0.0) < KEY_FIRST
 
 
 def buffer_capacity() -> int:
@@ -158,13 +164,9 @@ class LogsTab(Vertical):
             session_maker(self.session),
             capacity=self.buffer.capacity,
             on_ready=self._ready,
-            hold=self._answering_key,
+            hold=partial(answering_key, self.app),
         )
         self.feed.start()
-
-    def _answering_key(self) -> bool:
-        """Any thread: a key was pressed moments ago (its answer goes to the screen first)."""
-        return time.monotonic() - getattr(self.app, "last_key_at", 0.0) < KEY_FIRST
 
     def _ready(self) -> None:
         """Feed thread: lines wait (posted once until taken)."""
