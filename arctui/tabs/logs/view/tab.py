@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import os
 import time
-from functools import partial
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
