@@ -167,7 +167,8 @@ def status_text(info: StatusInfo) -> Text:
         out.append("❚❚ PAUSED ", style="bold")
         if info.new_below:
             out.append(f"(+{info.new_below:,} new, G for live) ")
-    out.append(f"{info.containers} containers · {info.shown:,}/{info.lines:,} lines")
+    plural = "" if info.containers == 1 else "s"
+    out.append(f"{info.containers} container{plural} · {info.shown:,}/{info.lines:,} lines")
     if info.dropped:
         out.append(f" · {info.dropped:,} dropped", style="bold")
     out.append(f" · {info.filter_text}")

@@ -126,7 +126,8 @@ class LogsTab(Vertical):
         self.wrap = False
         self.flt = LineFilter()
         self.new_below = 0
-        self.containers = 0
+        self.containers = 0  # containers (service tags) whose lines arrived
+        self._writers: set[str] = set()
         self._last_drain = 0.0
         self._drain_timer: Timer | None = None
         self._saving_all = False
@@ -220,7 +221,8 @@ class LogsTab(Vertical):
             self.view.changed(removed, appended_only)
         if not self.view.live:
             self.new_below += added
-        self.containers = len({x.container for x in batch.lines}) or self.containers
+        self._writers.update(x.source for x in batch.lines)  # a recreated container: same tag
+        self.containers = len(self._writers)
         self._status()
 
     def _passes(self, line: LogLine) -> bool:

@@ -322,6 +322,8 @@ def status_text(snap: PostgresSnapshot, view: str, flt: ActivityFilter, shown: i
     if view == "activity":
         blocked = sum(1 for b in snap.backends if b.blocked_by)
         text.append(f"{shown} of {len(snap.backends)} backends")
+        if not snap.backends:
+            text.append(" (no session but arctui's own, which is not listed)")
         if blocked:
             text.append(f" · {blocked} blocked", style="bold")
         parts = ["idle hidden" if flt.hide_idle else "idle shown"]
