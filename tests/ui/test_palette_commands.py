@@ -31,6 +31,15 @@ async def _search(pilot, text: str) -> list[str]:
     return found
 
 
+async def _open_tab(pilot, key: str, tab_id: str):
+    """Show a tab (built when first shown) and wait for its first snapshot."""
+    await pilot.press(key)
+    await wait_for(
+        pilot, lambda: getattr(pilot.app.query_one(f"#{tab_id}-tab"), "snapshot", None) is not None
+    )
+    return pilot.app.query_one(f"#{tab_id}-tab")
+
+
 async def test_colon_opens_the_palette_with_state_named_actions() -> None:
     app = make_demo_app()
     async with app.run_test(size=(120, 36)) as pilot:
@@ -148,10 +157,7 @@ async def test_inside_the_palette_state_of_built_tabs_is_seen() -> None:
     app = make_demo_app()
     async with app.run_test(size=(120, 36)) as pilot:
         await loaded(pilot)
-        await pilot.press("6")
-        await wait_for(
-            pilot, lambda: getattr(app.query_one("#backups-tab"), "snapshot", None) is not None
-        )
+        await _open_tab(pilot, "6", "backups")
         await pilot.press("1")
         found = await _search(pilot, "restore backup")
         assert any(name.startswith("Restore backup ") for name in found), found
@@ -175,10 +181,7 @@ async def test_postgres_sessions_and_tables_are_named_in_the_palette(read_only: 
     app = make_demo_app(read_only=read_only)
     async with app.run_test(size=(120, 36)) as pilot:
         await loaded(pilot)
-        await pilot.press("3")
-        await wait_for(
-            pilot, lambda: getattr(app.query_one("#postgres-tab"), "snapshot", None) is not None
-        )
+        await _open_tab(pilot, "3", "postgres")
         found = await _search(pilot, "terminate pid 2811")
         if read_only:
             assert not any("Terminate pid" in name for name in found), found
@@ -197,11 +200,7 @@ async def test_redis_big_keys_of_the_last_scan_are_named_in_the_palette() -> Non
     app = make_demo_app()
     async with app.run_test(size=(120, 36)) as pilot:
         await loaded(pilot)
-        await pilot.press("4")
-        await wait_for(
-            pilot, lambda: getattr(app.query_one("#redis-tab"), "snapshot", None) is not None
-        )
-        tab = app.query_one("#redis-tab")
+        tab = await _open_tab(pilot, "4", "redis")
         await pilot.press("n")  # big-key scan
         await wait_for(pilot, lambda: tab.scan_result is not None, timeout=20)
         biggest = tab.scan_result.by_memory()[0]
