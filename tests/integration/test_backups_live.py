@@ -13,7 +13,7 @@ import stat
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import psycopg
@@ -101,6 +101,22 @@ def audit_outcomes(ctx: ops.Context) -> list[tuple[str, str]]:
     return [(e["action"], e["outcome"]) for e in ctx.audit.read()]
 
 
+def assert_restores_probe_rows(restore: Callable[[str], object], probe_table: str) -> None:
+    """`restore(dbname)` into a fresh scratch database brings back the probe rows as they
+    were at backup time; the scratch database is dropped after."""
+    scratch = f"arctui_rt_{uuid.uuid4().hex[:8]}"
+    with connect() as conn:
+        conn.execute(f"CREATE DATABASE {scratch}")
+    try:
+        restore(scratch)
+        with connect(scratch) as conn:
+            rows = conn.execute(f"SELECT count(*), sum(id) FROM {probe_table}").fetchone()
+        assert rows == (PROBE_ROWS, PROBE_ROWS * (PROBE_ROWS + 1) // 2)
+    finally:
+        with connect() as conn:
+            conn.execute(f"DROP DATABASE IF EXISTS {scratch} WITH (FORCE)")
+
+
 def test_postgres_backup_round_trip_into_a_scratch_database(ctx, probe_table) -> None:
     result = ops.backup(ctx, "postgres")
     assert result.outcome is Outcome.OK, result.message
@@ -120,17 +136,12 @@ def test_postgres_backup_round_trip_into_a_scratch_database(ctx, probe_table) ->
     with connect() as conn:
         conn.execute(f"DELETE FROM {probe_table} WHERE id > 1000")
     target = find_target(ctx.session, "postgres")
-    scratch = f"arctui_bk_rt_{uuid.uuid4().hex[:8]}"
-    with connect() as conn:
-        conn.execute(f"CREATE DATABASE {scratch}")
-    try:
-        pg.restore(target, data, ctx.session.environ, None, lambda _: None, scratch, clean=False)
-        with connect(scratch) as conn:
-            rows = conn.execute(f"SELECT count(*), sum(id) FROM {probe_table}").fetchone()
-        assert rows == (PROBE_ROWS, PROBE_ROWS * (PROBE_ROWS + 1) // 2)
-    finally:
-        with connect() as conn:
-            conn.execute(f"DROP DATABASE IF EXISTS {scratch} WITH (FORCE)")
+    assert_restores_probe_rows(
+        lambda scratch: pg.restore(
+            target, data, ctx.session.environ, None, lambda _: None, scratch, clean=False
+        ),
+        probe_table,
+    )
 
 
 def test_redis_backup_is_verified_by_redis_check_rdb(ctx, test_stack) -> None:

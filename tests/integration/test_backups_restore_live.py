@@ -8,12 +8,14 @@ it again. It is created for this module and removed (with its volumes) at the en
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
@@ -148,6 +150,27 @@ class Private:
         self.file = directory / "docker-compose.yml"
         self.env = compose_env()
 
+    @classmethod
+    @contextlib.contextmanager
+    def running(cls, tmp_path_factory: Any, name: str, spec: dict[str, Any]) -> Iterator[Any]:
+        """A stack of this class from `spec` in a fresh directory: up and healthy for the
+        `with` block, removed with its volumes after it."""
+        import yaml
+
+        _engine_and_images()
+        directory = tmp_path_factory.mktemp(name)
+        (directory / ".env").write_text(
+            f"POSTGRES_USER=arc\nPOSTGRES_PASSWORD={PASSWORD}\nPOSTGRES_DB=arc_db\n"
+        )
+        stack = cls(directory)
+        stack.file.write_text(yaml.safe_dump(spec, sort_keys=False))
+        try:
+            stack.compose("up", "-d")
+            stack.wait_healthy()
+            yield stack
+        finally:
+            stack.compose("down", "-v", "--remove-orphans", "--timeout", "3")
+
     def compose(self, *args: str, timeout: float = 180) -> str:
         done = subprocess.run(
             ["docker", "compose", "-p", self.project, "-f", str(self.file), *args],
@@ -234,22 +257,8 @@ def _engine_and_images() -> None:
 @pytest.fixture(scope="module")
 def private(tmp_path_factory) -> Iterator[Private]:
     """The private stack, independent of the shared one (it does not wait for its lock)."""
-    import yaml
-
-    _engine_and_images()
-
-    directory = tmp_path_factory.mktemp("backuptest")
-    (directory / ".env").write_text(
-        f"POSTGRES_USER=arc\nPOSTGRES_PASSWORD={PASSWORD}\nPOSTGRES_DB=arc_db\n"
-    )
-    stack = Private(directory)
-    stack.file.write_text(yaml.safe_dump(compose_yaml(), sort_keys=False))
-    try:
-        stack.compose("up", "-d")
-        stack.wait_healthy()
+    with Private.running(tmp_path_factory, "backuptest", compose_yaml()) as stack:
         yield stack
-    finally:
-        stack.compose("down", "-v", "--remove-orphans", "--timeout", "3")
 
 
 @pytest.fixture

@@ -31,6 +31,7 @@ from tests.integration import test_backups_restore_live as live
 from tests.integration.stack import compose_env
 from tests.integration.test_backups_live import (  # noqa: F401  (fixtures)
     PROBE_ROWS,
+    assert_restores_probe_rows,
     audit_outcomes,
     connect,
     ctx,
@@ -79,17 +80,12 @@ def test_sql_backup_from_the_cli_verifies_is_listed_and_restores_into_scratch(
     with connect() as conn:
         conn.execute(f"DELETE FROM {probe_table} WHERE id > 1000")
     session_target = find_target(stack_session(test_stack), "postgres")
-    scratch = f"arctui_sql_rt_{uuid.uuid4().hex[:8]}"
-    with connect() as conn:
-        conn.execute(f"CREATE DATABASE {scratch}")
-    try:
-        pg.restore(session_target, path, compose_env(), None, lambda _: None, scratch, fmt="sql")
-        with connect(scratch) as conn:
-            rows = conn.execute(f"SELECT count(*), sum(id) FROM {probe_table}").fetchone()
-        assert rows == (PROBE_ROWS, PROBE_ROWS * (PROBE_ROWS + 1) // 2)
-    finally:
-        with connect() as conn:
-            conn.execute(f"DROP DATABASE IF EXISTS {scratch} WITH (FORCE)")
+    assert_restores_probe_rows(
+        lambda scratch: pg.restore(
+            session_target, path, compose_env(), None, lambda _: None, scratch, fmt="sql"
+        ),
+        probe_table,
+    )
 
     # A damaged file: verify exits 1 and says why.
     path.write_bytes(path.read_bytes()[:-10])
@@ -219,19 +215,8 @@ def private_yaml() -> dict:
 
 @pytest.fixture(scope="module")
 def private(tmp_path_factory) -> Iterator[Private]:
-    live._engine_and_images()
-    directory = tmp_path_factory.mktemp("sqlbackuptest")
-    (directory / ".env").write_text(
-        f"POSTGRES_USER=arc\nPOSTGRES_PASSWORD={live.PASSWORD}\nPOSTGRES_DB=arc_db\n"
-    )
-    stack = Private(directory)
-    stack.file.write_text(yaml.safe_dump(private_yaml(), sort_keys=False))
-    try:
-        stack.compose("up", "-d")
-        stack.wait_healthy()
+    with Private.running(tmp_path_factory, "sqlbackuptest", private_yaml()) as stack:
         yield stack
-    finally:
-        stack.compose("down", "-v", "--remove-orphans", "--timeout", "3")
 
 
 def test_restore_of_a_sql_backup_brings_rows_back_and_restarts_dependents(
