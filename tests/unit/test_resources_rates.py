@@ -163,3 +163,12 @@ def test_history_same_instant_replaces_and_window_trims() -> None:
     assert [p.t for p in h.series("a")] == [10.0]
     h.add(snap(11, ContainerStats("a", "a", "", "exited")))  # stopped: kept, not extended
     assert len(h.series("a")) == 1
+
+
+def test_cpu_beyond_the_host_cpus_is_no_figure() -> None:
+    # 0.87 s of CPU in 0.25 s on a 2-CPU host: a counter out of step with its clock.
+    a = counters(10.0, 0, 0.0)
+    b = counters(10.25, 870_000_000, 0.25e9)
+    assert rates(a, b).cpu == pytest.approx(3.48)  # the host size unknown: as measured
+    assert rates(a, b, max_cores=2).cpu is None
+    assert rates(a, counters(10.25, 480_000_000, 0.25e9), max_cores=2).cpu == pytest.approx(1.92)

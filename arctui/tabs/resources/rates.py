@@ -41,15 +41,23 @@ def cpu_cores(prev: Counters, cur: Counters) -> float | None:
     return used / elapsed
 
 
-def rates(prev: Counters | None, cur: Counters) -> Rates:
-    """Rates between `prev` and `cur` (all None on the first reading)."""
+def rates(prev: Counters | None, cur: Counters, max_cores: float = 0) -> Rates:
+    """Rates between `prev` and `cur` (all None on the first reading).
+
+    `max_cores` (the host's CPUs, 0 = unknown): a container cannot use more. A CPU figure
+    above it is a counter read out of step with its clock (seen once in CI: 348% on a
+    2-core VM over a short interval), so that interval gets no CPU figure instead.
+    """
     if prev is None:
         return Rates()
     dt = cur.at - prev.at
     if dt <= 0:  # API timestamps can repeat when the daemon served a cached sample
         dt = (cur.clock_ns - prev.clock_ns) / 1e9
+    cpu = cpu_cores(prev, cur)
+    if cpu is not None and max_cores > 0 and cpu > max_cores * 1.05:
+        cpu = None
     return Rates(
-        cpu=cpu_cores(prev, cur),
+        cpu=cpu,
         net_rx=per_second(prev.net_rx, cur.net_rx, dt),
         net_tx=per_second(prev.net_tx, cur.net_tx, dt),
         blk_read=per_second(prev.blk_read, cur.blk_read, dt),

@@ -161,7 +161,8 @@ class ResourcesReader:
                     counters[meta.id] = got
         if via_api:
             self._read_api(via_api, info, counters)
-        rows = [self._row(meta, counters.get(meta.id)) for meta in self._metas.values()]
+        ncpu = info.ncpu if info else 0
+        rows = [self._row(meta, counters.get(meta.id), ncpu) for meta in self._metas.values()]
         kept = {cid: c for cid, c in self._prev.items() if cid in self._metas}
         self._prev = kept | counters
         cgroup_rows = len(running) - len(via_api)
@@ -206,9 +207,9 @@ class ResourcesReader:
             elif isinstance(result, ContainerGone):
                 self._inspect({cid})
 
-    def _row(self, meta: ContainerMeta, cur: Counters | None) -> ContainerStats:
+    def _row(self, meta: ContainerMeta, cur: Counters | None, ncpu: int = 0) -> ContainerStats:
         declared_mem, declared_cpu = self._declared_limits().get(meta.service, (None, None))
-        rate = rates(self._prev.get(meta.id), cur) if cur else None
+        rate = rates(self._prev.get(meta.id), cur, ncpu) if cur else None
         return ContainerStats(
             id=meta.id,
             name=meta.name,
