@@ -159,12 +159,14 @@ async def health(pilot: Pilot) -> None:
     await wait_for(
         pilot, lambda: isinstance(pilot.app.screen, HealthScreen) and pilot.app.screen.report
     )
-    # The report is in; the table measures its columns on a later refresh (a loaded CI
-    # run captured it before): wait for the rows, then let it settle.
+    # The report is in; DataTable measures its columns when it is next idle, which a
+    # loaded run reached after the picture (narrow columns, twice in CI). Wait for that
+    # measuring pass itself (DataTable has no public flag for it), then one frame.
     from textual.widgets import DataTable
 
     table = pilot.app.screen.query_one(DataTable)
     await wait_for(pilot, lambda: table.row_count > 0)
+    await wait_for(pilot, lambda: not table._require_update_dimensions)
     await pilot.pause(0.3)
     await pilot.pause()
 
