@@ -56,6 +56,10 @@ _METADATA_LAST_WORDS = frozenset(
     }
 )  # fmt: skip
 _NOT_SECRET_NAMES = frozenset({"PWD", "OLDPWD"})  # the shell's working directory
+# `<word>_KEYS` that counts keys (Redis INFO: expired_keys, tracking_total_keys).
+_COUNTED_KEY_QUALIFIERS = frozenset(
+    {"EXPIRED", "EVICTED", "TOTAL", "TRACKED", "DELETED", "LOADED", "SCANNED", "NUM", "COUNT"}
+)
 
 _CAMEL = re.compile(r"([a-z0-9])([A-Z])")
 _WORD_SPLIT = re.compile(r"[^A-Z0-9]+")
@@ -103,7 +107,10 @@ def is_secret_key(key: str) -> bool:
         return True
     if last in ("KEY", "KEYS"):
         # A bare KEY is usually a data key (Redis, JSON); a qualified one a credential.
-        return len(words) > 1 and words[-2] not in _PLAIN_KEY_QUALIFIERS
+        qualifier = words[-2] if len(words) > 1 else ""
+        if last == "KEYS" and qualifier in _COUNTED_KEY_QUALIFIERS:
+            return False
+        return bool(qualifier) and qualifier not in _PLAIN_KEY_QUALIFIERS
     return last in _SECRET_LAST_WORDS
 
 
@@ -131,11 +138,41 @@ def _mask_pair(m: re.Match[str]) -> str:
     return head + MASK
 
 
+# What follows `NAME:` in an error about the variable, not its value: compose's
+# `...POSTGRES_PASSWORD: required variable POSTGRES_PASSWORD is missing a value`, the
+# shell's `POSTGRES_PASSWORD: unbound variable` / `parameter null or not set`.
+_MESSAGE_OPENINGS = re.compile(
+    r"(?:required|unbound|undefined|unset) variable\b|parameter (?:null|not set)\b"
+    r"|variable is not set\b|invalid interpolation\b"
+)
+_MESSAGE_WINDOW = 256  # how far a message is read for the variable's name
+
+
+def _is_message(m: re.Match[str]) -> bool:
+    """True when the text after `NAME:` talks about the variable instead of holding it.
+
+    Either it opens like the compose or shell error, or it names the variable again
+    later on the line (a value does not repeat its own variable's name).
+    """
+    start = m.start("value")
+    rest = m.string[start : start + _MESSAGE_WINDOW].split("\n", 1)[0]
+    if _MESSAGE_OPENINGS.match(rest):
+        return True
+    name = m["key"].rsplit(".", 1)[-1]
+    return name in (t.strip(".,:;'\"()") for t in rest.split()[1:])
+
+
+def _mask_colon_pair(m: re.Match[str]) -> str:
+    if is_secret_key(m["key"]) and _is_message(m):
+        return m[0]
+    return _mask_pair(m)
+
+
 def mask_patterns(text: str) -> str:
     """Mask URL passwords, `secret_key=value`, `"secret_key": "value"` and bearer tokens."""
     text = _URL_PASSWORD.sub(lambda m: m["prefix"] + MASK, text)
     text = _ASSIGNMENT.sub(_mask_pair, text)
-    text = _COLON_PAIR.sub(_mask_pair, text)
+    text = _COLON_PAIR.sub(_mask_colon_pair, text)
     text = _HTPASSWD_HASH.sub(MASK, text)
     return _BEARER.sub(lambda m: f"{m['scheme']} {MASK}", text)
 

@@ -147,3 +147,59 @@ def test_redaction_stays_linear_on_hostile_lines(line: str) -> None:
     start = time.perf_counter()
     Redactor(["hunter22"]).redact(line)
     assert time.perf_counter() - start < 0.5
+
+
+# --- a secret's name is never masked (issue 18.12) -----------------------------------------
+
+COMPOSE_MISSING = (
+    "error while interpolating services.db.environment.POSTGRES_PASSWORD:"
+    " required variable POSTGRES_PASSWORD is missing a value"
+)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        COMPOSE_MISSING,
+        COMPOSE_MISSING + ": set it in .env",
+        "POSTGRES_PASSWORD: required variable POSTGRES_PASSWORD is missing a value: set it",
+        "bash: line 3: POSTGRES_PASSWORD: unbound variable",
+        "REDIS_PASSWORD: parameter null or not set",
+    ],
+)
+def test_an_error_about_a_secret_variable_is_shown_whole(line: str) -> None:
+    # Compose's own message lost its word "required" to the mask.
+    assert Redactor(["hunter22"]).redact(line) == line
+
+
+@pytest.mark.parametrize(
+    ("line", "masked"),
+    [
+        ("POSTGRES_PASSWORD: hunter23", f"POSTGRES_PASSWORD: {MASK}"),
+        ("  password: the-password", f"  password: {MASK}"),
+        ("db.password: requiredness", f"db.password: {MASK}"),
+        ('"REDIS_PASSWORD": "required variable"', f'"REDIS_PASSWORD": "{MASK}"'),
+        ("REDIS_PASSWORD=required variable", f"REDIS_PASSWORD={MASK} variable"),
+    ],
+)
+def test_real_secret_values_next_to_a_name_are_still_masked(line: str, masked: str) -> None:
+    assert Redactor().redact(line) == masked
+
+
+def test_a_known_secret_is_masked_even_inside_an_error_message() -> None:
+    line = "POSTGRES_PASSWORD: required variable POSTGRES_PASSWORD is hunter22"
+    assert "hunter22" not in Redactor(["hunter22"]).redact(line)
+
+
+@pytest.mark.parametrize(
+    "name", ["expired_keys", "evicted_keys", "tracking_total_keys", "slave_expires_tracked_keys"]
+)
+def test_redis_key_counters_are_not_secrets(name: str) -> None:
+    # The diagnostics bundle's INFO masked these counters as credentials.
+    assert not is_secret_key(name)
+    assert Redactor().redact(f"{name}:1234") == f"{name}:1234"
+
+
+@pytest.mark.parametrize("name", ["ENCRYPTION_KEYS", "SIGNING_KEYS", "API_KEYS", "jwt_keys"])
+def test_plural_credential_keys_stay_secret(name: str) -> None:
+    assert is_secret_key(name)
