@@ -14,9 +14,9 @@ import threading
 from collections.abc import Callable
 
 from arctui.ops.audit import AuditLog, format_entry, redactor_for
+from arctui.ops.gate import Gate
 from arctui.ops.lifecycle import Action, ActionError, plan_action
-from arctui.ops.perform import Attempt, perform
-from arctui.ops.perform import check_allowed as _check_allowed
+from arctui.ops.perform import perform
 from arctui.ops.runner import ActionResult, Outcome
 from arctui.output import emit, emit_json, error
 from arctui.session import Session
@@ -132,7 +132,10 @@ def _run(session: Session, action: Action, audit: AuditLog) -> ActionResult:
         sys.stdout.flush()
 
     def work() -> None:
-        box.append(perform(session, action, line_out, cancel, audit))
+        try:
+            box.append(perform(session, action, line_out, cancel, audit))
+        except Exception as exc:  # recorded by the gate; said here, never a traceback
+            box.append(ActionResult(Outcome.FAILED, None, 0.0, (), f"unexpected error: {exc!r}"))
 
     worker = threading.Thread(target=work, name="arctui-action")
     worker.start()
@@ -170,13 +173,15 @@ def run_action_command(
         error(exc.reason + (f"\n  fix: {exc.fix}" if exc.fix else ""))
         return 3
     _describe(action)
-    attempt = Attempt(session, action, audit)
+    gate = Gate(session, action, audit)
     refusal: tuple[Outcome, str] | None = None
-    if unauditable := attempt.unauditable():  # before asking: nothing may run anyway
-        emit(f"{unauditable.outcome.upper()}: {unauditable.message}", file=sys.stderr)
+    if unwritable := audit.writable():  # before asking: nothing may run anyway
+        emit(
+            f"REFUSED: the audit log cannot be written ({unwritable}): nothing ran", file=sys.stderr
+        )
         emit("  fix: make the state directory writable (XDG_STATE_HOME)", file=sys.stderr)
         return 2
-    if reason := _check_allowed(session, action):
+    if reason := gate.rules():
         refusal = (Outcome.REFUSED, reason)
     elif session.production and not args.production_ok:
         refusal = (Outcome.REFUSED, f"{session.env} is production: add {PROD_FLAG} to proceed")
@@ -184,10 +189,12 @@ def run_action_command(
         interactive = sys.stdin.isatty() if interactive is None else interactive
         refusal = _prompt(action, ask, interactive)
     if refusal is not None:
-        result = attempt.refuse(refusal[1], refusal[0])
+        result = gate.refuse(refusal[1], refusal[0])
     else:
         result = _run(session, action, audit)
     emit(f"{result.outcome.upper()}: {result.message}", file=sys.stderr, redactor=redact)
+    if result.outcome is Outcome.REFUSED and "audit log cannot be written" in result.message:
+        emit("  fix: free space or make the state directory writable", file=sys.stderr)
     return _exit_code(result)
 
 

@@ -5,8 +5,9 @@
      "command": "docker compose -p arc-platform ... stop -t 10 postgres",
      "outcome": "ok", "exit_code": 0, "duration_s": 3.2, "detail": "done"}
 
-Confirmed, refused, declined, cancelled and failed attempts alike. Secrets are redacted
-from the command and the detail with the env files' secret values plus pattern masking.
+Every mutation passes `ops/gate.py`, which writes a "started" line (fsynced) before the
+action runs and its outcome after; refused and declined attempts are one line. Entries
+come from `build_entry` only: every text field is sanitized and redacted.
 The file is created 0600 in a 0700 directory and only ever appended to. No Textual here.
 """
 
@@ -19,20 +20,39 @@ import socket
 from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from arctui.config.masking import Redactor, is_secret_key
 from arctui.config.settings import state_dir
 from arctui.text import clean
 
 if TYPE_CHECKING:
-    from arctui.ops.lifecycle import Action
-    from arctui.ops.runner import ActionResult
     from arctui.session import Session
 
 AUDIT_FILE = "audit.jsonl"
 DETAIL_LIMIT = 2000
 READ_BLOCK = 64 * 1024
+
+
+class Mutation(Protocol):
+    """What the gate needs of a planned mutation (`ops.lifecycle.Action` is one)."""
+
+    @property
+    def verb(self) -> str: ...
+    @property
+    def scope(self) -> str: ...
+    @property
+    def target(self) -> str: ...
+    @property
+    def project(self) -> str: ...
+    @property
+    def replicas(self) -> int | None: ...
+    @property
+    def confirmations(self) -> tuple[tuple[str, str], ...]: ...
+    @property
+    def shown_command(self) -> str: ...
+    @property
+    def title(self) -> str: ...
 
 
 def default_audit_path() -> Path:
@@ -62,52 +82,112 @@ def whoami() -> str:
     return f"{user}@{socket.gethostname()}"
 
 
+def safe_text(value: object) -> str:
+    """`value` as text that always encodes to UTF-8.
+
+    argv and environment bytes that are not UTF-8 reach Python as surrogate escapes
+    (`$'\\xff'` is U+DCFF); they are shown as `\\xff`, other lone surrogates as `\\udXXX`.
+    """
+    text = value if isinstance(value, str) else str(value)
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        pass
+    out = []
+    for ch in text:
+        code = ord(ch)
+        if 0xDC80 <= code <= 0xDCFF:
+            out.append(f"\\x{code - 0xDC00:02x}")
+        elif 0xD800 <= code <= 0xDFFF:
+            out.append(f"\\u{code:04x}")
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def build_entry(
+    session: Session,
+    action: Mutation,
+    *,
+    outcome: str,
+    exit_code: int | None,
+    duration: float,
+    detail: str,
+    attempt: str = "",
+) -> dict[str, Any]:
+    """The one audit entry builder: every text field made safe, cleaned and redacted.
+
+    Every field a user or the outside controls (env, project, target, command, the
+    error text, even the user name) is encoded safely (`safe_text`), redacted with the
+    session's redactor, stripped of terminal escapes (`cat audit.jsonl` must not retitle
+    a terminal) and redacted again (a secret split by an escape is whole after cleaning).
+    """
+    redact = redactor_for(session).redact
+
+    def field(value: object, limit: int = 200) -> str:
+        return redact(clean(redact(safe_text(value)), limit))
+
+    return {
+        "time": datetime.now().astimezone().isoformat(timespec="seconds"),
+        "user": field(whoami()),
+        "env": field(session.env),
+        "project": field(action.project),
+        "action": field(action.verb, 80),
+        "scope": field(action.scope, 80),
+        "target": field(action.target),
+        "replicas": action.replicas,
+        "command": field(action.shown_command, DETAIL_LIMIT),
+        "outcome": field(outcome, 40),
+        "exit_code": exit_code,
+        "duration_s": round(duration, 3),
+        "detail": field(detail, DETAIL_LIMIT),
+        "production": bool(session.production),
+        "attempt": field(attempt, 40),
+    }
+
+
+def attempts(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One entry per attempt: a `started` line whose outcome followed is dropped.
+
+    A `started` line without an outcome stays: the action may have run and arctui did
+    not see it end (killed, power cut), which is what an operator must be told.
+    """
+    ended = {e.get("attempt") for e in entries if e.get("outcome") != "started"}
+    return [
+        e
+        for e in entries
+        if not (e.get("outcome") == "started" and e.get("attempt") and e["attempt"] in ended)
+    ]
+
+
 class AuditLog:
     """Appends and reads audit entries."""
 
     def __init__(self, path: Path | None = None) -> None:
         self.path = path or default_audit_path()
 
-    def entry(self, session: Session, action: Action, result: ActionResult) -> dict[str, Any]:
-        """The audit entry for one attempt, secrets redacted."""
-        redact = redactor_for(session).redact
-        detail = result.message
-        if result.outcome == "failed":
-            lines = [line for line in result.output if line.strip()][-8:]
-            detail = "\n".join([result.message, *lines]) if lines else result.message
-        # Every text field is cleaned: `cat audit.jsonl` must not retitle a terminal
-        # (`--env $'x\e]0;...'` reaches the entry), and redacted.
-        return {
-            "time": datetime.now().astimezone().isoformat(timespec="seconds"),
-            "user": redact(clean(whoami(), 200)),
-            "env": redact(clean(session.env, 200)),
-            "project": redact(clean(action.project, 200)),
-            "action": action.verb,
-            "scope": action.scope,
-            "target": redact(clean(action.target, 200)),
-            "replicas": action.replicas,
-            "command": redact(clean(action.shown_command, DETAIL_LIMIT)),
-            "outcome": str(result.outcome),
-            "exit_code": result.exit_code,
-            "duration_s": round(result.duration, 3),
-            "detail": redact(clean(detail, DETAIL_LIMIT)),
-            "production": session.production,
-        }
-
-    def record(self, session: Session, action: Action, result: ActionResult) -> str | None:
-        """Append one line; returns why it could not be written, or None."""
-        return self.append(self.entry(session, action, result))
-
     def append(self, entry: dict[str, Any]) -> str | None:
-        """Append one entry as a JSON line (0600 file); returns an error or None."""
-        line = json.dumps(entry, ensure_ascii=False, sort_keys=False) + "\n"
+        """Append one entry as a JSON line (0600 file), flushed to disk; an error or None.
+
+        The line is written with one `write` and `fsync`ed before this returns: the gate
+        lets a mutation run only after its record is on disk (a full filesystem fails
+        here, not after the action). A short write counts as a failure.
+        """
+        line = (json.dumps(entry, ensure_ascii=False, sort_keys=False) + "\n").encode(
+            "utf-8",
+            "backslashreplace",  # never raises, even for a field nobody cleaned
+        )
         try:
             self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
             fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
             try:
                 if os.fstat(fd).st_mode & 0o077:
                     os.fchmod(fd, 0o600)
-                os.write(fd, line.encode("utf-8"))
+                written = os.write(fd, line)
+                if written != len(line):
+                    return f"{self.path}: short write ({written} of {len(line)} bytes)"
+                os.fsync(fd)
             finally:
                 os.close(fd)
         except OSError as exc:
@@ -140,9 +220,10 @@ class AuditLog:
                 end = start
         return data.splitlines()[-limit:]
 
-    def read(self, limit: int = 200) -> list[dict[str, Any]]:
-        """The last `limit` entries, oldest first; unreadable lines are skipped.
+    def read(self, limit: int = 200, raw: bool = False) -> list[dict[str, Any]]:
+        """The attempts among the last `limit` lines, oldest first (`attempts`).
 
+        `raw`: every line, "started" lines included. Unreadable lines are skipped.
         Raises OSError when the log exists but cannot be read (or its directory is a file).
         """
         if limit <= 0:
@@ -151,7 +232,8 @@ class AuditLog:
             lines = self._tail_lines(limit)
         except FileNotFoundError:
             return []
-        return list(_parse(lines))
+        entries = list(_parse(lines))
+        return entries if raw else attempts(entries)
 
 
 def _parse(lines: Iterable[bytes]) -> Iterable[dict[str, Any]]:

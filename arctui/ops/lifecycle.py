@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from arctui.models import ServiceState, ServiceView, StackSnapshot
+from arctui.ops.gate import production_rule
 from arctui.ops.guards import typed_confirmations
 
 if TYPE_CHECKING:
@@ -33,6 +34,16 @@ _STACK_SUMMARY = {
     "clean": "Remove every container AND VOLUME of the stack: all its data is lost",
     "restart": "Restart every container of the stack",
 }
+
+
+def _clean_rule(session: Session) -> str | None:
+    from arctui.ops.backups.unlock import clean_refusal  # the backups decide
+
+    return clean_refusal(session)
+
+
+# clean (down -v) in production: only with fresh verified backups of every datastore.
+production_rule("stack", "clean", _clean_rule)
 
 
 class ActionError(ValueError):
@@ -60,11 +71,12 @@ class Action:
     cwd: str | None = None
     simulated: bool = False  # demo platform: nothing runs on an engine
     interactive: bool = False  # shell: runs on the terminal, not captured
+    display: str | None = None  # shown instead of `command` (arctui's own commands)
 
     @property
     def shown_command(self) -> str:
         """The command as an operator would type it."""
-        return shlex.join(self.command)
+        return self.display if self.display is not None else shlex.join(self.command)
 
     @property
     def title(self) -> str:

@@ -1,20 +1,20 @@
-"""Whether an action may run, whether its target is still as seen, and running it.
+"""Lifecycle actions: whether the verb applies, whether the target is as seen, running it.
 
-`check_allowed` (read-only, production rules) and `precheck` (the target read again
-just before running) gate `perform`, which runs the command (or the demo's simulation)
-and records exactly one audit line per attempt through `Attempt`. No Textual here.
+`perform` passes the one gate (`ops/gate.py`: read-only and production rules, the audit
+record first, the outcome after) with `precheck` (the target read again just before
+running) and runs the command (or the demo's simulation). Scale, blue-green steps and
+doctor fixes are lifecycle `Action`s and take this path. No Textual here.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from arctui.models import ServiceState, ServiceView
+from arctui.ops.gate import Gate
 from arctui.ops.lifecycle import Action, state_class
 from arctui.ops.runner import ActionResult, Outcome, run_action, run_interactive
 from arctui.sources.base import SourceError
@@ -22,17 +22,6 @@ from arctui.sources.base import SourceError
 if TYPE_CHECKING:
     from arctui.ops.audit import AuditLog
     from arctui.session import Session
-
-
-def check_allowed(session: Session, action: Action) -> str | None:
-    """Why this action must not run in this session at all, or None."""
-    if session.read_only:
-        return f"read-only mode: {action.verb} is disabled (--read-only or the settings)"
-    if action.verb == "clean" and session.production:
-        from arctui.ops.backups.unlock import clean_refusal  # the backups decide
-
-        return clean_refusal(session)
-    return None
 
 
 def applicable(action: Action, view: ServiceView) -> str | None:
@@ -95,56 +84,6 @@ def _simulate(session: Session, action: Action, on_output: Callable[[str], None]
     )
 
 
-@dataclass
-class Attempt:
-    """Bookkeeping for one attempt, so every path ends in exactly one audit line."""
-
-    session: Session
-    action: Action
-    audit: AuditLog | None
-    recorded: bool = field(default=False)
-
-    def finish(self, result: ActionResult) -> ActionResult:
-        """Record the result once; later calls are ignored."""
-        if not self.recorded and self.audit is not None:
-            self.recorded = True
-            error = self.audit.record(self.session, self.action, result)
-            if error:
-                return ActionResult(
-                    result.outcome,
-                    result.exit_code,
-                    result.duration,
-                    result.output,
-                    f"{result.message} (audit log not written: {error})",
-                )
-        return result
-
-    def refuse(self, reason: str, outcome: Outcome = Outcome.REFUSED) -> ActionResult:
-        """End the attempt without running anything."""
-        return self.finish(ActionResult(outcome, None, 0.0, (), reason))
-
-    def unauditable(self) -> ActionResult | None:
-        """A refusal when the audit record could not be written, else None.
-
-        Checked before anything runs: a mutation without its audit line must not happen.
-        """
-        error = self.audit.writable() if self.audit is not None else None
-        if error is None:
-            return None
-        self.recorded = True  # there is nowhere to record it
-        message = f"the audit log cannot be written ({error}): nothing ran"
-        return ActionResult(Outcome.REFUSED, None, 0.0, (), message)
-
-
-def redacted(result: ActionResult, redact: Callable[[str], str]) -> ActionResult:
-    """The result with its message and output redacted."""
-    return dataclasses.replace(
-        result,
-        message=redact(result.message),
-        output=tuple(redact(line) for line in result.output),
-    )
-
-
 def perform(
     session: Session,
     action: Action,
@@ -154,35 +93,33 @@ def perform(
 ) -> ActionResult:
     """Check, re-read the target, run (or simulate) and audit a confirmed action.
 
-    Every line of output and the result are redacted with the session's redactor
-    (compose's own errors can quote a secret). A cancelled command's effect is read
-    back from the engine: the result says whether it had done nothing, part or all.
+    Through the gate: rules, the target read again, the "started" record, the command,
+    the outcome record. Every line of output and the result are redacted with the
+    session's redactor (compose's own errors can quote a secret). A cancelled command's
+    effect is read back from the engine: the result says whether it had done nothing,
+    part or all.
     """
     from arctui.ops.audit import redactor_for
     from arctui.ops.readback import read_back, target_containers
 
     redact = redactor_for(session).redact
-    attempt = Attempt(session, action, audit)
-    if refusal := attempt.unauditable():
-        return refusal
-    reason = check_allowed(session, action) or precheck(session, action)
-    if reason:
-        return attempt.refuse(redact(reason))
-    if cancel.is_set():
-        return attempt.refuse("cancelled before it started", Outcome.CANCELLED)
+    gate = Gate(session, action, audit)
+    if action.interactive:
+        return gate.refuse("an interactive command runs with perform_interactive")
 
     def output(line: str) -> None:
         on_output(redact(line))
 
-    if action.simulated:
-        return attempt.finish(redacted(_simulate(session, action, output), redact))
-    if action.interactive:
-        return attempt.refuse("an interactive command runs with perform_interactive")
-    before = target_containers(session, action)
-    result = run_action(action.command, output, cancel, action.cwd, session.environ)
-    if result.outcome is Outcome.CANCELLED and before is not None:
-        result = read_back(session, action, before, result)
-    return attempt.finish(redacted(result, redact))
+    def work() -> ActionResult:
+        if action.simulated:
+            return _simulate(session, action, output)
+        before = target_containers(session, action)
+        result = run_action(action.command, output, cancel, action.cwd, session.environ)
+        if result.outcome is Outcome.CANCELLED and before is not None:
+            result = read_back(session, action, before, result)
+        return result
+
+    return gate.run(work, precheck=lambda: precheck(session, action), cancel=cancel)
 
 
 def perform_interactive(
@@ -195,14 +132,13 @@ def perform_interactive(
 
     `runner` runs the command; the TUI passes one that suspends the app around it.
     """
-    attempt = Attempt(session, action, audit)
-    if refusal := attempt.unauditable():
-        return refusal
-    reason = check_allowed(session, action) or precheck(session, action)
-    if reason:
-        return attempt.refuse(reason)
+    gate = Gate(session, action, audit)
     if action.simulated:
-        return attempt.refuse("the demo platform has no containers to open a shell in")
-    if runner is None:
-        return attempt.finish(run_interactive(action.command, session.environ))
-    return attempt.finish(runner(action))
+        return gate.refuse("the demo platform has no containers to open a shell in")
+
+    def work() -> ActionResult:
+        if runner is None:
+            return run_interactive(action.command, session.environ)
+        return runner(action)
+
+    return gate.run(work, precheck=lambda: precheck(session, action))

@@ -1,10 +1,10 @@
 """Redis actions: BGSAVE, CONFIG SET maxmemory / maxmemory-policy, delete a key, SLOWLOG RESET.
 
 Same path as the lifecycle actions: `plan_redis_action` describes the action (an
-`Action`, so the confirmation modal, read-only guard and audit log work unchanged) with
-the `redis-cli` command an operator would type; `perform_redis` refuses in read-only,
-refuses when no audit line can be written, re-checks the target, runs the command over
-the tab's connection and records exactly one audit line. No Textual here.
+`Action`, so the confirmation modal works unchanged) with the `redis-cli` command an
+operator would type; `perform_redis` passes the one gate (`ops/gate.py`: read-only,
+audit record first, outcome after), re-checks the target and runs the command over the
+tab's connection. No Textual here.
 
 Decisions an on-call operator would make:
 - a key is deleted with UNLINK (freed in the background), not DEL: deleting a
@@ -27,9 +27,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from arctui.ops.gate import Gate
 from arctui.ops.guards import typed_confirmations
 from arctui.ops.lifecycle import Action
-from arctui.ops.perform import Attempt, check_allowed
 from arctui.ops.runner import ActionResult, Outcome
 from arctui.sources.base import SourceError
 
@@ -283,53 +283,43 @@ def perform_redis(
     timeout: float = BGSAVE_TIMEOUT,
     poll: float = 0.2,
 ) -> ActionResult:
-    """Check, re-read, run and audit one confirmed Redis action."""
+    """Check, re-read, run and audit one confirmed Redis action (through the gate)."""
     cancel = cancel or threading.Event()
     action = plan.action
-    attempt = Attempt(session, action, audit)
+    gate = Gate(session, action, audit)
     started = time.monotonic()
-    reason = check_allowed(session, action)
-    if reason:
-        return attempt.refuse(reason)
-    unwritable = audit.writable() if audit is not None else "no audit log"
-    if unwritable:
-        # No record possible: nothing runs (and nothing can be recorded either).
-        return ActionResult(Outcome.REFUSED, None, 0.0, (), f"audit log unavailable: {unwritable}")
-    if cancel.is_set():
-        return attempt.refuse("cancelled before it started", Outcome.CANCELLED)
     output: list[str] = []
 
     def say(line: str) -> None:
         output.append(line)
         on_output(line)
 
-    ok = Outcome.SIMULATED if action.simulated else Outcome.OK
-    try:
-        reason = _precheck(plan, source)
-        if reason:
-            return attempt.refuse(reason)
-        before = _save_mark(source.info()) if plan.args[0] == "BGSAVE" else (0, 0, "")
-        say(f"> {action.shown_command}")
-        reply = source.execute(*plan.args)
-        say(_reply_text(reply))
-        outcome, message = ok, _reply_text(reply)
-        if plan.args[0] == "BGSAVE":
-            outcome, message = _wait_bgsave(source, before, say, cancel, timeout, poll)
-            if outcome is Outcome.OK:
-                outcome = ok
-            say(message)
-        elif plan.args[0] == "UNLINK" and reply == 0:
-            outcome, message = Outcome.FAILED, "the key was already gone (UNLINK returned 0)"
-    except SourceError as exc:
-        say(exc.reason)
-        return attempt.finish(
-            ActionResult(
+    def work() -> ActionResult:
+        ok = Outcome.SIMULATED if action.simulated else Outcome.OK
+        try:
+            reason = _precheck(plan, source)
+            if reason:
+                return ActionResult(Outcome.REFUSED, None, 0.0, (), reason)
+            before = _save_mark(source.info()) if plan.args[0] == "BGSAVE" else (0, 0, "")
+            say(f"> {action.shown_command}")
+            reply = source.execute(*plan.args)
+            say(_reply_text(reply))
+            outcome, message = ok, _reply_text(reply)
+            if plan.args[0] == "BGSAVE":
+                outcome, message = _wait_bgsave(source, before, say, cancel, timeout, poll)
+                if outcome is Outcome.OK:
+                    outcome = ok
+                say(message)
+            elif plan.args[0] == "UNLINK" and reply == 0:
+                outcome, message = Outcome.FAILED, "the key was already gone (UNLINK returned 0)"
+        except SourceError as exc:
+            say(exc.reason)
+            return ActionResult(
                 Outcome.FAILED, None, time.monotonic() - started, tuple(output), exc.reason
             )
-        )
-    return attempt.finish(
-        ActionResult(outcome, 0, time.monotonic() - started, tuple(output[-40:]), message)
-    )
+        return ActionResult(outcome, 0, time.monotonic() - started, tuple(output[-40:]), message)
+
+    return gate.run(work, cancel=cancel)
 
 
 def _reply_text(reply: Any) -> str:

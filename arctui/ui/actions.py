@@ -1,4 +1,4 @@
-"""The app's action flow: keys, palette and tab requests all end in `request_action`.
+"""The app's action flow: keys, palette, tabs and wizards all end in `confirm_mutation`.
 
 `ActionsApp` is the base class of ArcApp. It owns the stack-wide bindings, the
 read-only switch (bindings hidden, palette empty, requests refused), the one-modal-at-
@@ -7,20 +7,24 @@ a-time guard, and the shell (the app suspends around `docker exec -it ... sh`).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual.app import App, SuspendNotSupported
 from textual.binding import Binding, BindingType, Keymap
 from textual.dom import DOMNode
 from textual.notifications import SeverityLevel
+from textual.screen import Screen
 from textual.theme import Theme
 from textual.widgets import Static
 
 from arctui.models import StackSnapshot
 from arctui.ops.audit import AuditLog
+from arctui.ops.gate import Gate
 from arctui.ops.lifecycle import Action, ActionError, plan_action
-from arctui.ops.perform import Attempt, applicable, check_allowed, perform_interactive
+from arctui.ops.perform import applicable, perform_interactive
 from arctui.ops.runner import ActionResult, Outcome, run_interactive
 from arctui.text import one_line
 from arctui.ui.commands import ActionCommands
@@ -224,7 +228,7 @@ class ActionsApp(App[None]):
         self.poller.request()
 
     def request_action(self, verb: str, target: str | None = None) -> None:
-        """Plan the action and open its confirmation; the one path for every trigger."""
+        """Plan a lifecycle action and pass it to `confirm_mutation`."""
         if self._action_busy:
             return  # a second press while the first modal is open or the shell runs
         snapshot = self.current_snapshot()
@@ -239,23 +243,86 @@ class ActionsApp(App[None]):
         except ActionError as exc:
             self.notify(str(exc), title=f"cannot {verb}", severity="error", markup=False)
             return
-        refusal = check_allowed(self.session, action) or self._not_applicable(action, snapshot)
-        if refusal is None and (error := self.audit.writable()):
-            message = f"the audit log cannot be written ({error}): nothing can run"
-            self.notify(message, title=f"{action.title}: refused", severity="error", markup=False)
-            return
-        if refusal:  # read-only, clean in production, nothing to act on: say so, record it
-            Attempt(self.session, action, self.audit).refuse(refusal)
-            self.notify(refusal, title=f"{action.title}: refused", severity="error", markup=False)
-            return
-        if action.interactive and not action.confirmations:
-            self._start_shell(action)  # opening a shell changes nothing by itself
+        if action.interactive and not action.confirmations and not self.actions_disabled:
+            self._start_shell(action)  # opening a shell changes nothing by itself (gated there)
             return
         from arctui.ui.screens.confirm import ConfirmActionModal
 
+        self.confirm_mutation(
+            action,
+            lambda: ConfirmActionModal(self.session, action, self.audit, snapshot),
+            lambda result: self._action_closed(action, result),
+            check=lambda: self._not_applicable(action, snapshot),
+        )
+
+    def confirm_mutation(
+        self,
+        action: Action,
+        modal: Callable[[], Screen[Any]],
+        on_closed: Callable[[Any], None] | None = None,
+        *,
+        mutates: bool = True,
+        check: Callable[[], str | None] | None = None,
+    ) -> bool:
+        """The one confirmation path: refuse (audited, said) or open `modal()`.
+
+        Every tab, wizard and palette entry that offers a mutation calls this. The gate's
+        checks (read-only, production rules: a production clean reads the backups and the
+        stack; `check`; whether the audit log opens) run on a thread worker, never on the
+        event loop; the modal then asks, and runs the action through the gate itself.
+        Returns False when another action is already being confirmed or run.
+        """
+        if self._action_busy:
+            return False
         self._action_busy = True
-        modal = ConfirmActionModal(self.session, action, self.audit, snapshot)
-        self.push_screen(modal, callback=lambda result: self._action_closed(action, result))
+        self.run_worker(
+            partial(self._admit, action, modal, on_closed, mutates, check),
+            thread=True,
+            exit_on_error=False,
+            group="confirm",
+            description=f"checks before {action.title}",
+        )
+        return True
+
+    def _admit(
+        self,
+        action: Action,
+        modal: Callable[[], Screen[Any]],
+        on_closed: Callable[[Any], None] | None,
+        mutates: bool,
+        check: Callable[[], str | None] | None,
+    ) -> None:
+        """Worker thread: the gate's checks; then the modal or the refusal, on the loop."""
+        gate = Gate(self.session, action, self.audit, mutates=mutates)
+        try:
+            reason = gate.rules() or (check() if check is not None else None)
+            unwritable = None if reason else self.audit.writable()
+        except Exception as exc:  # a check that breaks refuses; it never opens the modal
+            reason, unwritable = f"the checks before {action.verb} failed: {exc!r}", None
+        if reason:  # read-only, clean in production, nothing to act on: record it
+            reason = gate.refuse(reason).message
+        elif unwritable:
+            reason = f"the audit log cannot be written ({unwritable}): nothing can run"
+        self.call_from_thread(self._admitted, action, reason, modal, on_closed)
+
+    def _admitted(
+        self,
+        action: Action,
+        refusal: str | None,
+        modal: Callable[[], Screen[Any]],
+        on_closed: Callable[[Any], None] | None,
+    ) -> None:
+        if refusal:
+            self._action_busy = False
+            self.notify(refusal, title=f"{action.title}: refused", severity="error", markup=False)
+            return
+
+        def closed(result: Any) -> None:
+            self._action_busy = False
+            if on_closed is not None:
+                on_closed(result)
+
+        self.push_screen(modal(), callback=closed)
 
     @staticmethod
     def _not_applicable(action: Action, snapshot: StackSnapshot) -> str | None:
@@ -268,7 +335,6 @@ class ActionsApp(App[None]):
         return applicable(action, service)
 
     def _action_closed(self, action: Action, result: ActionResult | None) -> None:
-        self._action_busy = False
         if result is None:
             return
         if action.interactive and result.outcome is Outcome.OK:

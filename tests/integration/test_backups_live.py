@@ -98,7 +98,7 @@ def final_data_files(directory: Path) -> list[str]:
 
 
 def audit_outcomes(ctx: ops.Context) -> list[tuple[str, str]]:
-    return [(e["action"], e["outcome"]) for e in ctx.audit.read()]
+    return [(e["action"], e["outcome"]) for e in ctx.audit.read(raw=True)]
 
 
 def assert_restores_probe_rows(restore: Callable[[str], object], probe_table: str) -> None:
@@ -385,8 +385,8 @@ def test_production_clean_unlocks_only_with_fresh_verified_backups_of_every_data
     test_stack, tmp_path
 ) -> None:
     from arctui.ops.backups.unlock import clean_refusal
+    from arctui.ops.gate import check_allowed
     from arctui.ops.lifecycle import plan_action
-    from arctui.ops.perform import check_allowed
 
     base = stack_session(test_stack)
     prod = dataclasses.replace(

@@ -19,7 +19,7 @@ async def shown(pilot) -> BackupsTab:
 
 
 def outcomes() -> list[tuple[str, str]]:
-    return [(e["action"], e["outcome"]) for e in AuditLog().read()]
+    return [(e["action"], e["outcome"]) for e in AuditLog().read(raw=True)]
 
 
 async def test_rpo_and_backups_are_shown() -> None:

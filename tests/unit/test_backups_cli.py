@@ -29,7 +29,7 @@ def run(
 
 
 def outcomes() -> list[tuple[str, str]]:
-    return [(e["action"], e["outcome"]) for e in AuditLog().read()]
+    return [(e["action"], e["outcome"]) for e in AuditLog().read(raw=True)]
 
 
 def test_list_json_over_the_demo(capsys) -> None:

@@ -37,7 +37,6 @@ LAYERS: tuple[tuple[str, ...], ...] = (
 ALLOWED: frozenset[tuple[str, str]] = frozenset(
     {
         ("arctui.config.settings", "arctui.ops.backups.settings"),
-        ("arctui.ops.audit", "arctui.ops.lifecycle"),
         ("arctui.ops.diagnostics", "arctui.tabs.redis.reader"),
         ("arctui.ops.diagnostics", "arctui.tabs.services.report"),
         ("arctui.ops.doctor.context", "arctui.tabs.logs.demo"),
@@ -48,7 +47,6 @@ ALLOWED: frozenset[tuple[str, str]] = frozenset(
         ("arctui.ops.doctor.startup", "arctui.tabs.logs.levels"),
         ("arctui.ops.doctor.startup", "arctui.tabs.logs.models"),
         ("arctui.ops.lifecycle", "arctui.ops.backups.unlock"),
-        ("arctui.ops.perform", "arctui.ops.backups.unlock"),
         ("arctui.ops.redis_ops", "arctui.tabs.redis.models"),
         ("arctui.ops.redis_ops", "arctui.tabs.redis.reader"),
         ("arctui.session", "arctui.tabs.resources.demo"),

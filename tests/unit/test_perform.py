@@ -6,8 +6,9 @@ import dataclasses
 import threading
 
 from arctui.ops.audit import AuditLog
+from arctui.ops.gate import check_allowed
 from arctui.ops.lifecycle import plan_action
-from arctui.ops.perform import check_allowed, perform, precheck
+from arctui.ops.perform import perform, precheck
 from arctui.ops.runner import Outcome
 from tests.unit.test_lifecycle import FakeEngine, containers, make_session
 

@@ -15,6 +15,7 @@ from arctui.config.envfiles import EnvLayers
 from arctui.config.settings import Settings
 from arctui.models import EnvValue
 from arctui.ops.audit import AuditLog, default_audit_path, format_entry
+from arctui.ops.gate import Gate
 from arctui.ops.lifecycle import plan_action
 from arctui.ops.runner import ActionResult, Outcome, run_action
 from arctui.session import demo_session
@@ -108,7 +109,8 @@ def test_audit_line_has_every_field_and_secrets_are_redacted(tmp_path):
         Outcome.FAILED, 1, 2.345, ("auth failed for hunter2-pg",), "exit code 1: nope"
     )
     log = AuditLog(tmp_path / "state" / "audit.jsonl")
-    assert log.record(s, action, result) is None
+    ended = Gate(s, action, log).finish(result)
+    assert "audit log not written" not in ended.message
     raw = log.path.read_text()
     for secret in ("hunter2-pg", "url-pass-77", "tok-from-shell-1"):
         assert secret not in raw

@@ -1,10 +1,10 @@
 """The audited entry points: backup, verify, delete, prune, restore, drill.
 
 Shared by the TUI and `arctui backup`. Each one:
-- is refused in read-only mode (verify too may run: it only reads the backup and the
-  archive, and records the verdict in the manifest);
-- writes a "started" line to the audit log BEFORE doing anything: if that line cannot
-  be written, nothing runs; the outcome is a second line;
+- passes the one gate (`ops/gate.py`): refused in read-only mode (verify still runs: it
+  only reads the backup and the archive, and records the verdict in the manifest); a
+  "started" record is written (fsynced) BEFORE anything runs, and if it cannot be
+  written nothing runs; the outcome is a second line;
 - holds the backup directory's lock, so two runs never interleave;
 - returns a `RunResult` and never raises for an expected failure.
 Confirmation (typed project name, env name in production) is the caller's job, as for
@@ -18,11 +18,10 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from arctui import __version__
-from arctui.ops.audit import AuditLog, redactor_for, whoami
+from arctui.ops.audit import AuditLog
 from arctui.ops.backups import postgres as pg
 from arctui.ops.backups import redis as rd
 from arctui.ops.backups.common import BackupError, Cancelled, Progress, no_progress, sha256_file
@@ -30,8 +29,9 @@ from arctui.ops.backups.retention import PrunePlan, plan_prune
 from arctui.ops.backups.settings import POSTGRES_FORMATS, BackupSettings, backup_settings
 from arctui.ops.backups.store import BackupStore, Manifest, make_id
 from arctui.ops.backups.targets import KINDS, Target, find_target
-from arctui.ops.runner import Outcome
-from arctui.text import clean
+from arctui.ops.gate import Gate
+from arctui.ops.lifecycle import Action
+from arctui.ops.runner import ActionResult, Outcome
 
 if TYPE_CHECKING:
     from arctui.session import Session
@@ -98,53 +98,38 @@ def confirmations(session: Session, action: str) -> tuple[tuple[str, str], ...]:
     return tuple(out)
 
 
-class _Audited:
-    """One attempt: a 'started' line before anything runs, the outcome after."""
+def mutation(session: Session, action: str, scope: str, target: str, command: str) -> Action:
+    """A backup operation as the `Action` the gate checks and records."""
+    return Action(
+        verb=action,
+        scope=scope,
+        target=target,
+        project=session.project,
+        env=session.env,
+        command=(command,),
+        summary=command,
+        production=session.production,
+        confirmations=confirmations(session, action),
+        simulated=session.demo,
+        display=command,
+    )
 
-    def __init__(self, ctx: Context, action: str, scope: str, target: str, command: str) -> None:
-        self.ctx, self.action, self.scope, self.target = ctx, action, scope, target
-        self.command = command
-        self.started = time.monotonic()
 
-    def _entry(self, outcome: str, detail: str, duration: float) -> dict[str, Any]:
-        session = self.ctx.session
-        redact = redactor_for(session).redact
-        return {
-            "time": datetime.now().astimezone().isoformat(timespec="seconds"),
-            "user": whoami(),
-            "env": session.env,
-            "project": session.project,
-            "action": self.action,
-            "scope": self.scope,
-            "target": self.target,
-            "replicas": None,
-            "command": redact(self.command),
-            "outcome": outcome,
-            "exit_code": 0 if outcome in ("ok", "started", "simulated") else 1,
-            "duration_s": round(duration, 3),
-            "detail": redact(clean(detail, 2000)),
-            "production": session.production,
-        }
+def _as_run_result(action: str, target: str, result: ActionResult) -> RunResult:
+    return RunResult(action, target, result.outcome, result.message, result.duration)
 
-    def begin(self) -> str | None:
-        """Write the 'started' line; why it could not be written, or None."""
-        return self.ctx.audit.append(self._entry("started", "", 0.0))
 
-    def refuse(self, reason: str, outcome: Outcome = Outcome.REFUSED) -> RunResult:
-        """Record a refusal (best effort) and return it."""
-        error = self.ctx.audit.append(self._entry(str(outcome), reason, 0.0))
-        message = reason + (f" (audit log not written: {error})" if error else "")
-        return RunResult(self.action, self.target, outcome, message)
-
-    def end(self, result: RunResult) -> RunResult:
-        """Record the outcome line."""
-        duration = time.monotonic() - self.started
-        detail = "\n".join([result.message, *result.details[-8:]])
-        error = self.ctx.audit.append(self._entry(str(result.outcome), detail, duration))
-        result = replace(result, duration=result.duration or duration)
-        if error:
-            return replace(result, message=f"{result.message} (audit log not written: {error})")
-        return result
+def refuse(
+    ctx: Context,
+    action: str,
+    target: str,
+    command: str,
+    reason: str,
+    outcome: Outcome = Outcome.REFUSED,
+) -> RunResult:
+    """Record a refusal or a decline at the confirmation (nothing ran) and return it."""
+    gate = Gate(ctx.session, mutation(ctx.session, action, "backups", target, command), ctx.audit)
+    return _as_run_result(action, target, gate.refuse(reason, outcome))
 
 
 def _attempt(
@@ -157,35 +142,38 @@ def _attempt(
     *,
     mutates: bool = True,
 ) -> RunResult:
-    """Refuse in read-only, audit first (no line, no run), lock, run `work`, audit after."""
-    audited = _Audited(ctx, action, scope, target, command)
-    if mutates and ctx.session.read_only:
-        return audited.refuse(f"read-only mode: {action} is disabled (--read-only or the settings)")
-    error = audited.begin()
-    if error:
-        return RunResult(
-            action,
-            target,
-            Outcome.REFUSED,
-            f"nothing ran: the audit log cannot be written: {error}",
-        )
-    try:
-        if ctx.session.demo:
-            result = RunResult(
-                action,
-                target,
-                Outcome.SIMULATED,
-                "demo platform: simulated, nothing ran on a Docker engine",
-            )
-        else:
-            with ctx.store.locked():
-                result = work()
-    except Cancelled as exc:
-        result = RunResult(action, target, Outcome.CANCELLED, exc.reason)
-    except BackupError as exc:
-        message = exc.reason + (f" (fix: {exc.fix})" if exc.fix else "")
-        result = RunResult(action, target, Outcome.FAILED, message)
-    return audited.end(result)
+    """Through the gate: rules, the record first (no record, no run), lock, `work`, outcome."""
+    gate = Gate(
+        ctx.session, mutation(ctx.session, action, scope, target, command), ctx.audit,
+        mutates=mutates,
+    )  # fmt: skip
+    box: list[RunResult] = []
+
+    def run() -> ActionResult:
+        try:
+            if ctx.session.demo:
+                result = RunResult(
+                    action,
+                    target,
+                    Outcome.SIMULATED,
+                    "demo platform: simulated, nothing ran on a Docker engine",
+                )
+            else:
+                with ctx.store.locked():
+                    result = work()
+        except Cancelled as exc:
+            result = RunResult(action, target, Outcome.CANCELLED, exc.reason)
+        except BackupError as exc:
+            message = exc.reason + (f" (fix: {exc.fix})" if exc.fix else "")
+            result = RunResult(action, target, Outcome.FAILED, message)
+        box.append(result)
+        code = 0 if result.ok else 1
+        return ActionResult(result.outcome, code, result.duration, result.details, result.message)
+
+    ended = gate.run(run)
+    if not box:  # refused by the gate: nothing ran
+        return _as_run_result(action, target, ended)
+    return replace(box[0], message=ended.message, duration=box[0].duration or ended.duration)
 
 
 # ---------------------------------------------------------------- backup

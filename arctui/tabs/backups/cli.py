@@ -144,7 +144,7 @@ def _confirm(
 ) -> RunResult | None:
     """Production flag, then typed confirmation (or --yes); a refusal result, or None."""
     from arctui.cli_actions import _prompt
-    from arctui.ops.backups.run import RunResult, _Audited, confirmations
+    from arctui.ops.backups.run import confirmations, refuse
 
     session = ctx.session
     refusal: tuple[Outcome, str] | None = None
@@ -157,11 +157,8 @@ def _confirm(
         refusal = _prompt(_Ask(confirmations(session, action)), ask, interactive)  # type: ignore[arg-type]
     if refusal is None:
         return None
-    audited = _Audited(
-        ctx, action, "backups", getattr(args, "id", "") or action, f"arctui {action}"
-    )
-    result = audited.refuse(refusal[1], refusal[0])
-    return result if isinstance(result, RunResult) else None
+    target = getattr(args, "id", "") or action
+    return refuse(ctx, action, target, f"arctui {action}", refusal[1], refusal[0])
 
 
 def run(

@@ -1,11 +1,10 @@
 """Postgres actions: cancel / terminate backends, VACUUM ANALYZE, CREATE EXTENSION.
 
 Same path as the lifecycle and Redis actions: `plan_pg_action` describes the action as an
-`Action` (so the confirmation modal, read-only guard and audit log work unchanged) with
-the `psql` command an operator would type; `perform_pg` refuses in read-only, refuses
-when no audit line can be written, re-reads the targets just before running, runs the
-SQL on a short-lived connection of its own (never the monitoring one) and records
-exactly one audit line. No Textual here.
+`Action` (so the confirmation modal works unchanged) with the `psql` command an operator
+would type; `perform_pg` passes the one gate (`ops/gate.py`: read-only, audit record
+first, outcome after), re-reads the targets just before running and runs the SQL on a
+short-lived connection of its own (never the monitoring one). No Textual here.
 
 Decisions an on-call operator would make:
 - cancelling or terminating arctui's own monitoring backend, or a walsender (a standby or
@@ -30,9 +29,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from arctui.ops.gate import Gate
 from arctui.ops.guards import typed_confirmations
 from arctui.ops.lifecycle import Action
-from arctui.ops.perform import Attempt, check_allowed
 from arctui.ops.runner import ActionResult, Outcome
 from arctui.sources.base import SourceError
 from arctui.text import one_line
@@ -306,28 +305,33 @@ def perform_pg(
     """
     cancel = cancel or threading.Event()
     action = plan.action
-    attempt = Attempt(session, action, audit)
-    reason = check_allowed(session, action)
-    if reason:
-        return attempt.refuse(reason)
-    unwritable = audit.writable() if audit is not None else "no audit log"
-    if unwritable:
-        # No record possible: nothing runs (and nothing can be recorded either).
-        return ActionResult(Outcome.REFUSED, None, 0.0, (), f"audit log unavailable: {unwritable}")
-    if cancel.is_set():
-        return attempt.refuse("cancelled before it started", Outcome.CANCELLED)
+    gate = Gate(session, action, audit)
+    return gate.run(
+        lambda: _work(plan, connection, on_output, cancel, simulate, poll), cancel=cancel
+    )
+
+
+def _work(
+    plan: PgPlan,
+    connection: Callable[[], PgConnection] | None,
+    on_output: Callable[[str], None],
+    cancel: threading.Event,
+    simulate: Callable[[PgPlan], list[str]] | None,
+    poll: float,
+) -> ActionResult:
+    """The action itself, once the gate let it through."""
     started = time.monotonic()
-    if action.simulated or connection is None:
+    if plan.action.simulated or connection is None:
         if simulate is None:
-            return attempt.refuse("this source cannot run Postgres actions")
+            return ActionResult(
+                Outcome.REFUSED, None, 0.0, (), "this source cannot run Postgres actions"
+            )
         lines = simulate(plan)
         for line in lines:
             on_output(line)
         message = "demo Postgres: simulated, nothing ran on a server"
-        return attempt.finish(
-            ActionResult(
-                Outcome.SIMULATED, 0, time.monotonic() - started, (*lines, message), message
-            )
+        return ActionResult(
+            Outcome.SIMULATED, 0, time.monotonic() - started, (*lines, message), message
         )
     import psycopg
 
@@ -341,20 +345,14 @@ def perform_pg(
         else:
             outcome, lines, message = _run_simple(connection, plan, on_output)
     except SourceError as exc:
-        return attempt.finish(
-            ActionResult(Outcome.FAILED, None, time.monotonic() - started, (), exc.reason)
-        )
+        return ActionResult(Outcome.FAILED, None, time.monotonic() - started, (), exc.reason)
     except psycopg.Error as exc:
         text = one_line(str(exc), 500)
-        return attempt.finish(
-            ActionResult(Outcome.FAILED, None, time.monotonic() - started, (text,), text)
-        )
+        return ActionResult(Outcome.FAILED, None, time.monotonic() - started, (text,), text)
     if outcome is Outcome.REFUSED:
-        return attempt.refuse(message)
+        return ActionResult(Outcome.REFUSED, None, 0.0, (), message)
     code = 0 if outcome is Outcome.OK else None
-    return attempt.finish(
-        ActionResult(outcome, code, time.monotonic() - started, tuple(lines), message)
-    )
+    return ActionResult(outcome, code, time.monotonic() - started, tuple(lines), message)
 
 
 def _run_simple(

@@ -23,8 +23,9 @@ from textual.widgets import Button, DataTable, Input, Log, Static
 from arctui.models import StackSnapshot
 from arctui.ops import bluegreen as bg
 from arctui.ops.audit import AuditLog
+from arctui.ops.gate import Gate
 from arctui.ops.lifecycle import Action
-from arctui.ops.perform import Attempt, perform
+from arctui.ops.perform import perform
 from arctui.session import Session
 from arctui.sources.base import SourceError
 from arctui.text import one_line
@@ -151,7 +152,7 @@ class BlueGreenWizard(ModalScreen[None]):
         typed = self.query_one("#bg-typed", Input).value.split()
         wanted = [word for _, word in action.confirmations]
         if typed != wanted:
-            Attempt(self.session, action, self.audit).refuse(
+            Gate(self.session, action, self.audit).refuse(
                 f"typed {' '.join(typed)!r}, not {' '.join(wanted)!r}: nothing was run"
             )
             self._body(Text("The typed names do not match: nothing was run.", style="bold red"))
@@ -259,7 +260,7 @@ class BlueGreenWizard(ModalScreen[None]):
             waiting = [f"cannot read it: {exc.reason}"]
         if waiting:
             reason = f"{self.new.project} is no longer healthy: {', '.join(waiting)}"
-            Attempt(self.session, self.pending, self.audit).refuse(reason)
+            Gate(self.session, self.pending, self.audit).refuse(reason)
             self.post_message(StepDone("compare", f"Not torn down: {reason}", False))
             return
         result = perform(self.session, self.pending, self._log, self.cancel, self.audit)

@@ -24,8 +24,9 @@ from textual.widgets import Button, Input, Log, Static
 
 from arctui.models import StackSnapshot
 from arctui.ops.audit import AuditLog
+from arctui.ops.gate import Gate
 from arctui.ops.lifecycle import Action, ActionError, plan_action
-from arctui.ops.perform import Attempt, perform
+from arctui.ops.perform import perform
 from arctui.ops.runner import ActionResult, Outcome
 from arctui.session import Session
 from arctui.text import one_line
@@ -176,8 +177,7 @@ class ConfirmActionModal(ModalScreen[ActionResult | None]):
         if self.phase != "confirm":
             return
         self.phase = "done"
-        attempt = Attempt(self.session, self.action, self.audit)
-        self.dismiss(attempt.refuse(reason, outcome))
+        self.dismiss(Gate(self.session, self.action, self.audit).refuse(reason, outcome))
 
     def _title(self) -> Text:
         a = self.action
@@ -251,12 +251,11 @@ class ConfirmActionModal(ModalScreen[ActionResult | None]):
         self.action_cancel()
 
     def _typed_mismatch(self) -> str | None:
-        for i, (what, word) in enumerate(self.action.confirmations):
-            typed = self.query_one(f"#confirm-word-{i}", Input).value.strip()
-            if typed != word:
-                shown = one_line(typed, 60) or "nothing"
-                return f"you typed {shown!r}, not the {what}: nothing was run"
-        return None
+        typed = [
+            self.query_one(f"#confirm-word-{i}", Input).value
+            for i in range(len(self.action.confirmations))
+        ]
+        return Gate(self.session, self.action, self.audit).typed_mismatch(typed)
 
     def _run(self) -> None:
         if self.phase != "confirm":
@@ -268,10 +267,9 @@ class ConfirmActionModal(ModalScreen[ActionResult | None]):
             if not value.isdigit() or int(value) != self.action.replicas:
                 self._status(Text("enter a replica count from 0 to 50", style="bold red"))
                 return
-        attempt = Attempt(self.session, self.action, self.audit)
         mismatch = self._typed_mismatch()
         if mismatch:
-            self._finish(attempt.refuse(mismatch))
+            self._finish(Gate(self.session, self.action, self.audit).refuse(mismatch))
             return
         if self.action.interactive:  # the app runs it on the terminal, and audits it
             self.phase = "done"

@@ -208,7 +208,6 @@ def offer_fix(app: Any, session: Any, fix: Fix) -> None:
 def offer_command(app: Any, session: Any, fix: Fix) -> None:
     """An exact command (a migration) behind the confirmation modal, like a lifecycle verb."""
     from arctui.ops.guards import typed_confirmations
-    from arctui.ops.perform import Attempt, check_allowed
     from arctui.ui.screens.confirm import ConfirmActionModal
 
     snapshot = app.current_snapshot()
@@ -228,21 +227,11 @@ def offer_command(app: Any, session: Any, fix: Fix) -> None:
         cwd=str(session.spec.working_dir) if session.spec else None,
         simulated=session.demo,
     )
-    refusal = check_allowed(session, action)
-    if refusal is None and (error := app.audit.writable()):
-        app.notify(
-            f"the audit log cannot be written ({error}): nothing can run",
-            severity="error",
-            markup=False,
-        )
-        return
-    if refusal:
-        Attempt(session, action, app.audit).refuse(refusal)
-        app.notify(refusal, title=f"{action.title}: refused", severity="error", markup=False)
-        return
-    app._action_busy = True
-    modal = ConfirmActionModal(session, action, app.audit, snapshot)
-    app.push_screen(modal, callback=lambda result: app._action_closed(action, result))
+    app.confirm_mutation(
+        action,
+        lambda: ConfirmActionModal(session, action, app.audit, snapshot),
+        lambda result: app._action_closed(action, result),
+    )
 
 
 def write_diagnostics(app: Any, session: Any) -> None:

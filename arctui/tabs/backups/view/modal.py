@@ -18,7 +18,7 @@ from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Log, Static
 
-from arctui.ops.backups.run import Context, RunResult, _Audited, confirmations
+from arctui.ops.backups.run import Context, RunResult, confirmations, refuse
 from arctui.ops.runner import Outcome
 from arctui.text import one_line
 
@@ -140,10 +140,9 @@ class BackupActionModal(ModalScreen[RunResult | None]):
         status.update(text)
         status.display = bool(str(text))
 
-    def _audited(self) -> _Audited:
-        return _Audited(
-            self.ctx, self.request.action, "backups", self.request.target, self.request.command
-        )
+    def _refuse(self, reason: str, outcome: Outcome = Outcome.REFUSED) -> RunResult:
+        r = self.request
+        return refuse(self.ctx, r.action, r.target, r.command, reason, outcome)
 
     @on(Input.Submitted)
     def _submitted(self, event: Input.Submitted) -> None:
@@ -167,9 +166,7 @@ class BackupActionModal(ModalScreen[RunResult | None]):
             typed = self.query_one(f"#bk-word-{i}", Input).value.strip()
             if typed != word:
                 shown = one_line(typed, 60) or "nothing"
-                self._finish(
-                    self._audited().refuse(f"you typed {shown!r}, not the {what}: nothing was run")
-                )
+                self._finish(self._refuse(f"you typed {shown!r}, not the {what}: nothing was run"))
                 return
         self.phase = "running"
         for widget in self.query(".bk-prompt, Input"):
@@ -228,7 +225,7 @@ class BackupActionModal(ModalScreen[RunResult | None]):
         """Escape / Cancel: decline before, stop while running, close after."""
         if self.phase == "confirm":
             self.phase = "done"
-            self.dismiss(self._audited().refuse("declined at the confirmation", Outcome.DECLINED))
+            self.dismiss(self._refuse("declined at the confirmation", Outcome.DECLINED))
         elif self.phase == "running":
             if not self.ctx.cancel.is_set():
                 self.ctx.cancel.set()

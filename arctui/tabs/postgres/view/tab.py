@@ -13,7 +13,6 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.widgets import DataTable, Input, Static
 
-from arctui.ops.perform import Attempt, check_allowed
 from arctui.ops.runner import ActionResult, Outcome
 from arctui.tabs.postgres.actions import (
     PgActionError,
@@ -497,13 +496,12 @@ class PostgresTab(Vertical):
     def _confirm(self, plan: PgPlan, callback: Any = None) -> None:
         """Refuse (audited) or open the confirmation of a planned action."""
         audit = self.app.audit  # type: ignore[attr-defined]
-        refusal = check_allowed(self.session, plan.action)
-        if refusal:
-            Attempt(self.session, plan.action, audit).refuse(refusal)
-            self.notify(refusal, title="refused", severity="error", markup=False)
-            return
-        modal = PgConfirmModal(self.session, plan, self.source, audit)
-        self.app.push_screen(modal, callback=callback or self._action_closed)
+        source = self.source
+        self.app.confirm_mutation(  # type: ignore[attr-defined]
+            plan.action,
+            lambda: PgConfirmModal(self.session, plan, source, audit),
+            callback or self._action_closed,
+        )
 
     def action_set(self) -> None:
         """Change the selected setting with ALTER SYSTEM (value, then confirmation)."""

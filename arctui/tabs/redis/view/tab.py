@@ -22,8 +22,6 @@ from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import ContentSwitcher, Input, Log, Sparkline, Static
 
-from arctui.ops.audit import AuditLog
-from arctui.ops.perform import Attempt, check_allowed
 from arctui.ops.redis_ops import POLICIES, RedisActionError, RedisPlan, plan_redis_action
 from arctui.ops.runner import ActionResult, Outcome
 from arctui.sources.base import SourceError
@@ -137,7 +135,6 @@ class RedisTab(Vertical):
         self._monitor_stop: threading.Event | None = None
         self._monitor_seen = 0
         self._monitor_shown = 0
-        self._busy = False
         self.scan_clock = time.monotonic  # tests pin it for stable pictures
         self._palette = ThemePalette()
         self._slow_shown: list[tuple[Text, ...]] = []
@@ -577,7 +574,7 @@ class RedisTab(Vertical):
 
     def action_act(self, verb: str) -> None:
         """Plan a Redis action and open its confirmation."""
-        if self._busy:
+        if getattr(self.app, "_action_busy", False):
             return
         if self.source is None or self.snapshot is None:
             self.notify("Redis is not reachable yet", severity="warning")
@@ -621,18 +618,16 @@ class RedisTab(Vertical):
         except RedisActionError as exc:
             self.notify(str(exc), title=f"cannot {verb}", severity="error", markup=False)
             return
-        audit = getattr(self.app, "audit", None) or AuditLog()
-        refusal = check_allowed(self.session, plan.action)
-        if refusal:
-            Attempt(self.session, plan.action, audit).refuse(refusal)
-            self.notify(refusal, title="refused", severity="error", markup=False)
-            return
-        self._busy = True
-        modal = RedisConfirmModal(self.session, plan, self.source, audit)
-        self.app.push_screen(modal, lambda result: self._action_closed(plan, result))
+        audit = self.app.audit  # type: ignore[attr-defined]
+        source = self.source
+        # The app's one confirmation path guards against a second modal.
+        self.app.confirm_mutation(  # type: ignore[attr-defined]
+            plan.action,
+            lambda: RedisConfirmModal(self.session, plan, source, audit),
+            lambda result: self._action_closed(plan, result),
+        )
 
     def _action_closed(self, plan: RedisPlan, result: ActionResult | None) -> None:
-        self._busy = False
         if result is None or result.outcome is Outcome.DECLINED:
             return
         severity = "information" if result.ok else "error"
