@@ -155,8 +155,11 @@ def _main(argv: Sequence[str] | None) -> int:
             session.reader.containers.close()
     from arctui.ui.app import ArcApp  # only the TUI branch imports Textual
 
-    ArcApp(session, theme=args.theme, keymap=args.keymap).run()
-    return 0
+    app = ArcApp(session, theme=args.theme, keymap=args.keymap)
+    app.run()
+    # Textual restores the terminal and prints the traceback of an unhandled exception,
+    # then returns normally: its return code (1 then) is the only sign of the crash.
+    return app.return_code or 0
 
 
 def _env(session: Session, as_json: bool) -> int:

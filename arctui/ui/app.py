@@ -26,6 +26,7 @@ from arctui.sources.base import EngineEvent, SourceError
 from arctui.tabs import TABS
 from arctui.ui import preferences
 from arctui.ui.actions import ActionsApp, ReadOnlyBadge
+from arctui.ui.palette_base import open_palette
 from arctui.ui.palette_commands import TabCommands
 from arctui.ui.polling import Poller, SourceFailed, SourceUpdated
 from arctui.ui.theming import APP_VARIABLES, keymap_names, load_themes
@@ -235,6 +236,10 @@ class ArcApp(ActionsApp):
     def action_open_palette(self) -> None:
         """`:` opens the command palette (the k9s habit); ctrl+p still does."""
         self.action_command_palette()
+
+    def action_command_palette(self) -> None:
+        """Textual's palette with its races closed (`palette_base.ArcPalette`)."""
+        open_palette(self)
 
     # Pollers ----------------------------------------------------------------------
     def register_poller(self, poller: Poller) -> None:
