@@ -18,12 +18,14 @@ from typing import TYPE_CHECKING, Any, cast
 
 from arctui.config.masking import Redactor, env_secrets, use_redactor
 from arctui.config.settings import Settings, load_settings
+from arctui.sources.event_hub import EventHub
 from arctui.sources.redacting import LearningCompose, LearningContainers
 from arctui.stack.reader import StackReader
 
 if TYPE_CHECKING:
     from arctui.config.envfiles import EnvLayers
     from arctui.config.project import ProjectSpec
+    from arctui.sources.engine import EngineClient
     from arctui.tabs.resources.source import ResourcesSource
 
 
@@ -65,13 +67,27 @@ class Session:
     # The one redactor of this run: env-file and process secrets now, the containers'
     # secrets as the stack is read (sources/redacting.py). Every exit goes through it.
     redactor: Redactor = field(default_factory=Redactor, compare=False, repr=False)
+    # The real engine's one client (sources/engine.py; None for the demo) and the one
+    # subscription to its state events, fanned out to the app, Resources and Logs.
+    engine: EngineClient | None = field(default=None, compare=False, repr=False)
+    events: EventHub = field(default=None, compare=False, repr=False)  # type: ignore[assignment]
 
     def __post_init__(self) -> None:
+        if self.events is None:
+            hub = EventHub(self.project, self.reader.containers, clock=self.clock)
+            object.__setattr__(self, "events", hub)
         if self.env_layers is not None:
             self.redactor.learn(self.env_layers.secret_values())
         if self.environ is not None:
             self.redactor.learn(env_secrets(self.environ.items()))
         use_redactor(self.redactor)
+
+    def close(self) -> None:
+        """End the event subscription and the engine's open streams (the app's exit)."""
+        self.events.close()
+        self.reader.containers.close()
+        if self.engine is not None:
+            self.engine.close()
 
 
 def demo_session(
@@ -124,6 +140,7 @@ def real_session(
     from arctui.config.project import resolve_project
     from arctui.sources.compose import ComposeCli
     from arctui.sources.docker_engine import DockerSource
+    from arctui.sources.engine import EngineClient
 
     environ = dict(os.environ if environ is None else environ)
     spec, layers = resolve_project(
@@ -143,8 +160,10 @@ def real_session(
         ComposeCli(spec.compose_args(), cwd=spec.project_dir, env=environ), redactor
     )
     watched = tuple(spec.compose_files) + tuple(spec.env_files)
-    engine = LearningContainers(DockerSource(environ=environ), redactor)
+    client = EngineClient(environ)
+    engine = LearningContainers(DockerSource(client), redactor)
     reader = StackReader(spec.project_name, engine, compose, watched)
+    hub = EventHub(spec.project_name, engine)
     return Session(
         env=spec.env or "default",
         production=spec.production,
@@ -155,12 +174,18 @@ def real_session(
         spec=spec,
         env_layers=layers,
         environ=environ,
-        resources=cast("ResourcesSource", LazySource(partial(_real_resources, reader, environ))),
+        resources=cast(
+            "ResourcesSource", LazySource(partial(_real_resources, reader, environ, client, hub))
+        ),
         redactor=redactor,
+        engine=client,
+        events=hub,
     )
 
 
-def _real_resources(reader: StackReader, environ: Mapping[str, str]) -> ResourcesSource:
+def _real_resources(
+    reader: StackReader, environ: Mapping[str, str], client: EngineClient, hub: EventHub
+) -> ResourcesSource:
     from arctui.tabs.resources.reader import real_reader
     from arctui.tabs.resources.source import declared_limits
 
@@ -169,6 +194,8 @@ def _real_resources(reader: StackReader, environ: Mapping[str, str]) -> Resource
         environ,
         declared=lambda: declared_limits(reader.compose_model()[0]),
         mode=environ.get("ARCTUI_STATS_SOURCE", "auto"),
+        engine=client,
+        hub=hub,
     )
 
 

@@ -341,8 +341,9 @@ class DemoPlatform:
         project: str,
         on_event: Callable[[EngineEvent], None],
         stop: threading.Event,
+        since: float | None = None,
     ) -> None:
-        """Emit the crash loop's die/start events until stopped."""
+        """Emit the crash loop's die/start events until stopped (no past to replay)."""
         while not stop.is_set() and not self._closed.is_set():
             if stop.wait(CRASH_PERIOD / 2):
                 return

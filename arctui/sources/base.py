@@ -31,6 +31,7 @@ class EngineEvent:
     container_id: str
     service: str
     time: float
+    name: str = ""  # the container's name, as the event's actor attributes carry it
 
 
 # Container events that change what arctui shows. Exec events (health checks every few
@@ -78,8 +79,10 @@ class ContainerSource(Protocol):
         project: str,
         on_event: Callable[[EngineEvent], None],
         stop: threading.Event,
+        since: float | None = None,
     ) -> None:
-        """Block, calling `on_event` for each state event (STATE_EVENTS) of the project.
+        """Block, calling `on_event` for each state event (STATE_EVENTS) of the project,
+        from `since` (unix seconds; None: from now).
 
         Returns normally when the stream ends (daemon restart) so the caller can
         resubscribe; raises SourceError when the engine cannot be reached.

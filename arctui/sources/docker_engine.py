@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import json
+import logging
 import os
 import re
 import threading
@@ -18,11 +20,15 @@ from typing import TYPE_CHECKING, Any
 
 from arctui.models import ContainerInfo, HealthCheckResult, Mount, PortBinding
 from arctui.sources.base import STATE_EVENTS, EngineEvent, SourceError, is_state_event
-from arctui.sources.engine_http import EngineNotFound, UnixEngine, local_socket
+from arctui.sources.engine_http import EngineNotFound, local_socket
 from arctui.text import one_line
 
 if TYPE_CHECKING:
     import docker
+
+    from arctui.sources.engine import EngineClient, EngineStream
+
+log = logging.getLogger(__name__)
 
 PROJECT_LABEL = "com.docker.compose.project"
 SERVICE_LABEL = "com.docker.compose.service"
@@ -209,6 +215,7 @@ def engine_event(event: Mapping[str, Any]) -> EngineEvent:
         container_id=str(actor.get("ID") or event.get("id") or ""),
         service=str(attrs.get(SERVICE_LABEL, "")),
         time=float(event.get("timeNano", 0)) / 1e9 or float(event.get("time", 0)),
+        name=str(attrs.get("name", "")),
     )
 
 
@@ -313,31 +320,38 @@ class EngineConnection:
                 client.close()
 
 
-class DockerSource(EngineConnection):
-    """ContainerSource over a real Docker engine.
+class DockerSource:
+    """ContainerSource over the session's one `EngineClient` (sources/engine.py).
 
-    List, inspect and events go through `UnixEngine` when the engine is the local socket
-    (the SDK's import stays off the first frame), else through the SDK's client.
+    `close()` ends this source's event streams only: the client belongs to the session.
     """
 
-    def _reads(self) -> Any:
-        path = self._local_socket()
-        return UnixEngine(path, self._timeout) if path is not None else self._api()
+    def __init__(
+        self,
+        engine: EngineClient | None = None,
+        *,
+        environ: Mapping[str, str] | None = None,
+        timeout: float = 5.0,
+    ) -> None:
+        from arctui.sources.engine import EngineClient
 
-    def _not_found(self) -> tuple[type[Exception], ...]:
-        if self._local_socket() is not None:
-            return (EngineNotFound,)
-        return (load_sdk().errors.NotFound,)
+        self.engine = engine or EngineClient(environ, timeout=timeout)
+        self._streams: set[EngineStream] = set()
+
+    @property
+    def endpoint(self) -> str:
+        """Where the engine is reached (DOCKER_HOST, else the CLI's context)."""
+        return self.engine.endpoint
+
+    def _reads(self) -> Any:
+        return self.engine
 
     def ping(self) -> str:
         """The engine's version string; raises SourceError."""
         try:
             return str(self._reads().version().get("Version", "?"))
-        except SourceError:
-            raise
-        except Exception as exc:
-            self._drop()
-            raise explain(exc, self.endpoint) from exc
+        except EngineNotFound as exc:
+            raise self.engine.explain(exc) from exc
 
     def containers(
         self, project: str, known: Mapping[str, ContainerInfo] | None = None
@@ -347,12 +361,8 @@ class DockerSource(EngineConnection):
         With `known` (the last read), a container whose listed state and health are
         unchanged is not inspected again: a reconcile of 50 quiet containers is one call.
         """
-        api, not_found = self._reads(), self._not_found()
-        try:
-            rows = api.containers(all=True, filters={"label": f"{PROJECT_LABEL}={project}"})
-        except Exception as exc:
-            self._drop()
-            raise explain(exc, self.endpoint) from exc
+        api = self._reads()
+        rows = api.containers(all=True, filters={"label": f"{PROJECT_LABEL}={project}"})
         out = []
         for row in rows:
             cached = known.get(str(row.get("Id"))) if known else None
@@ -361,24 +371,17 @@ class DockerSource(EngineConnection):
                 continue
             try:
                 data = api.inspect_container(row["Id"])
-            except not_found:
+            except EngineNotFound:
                 continue  # removed between list and inspect
-            except Exception as exc:
-                self._drop()
-                raise explain(exc, self.endpoint) from exc
             out.append(container_from_inspect(data, str(row.get("Status", ""))))
         return out
 
     def container(self, project: str, container_id: str) -> ContainerInfo | None:
         """One container inspected; None if it is gone or not of this project."""
-        api, not_found = self._reads(), self._not_found()
         try:
-            data = api.inspect_container(container_id)
-        except not_found:
+            data = self._reads().inspect_container(container_id)
+        except EngineNotFound:
             return None
-        except Exception as exc:
-            self._drop()
-            raise explain(exc, self.endpoint) from exc
         info = container_from_inspect(data, _status_text(data))
         return info if info.project == project else None
 
@@ -387,37 +390,44 @@ class DockerSource(EngineConnection):
         project: str,
         on_event: Callable[[EngineEvent], None],
         stop: threading.Event,
+        since: float | None = None,
     ) -> None:
-        """Call `on_event` for each state event of the project until the stream ends."""
-        api = self._reads()
-        try:
-            stream = api.events(decode=True, filters=event_filters(project))
-        except Exception as exc:
-            self._drop()
-            raise explain(exc, self.endpoint) from exc
+        """Call `on_event` for each state event of the project until the stream ends.
+
+        Returns normally when the stream ends (the daemon restarted, or `close()`);
+        raises SourceError when the engine cannot be reached.
+        """
+        stream = self.engine.stream("/events", event_params(project, since))
         self._streams.add(stream)
         try:
-            for event in stream:
+            for line in stream.lines():
                 if stop.is_set():
                     return
+                try:
+                    event = json.loads(line)
+                except ValueError:
+                    log.warning("engine event not JSON, skipped: %r", line[:200])
+                    continue
                 parsed = engine_event(event)
                 if is_state_event(parsed.action):  # engines may ignore the event filter
                     on_event(parsed)
-        except Exception as exc:
-            if stop.is_set():
-                return
-            self._drop()
-            raise explain(exc, self.endpoint) from exc
+        except SourceError:
+            if stop.is_set() or stream.closed:
+                return  # closed by us
+            raise
         finally:
             self._streams.discard(stream)
-            with contextlib.suppress(Exception):
-                stream.close()
-        # The stream ended without error: the daemon went away (restart). Reconnect later.
-        self._drop()
+            stream.close()
 
     def close(self) -> None:
-        """Close event streams (unblocking their threads) and the client."""
+        """End this source's event streams (their threads return); the client stays."""
         for stream in list(self._streams):
-            with contextlib.suppress(Exception):
-                stream.close()
-        self._drop()
+            stream.close()
+
+
+def event_params(project: str, since: float | None) -> dict[str, Any]:
+    """The /events query: this project's state events, from `since` (unix seconds) on."""
+    params: dict[str, Any] = {"filters": event_filters(project)}
+    if since:
+        params["since"] = f"{since:.9f}"
+    return params

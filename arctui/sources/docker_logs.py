@@ -18,17 +18,22 @@
 from __future__ import annotations
 
 import calendar
-import contextlib
-import socket
+import logging
 import struct
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
-from arctui.sources.base import SourceError
+from arctui.sources.base import EngineEvent, SourceError
+from arctui.sources.docker_engine import DockerSource
+from arctui.sources.engine import EngineClient, EngineNotFound, EngineStream
+from arctui.sources.event_hub import EventHub
 from arctui.text import MAX_LINE
+
+log = logging.getLogger(__name__)
 
 LINE_LIMIT = MAX_LINE  # bytes kept of one line; the rest is counted in LogRecord.cut
 STDOUT, STDERR = "stdout", "stderr"
@@ -238,7 +243,11 @@ class _Follow:
 
 
 class DockerLogSource:
-    """Reads and follows the logs of one compose project's containers."""
+    """Reads and follows the logs of one compose project's containers.
+
+    Over the session's one `EngineClient`; container events come from the session's
+    `EventHub` (one made over the same client when none is given, e.g. headless).
+    """
 
     def __init__(
         self,
@@ -246,54 +255,27 @@ class DockerLogSource:
         environ: Mapping[str, str] | None = None,
         timeout: float = 10.0,
         rescan: float = 10.0,
+        engine: EngineClient | None = None,
+        hub: EventHub | None = None,
     ) -> None:
-        from arctui.sources.docker_engine import resolve_endpoint
-
         self.project = project
         self.timeout = timeout
         self.rescan = rescan
-        self._params, self.endpoint = resolve_endpoint(environ)
-        self._api: Any = None
-        self._lock = threading.Lock()
-        self._open: set[Any] = set()
+        self.engine = engine or EngineClient(environ, timeout=timeout)
+        self._hub = hub
+        self._open: set[EngineStream] = set()
         self._fresh: set[str] = set()  # ids of containers an event announced
 
+    @property
+    def endpoint(self) -> str:
+        """Where the engine is reached."""
+        return self.engine.endpoint
+
     # --- engine plumbing ------------------------------------------------------------
-    def _client(self) -> Any:
-        with self._lock:
-            if self._api is None:
-                from arctui.sources.docker_engine import load_sdk
-
-                docker = load_sdk()
-                try:  # one connection per followed container, plus events and lists
-                    self._api = docker.APIClient(
-                        version="auto", timeout=self.timeout, max_pool_size=256, **self._params
-                    )
-                except Exception as exc:
-                    raise self._explain(exc) from exc
-            return self._api
-
-    def _explain(self, exc: BaseException) -> SourceError:
-        from arctui.sources.docker_engine import explain
-
-        return explain(exc, self.endpoint)
-
-    def _drop(self) -> None:
-        with self._lock:
-            api, self._api = self._api, None
-        if api is not None:
-            with contextlib.suppress(Exception):
-                api.close()
-
     def targets(self, services: Sequence[str] = ()) -> list[LogTarget]:
         """The project's containers (running or not), optionally of some services only."""
-        api = self._client()
         labels = [f"{PROJECT_LABEL}={self.project}"]
-        try:
-            rows = api.containers(all=True, filters={"label": labels})
-        except Exception as exc:
-            self._drop()
-            raise self._explain(exc) from exc
+        rows = self.engine.containers(all=True, filters={"label": labels})
         found = [target_from_row(r) for r in rows]
         wanted = set(services)
         return sorted(
@@ -303,8 +285,10 @@ class DockerLogSource:
 
     def _tty(self, target: LogTarget) -> LogTarget:
         try:
-            data = self._client().inspect_container(target.id)
-        except Exception:
+            data = self.engine.inspect_container(target.id)
+        except (EngineNotFound, SourceError) as exc:
+            # The stream read after this says what is wrong; keep what the list said.
+            log.info("inspect of %s before reading its logs failed: %s", target.name, exc)
             return target
         tty = bool((data.get("Config") or {}).get("Tty"))
         state = data.get("State") or {}
@@ -325,7 +309,6 @@ class DockerLogSource:
     ) -> Iterator[list[tuple[str, int, bytes, int]]]:
         """The same lines, a list per read from the daemon: a follower hands each list
         over at once (one lock and one wake-up per read, not per line, in a flood)."""
-        api = self._client()
         params: dict[str, Any] = {
             "stdout": 1,
             "stderr": 1,
@@ -336,20 +319,14 @@ class DockerLogSource:
         if since_ns:
             params["since"] = since_param(since_ns)
         try:
-            res = api._get(api._url("/containers/{0}/logs", target.id), params=params, stream=True)
-            api._raise_for_status(res)
-        except Exception as exc:
-            if type(exc).__name__ == "NotFound":
-                return
-            self._drop()
-            raise self._explain(exc) from exc
-        if follow:  # quiet is normal while following; `close()`/stop end the read instead
-            with contextlib.suppress(Exception):
-                api._disable_socket_timeout(api._get_raw_response_socket(res))
+            # No read timeout on a stream: quiet is normal; `close()`/stop end the read.
+            res = self.engine.logs(target.id, params)
+        except EngineNotFound:
+            return
         self._open.add(res)
         decoder, lines = FrameDecoder(target.tty), LineAssembler()
         try:
-            for chunk in res.iter_content(chunk_size=None):
+            for chunk in res.chunks():
                 done = [
                     line
                     for stream, payload in decoder.feed(chunk)
@@ -357,10 +334,6 @@ class DockerLogSource:
                 ]
                 if done:
                     yield done
-        except Exception as exc:
-            if res not in self._open:  # closed by us: a normal end
-                return
-            raise self._explain(exc) from exc
         finally:
             self._open.discard(res)
             res.close()
@@ -436,11 +409,9 @@ class DockerLogSource:
                 start(t, cur.ts_ns if cur.ts_ns is not None else window.since_ns, cur)
             break
 
-        events = threading.Thread(
-            target=self._watch_events, args=(follows, stop), name="arctui-logs-events",
-            daemon=True,
-        )  # fmt: skip
-        events.start()
+        own_hub = self._hub is None
+        hub = self._hub or EventHub(self.project, DockerSource(self.engine), replay=0.0)
+        sub = hub.subscribe(partial(self._on_event, follows), "logs")
         next_scan = time.monotonic() + self.rescan
         while not stop.wait(0.5):
             due = time.monotonic() >= next_scan
@@ -461,37 +432,26 @@ class DockerLogSource:
                     start(self._tty(t), None)
                 elif f is not None and t.running:
                     f.wake.set()
+        sub.close()
+        if own_hub:
+            hub.close()
         self.close()
 
-    def _watch_events(self, follows: dict[str, _Follow], stop: threading.Event) -> None:
-        """Wake followers (and the rescan) on container start/create events."""
-        backoff = 1.0
-        while not stop.is_set():
-            try:
-                api = self._client()
-                filters = {
-                    "type": ["container"],
-                    "label": [f"{PROJECT_LABEL}={self.project}"],
-                    "event": list(_FOLLOW_EVENTS),
-                }
-                res = api._get(api._url("/events"), params={"filters": _json(filters)}, stream=True)
-                api._raise_for_status(res)
-                with contextlib.suppress(Exception):
-                    api._disable_socket_timeout(api._get_raw_response_socket(res))
-                self._open.add(res)
-                backoff = 1.0
-                for line in res.iter_lines(chunk_size=None):
-                    if stop.is_set():
-                        break
-                    cid = _event_id(line)
-                    f = follows.get(cid)
-                    if f is not None:
-                        f.wake.set()
-                    elif cid:
-                        self._fresh = {*self._fresh, cid}
-            except Exception:
-                backoff = min(backoff * 2, 30.0)
-            stop.wait(backoff)
+    def _on_event(self, follows: dict[str, _Follow], event: EngineEvent | None) -> None:
+        """The hub's thread: wake followers (and the rescan) on container events."""
+        if event is None:  # events were lost: wake everyone and rescan now
+            for each in list(follows.values()):
+                each.wake.set()
+            self._fresh = {*self._fresh, ""}
+            return
+        if event.action.partition(":")[0] not in _FOLLOW_EVENTS:
+            return
+        cid = event.container_id
+        f = follows.get(cid)
+        if f is not None:
+            f.wake.set()
+        elif cid:
+            self._fresh = {*self._fresh, cid}
 
     def _follow_one(
         self,
@@ -544,46 +504,20 @@ class DockerLogSource:
     def _state(self, cid: str) -> str:
         """running | stopped | gone | unknown (engine unreachable)."""
         try:
-            data = self._client().inspect_container(cid)
-        except Exception as exc:
-            if type(exc).__name__ == "NotFound":
-                return "gone"
-            self._drop()
+            data = self.engine.inspect_container(cid)
+        except EngineNotFound:
+            return "gone"
+        except SourceError as exc:
+            log.info("container %s state unknown: %s", cid[:12], exc.reason)
             return "unknown"
         state = data.get("State") or {}
         return "running" if state.get("Running") else "stopped"
 
     def close(self) -> None:
-        """End every open stream (their threads return) and drop the client."""
+        """End every open stream (their threads return); the client is the session's."""
         for res in list(self._open):
             self._open.discard(res)
-            _shutdown(res)
-        self._drop()
-
-
-def _shutdown(res: Any) -> None:
-    """Unblock a thread reading this streaming response."""
-    with contextlib.suppress(Exception):
-        sock = res.raw._fp.fp.raw._sock
-        sock.shutdown(socket.SHUT_RDWR)
-    with contextlib.suppress(Exception):
-        res.close()
-
-
-def _json(value: object) -> str:
-    import json
-
-    return json.dumps(value)
-
-
-def _event_id(line: bytes) -> str:
-    import json
-
-    try:
-        event = json.loads(line)
-    except ValueError:
-        return ""
-    return str((event.get("Actor") or {}).get("ID") or event.get("id") or "")
+            res.close()
 
 
 def merge(records: Iterable[LogRecord]) -> list[LogRecord]:

@@ -13,22 +13,13 @@ fallback trades refresh rate for half the cost. No per-container streaming conne
 
 from __future__ import annotations
 
-import contextlib
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from arctui.sources.base import EngineEvent, SourceError
-from arctui.sources.docker_engine import (
-    PROJECT_LABEL,
-    EngineConnection,
-    engine_event,
-    event_container_name,
-    event_filters,
-    explain,
-    load_sdk,
-)
+from arctui.sources.docker_engine import PROJECT_LABEL
+from arctui.sources.engine import EngineClient, EngineNotFound
 from arctui.sources.engine_parse import (
     ContainerMeta,
     EngineInfo,
@@ -36,9 +27,6 @@ from arctui.sources.engine_parse import (
     meta_from_inspect,
 )
 from arctui.tabs.resources.models import Counters, VolumeUsage
-
-if TYPE_CHECKING:
-    import docker
 
 MAX_WORKERS = 64
 
@@ -50,42 +38,37 @@ class ContainerGone(Exception):
     """The container was removed between listing and reading it."""
 
 
-class EngineStats(EngineConnection):
-    """Engine API calls for resource monitoring, over one pooled low-level client."""
+class EngineStats:
+    """Engine API calls for resource monitoring, over the session's one client."""
 
     def __init__(
         self,
-        timeout: float = 5.0,
+        engine: EngineClient | None = None,
+        *,
         environ: Mapping[str, str] | None = None,
         workers: int = MAX_WORKERS,
     ) -> None:
-        super().__init__(timeout, environ, max_pool_size=workers)
+        self.engine = engine or EngineClient(environ)
         self._workers = workers
         self._pool: ThreadPoolExecutor | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def endpoint(self) -> str:
+        """Where the engine is reached."""
+        return self.engine.endpoint
 
     @property
     def is_unix_socket(self) -> bool:
         """Whether the engine is reached over a local socket (cgroups may be readable)."""
-        return str(self._params.get("base_url", "")).startswith(("unix://", "http+unix://"))
+        return self.engine.is_unix_socket
 
-    def _call(self, fn: Callable[[docker.APIClient], Any], drop: bool = True) -> Any:
-        """Run one API call; errors become SourceError (ContainerGone for a 404).
-
-        `drop` renegotiates the client after a failure; parallel calls do not, since
-        closing a client under its siblings would fail them all.
-        """
-        NotFound = load_sdk().errors.NotFound
-
+    def _call(self, fn: Callable[[EngineClient], Any]) -> Any:
+        """Run one API call; errors are SourceError (ContainerGone for a 404)."""
         try:
-            return fn(self._api())
-        except SourceError:
-            raise
-        except NotFound as exc:
+            return fn(self.engine)
+        except EngineNotFound as exc:
             raise ContainerGone(str(exc)) from exc
-        except Exception as exc:
-            if drop:
-                self._drop()
-            raise explain(exc, self.endpoint) from exc
 
     def list_project(self, project: str) -> list[tuple[str, str]]:
         """(id, state) of every container of the project (one cheap call, no inspect)."""
@@ -99,9 +82,7 @@ class EngineStats(EngineConnection):
 
         def one(cid: str) -> ContainerMeta | None:
             try:
-                return meta_from_inspect(
-                    self._call(lambda api: api.inspect_container(cid), drop=False)
-                )
+                return meta_from_inspect(self._call(lambda api: api.inspect_container(cid)))
             except ContainerGone:
                 return None
 
@@ -112,12 +93,7 @@ class EngineStats(EngineConnection):
         """One-shot stats of each container, in parallel; failures returned, not raised."""
 
         def one(cid: str) -> Counters:
-            def call(api: docker.APIClient) -> Any:
-                version_gte = load_sdk().utils.version_gte
-                one_shot = True if version_gte(api.api_version, "1.41") else None
-                return api.stats(cid, stream=False, one_shot=one_shot)
-
-            return counters_from_stats(self._call(call, drop=False), ncpu)
+            return counters_from_stats(self._call(lambda api: api.stats(cid)), ncpu)
 
         ids = list(ids)
         return dict(zip(ids, self._map(one, ids), strict=True))
@@ -133,7 +109,7 @@ class EngineStats(EngineConnection):
         out: list[Any] = []
         for fut in futures:
             try:
-                out.append(fut.result(timeout=self._timeout * 2))
+                out.append(fut.result(timeout=self.engine.timeout * 2))
             except Exception as exc:
                 out.append(exc)
         return out
@@ -166,45 +142,9 @@ class EngineStats(EngineConnection):
             )
         return sorted(out, key=lambda v: v.name)
 
-    def follow_events(
-        self,
-        project: str,
-        on_event: Callable[[EngineEvent, str], None],
-        stop: threading.Event,
-        since: float | None = None,
-    ) -> None:
-        """Call `on_event(event, container name)` per container event until the stream ends."""
-        stream = self._call(
-            lambda api: api.events(
-                decode=True,
-                since=int(since) if since else None,
-                filters=event_filters(project),
-            )
-        )
-        self._streams.add(stream)
-        try:
-            for event in stream:
-                if stop.is_set():
-                    return
-                on_event(engine_event(event), event_container_name(event))
-        except Exception as exc:
-            if stop.is_set():
-                return
-            self._drop()
-            raise explain(exc, self.endpoint) from exc
-        finally:
-            self._streams.discard(stream)
-            with contextlib.suppress(Exception):
-                stream.close()
-        self._drop()  # ended without error: the daemon restarted
-
     def close(self) -> None:
-        """Close event streams, the worker pool and the client."""
-        for stream in list(self._streams):
-            with contextlib.suppress(Exception):
-                stream.close()
+        """Stop the worker pool (the client is the session's: it stays open)."""
         with self._lock:
             pool, self._pool = self._pool, None
         if pool is not None:
             pool.shutdown(wait=False, cancel_futures=True)
-        self._drop()

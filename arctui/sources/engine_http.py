@@ -18,7 +18,7 @@ import socket
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
 DEFAULT_SOCKET = "/var/run/docker.sock"
 
@@ -79,7 +79,8 @@ class _UnixConnection(http.client.HTTPConnection):
         self.sock = sock
 
 
-def _query(params: Mapping[str, Any]) -> str:
+def query_string(params: Mapping[str, Any]) -> str:
+    """`?a=b&...` for a request: booleans as 1/0, filters as the API's JSON, None left out."""
     out = {}
     for key, value in params.items():
         if value is None:
@@ -119,53 +120,39 @@ class UnixEngine:
             raise kind(response.status, message or response.reason)
         return conn, response
 
-    def get_json(self, url: str) -> Any:
+    def get_json(self, url: str, timeout: float | None = None) -> Any:
         """The decoded JSON body of a GET."""
-        conn, response = self._open(url, None)
+        conn, response = self._open(url, timeout)
         try:
             return json.loads(response.read())
         finally:
             conn.close()
 
-    # The SDK's APIClient names ------------------------------------------------------
-    def containers(self, all: bool = False, filters: Mapping[str, Any] | None = None) -> Any:
-        """GET /containers/json."""
-        return self.get_json("/containers/json" + _query({"all": all, "filters": filters}))
-
-    def inspect_container(self, container: str) -> Any:
-        """GET /containers/{id}/json."""
-        return self.get_json(f"/containers/{quote(container, safe='')}/json")
-
-    def version(self) -> Any:
-        """GET /version."""
-        return self.get_json("/version")
-
-    def events(self, decode: bool = True, filters: Mapping[str, Any] | None = None) -> EventStream:
-        """GET /events as a stream of decoded events (no read timeout: it waits)."""
-        conn, response = self._open("/events" + _query({"filters": filters}), None)
+    def stream(self, url: str, timeout: float | None = None) -> RawStream:
+        """A streaming GET: `timeout` bounds the connect and headers, not the reads."""
+        conn, response = self._open(url, timeout)
         if conn.sock is not None:
-            conn.sock.settimeout(None)  # events come when they come
-        return EventStream(conn, response)
+            conn.sock.settimeout(None)  # a quiet stream waits
+        return RawStream(conn, response)
 
     def close(self) -> None:
         """Nothing is kept open between calls."""
 
 
-class EventStream:
-    """Iterates decoded events; `close()` from another thread ends the iteration."""
+class RawStream:
+    """A streaming body read as it arrives; `close()` from another thread ends the read."""
 
     def __init__(self, conn: _UnixConnection, response: Any) -> None:
         self._conn = conn
         self._response = response
 
-    def __iter__(self) -> Iterator[dict[str, Any]]:
+    def chunks(self) -> Iterator[bytes]:
+        """What each read returns (chunked transfer decoded), until the body ends."""
         while True:
-            line = self._response.readline()
-            if not line:
+            data = self._response.read1(1 << 16)
+            if not data:
                 return
-            line = line.strip()
-            if line:
-                yield json.loads(line)
+            yield data
 
     def close(self) -> None:
         """Shut the socket down (unblocks a reader), then close it."""

@@ -62,11 +62,15 @@ class LearningContainers:
         return info
 
     def follow_events(
-        self, project: str, on_event: Callable[[EngineEvent], None], stop: threading.Event
+        self,
+        project: str,
+        on_event: Callable[[EngineEvent], None],
+        stop: threading.Event,
+        since: float | None = None,
     ) -> None:
         """The inner source's event stream."""
         try:
-            self.inner.follow_events(project, on_event, stop)
+            self.inner.follow_events(project, on_event, stop, since=since)
         except SourceError as exc:
             raise _redacted(exc, self.redactor) from None
 

@@ -7,7 +7,6 @@ Tabs are built from `arctui.tabs.TABS`, never by name.
 
 from __future__ import annotations
 
-import threading
 import time
 from pathlib import PurePath
 from typing import ClassVar
@@ -22,7 +21,8 @@ from textual.widgets import Footer, TabbedContent, TabPane
 
 from arctui.models import StackSnapshot
 from arctui.session import Session
-from arctui.sources.base import EngineEvent, SourceError
+from arctui.sources.base import EngineEvent
+from arctui.sources.event_hub import Subscription
 from arctui.tabs import TABS
 from arctui.ui import preferences
 from arctui.ui.actions import ActionsApp, ReadOnlyBadge
@@ -36,7 +36,6 @@ from arctui.ui.widgets.header import ArcHeader
 
 TAB_IDS = tuple(spec.id for spec in TABS)
 STACK_SOURCE = "docker"
-EVENTS_BACKOFF_MAX = 30.0
 
 
 class EngineEventSeen(Message):
@@ -112,10 +111,11 @@ class ArcApp(ActionsApp):
         self.poller = Poller(
             self, STACK_SOURCE, self._read_stack, reconcile, reconcile, min_gap=0.5
         )
-        self._stop_events = threading.Event()
-        # Set when the engine answers again: the event follower resubscribes at once
-        # instead of sleeping out a backoff grown while the daemon was down.
-        self._engine_back = threading.Event()
+        # Swallowed errors get a reason in the state dir's log file (never the terminal).
+        from arctui import diag_log
+
+        self.log_path = diag_log.install(session.redactor.redact)
+        self._events_sub: Subscription | None = None
         # Kept, not queried: the timers ask for them every second (a query walks the DOM).
         s = session
         self._header = ArcHeader(
@@ -173,7 +173,9 @@ class ArcApp(ActionsApp):
                 exit_on_error=False,
                 group="keymap",
             )
-        threading.Thread(target=self._follow_events, name="arctui-events", daemon=True).start()
+        # The session's one event subscription (sources/event_hub.py): state events name
+        # the containers to re-read; None (stream cut, events lost) asks for a full read.
+        self._events_sub = self.session.events.subscribe(self._engine_event, "app")
         self.call_after_refresh(self._start_monitoring)  # its imports: off the first frame
 
     def _start_monitoring(self) -> None:
@@ -182,11 +184,11 @@ class ArcApp(ActionsApp):
         start_monitoring(self)  # state changes -> notifications and the event history
 
     def on_unmount(self) -> None:
-        self._stop_events.set()
-        self._engine_back.set()
+        if self._events_sub is not None:
+            self._events_sub.close()
         for poller in list(self.pollers):
             poller.stop()
-        self.session.reader.containers.close()
+        self.session.close()
 
     # Themes and keys --------------------------------------------------------------
     def _apply_theme(self) -> None:
@@ -283,32 +285,10 @@ class ArcApp(ActionsApp):
         force, self._force_compose = self._force_compose, False
         return self.session.reader.read_next(force_compose=force)
 
-    def _follow_events(self) -> None:
-        """Daemon thread: feed engine state events to the reader; resubscribe when cut."""
-        reader, backoff = self.session.reader, 1.0
-
-        def seen(event: EngineEvent) -> None:
-            reader.note_event(event)
-            self.post_message(EngineEventSeen(event))
-
-        while not self._stop_events.is_set():
-            started = time.monotonic()
-            try:
-                reader.containers.follow_events(reader.project, seen, self._stop_events)
-            except SourceError:
-                pass
-            except Exception:  # a bug in one event must not end the follower
-                pass
-            if self._stop_events.is_set():
-                return
-            # The stream ended: the daemon restarted or went away. Re-read all, resubscribe.
-            reader.note_event(None)
-            self.post_message(EngineEventSeen(None))
-            fresh = time.monotonic() - started > 30
-            backoff = 1.0 if fresh else min(EVENTS_BACKOFF_MAX, backoff * 2)
-            if self._engine_back.wait(backoff):
-                backoff = 1.0  # the engine is back: start the backoff over
-            self._engine_back.clear()
+    def _engine_event(self, event: EngineEvent | None) -> None:
+        """The subscription's thread: the reader notes what to re-read; a read is asked."""
+        self.session.reader.note_event(event)
+        self.post_message(EngineEventSeen(event))
 
     def on_engine_event_seen(self, message: EngineEventSeen) -> None:
         self.poller.request()
@@ -331,8 +311,8 @@ class ArcApp(ActionsApp):
 
     def _show_stack(self, snapshot: StackSnapshot) -> None:
         header = self._header
-        if header.stale_reason:  # the engine answers again
-            self._engine_back.set()
+        if header.stale_reason:  # the engine answers again: resubscribe without backoff
+            self.session.events.engine_back()
         header.stale_reason = ""
         header.snapshot = snapshot
         self.snapshot = snapshot

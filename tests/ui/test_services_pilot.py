@@ -125,7 +125,7 @@ class FlakySource:
             )
         return list(self._containers)
 
-    def follow_events(self, project, on_event, stop) -> None:
+    def follow_events(self, project, on_event, stop, since=None) -> None:
         stop.wait(0.2)
 
     def close(self) -> None:

@@ -57,7 +57,7 @@ class Engine:
     def container(self, project: str, cid: str) -> ContainerInfo | None:
         return next((c for c in self.items if c.id == cid), None)
 
-    def follow_events(self, project, on_event, stop) -> None:
+    def follow_events(self, project, on_event, stop, since=None) -> None:
         return None
 
     def close(self) -> None:

@@ -35,7 +35,7 @@ class FakeEngine:
             raise SourceError(self.fail)
         return list(self.items)
 
-    def follow_events(self, project, on_event, stop) -> None:
+    def follow_events(self, project, on_event, stop, since=None) -> None:
         return None
 
     def close(self) -> None:

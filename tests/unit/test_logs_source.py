@@ -7,6 +7,7 @@ import threading
 import time
 from typing import Any
 
+from arctui.sources.base import SourceError
 from arctui.sources.docker_logs import (
     RESUME_MARGIN_NS,
     Cursor,
@@ -93,33 +94,41 @@ def test_cursor_keeps_a_line_the_log_wrote_after_a_later_line_of_the_other_strea
 # --- following, against a scripted engine ------------------------------------------------
 
 
-class FakeResponse:
-    def __init__(self, chunks: list[bytes], block: threading.Event | None = None) -> None:
-        self.chunks, self.block = chunks, block
+class FakeStream:
+    """An EngineStream: scripted chunks, then (optionally) quiet until closed."""
 
-    def iter_content(self, chunk_size: Any = None):
-        yield from self.chunks
+    def __init__(self, chunks: list[bytes], block: threading.Event | None = None) -> None:
+        self._chunks, self.block = chunks, block
+        self.closed = False
+
+    def chunks(self):
+        yield from self._chunks
         if self.block is not None:
             self.block.wait(10)
 
-    def iter_lines(self, chunk_size: Any = None):
+    def lines(self):
         if self.block is not None:
             self.block.wait(10)
         return iter(())
 
     def close(self) -> None:
+        self.closed = True
         if self.block is not None:
             self.block.set()
 
 
 class ScriptedEngine:
-    """One container; each follow request gets the next script entry; a daemon outage."""
+    """An EngineClient with one container; each follow request gets the next script
+    entry; a daemon outage after the first stream."""
+
+    endpoint = "unix:///fake.sock"
 
     def __init__(self, follows: list[list[tuple[int, str, str]]]) -> None:
         self.follows = follows
         self.calls: list[dict[str, Any]] = []
         self.down_once = True
         self.parked = threading.Event()
+        self.event_streams = 0
 
     def containers(self, **kw: Any) -> list[dict[str, Any]]:
         labels = {"com.docker.compose.service": "api", "com.docker.compose.container-number": "1"}
@@ -129,31 +138,22 @@ class ScriptedEngine:
         follows_done = sum(1 for c in self.calls if c["follow"])
         if follows_done == 1 and self.down_once:  # the daemon restarts after the 1st stream
             self.down_once = False
-            raise ConnectionError("Connection refused")
+            raise SourceError("no Docker engine answers at unix:///fake.sock")
         return {"Config": {"Tty": False}, "State": {"Running": True}}
 
-    def _url(self, path: str, *args: str) -> str:
-        return path.format(*args)
+    def stream(self, path: str, params: dict[str, Any] | None = None) -> FakeStream:
+        assert path == "/events"
+        self.event_streams += 1
+        return FakeStream([], self.parked)
 
-    def _get(self, url: str, params: dict[str, Any] | None = None, stream: bool = False):
-        if url == "/events":
-            return FakeResponse([], self.parked)
-        self.calls.append(dict(params or {}))
-        if not params or not params["follow"]:
-            return FakeResponse([frame(1, stamped(T0 + 1, "history"))])
+    def logs(self, cid: str, params: dict[str, Any]) -> FakeStream:
+        self.calls.append(dict(params))
+        if not params["follow"]:
+            return FakeStream([frame(1, stamped(T0 + 1, "history"))])
         script = self.follows.pop(0) if self.follows else None
         if script is None:
-            return FakeResponse([], self.parked)  # quiet until stopped
-        return FakeResponse([frame(k, stamped(T0 + ns, text)) for ns, k, text in script])
-
-    def _raise_for_status(self, res: Any) -> None:
-        pass
-
-    def _disable_socket_timeout(self, sock: Any) -> None:
-        pass
-
-    def _get_raw_response_socket(self, res: Any) -> None:
-        return None
+            return FakeStream([], self.parked)  # quiet until stopped
+        return FakeStream([frame(k, stamped(T0 + ns, text)) for ns, k, text in script])
 
     def close(self) -> None:
         pass
@@ -166,9 +166,7 @@ def test_follow_resumes_after_a_daemon_restart_without_duplicates() -> None:
             [(2, 1, "a"), (3, 2, "b"), (4, 1, "c")],  # since= repeats a and b
         ]
     )
-    src = DockerLogSource("p", environ={"DOCKER_HOST": "unix:///nonexistent.sock"}, rescan=0.2)
-    src._api = engine
-    src._client = lambda: engine  # type: ignore[method-assign]
+    src = DockerLogSource("p", rescan=0.2, engine=engine)  # type: ignore[arg-type]
     got: list[LogRecord] = []
     stop = threading.Event()
     t = threading.Thread(target=src.follow, args=((), LogWindow(tail=10), got.extend, stop))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -11,6 +12,7 @@ import pytest
 from arctui.sources.base import EngineEvent, SourceError
 from arctui.sources.cgroups import CgroupReader
 from arctui.sources.docker_stats import ContainerGone, ContainerMeta, EngineInfo
+from arctui.sources.event_hub import EventHub
 from arctui.tabs.resources.models import (
     ContainerStats,
     Counters,
@@ -171,17 +173,39 @@ def test_api_failing_everywhere_is_an_error_one_gone_is_not() -> None:
     assert [c.id for c in reader.read().containers] == [CID]
 
 
+class FakeEventSource:
+    """Stands in for the session's ContainerSource behind the event hub."""
+
+    def __init__(self, *events: EngineEvent) -> None:
+        self.events = list(events)
+        self.subscribed = threading.Event()
+        self._closed = threading.Event()
+
+    def follow_events(self, project, on_event, stop, since=None) -> None:
+        for event in self.events:
+            on_event(event)
+        self.subscribed.set()
+        self._closed.wait()
+
+    def close(self) -> None:
+        self._closed.set()
+
+
 def test_events_mark_oom_and_spare_relisting(tmp_path: Path) -> None:
     engine = FakeEngine(meta())
     engine.api[CID] = [Counters(at=t, cpu_ns=0, clock_ns=t) for t in range(10)]
-    engine.events = [(EngineEvent("oom", CID, "svc", 1000.0), "c-aaa")]
-    reader = ResourcesReader("p", engine, None, clock=lambda: 1500.0)  # type: ignore[arg-type]
+    source = FakeEventSource(EngineEvent("oom", CID, "svc", 1000.0, name="c-aaa"))
+    hub = EventHub("p", source, clock=lambda: 1500.0)  # type: ignore[arg-type]
+    reader = ResourcesReader("p", engine, None, clock=lambda: 1500.0, hub=hub)  # type: ignore[arg-type]
     changes: list[str] = []
     stop = threading.Event()
     thread = threading.Thread(target=reader.follow_events, args=(changes.append, stop))
     thread.start()
     try:
-        assert engine.subscribed.wait(5)
+        assert source.subscribed.wait(5)
+        deadline = time.monotonic() + 5
+        while reader.events._queue.empty() and time.monotonic() < deadline:
+            time.sleep(0.01)  # the subscription's own thread delivers it
         snap = reader.read()
         assert snap.oom_events == (OomEvent(1000.0, CID, "c-aaa", "svc"),)
         assert snap.containers[0].oom_killed
@@ -192,6 +216,7 @@ def test_events_mark_oom_and_spare_relisting(tmp_path: Path) -> None:
     finally:
         stop.set()
         thread.join(5)
+        hub.close()
 
 
 def test_inspect_oom_killed_is_listed_once() -> None:

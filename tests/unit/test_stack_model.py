@@ -162,7 +162,11 @@ class FakeEngine:
         return list(self.items)
 
     def follow_events(
-        self, project: str, on_event: Callable[[EngineEvent], None], stop: threading.Event
+        self,
+        project: str,
+        on_event: Callable[[EngineEvent], None],
+        stop: threading.Event,
+        since: float | None = None,
     ) -> None:
         return None
 

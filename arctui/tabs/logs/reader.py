@@ -130,7 +130,10 @@ def session_source(session: Session) -> LogSource:
         return DemoLogSource(clock=session.clock)
     from arctui.sources.docker_logs import DockerLogSource
 
-    return DockerLogSource(session.project, environ=session.environ)
+    # The session's one engine client and event subscription (sources/event_hub.py).
+    return DockerLogSource(
+        session.project, environ=session.environ, engine=session.engine, hub=session.events
+    )
 
 
 def session_maker(session: Session) -> LineMaker:

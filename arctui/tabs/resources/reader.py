@@ -18,6 +18,8 @@ from collections.abc import Callable, Mapping
 from arctui.sources.base import SourceError
 from arctui.sources.cgroups import CgroupReader
 from arctui.sources.docker_stats import ContainerGone, ContainerMeta, EngineInfo, EngineStats
+from arctui.sources.engine import EngineClient
+from arctui.sources.event_hub import EventHub
 from arctui.sources.host import HostReader
 from arctui.tabs.resources.events import RELEVANT, EngineEvents
 from arctui.tabs.resources.models import (
@@ -48,6 +50,7 @@ class ResourcesReader:
         clock: Callable[[], float] = time.time,
         relist_every: float = 10.0,
         sleep: Callable[[float], None] = time.sleep,
+        hub: EventHub | None = None,
     ) -> None:
         self.project = project
         self.engine = engine
@@ -64,7 +67,7 @@ class ResourcesReader:
         self._prev: dict[str, Counters] = {}
         self._stale: set[str] = set()  # ids to inspect again
         self._listed_at = -math.inf
-        self.events = EngineEvents(engine, project, clock)
+        self.events = EngineEvents(hub)
         self.oom = OomLog()
         self._host_cpu = HostCpu()
         self._info: EngineInfo | None = None
@@ -74,8 +77,11 @@ class ResourcesReader:
 
     # The container set -------------------------------------------------------------
     def _drain_events(self) -> None:
-        for event, name in self.events.drain():
-            cid = event.container_id
+        for event in self.events.drain():
+            if event is None:  # events were lost: list the project again
+                self._listed_at = -math.inf
+                continue
+            cid, name = event.container_id, event.name
             if event.action == "destroy":
                 self._forget(cid)
             elif event.action in RELEVANT:
@@ -265,7 +271,7 @@ class ResourcesReader:
             return VolumesSnapshot((), self._clock(), exc.reason)
 
     def follow_events(self, on_change: Callable[[str], None], stop: threading.Event) -> None:
-        """Follow container events (OOM kills of the last hour replayed) until `stop`."""
+        """Take the hub's container events (OOM kills of the last hour replayed) until `stop`."""
         self.events.follow(on_change, stop)
 
     def backfill(self, seconds: float) -> list[ResourcesSnapshot]:
@@ -273,7 +279,7 @@ class ResourcesReader:
         return []
 
     def close(self) -> None:
-        """Close the engine client (unblocks `follow_events`)."""
+        """Stop the stats workers (the engine client and the hub are the session's)."""
         self.engine.close()
 
 
@@ -282,14 +288,22 @@ def real_reader(
     environ: Mapping[str, str] | None = None,
     declared: DeclaredLimits | None = None,
     mode: str = "auto",
+    engine: EngineClient | None = None,
+    hub: EventHub | None = None,
 ) -> ResourcesReader:
-    """A reader for the engine the environment points at; `mode` auto | cgroup | api."""
-    engine = EngineStats(environ=environ)
+    """A reader over the session's engine client and event hub; `mode` auto | cgroup | api."""
+    stats = EngineStats(engine, environ=environ)
 
     def probe() -> CgroupReader | None:
-        cgroups = CgroupReader() if engine.is_unix_socket else None
+        cgroups = CgroupReader() if stats.is_unix_socket else None
         return cgroups if cgroups is not None and cgroups.version is not None else None
 
     return ResourcesReader(
-        project, engine, probe, HostReader(), declared=declared, force_api=mode == "api"
+        project,
+        stats,
+        probe,
+        HostReader(),
+        declared=declared,
+        force_api=mode == "api",
+        hub=hub,
     )

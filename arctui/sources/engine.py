@@ -1,0 +1,341 @@
+"""The one Docker Engine API client of a session: list, inspect, stats, logs and events.
+
+Two transports behind one interface, picked once from the environment:
+- the plain local unix socket: `engine_http.UnixEngine` (http.client, no SDK import, so
+  the first frame never waits for requests/urllib3);
+- anything else (TCP, TLS, SSH, a named context): the docker SDK, imported on first use
+  under a lock (`docker_engine.load_sdk`), used only to resolve the endpoint, negotiate
+  the API version and carry requests (`APIClient` is a `requests.Session`: its public
+  `get` with our own URLs; no private SDK helper).
+
+Every call has a timeout except a following stream's reads (a quiet container is not a
+failure); `EngineStream.close()` (or `EngineClient.close()`) shuts a stream's socket
+down from any thread so its reader returns at once. Errors: `EngineNotFound` for a 404,
+`SourceError` (with a reason and a fix) for everything else.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import socket
+import threading
+from collections.abc import Iterator, Mapping
+from typing import Any
+from urllib.parse import quote
+
+from arctui.sources.base import SourceError
+from arctui.sources.engine_http import (
+    EngineHTTPError,
+    EngineNotFound,
+    UnixEngine,
+    local_socket,
+    query_string,
+)
+
+log = logging.getLogger(__name__)
+
+__all__ = ["EngineClient", "EngineNotFound", "EngineStream"]
+
+# Connections the SDK transport keeps: one per followed container's log stream, the
+# stats pool's 64 workers, the event stream and short reads.
+POOL_SIZE = 256
+
+
+class EngineStream:
+    """A streaming response (logs, events): chunks or lines; `close()` from any thread."""
+
+    def __init__(self, chunks: Iterator[bytes], shutdown: Any, owner: EngineClient) -> None:
+        self._chunks = chunks
+        self._shutdown = shutdown
+        self._owner = owner
+        self.closed = False
+
+    def chunks(self) -> Iterator[bytes]:
+        """The body as the engine sends it (a read returns what arrived)."""
+        try:
+            yield from self._chunks
+        except Exception as exc:
+            if self.closed:
+                return  # closed by us: a normal end
+            raise self._owner.explain(exc) from exc
+        finally:
+            self.close()
+
+    def lines(self) -> Iterator[bytes]:
+        """The body split at newlines (the event stream: one JSON object a line)."""
+        pending = b""
+        for chunk in self.chunks():
+            pending += chunk
+            *done, pending = pending.split(b"\n")
+            for line in done:
+                if line.strip():
+                    yield line
+        if pending.strip():
+            yield pending
+
+    def close(self) -> None:
+        """End the stream; a thread blocked reading it returns."""
+        if self.closed:
+            return
+        self.closed = True
+        self._owner.forget(self)
+        try:
+            self._shutdown()
+        except Exception as exc:  # already closed by the peer: nothing left to unblock
+            log.debug("closing an engine stream: %r", exc)
+
+
+class _SdkTransport:
+    """Requests through the SDK's negotiated client, to URLs built here."""
+
+    def __init__(self, api: Any) -> None:
+        self.api = api
+
+    def _url(self, path: str, params: Mapping[str, Any] | None) -> str:
+        base = f"{self.api.base_url}/v{self.api.api_version}"
+        return base + path + query_string(params or {})
+
+    @staticmethod
+    def _check(res: Any) -> None:
+        if res.status_code < 400:
+            return
+        try:
+            message = str(res.json().get("message", ""))
+        except (ValueError, AttributeError):
+            message = res.text[:2000]
+        res.close()
+        kind = EngineNotFound if res.status_code == 404 else EngineHTTPError
+        raise kind(res.status_code, message or str(res.reason))
+
+    def get_json(self, path: str, params: Mapping[str, Any] | None, timeout: float) -> Any:
+        res = self.api.get(self._url(path, params), timeout=timeout)
+        self._check(res)
+        return res.json()
+
+    def stream(
+        self, path: str, params: Mapping[str, Any] | None, timeout: float
+    ) -> tuple[Iterator[bytes], Any]:
+        # (connect timeout, no read timeout): a quiet stream waits.
+        res = self.api.get(self._url(path, params), stream=True, timeout=(timeout, None))
+        self._check(res)
+
+        def shutdown() -> None:
+            conn = res.raw.connection  # urllib3's public handle on the live connection
+            sock = getattr(conn, "sock", None) if conn is not None else None
+            if sock is not None:
+                with contextlib.suppress(OSError):
+                    sock.shutdown(socket.SHUT_RDWR)
+            res.close()
+
+        return res.iter_content(chunk_size=None), shutdown
+
+    def close(self) -> None:
+        self.api.close()
+
+
+class _UnixTransport:
+    def __init__(self, engine: UnixEngine) -> None:
+        self.engine = engine
+
+    def get_json(self, path: str, params: Mapping[str, Any] | None, timeout: float) -> Any:
+        return self.engine.get_json(path + query_string(params or {}), timeout)
+
+    def stream(
+        self, path: str, params: Mapping[str, Any] | None, timeout: float
+    ) -> tuple[Iterator[bytes], Any]:
+        raw = self.engine.stream(path + query_string(params or {}), timeout)
+        return raw.chunks(), raw.close
+
+    def close(self) -> None:
+        """Nothing is kept open between calls."""
+
+
+class EngineClient:
+    """One engine, reached the same way by every reader of the session (thread-safe)."""
+
+    def __init__(
+        self,
+        environ: Mapping[str, str] | None = None,
+        timeout: float = 5.0,
+        pool_size: int = POOL_SIZE,
+    ) -> None:
+        self._environ = None if environ is None else dict(environ)
+        self.timeout = timeout
+        self._pool_size = pool_size
+        self._lock = threading.Lock()
+        self._local: tuple[str | None] | None = None  # (socket path or None,) once known
+        self._resolved: tuple[dict[str, Any], str] | None = None
+        self._transport: _SdkTransport | _UnixTransport | None = None
+        self._streams: set[EngineStream] = set()
+        self._closed = False
+
+    # Where the engine is ----------------------------------------------------------
+    def local_socket(self) -> str | None:
+        """The unix socket when the engine is the plain local one (no SDK needed)."""
+        if self._local is None:
+            self._local = (local_socket(self._environ),)
+        return self._local[0]
+
+    def _resolve(self) -> tuple[dict[str, Any], str]:
+        from arctui.sources.docker_engine import resolve_endpoint
+
+        if self._resolved is None:
+            self._resolved = resolve_endpoint(self._environ)
+        return self._resolved
+
+    @property
+    def endpoint(self) -> str:
+        """Where the engine is reached (for the header and error texts)."""
+        path = self.local_socket()
+        return f"unix://{path}" if path is not None else self._resolve()[1]
+
+    @property
+    def is_unix_socket(self) -> bool:
+        """Whether the engine is on this host's unix socket (cgroups may be readable)."""
+        if self.local_socket() is not None:
+            return True
+        base = str(self._resolve()[0].get("base_url", ""))
+        return base.startswith(("unix://", "http+unix://"))
+
+    def explain(self, exc: BaseException) -> SourceError:
+        """A failure as a reason and a fix an operator can act on."""
+        from arctui.sources.docker_engine import explain
+
+        if isinstance(exc, SourceError):
+            return exc
+        return explain(exc, self.endpoint)
+
+    # Transport --------------------------------------------------------------------
+    def _get_transport(self) -> _SdkTransport | _UnixTransport:
+        with self._lock:
+            if self._transport is not None:
+                return self._transport
+            path = self.local_socket()
+            if path is not None:
+                self._transport = _UnixTransport(UnixEngine(path, self.timeout))
+                return self._transport
+        from arctui.sources.docker_engine import load_sdk
+
+        docker = load_sdk()  # outside our lock: the SDK's own import lock is enough
+        params = self._resolve()[0]
+        try:
+            api = docker.APIClient(
+                version="auto", timeout=self.timeout, max_pool_size=self._pool_size, **params
+            )
+        except Exception as exc:
+            raise self.explain(exc) from exc
+        with self._lock:
+            if self._transport is None:
+                self._transport = _SdkTransport(api)
+            return self._transport
+
+    def _retire(self, exc: BaseException) -> None:
+        """After a connection failure: negotiate again with whatever daemon answers next.
+
+        The old SDK client is not closed: streams still reading on it end by themselves.
+        """
+        log.info("engine connection failed, reconnecting on the next call: %r", exc)
+        with self._lock:
+            if isinstance(self._transport, _SdkTransport):
+                self._transport = None
+
+    def get_json(
+        self, path: str, params: Mapping[str, Any] | None = None, timeout: float | None = None
+    ) -> Any:
+        """GET a JSON document. Raises EngineNotFound (404) or SourceError."""
+        try:
+            return self._get_transport().get_json(path, params, timeout or self.timeout)
+        except (EngineNotFound, SourceError):
+            raise
+        except EngineHTTPError as exc:
+            raise SourceError(f"Docker engine error: {exc}"[:300]) from exc
+        except Exception as exc:
+            self._retire(exc)
+            raise self.explain(exc) from exc
+
+    def stream(
+        self, path: str, params: Mapping[str, Any] | None = None, timeout: float | None = None
+    ) -> EngineStream:
+        """Open a streaming GET (logs, events). Raises EngineNotFound or SourceError."""
+        if self._closed:
+            raise SourceError("the engine client is closed")
+        try:
+            chunks, shutdown = self._get_transport().stream(path, params, timeout or self.timeout)
+        except (EngineNotFound, SourceError):
+            raise
+        except EngineHTTPError as exc:
+            raise SourceError(f"Docker engine error: {exc}"[:300]) from exc
+        except Exception as exc:
+            self._retire(exc)
+            raise self.explain(exc) from exc
+        stream = EngineStream(chunks, shutdown, self)
+        with self._lock:
+            self._streams.add(stream)
+        return stream
+
+    def forget(self, stream: EngineStream) -> None:
+        """A stream ended: no longer closed by `close()`."""
+        with self._lock:
+            self._streams.discard(stream)
+
+    # The reads arctui makes (the SDK's APIClient names, so callers read alike) -------
+    def containers(self, all: bool = False, filters: Mapping[str, Any] | None = None) -> Any:
+        """GET /containers/json."""
+        return self.get_json("/containers/json", {"all": all, "filters": filters})
+
+    def inspect_container(self, container: str) -> Any:
+        """GET /containers/{id}/json; EngineNotFound when it is gone."""
+        return self.get_json(f"/containers/{quote(container, safe='')}/json")
+
+    def version(self) -> Any:
+        """GET /version."""
+        return self.get_json("/version")
+
+    def info(self) -> Any:
+        """GET /info."""
+        return self.get_json("/info")
+
+    def df(self, timeout: float | None = None) -> Any:
+        """GET /system/df (slow on big hosts)."""
+        return self.get_json("/system/df", None, timeout)
+
+    def stats(self, container: str) -> Any:
+        """One stats reading (GET /containers/{id}/stats, not streamed, one-shot)."""
+        # one-shot (API 1.41+) skips the daemon's wait for a second sample; older
+        # daemons ignore the parameter.
+        params = {"stream": False, "one-shot": True}
+        return self.get_json(f"/containers/{quote(container, safe='')}/stats", params)
+
+    def logs(self, container: str, params: Mapping[str, Any]) -> EngineStream:
+        """GET /containers/{id}/logs as a raw (multiplexed) stream."""
+        return self.stream(f"/containers/{quote(container, safe='')}/logs", params)
+
+    def events(
+        self, filters: Mapping[str, Any], since: float | None = None
+    ) -> Iterator[dict[str, Any]]:
+        """GET /events: decoded events until the stream ends; close it with `close()`."""
+        params: dict[str, Any] = {"filters": filters}
+        if since:
+            params["since"] = f"{since:.9f}"
+        stream = self.stream("/events", params)
+        for line in stream.lines():
+            try:
+                yield json.loads(line)
+            except ValueError:
+                log.warning("engine event not JSON, skipped: %r", line[:200])
+
+    def close(self) -> None:
+        """End every open stream (their readers return) and release the transport."""
+        self._closed = True
+        with self._lock:
+            streams, self._streams = list(self._streams), set()
+            transport, self._transport = self._transport, None
+        for stream in streams:
+            stream.close()
+        if transport is not None:
+            try:
+                transport.close()
+            except Exception as exc:
+                log.debug("closing the engine client: %r", exc)
