@@ -33,8 +33,25 @@ _CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _INVISIBLE = re.compile("[\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
 
 
+_SURROGATES = re.compile("[\ud800-\udfff]")
+
+
 def _visible(m: re.Match[str]) -> str:
     return f"<U+{ord(m[0]):04X}>"
+
+
+def _escaped(m: re.Match[str]) -> str:
+    code = ord(m[0])
+    return f"\\x{code - 0xDC00:02x}" if 0xDC80 <= code <= 0xDCFF else f"\\u{code:04x}"
+
+
+def safe_text(value: object) -> str:
+    """`value` as text that always encodes to UTF-8.
+
+    argv and environment bytes that are not UTF-8 reach Python as surrogate escapes
+    (`$'\\xff'` is U+DCFF); they are shown as `\\xff`, other lone surrogates as `\\udXXX`.
+    """
+    return _SURROGATES.sub(_escaped, value if isinstance(value, str) else str(value))
 
 
 def clean(text: str | bytes | None, limit: int = MAX_LINE) -> str:
@@ -43,6 +60,7 @@ def clean(text: str | bytes | None, limit: int = MAX_LINE) -> str:
         return ""
     if isinstance(text, bytes):
         text = text.decode("utf-8", errors="replace")
+    text = safe_text(text)  # argv bytes that are not UTF-8 must not crash a printer
     text = _ESCAPES.sub("", text)
     text = _CONTROLS.sub("\ufffd", text).replace("\r", "")
     text = _INVISIBLE.sub(_visible, text)

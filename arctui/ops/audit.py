@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from arctui.config.masking import Redactor, is_secret_key
 from arctui.config.settings import state_dir
-from arctui.text import clean
+from arctui.text import clean, safe_text
 
 if TYPE_CHECKING:
     from arctui.session import Session
@@ -82,30 +82,6 @@ def whoami() -> str:
     return f"{user}@{socket.gethostname()}"
 
 
-def safe_text(value: object) -> str:
-    """`value` as text that always encodes to UTF-8.
-
-    argv and environment bytes that are not UTF-8 reach Python as surrogate escapes
-    (`$'\\xff'` is U+DCFF); they are shown as `\\xff`, other lone surrogates as `\\udXXX`.
-    """
-    text = value if isinstance(value, str) else str(value)
-    try:
-        text.encode("utf-8")
-        return text
-    except UnicodeEncodeError:
-        pass
-    out = []
-    for ch in text:
-        code = ord(ch)
-        if 0xDC80 <= code <= 0xDCFF:
-            out.append(f"\\x{code - 0xDC00:02x}")
-        elif 0xD800 <= code <= 0xDFFF:
-            out.append(f"\\u{code:04x}")
-        else:
-            out.append(ch)
-    return "".join(out)
-
-
 def build_entry(
     session: Session,
     action: Mutation,
@@ -161,6 +137,11 @@ def attempts(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
     ]
 
 
+def _write(fd: int, data: bytes) -> int:
+    """One `write` (a seam for the full-disk test where no tmpfs can be mounted)."""
+    return os.write(fd, data)
+
+
 class AuditLog:
     """Appends and reads audit entries."""
 
@@ -184,7 +165,7 @@ class AuditLog:
             try:
                 if os.fstat(fd).st_mode & 0o077:
                     os.fchmod(fd, 0o600)
-                written = os.write(fd, line)
+                written = _write(fd, line)
                 if written != len(line):
                     return f"{self.path}: short write ({written} of {len(line)} bytes)"
                 os.fsync(fd)

@@ -124,3 +124,23 @@ def test_backup_dir_defaults_to_the_project_backups(tmp_path: Path) -> None:
     )
     settings = backup_settings(custom)
     assert settings.directory == tmp_path and settings.rto_s == 600
+
+
+def test_backup_audit_entries_are_sanitized_and_redacted() -> None:
+    """`--env $'st\\xc2\\x9b2J' backup verify <secret>` and `verify $'\\x9b31mX'`."""
+    import dataclasses
+
+    secret = "bk-secret-value-5521"
+    base = demo_session(Settings(), env="st\x9b2J")
+    session = dataclasses.replace(base, environ={"API_TOKEN": secret})
+    for backup_id in (secret, "\udc9b31mX"):  # a secret value; argv bytes not UTF-8
+        args = build_parser().parse_args(["backup", "verify", backup_id])
+        assert cli.run(session, args, interactive=False) == 0
+    raw = AuditLog().path.read_bytes()
+    text = raw.decode("utf-8")  # strict: no surrogate reached the file
+    assert "\x9b" not in text and secret not in text
+    entries = AuditLog().read(raw=True)
+    assert {e["env"] for e in entries} == {"st\ufffd2J"} or all(
+        "\x9b" not in e["env"] for e in entries
+    )
+    assert "\\x9b31mX" in entries[-1]["target"]

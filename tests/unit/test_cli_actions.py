@@ -117,3 +117,16 @@ def test_a_per_env_read_only_default_applies_to_headless_commands():
     code, _ = run(["restart", "redis", "--yes", "--i-know-this-is-production"], session=prod)
     assert code == 2 and "read-only" in audit_entries()[-1]["detail"]
     assert not demo_session(settings, env="dev").read_only
+
+
+def test_an_argument_that_is_not_utf8_is_audited_before_the_restart(capsys):
+    """`arctui --env $'\\xff' restart redis --yes`: recorded first, shown as \\xff."""
+    session = demo_session(Settings(), env="\udcff")
+    code, _ = run(["restart", "redis", "--yes"], session=session)
+    assert code == 0
+    raw = AuditLog().path.read_bytes().decode("utf-8")  # strict
+    assert "\udcff" not in raw
+    started, ended = AuditLog().read(raw=True)
+    assert (started["outcome"], ended["outcome"]) == ("started", "simulated")
+    assert started["env"] == ended["env"] == "\\xff"
+    assert "Traceback" not in capsys.readouterr().err
