@@ -17,6 +17,7 @@ leave production writable.
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
@@ -26,8 +27,9 @@ from typing import Any
 
 import yaml
 
-from arctui.config.errors import ConfigError
-from arctui.yamlio import load_yaml
+from arctui.config.errors import ConfigError, SettingError
+from arctui.quoting import quoted
+from arctui.yamlio import ConfigTooLarge, load_config_yaml, read_config_text, yaml_problem
 
 APP_NAME = "arctui"
 REFRESH_MIN = 0.2
@@ -59,7 +61,7 @@ def settings_path() -> Path:
 def _refresh(value: object) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise ValueError(f"a number of seconds ({REFRESH_MIN}..{REFRESH_MAX:g})")
-    if not REFRESH_MIN <= value <= REFRESH_MAX:
+    if not math.isfinite(value) or not REFRESH_MIN <= value <= REFRESH_MAX:
         raise ValueError(f"between {REFRESH_MIN} and {REFRESH_MAX:g} seconds")
     return float(value)
 
@@ -116,8 +118,7 @@ _VALID_KEYS = (*_TOP_LEVEL, "envs")
 
 
 def _describe(value: object) -> str:
-    text = repr(value)
-    return text if len(text) <= 40 else text[:37] + "..."
+    return quoted(value, 40)
 
 
 def _check(
@@ -131,9 +132,14 @@ def _check(
     checked: dict[str, Any] = {}
     for key, value in data.items():
         if key not in checkers:
-            raise ConfigError(f"unknown key '{where}{key}'; valid keys: {', '.join(valid)}", path)
+            name = quoted(f"{where}{key}")
+            raise ConfigError(f"unknown key {name}; valid keys: {', '.join(valid)}", path)
         try:
             checked[str(key)] = checkers[str(key)](value)
+        except SettingError as exc:  # an entry inside the setting's mapping
+            got = f", got {_describe(exc.value)}" if exc.has_value else ""
+            name = quoted(f"{where}{key}.{exc.key}")
+            raise ConfigError(f"key {name} {exc.reason}{got}", path) from None
         except ValueError as exc:
             raise ConfigError(
                 f"key '{where}{key}' must be {exc}, got {_describe(value)}", path
@@ -186,17 +192,17 @@ def load_settings(path: Path | None = None) -> Settings:
     """Read settings from `path` (default `settings_path()`); missing file means defaults."""
     path = settings_path() if path is None else path
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_config_text(path, "settings")
     except FileNotFoundError:
         return Settings(path=path)
+    except ConfigTooLarge as exc:
+        raise ConfigError(str(exc), path) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"cannot read settings: {exc}", path) from None
     try:
-        data = load_yaml(text)
+        data = load_config_yaml(text)  # duplicate keys and .inf/.nan are errors here
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        problem = getattr(exc, "problem", None) or "invalid YAML"
-        line = mark.line + 1 if mark is not None else None
+        problem, line = yaml_problem(exc)
         raise ConfigError(f"invalid YAML: {problem}", path, line) from None
     if data is None:
         return Settings(path=path)

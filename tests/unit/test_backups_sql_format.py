@@ -177,7 +177,7 @@ def test_the_store_names_and_lists_sql_backups(tmp_path: Path) -> None:
 def test_the_setting_takes_custom_or_sql_only(tmp_path: Path) -> None:
     assert check_backup_settings({"postgres_format": "sql"})["postgres_format"] == "sql"
     assert check_backup_settings({"postgres_format": "custom"})
-    with pytest.raises(ValueError, match="'postgres_format' is custom or sql"):
+    with pytest.raises(ValueError, match="postgres_format must be custom or sql"):
         check_backup_settings({"postgres_format": "plain"})
     bad = tmp_path / "settings.yaml"
     bad.write_text("backups:\n  postgres_format: tar\n")

@@ -148,3 +148,89 @@ def test_keys_override_bindings_by_id(tmp_path: Path) -> None:
 def test_malformed_keys_name_the_key(tmp_path: Path, text: str) -> None:
     with pytest.raises(ConfigError, match="key 'keys' must be a mapping of binding id"):
         load_settings(write(tmp_path / "s.yaml", text))
+
+
+# --- messages, non-finite numbers, duplicate keys, size (issue 18.11, 18.12) --------------
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("backups:\n  keep_days: -1\n", "key 'backups.keep_days' must be a positive"),
+        ("backups:\n  keep_days: .inf\n", ":2: invalid YAML: '.inf' is not a finite number"),
+        ("backups:\n  rpo_minutes: .nan\n", "'.nan' is not a finite number"),
+        (
+            "backups:\n  postgres_format: tar\n",
+            "'backups.postgres_format' must be custom or sql",
+        ),
+        ("backups:\n  dir: ''\n", "key 'backups.dir' must be a path, got ''"),
+        ("backups:\n  nope: 1\n", "key 'backups.nope' is not a backup setting"),
+        ("refresh: .inf\n", "is not a finite number"),
+        pytest.param("refresh: " + "9" * 5000 + "\n", "is too long a number", id="5000-digits"),
+    ],
+)
+def test_nested_and_non_finite_values_read_as_one_sentence(
+    tmp_path: Path, text: str, message: str
+) -> None:
+    with pytest.raises(ConfigError) as err:
+        load_settings(write(tmp_path / "settings.yaml", text))
+    assert message in str(err.value)
+    assert "must be keep_days" not in str(err.value)  # "must be X must be Y", as it read
+    assert str(err.value).count("must be") <= 1
+
+
+def test_keep_days_infinite_is_refused_even_when_the_loader_allows_it() -> None:
+    from arctui.config.settings import _TOP_LEVEL, _VALID_KEYS, _check
+
+    with pytest.raises(ConfigError, match=r"'backups\.keep_days' must be a positive, finite"):
+        _check({"backups": {"keep_days": float("inf")}}, _TOP_LEVEL, _VALID_KEYS, "", None)
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "key"),
+    [
+        ("read_only: false\nrefresh: 2\nread_only: true\n", 3, "'read_only' (first on line 1)"),
+        ("backups:\n  keep_days: 30\n  keep_days: 7\n", 3, "'keep_days' (first on line 2)"),
+        ("envs:\n  prod: {read_only: true}\n  prod: {}\n", 3, "'prod'"),
+    ],
+)
+def test_a_key_given_twice_is_an_error_naming_key_and_line(
+    tmp_path: Path, text: str, line: int, key: str
+) -> None:
+    # A second `read_only: true` silently won before, or a first one silently lost.
+    path = write(tmp_path / "settings.yaml", text)
+    with pytest.raises(ConfigError) as err:
+        load_settings(path)
+    assert err.value.line == line
+    assert f"duplicate key {key}" in str(err.value)
+
+
+def test_yaml_merge_keys_may_still_be_overridden(tmp_path: Path) -> None:
+    text = "envs:\n  base: &b {refresh: 5, read_only: true}\n  prod:\n    <<: *b\n    refresh: 9\n"
+    settings = load_settings(write(tmp_path / "settings.yaml", text))
+    assert settings.for_env("prod").refresh == 9.0 and settings.for_env("prod").read_only
+
+
+def test_a_long_bad_value_is_quoted_short(tmp_path: Path) -> None:
+    value = "x" * 1500
+    path = write(tmp_path / "settings.yaml", f"read_only: {value}\n")
+    with pytest.raises(ConfigError) as err:
+        load_settings(path)
+    message = str(err.value)
+    assert "1,500 characters" in message
+    assert len(message) < len(str(path)) + 200
+    name = "k" * 3000
+    with pytest.raises(ConfigError) as err:
+        load_settings(write(tmp_path / "settings.yaml", f"{name}: 1\n"))
+    assert len(str(err.value)) < len(str(tmp_path)) + 500
+
+
+def test_a_settings_file_over_the_limit_is_refused_before_parsing(tmp_path: Path) -> None:
+    from arctui.yamlio import MAX_CONFIG_BYTES
+
+    path = tmp_path / "settings.yaml"
+    path.write_text("refresh: 2\n# " + "x" * MAX_CONFIG_BYTES + "\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="over the 256 KiB limit"):
+        load_settings(path)
+    path.write_text("refresh: 3\n# " + "x" * (MAX_CONFIG_BYTES - 100) + "\n", encoding="utf-8")
+    assert load_settings(path).refresh == 3.0

@@ -11,10 +11,13 @@ backups:
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from arctui.config.errors import SettingError
 
 if TYPE_CHECKING:
     from arctui.session import Session
@@ -27,9 +30,16 @@ POSTGRES_FORMATS = ("custom", "sql")
 
 
 def _positive(value: object, what: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
-        raise ValueError(f"{what} must be a positive number")
-    return float(value)
+    # .inf passed `> 0` (a retention of forever); a 400-digit int overflows a float.
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise SettingError(what, "must be a positive number", value)
+    try:
+        number = float(value)
+    except OverflowError:
+        number = math.inf
+    if not math.isfinite(number) or number <= 0:
+        raise SettingError(what, "must be a positive, finite number", value)
+    return number
 
 
 def check_backup_settings(value: object) -> Mapping[str, Any]:
@@ -41,17 +51,19 @@ def check_backup_settings(value: object) -> Mapping[str, Any]:
     known = {"dir", "keep_days", "rpo_minutes", "rto_minutes", "offsite_command", "postgres_format"}
     for key, item in value.items():
         if key not in known:
-            raise ValueError(f"a mapping without '{key}' (valid: {', '.join(sorted(known))})")
+            raise SettingError(
+                str(key), f"is not a backup setting (valid: {', '.join(sorted(known))})"
+            )
         if key == "dir" and (not isinstance(item, str) or not item.strip()):
-            raise ValueError("a mapping whose 'dir' is a path")
+            raise SettingError(key, "must be a path", item)
         if key in ("keep_days", "rpo_minutes", "rto_minutes"):
             _positive(item, key)
         if key == "offsite_command" and (
             not isinstance(item, list) or not item or not all(isinstance(x, str) for x in item)
         ):
-            raise ValueError("a mapping whose 'offsite_command' is a list of strings")
+            raise SettingError(key, "must be a list of strings", item)
         if key == "postgres_format" and item not in POSTGRES_FORMATS:
-            raise ValueError("a mapping whose 'postgres_format' is custom or sql")
+            raise SettingError(key, "must be custom or sql", item)
     return dict(value)
 
 
