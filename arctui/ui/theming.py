@@ -12,7 +12,8 @@ from textual.color import Color, ColorParseError
 from textual.theme import Theme
 
 from arctui.config.settings import config_dir
-from arctui.yamlio import load_yaml
+from arctui.quoting import quoted
+from arctui.yamlio import ConfigTooLarge, load_config_yaml, read_config_text, yaml_problem
 
 THEME_FIELDS = (
     "primary",
@@ -44,15 +45,30 @@ APP_VARIABLES = {
 _VARIABLE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
 
 
+MAX_MESSAGE = 400  # a backstop: values are quoted short, but a path can be long too
+
+
 class ThemeFileError(ValueError):
     """A theme or keymap file is unusable; the message names the file and the problem."""
 
+    def __init__(self, message: str) -> None:
+        message = " ".join(message.split())  # one notification line
+        super().__init__(message if len(message) <= MAX_MESSAGE else message[:MAX_MESSAGE] + "…")
 
-def _read_yaml(path: Path) -> dict[str, Any]:
+
+def _read_yaml(path: Path, what: str) -> dict[str, Any]:
+    # Size first: a 10 MB theme took 8 s of CPU and 540 MB to parse, then filled the
+    # screen with its own value. Duplicate keys are errors (the second silently won).
     try:
-        data = load_yaml(path.read_text("utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise ThemeFileError(f"{path}: {exc}".splitlines()[0]) from exc
+        data = load_config_yaml(read_config_text(path, what))
+    except yaml.YAMLError as exc:
+        problem, line = yaml_problem(exc)
+        where = path if line is None else f"{path}:{line}"
+        raise ThemeFileError(f"{where}: {problem}") from None
+    except ConfigTooLarge as exc:
+        raise ThemeFileError(f"{path}: {exc}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ThemeFileError(f"{path}: {exc}".splitlines()[0]) from None
     if not isinstance(data, dict):
         raise ThemeFileError(f"{path}: expected a mapping at the top level")
     return data
@@ -60,12 +76,12 @@ def _read_yaml(path: Path) -> dict[str, Any]:
 
 def theme_from_yaml(path: Path) -> Theme:
     """A textual Theme from a theme file."""
-    data = _read_yaml(path)
+    data = _read_yaml(path, "theme")
     if not data.get("name") or not data.get("primary"):
         raise ThemeFileError(f"{path}: 'name' and 'primary' are required")
     unknown = set(data) - {"name", "dark", "variables", *THEME_FIELDS}
     if unknown:
-        raise ThemeFileError(f"{path}: unknown keys {sorted(unknown)}")
+        raise ThemeFileError(f"{path}: unknown keys {quoted(sorted(map(str, unknown)))}")
     variables = data.get("variables") or {}
     if not isinstance(variables, dict):
         raise ThemeFileError(f"{path}: 'variables' must be a mapping")
@@ -97,25 +113,25 @@ def validate_theme(theme: Theme, origin: Path | str = "theme") -> None:
         try:
             Color.parse(value)
         except ColorParseError:
-            raise ThemeFileError(f"{origin}: {name} {value!r} is not a colour") from None
+            raise ThemeFileError(f"{origin}: {name} {quoted(value)} is not a colour") from None
     for name, value in theme.variables.items():
         if not _VARIABLE_NAME.match(name):
-            raise ThemeFileError(f"{origin}: variable name {name!r} is not a CSS name")
+            raise ThemeFileError(f"{origin}: variable name {quoted(name)} is not a CSS name")
         try:
             tokenize_values({name: value})
         except TokenError:
-            raise ThemeFileError(f"{origin}: variable {name} {value!r} is not CSS") from None
+            raise ThemeFileError(f"{origin}: variable {name} {quoted(value)} is not CSS") from None
         if name in APP_VARIABLES:  # the app uses these as colours
             try:
                 Color.parse(value)
             except ColorParseError:
                 raise ThemeFileError(
-                    f"{origin}: variable {name} {value!r} is not a colour"
+                    f"{origin}: variable {name} {quoted(value)} is not a colour"
                 ) from None
     banner = theme.variables.get("prod-banner")
     if banner is not None and not is_red(Color.parse(banner)):
         # Production must look like production whatever the theme: a shade of red.
-        raise ThemeFileError(f"{origin}: prod-banner {banner!r} must be a red")
+        raise ThemeFileError(f"{origin}: prod-banner {quoted(banner)} must be a red")
     try:
         theme.to_color_system().generate()
     except (ColorParseError, ValueError) as exc:
@@ -154,12 +170,14 @@ def load_keymap(name: str) -> dict[str, str]:
     """Binding id -> keys from the keymap called `name` (user dir first, then shipped)."""
     for path in reversed(_files("keymaps")):
         if path.stem == name:
-            data = _read_yaml(path)
+            data = _read_yaml(path, "keymap")
             bindings = data.get("bindings") or {}
             if not isinstance(bindings, dict):
                 raise ThemeFileError(f"{path}: 'bindings' must be a mapping of id: key")
             return {str(k): str(v) for k, v in bindings.items()}
-    raise ThemeFileError(f"no keymap called {name!r} (looked in the package and {config_dir()})")
+    raise ThemeFileError(
+        f"no keymap called {quoted(name)} (looked in the package and {config_dir()})"
+    )
 
 
 QUIT_ID = "app.quit"
@@ -183,6 +201,11 @@ def _keys(value: str) -> list[str]:
     return [k.strip() for k in value.split(",") if k.strip()]
 
 
+def _shown_id(binding_id: str) -> str:
+    # An id as written (`services.filter`), quoted short when it is not one.
+    return binding_id if len(binding_id) <= 60 and binding_id.isprintable() else quoted(binding_id)
+
+
 def check_keymap(
     keymap: dict[str, str], known_ids: set[str] | None, quit_keys: str = "q"
 ) -> tuple[dict[str, str], list[str]]:
@@ -195,18 +218,19 @@ def check_keymap(
     problems: list[str] = []
     for binding_id, value in keymap.items():
         if known_ids is not None and binding_id not in known_ids:
-            problems.append(f"unknown binding id {binding_id!r}")
+            problems.append(f"unknown binding id {quoted(binding_id)}")
             continue
         bad = [k for k in _keys(value) if not is_key_name(k)]
         if bad or not _keys(value):
-            problems.append(f"{binding_id}: {', '.join(bad) or 'nothing'} is not a key name")
+            named = ", ".join(quoted(k, 30) for k in bad[:3]) + (", ..." if len(bad) > 3 else "")
+            problems.append(f"{_shown_id(binding_id)}: {named or 'nothing'} is not a key name")
             continue
         usable[binding_id] = ",".join(_keys(value))
     quitting = set(_keys(usable.get(QUIT_ID, quit_keys)))
     for binding_id, value in list(usable.items()):
         if binding_id != QUIT_ID and quitting & set(_keys(value)):
             taken = ", ".join(sorted(quitting & set(_keys(value))))
-            problems.append(f"{binding_id}: {taken} is the quit key; quit keeps it")
+            problems.append(f"{_shown_id(binding_id)}: {taken} is the quit key; quit keeps it")
             del usable[binding_id]
     return usable, problems
 
