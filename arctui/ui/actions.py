@@ -130,11 +130,9 @@ class ActionsApp(App[None]):
         time_format: str | None = None,
     ) -> str | None:
         """Save a redacted SVG screenshot (0600, private folder); say where, or why not."""
-        from textual._files import generate_datetime_filename
+        from arctui.ui.screenshot import screenshot_name, write_screenshot
 
-        from arctui.ui.screenshot import write_screenshot
-
-        name = filename or generate_datetime_filename(self.title, ".svg", time_format)
+        name = filename or screenshot_name(self.title, time_format)
         try:
             saved = write_screenshot(
                 self.export_screenshot(), name, Path(path).expanduser() if path else None

@@ -14,6 +14,8 @@ Failures say why, with the path.
 from __future__ import annotations
 
 import os
+import re
+from datetime import datetime
 from pathlib import Path
 
 from arctui.config.masking import active_redactor
@@ -23,6 +25,14 @@ from arctui.config.settings import state_dir
 def screenshot_dir() -> Path:
     """Where screenshots go by default."""
     return state_dir() / "screenshots"
+
+
+def screenshot_name(title: str, time_format: str | None = None) -> str:
+    """`<title> <local time>.svg`, characters that are unsafe in a file name as `_`
+    (arctui's own: Textual's helper for it is private)."""
+    now = datetime.now()
+    stamp = now.isoformat() if time_format is None else now.strftime(time_format)
+    return re.sub(r'[ <>:"/\\|?*.]', "_", f"{title} {stamp}") + ".svg"
 
 
 def write_screenshot(svg: str, filename: str, folder: Path | None = None) -> Path:

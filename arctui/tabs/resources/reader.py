@@ -17,6 +17,7 @@ from collections.abc import Callable, Mapping
 
 from arctui.sources.base import SourceError
 from arctui.sources.cgroups import CgroupReader
+from arctui.sources.docker_engine import DockerSource
 from arctui.sources.docker_stats import ContainerGone, ContainerMeta, EngineInfo, EngineStats
 from arctui.sources.engine import EngineClient
 from arctui.sources.event_hub import EventHub
@@ -51,6 +52,7 @@ class ResourcesReader:
         relist_every: float = 10.0,
         sleep: Callable[[float], None] = time.sleep,
         hub: EventHub | None = None,
+        owns_hub: bool = False,
     ) -> None:
         self.project = project
         self.engine = engine
@@ -68,6 +70,7 @@ class ResourcesReader:
         self._stale: set[str] = set()  # ids to inspect again
         self._listed_at = -math.inf
         self.events = EngineEvents(hub)
+        self._own_hub = hub if owns_hub else None  # made for this reader alone: closed here
         self.oom = OomLog()
         self._host_cpu = HostCpu()
         self._info: EngineInfo | None = None
@@ -281,6 +284,8 @@ class ResourcesReader:
     def close(self) -> None:
         """Stop the stats workers (the engine client and the hub are the session's)."""
         self.engine.close()
+        if self._own_hub is not None:
+            self._own_hub.close()
 
 
 def real_reader(
@@ -293,6 +298,9 @@ def real_reader(
 ) -> ResourcesReader:
     """A reader over the session's engine client and event hub; `mode` auto | cgroup | api."""
     stats = EngineStats(engine, environ=environ)
+    owns_hub = hub is None  # a reader on its own (tests, tools): its own subscription
+    if hub is None:
+        hub = EventHub(project, DockerSource(stats.engine))
 
     def probe() -> CgroupReader | None:
         cgroups = CgroupReader() if stats.is_unix_socket else None
@@ -306,4 +314,5 @@ def real_reader(
         declared=declared,
         force_api=mode == "api",
         hub=hub,
+        owns_hub=owns_hub,
     )
