@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from arctui.models import ServiceState, ServiceView, StackSnapshot
 from arctui.ops.gate import production_rule
 from arctui.ops.guards import typed_confirmations
+from arctui.ops.plan_warnings import with_warnings
 
 if TYPE_CHECKING:
     from arctui.session import Session
@@ -175,7 +176,7 @@ def plan_action(
             command=(*base, *args),
             summary=_STACK_SUMMARY[verb],
             destructive=destructive,
-            consequence=consequence,
+            consequence=with_warnings(consequence, snapshot, verb, None),
             confirmations=_confirmations(session, destructive),
             expected=_stack_expectation(snapshot),
             **common,  # type: ignore[arg-type]
@@ -237,7 +238,7 @@ def plan_action(
         command=(*base, *args),
         summary=summary,
         destructive=destructive,
-        consequence=consequence,
+        consequence=with_warnings(consequence, snapshot, verb, target),  # ⇄, ?, no render
         confirmations=_confirmations(session, destructive),
         expected=state_class(service.state),
         replicas=replicas,

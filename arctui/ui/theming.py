@@ -222,7 +222,7 @@ def check_keymap(
             continue
         bad = [k for k in _keys(value) if not is_key_name(k)]
         if bad or not _keys(value):
-            named = ", ".join(quoted(k, 30) for k in bad[:3]) + (", ..." if len(bad) > 3 else "")
+            named = ", ".join(_shown_id(k) for k in bad[:3]) + (", ..." if len(bad) > 3 else "")
             problems.append(f"{_shown_id(binding_id)}: {named or 'nothing'} is not a key name")
             continue
         usable[binding_id] = ",".join(_keys(value))
