@@ -58,6 +58,12 @@ class ArcApp(ActionsApp):
     TITLE = "arctui"
     CSS_PATH: ClassVar = _css_paths()
     ENABLE_COMMAND_PALETTE = True
+    # Short terminals give the problem banner fewer rows (app.tcss): the table comes first.
+    VERTICAL_BREAKPOINTS = [
+        (0, "-short"),
+        (30, "-medium"),
+        (40, "-tall"),
+    ]
     COMMANDS = ActionsApp.COMMANDS | {TabCommands}
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "quit", "Quit", id="app.quit"),

@@ -157,7 +157,7 @@ def test_service_row_cells_are_text_in_column_order() -> None:
     assert all(isinstance(c, Text) for c in row.cells)
     assert [c.plain for c in row.cells] == [
         "postgres",
-        "postgres",
+        "",  # a role that repeats the service's name is left blank (issue 18 item 12)
         "running",
         "healthy",
         "2m",
@@ -368,3 +368,8 @@ def test_summary_counts_unhealthy_running_service_as_problem() -> None:
 
 def test_summary_of_empty_snapshot() -> None:
     assert summary(snap()) == (0, 0, 0)
+
+
+def test_a_role_other_than_the_name_is_shown() -> None:
+    row = service_row(svc("raymond", ctr("arc-raymond-1"), role="app"), NOW)
+    assert row.cells[[k for k, _ in COLUMNS].index("role")].plain == "app"

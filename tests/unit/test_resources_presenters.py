@@ -86,6 +86,14 @@ def test_stopped_row_and_limit_drift() -> None:
     assert plain[1] == "-" and plain[4] == "64M*" and plain[-1] == "exited"
     info = container_info(c, 2, 0.0).plain
     assert "compose declares memory 128M" in info and "recreate" in info
+    # The `*` is explained where the table is (issue 18 item 12), only when one shows.
+    host = HostStats(ncpu=2, local=False)
+    legend = host_strip(ResourcesSnapshot("p", (c,), host, 0.0, "engine API"), None, 0, "")
+    assert "* Limit: the compose files declare other limits than n run with" in legend.plain
+    assert "a - is no limit" in legend.plain
+    same = ContainerStats("j", "m", "s", "running", mem_limit=64 * M)
+    plain = host_strip(ResourcesSnapshot("p", (same,), host, 0.0, "engine API"), None, 0, "").plain
+    assert "* Limit" not in plain
 
 
 def test_sort_and_filter() -> None:

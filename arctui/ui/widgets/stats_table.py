@@ -32,11 +32,50 @@ from arctui.ui.widgets.line_view import rich_style
 
 @dataclass(frozen=True)
 class Column:
-    """A column: its key, header and width (None: as wide as its widest cell, capped)."""
+    """A column: its key, header, width and how it gives way when the table is too wide.
+
+    `width` is a minimum (None: as wide as its widest cell, capped): a cell is never cut
+    unless the column says it may be. When the columns do not fit, the ones with the
+    highest `priority` give way first: a column with a `min_width` is cut down to it
+    (with an ellipsis, at the start if `keep_end`), then whole columns are hidden.
+    Priority 0 is never hidden: names and numbers stay whole.
+    """
 
     key: str
     label: str
     width: int | None = None
+    priority: int = 0
+    min_width: int | None = None
+    keep_end: bool = False
+
+
+def fit_widths(columns: Sequence[Column], natural: Sequence[int], room: int) -> list[int]:
+    """Each column's shown width for `room` cells (0: hidden); each takes 2 of padding.
+
+    Lower-priority columns shrink to their `min_width`, then hide, until the rest fits;
+    if even the priority-0 columns do not, they are kept whole (the table scrolls).
+    """
+    order = sorted(
+        (i for i, c in enumerate(columns) if c.priority > 0),
+        key=lambda i: (-columns[i].priority, -i),
+    )
+    widths = list(natural)
+    for hidden_count in range(len(order) + 1):
+        widths = list(natural)
+        for i in order[:hidden_count]:
+            widths[i] = 0
+        excess = sum(w + 2 for w in widths if w) - room
+        for i in order[hidden_count:]:
+            floor = columns[i].min_width
+            if excess <= 0:
+                break
+            if floor is not None and widths[i] > floor:
+                cut = min(excess, widths[i] - floor)
+                widths[i] -= cut
+                excess -= cut
+        if excess <= 0:
+            return widths
+    return widths
 
 
 def _as_style(style: str | Style) -> Style:
@@ -45,6 +84,20 @@ def _as_style(style: str | Style) -> Style:
 
 def _signature(cells: Sequence[Text]) -> tuple[tuple[str, str], ...]:
     return tuple((c.plain, f"{c.style}{c.spans}" if c.spans else str(c.style)) for c in cells)
+
+
+def cut(text: str, width: int, keep_end: bool = False) -> str:
+    """`text` in `width` cells, an ellipsis where it was cut (at the start if `keep_end`)."""
+    if cell_len(text) <= width:
+        return text
+    if width <= 1:
+        return set_cell_size("…", width)
+    if not keep_end:
+        return set_cell_size(text, width - 1) + "…"
+    tail = text
+    while cell_len(tail) > width - 1:
+        tail = tail[1:]
+    return "…" + set_cell_size(tail, width - 1)
 
 
 class StatsTable(ScrollView, can_focus=True):
@@ -109,7 +162,8 @@ class StatsTable(ScrollView, can_focus=True):
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self.name_cap = name_cap
         self.columns: list[Column] = []
-        self._widths: list[int] = []
+        self._widths: list[int] = []  # as wide as the cells (they only grow)
+        self._shown: list[int] = []  # what fits the widget (0: column hidden)
         self._rows: list[Row] = []
         self._signatures: list[tuple[tuple[str, str], ...]] = []
         self._strips: dict[str, tuple[Strip, Strip]] = {}  # key -> (fixed part, rest)
@@ -159,6 +213,7 @@ class StatsTable(ScrollView, can_focus=True):
         self.columns = list(columns)
         self._header = None
         self._widths = []  # measured afresh for the new columns
+        self._shown = []
         self._strips.clear()
         self._layout()
         self.refresh()
@@ -178,7 +233,7 @@ class StatsTable(ScrollView, can_focus=True):
         if self._layout():
             old_keys, old_sigs = [], []
         keys = self.row_keys
-        self.virtual_size = Size(sum(w + 2 for w in self._widths), len(keys) + 1)
+        self.virtual_size = Size(self._total(), len(keys) + 1)
         previous = dict(zip(old_keys, old_sigs, strict=True))
         for key, sig in zip(keys, self._signatures, strict=True):
             if previous.get(key) != sig:
@@ -203,26 +258,47 @@ class StatsTable(ScrollView, can_focus=True):
 
         Widths only grow until the columns are set again: a state that comes and goes
         ("restarting" in a crash loop) would otherwise move every column, and repaint
-        the whole table, twice per cycle.
+        the whole table, twice per cycle. A fixed width is a minimum: a number that
+        outgrows it widens its column instead of losing digits.
         """
         widths = []
         grown = self._widths if len(self._widths) == len(self.columns) else []
         for i, col in enumerate(self.columns):
-            if col.width is not None:
-                widths.append(max(col.width, cell_len(col.label)))
-            else:
-                widest = max((r.cells[i].cell_len for r in self._rows), default=0)
-                width = min(self.name_cap, max(widest, cell_len(col.label)))
-                widths.append(max(width, grown[i]) if grown else width)
-        if widths == self._widths:
+            widest = max((r.cells[i].cell_len for r in self._rows), default=0)
+            width = max(widest, cell_len(col.label), col.width or 0)
+            if col.width is None:
+                width = min(self.name_cap, width)
+            widths.append(max(width, grown[i]) if grown else width)
+        shown = fit_widths(self.columns, widths, self._room()) if widths else []
+        if widths == self._widths and shown == self._shown:
             return False
-        self._widths = widths
+        self._widths, self._shown = widths, shown
         self._strips.clear()
         self._header = None
-        total = sum(w + 2 for w in widths)
-        self.virtual_size = Size(total, len(self._rows) + 1)
+        self.virtual_size = Size(self._total(), len(self._rows) + 1)
         self.refresh()
         return True
+
+    def _room(self) -> int:
+        """Cells a row may take: the width less the vertical scrollbar when rows overflow."""
+        width = self.size.width
+        if not width:
+            return 10_000  # not laid out yet: everything, until the first resize
+        if len(self._rows) + 1 > self.size.height:
+            width -= self.styles.scrollbar_size_vertical
+        return width
+
+    def _total(self) -> int:
+        return sum(w + 2 for w in self._shown if w)
+
+    def on_resize(self, event: events.Resize) -> None:
+        if self._layout():
+            self._scroll_to_cursor()
+
+    @property
+    def shown_columns(self) -> list[str]:
+        """Keys of the columns on screen (the others gave way to a narrow terminal)."""
+        return [c.key for c, w in zip(self.columns, self._shown, strict=False) if w]
 
     # Rendering ----------------------------------------------------------------------
     def notify_style_update(self) -> None:
@@ -241,12 +317,15 @@ class StatsTable(ScrollView, can_focus=True):
 
     def _build(self, cells: Sequence[Text], header: bool = False) -> tuple[Strip, Strip]:
         parts: list[list[Segment]] = [[], []]
-        for i, (cell, width) in enumerate(zip(cells, self._widths, strict=False)):
+        for i, (cell, width) in enumerate(zip(cells, self._shown, strict=False)):
+            if not width:
+                continue  # hidden: the terminal is too narrow for it
             right = cell.justify == "right" and not header
             if cell.spans:  # a cell with a styled part (a marker after a name)
                 parts[0 if i == 0 else 1].extend(self._spanned(cell, width, right))
                 continue
-            text = set_cell_size(cell.plain, width) if cell.cell_len >= width else cell.plain
+            keep_end = self.columns[i].keep_end if i < len(self.columns) else False
+            text = cut(cell.plain, width, keep_end) if cell.cell_len > width else cell.plain
             pad = width - cell_len(text)
             text = " " * pad + text if right else text + " " * pad
             style = cell.style if isinstance(cell.style, Style) else rich_style(cell.style)
@@ -259,7 +338,7 @@ class StatsTable(ScrollView, can_focus=True):
         # Theme colours may be Textual names (ansi_yellow) that Rich cannot parse.
         text.style = _as_style(text.style)
         text.spans = [Span(x.start, x.end, _as_style(x.style)) for x in text.spans]
-        text.truncate(width)
+        text.truncate(width, overflow="ellipsis")
         pad = width - text.cell_len
         if right:
             text.pad_left(pad + 1)
@@ -345,11 +424,13 @@ class StatsTable(ScrollView, can_focus=True):
         if event.y == 0:
             x = (
                 event.x
-                if event.x < (self._widths[0] + 2 if self._widths else 0)
+                if event.x < (self._shown[0] + 2 if self._shown else 0)
                 else (event.x + int(self.scroll_x))
             )
             edge = 0
-            for col, width in zip(self.columns, self._widths, strict=False):
+            for col, width in zip(self.columns, self._shown, strict=False):
+                if not width:
+                    continue
                 edge += width + 2
                 if x < edge:
                     self.post_message(self.HeaderClicked(col.key))

@@ -41,6 +41,21 @@ COLUMNS: tuple[tuple[str, str, int | None], ...] = (
     ("state", "State", 10),
 )
 SORT_KEYS = tuple(key for key, _, _ in COLUMNS)
+# Which columns give way on a narrow terminal (the table hides the highest number first,
+# the rightmost of equals first; 0 never hides): block I/O, PIDs, Host%, CPU/lim, network,
+# Limit, then OOM and Mem%. Name, CPU%, Mem, Rst and State stay; no number is ever cut.
+PRIORITY = {
+    "write": 6,
+    "read": 6,
+    "pids": 5,
+    "host": 5,
+    "cpu_lim": 4,
+    "rx": 3,
+    "tx": 3,
+    "limit": 2,
+    "oom": 1,
+    "mem_pct": 1,
+}
 _UNITS = ("B", "K", "M", "G", "T", "P")
 
 
@@ -223,7 +238,24 @@ def host_strip(
         out.append("\n")
         out.append("⚠ ", style=f"bold {palette['degraded']}")
         out.append(" · ".join(one_line(w, 120) for w in warnings), style=palette["degraded"])
+    legend = limit_legend(snap)
+    if legend:
+        out.append("\n")
+        out.append(legend, style=palette["muted"])
     return out
+
+
+def limit_legend(snap: ResourcesSnapshot) -> str:
+    """What the `*` after a Limit means, when a row shows one ("" otherwise)."""
+    drifting = [c.name for c in snap.containers if c.limits_drift]
+    if not drifting:
+        return ""
+    names = ", ".join(one_line(n, 40) for n in drifting[:3])
+    more = f" and {len(drifting) - 3} more" if len(drifting) > 3 else ""
+    return (
+        f"* Limit: the compose files declare other limits than {names}{more} run with"
+        " (recreate to apply; a - is no limit)"
+    )
 
 
 def oom_list(events: Sequence[OomEvent], now: float, limit: int = 10) -> Text:

@@ -30,6 +30,7 @@ from arctui.tabs.resources.view.polling import (
 )
 from arctui.tabs.resources.view.presenters import (
     COLUMNS,
+    PRIORITY,
     SORT_KEYS,
     container_info,
     host_strip,
@@ -200,7 +201,12 @@ class ResourcesTab(Vertical):
             arrow = " ▲" if ascending else " ▼"
             table.set_columns(
                 [
-                    Column(key, label + (arrow if key == self.sort_column else ""), width)
+                    Column(
+                        key,
+                        label + (arrow if key == self.sort_column else ""),
+                        width,
+                        priority=PRIORITY.get(key, 0),
+                    )
                     for key, label, width in COLUMNS
                 ]
             )

@@ -28,6 +28,11 @@ COLUMNS: tuple[tuple[str, str], ...] = (
     ("image", "Image"),
 )
 SORT_KEYS = ("name", "role", "state", "health", "uptime", "restarts")
+# Which columns give way on a narrow terminal, first to last (the table hides the highest
+# number first; 0 never hides): Ports, then Role, then Image (first cut down to its
+# name:tag end), then Exit and Uptime. Names, states and numbers stay whole.
+PRIORITY = {"ports": 5, "role": 4, "image": 3, "exit": 2, "uptime": 1}
+CUTTABLE = {"image": 16}  # column -> the narrowest it is cut to (keeping its end)
 
 _STATE_ORDER = {
     ServiceState.RESTARTING: 0,
@@ -113,6 +118,11 @@ def ports_text(service: ServiceView) -> str:
     return "decl " + _fit(port_labels(declared), PORTS_CELL_CHARS - 5) if declared else ""
 
 
+def role_repeats_name(service: ServiceView) -> bool:
+    """The role is the service's own name (most of a platform's services)."""
+    return service.role.casefold() == service.name.casefold()
+
+
 def service_row(service: ServiceView, now: float, palette: Palette = DEFAULT_PALETTE) -> Row:
     """Cells for one service, in COLUMNS order."""
     state = service.state
@@ -131,7 +141,11 @@ def service_row(service: ServiceView, now: float, palette: Palette = DEFAULT_PAL
         key=service.name,
         cells=(
             name,
-            Text(one_line(service.role, 20), style=palette["accent"]),
+            # A role that only repeats the service's name says nothing: left blank.
+            Text(
+                "" if role_repeats_name(service) else one_line(service.role, 20),
+                style=palette["accent"],
+            ),
             Text(state_label, style=palette[state_kind(state)]),
             Text(health or "-", style=palette[health_kind(health)]),
             Text(human_duration(uptime(service, now))),

@@ -12,6 +12,8 @@ from textual.widgets import Input, Static
 from arctui.models import ServiceState, StackSnapshot
 from arctui.tabs.services.view.presenters import (
     COLUMNS,
+    CUTTABLE,
+    PRIORITY,
     SORT_KEYS,
     Palette,
     service_detail,
@@ -103,7 +105,13 @@ class ServicesTab(Vertical):
             arrow = " ▼" if self.sort_reverse else " ▲"
             table.set_columns(
                 [
-                    Column(key, label + (arrow if key == self.sort_column else ""))
+                    Column(
+                        key,
+                        label + (arrow if key == self.sort_column else ""),
+                        priority=PRIORITY.get(key, 0),
+                        min_width=CUTTABLE.get(key),
+                        keep_end=key in CUTTABLE,
+                    )
                     for key, label in COLUMNS
                 ]
             )
