@@ -11,6 +11,7 @@ from arctui.sources.docker_logs import LogRecord, LogTarget
 from arctui.tabs.logs.export import format_line
 from arctui.tabs.logs.models import Level
 from arctui.tabs.logs.view import tab as tab_module
+from arctui.tabs.logs.view.logview import LogView
 from arctui.tabs.logs.view.tab import LogsTab
 from tests.ui.conftest import make_demo_app, wait_for
 
@@ -189,11 +190,12 @@ class Scripted:
     def close(self) -> None:
         pass
 
-    def send(self, *texts: bytes, start: int = 0, cut: int = 0) -> None:
+    def send(
+        self, *texts: bytes, start: int = 0, cut: int = 0, target: LogTarget | None = None
+    ) -> None:
         assert self.sink is not None
-        self.sink(
-            [LogRecord(self.target, "stdout", start + i, t, cut) for i, t in enumerate(texts)]
-        )
+        who = target or self.target
+        self.sink([LogRecord(who, "stdout", start + i, t, cut) for i, t in enumerate(texts)])
 
 
 @pytest.fixture
@@ -259,3 +261,169 @@ async def test_an_empty_view_says_why(scripted) -> None:
         assert "hello" in shown and "No log lines" not in shown
         await pilot.press("slash", *"zzz", "enter", "o")
         await wait_for(pilot, lambda: "No line of the 2 held matches" in screen_rows(tab)[0])
+
+
+WIDE = LogTarget("c2", "p-arc-raymond-services-1", "arc-raymond-services", 1)  # 20: > 18
+
+
+@pytest.fixture
+def measured(monkeypatch) -> list[int]:
+    """How many lines each row-bookkeeping pass of the LogView measured."""
+    counts: list[int] = []
+    grow = LogView._grow
+
+    def counting(self, done: int) -> None:
+        counts.append(len(self.lines) - done)
+        grow(self, done)
+
+    monkeypatch.setattr(LogView, "_grow", counting)
+    return counts
+
+
+async def test_a_tag_wider_than_the_cap_measures_only_new_lines(scripted, measured) -> None:
+    # Issue 18.1: a 20-character tag restyled (re-measured the whole buffer) every batch.
+    scripted.target = WIDE
+    app = make_demo_app()
+    async with app.run_test(size=(120, 20)) as pilot:
+        await pilot.press("5")
+        tab = app.query_one(LogsTab)
+        await wait_for(pilot, lambda: scripted.ready.is_set())
+        scripted.send(*[b"line %d" % i for i in range(2000)], start=10_000)
+        await wait_for(pilot, lambda: len(tab.buffer) == 2000)
+        await pilot.pause(0.2)
+        measured.clear()
+        for batch in range(5):
+            scripted.send(*[b"more %d" % i for i in range(10)], start=20_000 + 100 * batch)
+            await wait_for(pilot, lambda b=batch: tab.buffer.received == 2010 + 10 * b)
+            await pilot.pause(0.15)
+        assert 0 < sum(measured) <= 50, measured  # the 50 new lines, not 5 x 2,000
+
+
+async def test_late_lines_from_another_container_measure_only_the_tail(scripted, measured) -> None:
+    # A batch that lands a little before the newest line (two streams merged) used to
+    # re-measure the whole buffer too; only the lines from the first late one on change.
+    app = make_demo_app()
+    async with app.run_test(size=(120, 20)) as pilot:
+        await pilot.press("5")
+        tab = app.query_one(LogsTab)
+        await wait_for(pilot, lambda: scripted.ready.is_set())
+        scripted.send(*[b"line %d" % i for i in range(2000)], start=10_000)
+        await wait_for(pilot, lambda: len(tab.buffer) == 2000)
+        await pilot.pause(0.2)
+        measured.clear()
+        scripted.send(*[b"late %d" % i for i in range(10)], start=11_995, target=WIDE)
+        await wait_for(pilot, lambda: tab.buffer.received == 2010)
+        await pilot.pause(0.2)
+        # (the new, wider tag restyles once, which measures everything once; then no more)
+        scripted.send(*[b"later %d" % i for i in range(10)], start=11_998, target=WIDE)
+        await wait_for(pilot, lambda: tab.buffer.received == 2020)
+        await pilot.pause(0.2)
+        tail = sum(1 for x in tab.buffer if x.ts_ns >= 11_998)
+        assert 0 < measured[-1] <= tail, measured
+
+
+@pytest.mark.parametrize("target", [Scripted.target, WIDE], ids=["narrow", "wide"])
+async def test_a_paused_search_result_stays_put_while_the_buffer_evicts(
+    scripted, monkeypatch, target
+) -> None:
+    # Issue 18.8: paused on a search result in a full buffer, the view moved one line
+    # per evicted line (it re-found its place on the sequence after the eviction).
+    monkeypatch.setenv("ARCTUI_LOG_BUFFER", "300")
+    scripted.target = target
+    app = make_demo_app()
+    async with app.run_test(size=(120, 20)) as pilot:
+        await pilot.press("5")
+        tab = app.query_one(LogsTab)
+        await wait_for(pilot, lambda: scripted.ready.is_set())
+        scripted.send(*[b"line %d" % i for i in range(300)], start=10_000)
+        await wait_for(pilot, lambda: len(tab.buffer) == 300)
+        await pilot.press("slash", *"line 250", "enter")
+        view = tab.view
+        assert not view.live and view.lines[view.cursor].text == "line 250"
+        top, cursor = screen_rows(tab)[0], view.lines[view.cursor].text
+        for batch in range(4):
+            scripted.send(*[b"new %d" % i for i in range(40)], start=20_000 + 100 * batch)
+            await wait_for(pilot, lambda b=batch: tab.buffer.received == 340 + 40 * b)
+            await pilot.pause(0.15)
+            assert tab.buffer.dropped == 40 * (batch + 1)
+            assert view.lines[view.cursor].text == cursor
+            assert screen_rows(tab)[0] == top, batch
+
+
+@pytest.mark.parametrize("target", [Scripted.target, WIDE], ids=["narrow", "wide"])
+async def test_a_paused_filtered_view_stays_put_while_its_subset_evicts(
+    scripted, monkeypatch, target
+) -> None:
+    # Only matching lines shown: the subset loses its own oldest lines as the buffer evicts.
+    monkeypatch.setenv("ARCTUI_LOG_BUFFER", "300")
+    scripted.target = target
+    app = make_demo_app()
+    async with app.run_test(size=(120, 20)) as pilot:
+        await pilot.press("5")
+        tab = app.query_one(LogsTab)
+        await wait_for(pilot, lambda: scripted.ready.is_set())
+        scripted.send(*[b"line %d" % i for i in range(300)], start=10_000)
+        await wait_for(pilot, lambda: len(tab.buffer) == 300)
+        await pilot.press("slash", *"line 1", "enter", "o")  # line 1, 10-19, 100-199
+        view = tab.view
+        assert len(view.lines) == 111 and view.lines[view.cursor].text == "line 199"
+        await pilot.press(*["up"] * 30)  # cursor and top well inside the subset
+        top, cursor = screen_rows(tab)[0], view.lines[view.cursor].text
+        assert "line 1" in top and "line 1" in cursor
+        for batch in range(3):  # evicts line 0-119: 31 lines of the subset
+            scripted.send(*[b"new %d" % i for i in range(40)], start=20_000 + 100 * batch)
+            await wait_for(pilot, lambda b=batch: tab.buffer.received == 340 + 40 * b)
+            await pilot.pause(0.15)
+            assert view.lines[view.cursor].text == cursor
+            assert screen_rows(tab)[0] == top, batch
+        assert len(view.lines) == 80 and tab.buffer.dropped == 120
+
+
+async def test_a_paused_view_whose_lines_were_evicted_says_so(scripted, monkeypatch) -> None:
+    monkeypatch.setenv("ARCTUI_LOG_BUFFER", "50")
+    app = make_demo_app()
+    async with app.run_test(size=(120, 20)) as pilot:
+        await pilot.press("5")
+        tab = app.query_one(LogsTab)
+        await wait_for(pilot, lambda: scripted.ready.is_set())
+        scripted.send(*[b"line %d" % i for i in range(50)], start=1000)
+        await wait_for(pilot, lambda: len(tab.buffer) == 50)
+        await pilot.press("g")  # paused at the oldest line
+        assert "evicted" not in status(tab)
+        scripted.send(*[b"more %d" % i for i in range(10)], start=2000)
+        await wait_for(pilot, lambda: tab.buffer.dropped == 10)
+        await pilot.pause(0.15)
+        assert "lines you were on were evicted" in status(tab)
+        assert "line 10" in screen_rows(tab)[0]  # the oldest line left
+        await pilot.press("down")
+        assert "evicted" not in status(tab)
+
+
+async def test_wrapped_rows_counted_by_parts_match_a_full_count(scripted, monkeypatch) -> None:
+    # Only the lines after the unmoved front are folded again; the row table must come out
+    # as a count from scratch would, through evictions and late lines.
+    monkeypatch.setenv("ARCTUI_LOG_BUFFER", "120")
+    app = make_demo_app()
+    async with app.run_test(size=(60, 20)) as pilot:
+        await pilot.press("5")
+        tab = app.query_one(LogsTab)
+        await wait_for(pilot, lambda: scripted.ready.is_set())
+        await pilot.press("w")
+        sent = 0
+        for batch in range(6):
+            texts = [b"w%d " % i * (1 + (i * 7 + batch) % 23) for i in range(30)]
+            scripted.send(*texts, start=10_000 + 100 * batch)
+            scripted.send(*texts[:5], start=10_000 + 100 * batch + 20, target=WIDE)  # late
+            sent += 35
+            await wait_for(pilot, lambda s=sent: tab.buffer.received == s)
+            await pilot.pause(0.15)
+        view = tab.view
+
+        def rows() -> tuple[list[int], int, object]:  # starts are absolute: from the first
+            first = view._starts[0]
+            return [x - first for x in view._starts], view._end - first, view.virtual_size
+
+        parts = rows()
+        view.show(view.lines)  # counts every line again
+        assert len(parts[0]) == len(view.lines) and parts == rows()
+        assert tab.buffer.dropped > 0

@@ -23,6 +23,20 @@ def test_merges_batches_in_time_order_including_late_lines() -> None:
     assert late == [(2, False), (9, True)]
 
 
+def test_unmoved_counts_the_front_lines_an_add_left_in_place() -> None:
+    # The view re-measures only the lines after these (issue 18.1).
+    buf = LogBuffer(capacity=8)
+    before = buf.add([ln(t) for t in (10, 20, 30, 40, 50)])
+    assert before == [] and buf.unmoved == 0
+    buf.add([ln(60), ln(70)])
+    assert buf.unmoved == 5  # appended: everything held stayed
+    old = list(buf)
+    gone = buf.add([ln(35), ln(80)])  # late: 40 onwards moved; 10 evicted
+    assert [x.ts_ns for x in gone] == [10]
+    assert buf.unmoved == 2 and list(buf)[:2] == old[1:3]
+    assert list(buf)[2].ts_ns == 35
+
+
 def test_equal_stamps_keep_arrival_order() -> None:
     buf = LogBuffer()
     a, b = ln(7, "a"), ln(7, "b")

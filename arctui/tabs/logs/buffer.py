@@ -62,6 +62,7 @@ class LogBuffer:
         self.chars = 0
         self.received = 0
         self.dropped = 0
+        self.unmoved = 0  # after add(): lines at the front that it left where they were
 
     def __len__(self) -> int:
         return len(self.lines)
@@ -78,13 +79,15 @@ class LogBuffer:
         """Merge a batch in; returns the lines evicted to make room (oldest first).
 
         `on_insert(line, appended)` hears each kept line; `appended` is False for a line
-        inserted before the end (late arrival).
+        inserted before the end (late arrival). `unmoved` tells how many lines at the front
+        it left in place, so a view measures only the lines after them again.
         """
         lines = self.lines
         new = sorted(batch, key=line_key)
         self.received += len(new)
         self.chars += sum(len(line.text) for line in new)
         last = line_key(lines[-1]) if lines else None
+        start = len(lines)
         if last is None or (new and line_key(new[0]) >= last):
             lines.extend(new)  # the usual case: every line is newer than what is held
             if on_insert is not None:
@@ -105,6 +108,7 @@ class LogBuffer:
             self.chars -= len(old.text)
             evicted.append(old)
         self.dropped += len(evicted)
+        self.unmoved = max(0, start - len(evicted))
         return evicted
 
     def discard_incoming(self, count: int) -> None:

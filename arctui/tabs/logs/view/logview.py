@@ -15,7 +15,7 @@ from __future__ import annotations
 import bisect
 from collections import OrderedDict
 from collections.abc import Sequence
-from typing import ClassVar
+from typing import ClassVar, NamedTuple
 
 from rich.cells import cell_len
 from rich.style import Style
@@ -32,6 +32,14 @@ from arctui.tabs.logs.models import LogLine
 from arctui.tabs.logs.view.presenters import LineLook, line_text, prefix_width, shown_text
 
 CACHE_LINES = 2048
+
+
+class Place(NamedTuple):
+    """A paused view's place by sort keys: its top line (and row within it), its cursor."""
+
+    top: tuple[int, int] | None
+    sub: int
+    cursor: tuple[int, int] | None
 
 
 class LogView(ScrollView, can_focus=True):
@@ -60,6 +68,7 @@ class LogView(ScrollView, can_focus=True):
         self._counted = 0  # lines the row bookkeeping has seen
         self._base = Style()  # the widget's own style (background), set by restyle()
         self.empty_text = ""  # shown on the first row when there is no line to show
+        self.lost = False  # paused, the lines it showed were evicted (until it moves)
 
     # --- content ------------------------------------------------------------------------
     def restyle(self, look: LineLook, flt: LineFilter | None, wrap: bool) -> None:
@@ -78,34 +87,47 @@ class LogView(ScrollView, can_focus=True):
         self._grow(0)
         self._settle(top, key)
 
-    def changed(self, removed_front: int, appended_only: bool) -> None:
-        """The sequence shown changed in place: lines evicted at the front, added after."""
-        key = self._key(self.cursor, removed_front)
-        top = self._top_key(removed_front)
-        done = self._counted - removed_front if appended_only else 0
+    def place(self) -> Place:
+        """Where a paused view is (its top line and cursor, by sort key), taken before the
+        sequence changes in place: indexes cannot be trusted after lines came and went."""
+        top = self._top_key()
+        return Place(top[0] if top else None, top[1] if top else 0, self._key(self.cursor))
+
+    def changed(self, place: Place, removed_front: int, kept: int) -> None:
+        """The sequence shown changed in place: `removed_front` lines evicted at the front,
+        the `kept` lines after them untouched (every line added came after those).
+
+        Only the lines from `kept` on are measured again: measuring the whole buffer per
+        batch pinned a core. A paused view whose top line was evicted says so (`lost`).
+        """
+        done = min(kept, self._counted - removed_front)
         if done <= 0:
             done = 0
-        elif self.wrap and removed_front:
-            del self._starts[:removed_front]
+        elif self.wrap:
+            starts = self._starts
+            if removed_front + done < len(starts):
+                self._end = starts[removed_front + done]
+                del starts[removed_front + done :]
+            del starts[:removed_front]
         self._grow(done)
-        self._settle(top, key)
+        top = None if place.top is None else (place.top, place.sub)
+        if place.top is not None and self.lines and place.top < self.lines[0].key:
+            self.lost, top = True, (place.top, 0)  # shows the oldest line left
+        self._settle(top, place.cursor)
 
-    def _key(self, index: int | None, shift: int = 0) -> tuple[int, int] | None:
-        """The sort key of the line at `index` before `shift` lines left the front."""
-        if index is None:
+    def _key(self, index: int | None) -> tuple[int, int] | None:
+        """The sort key of the line at `index` (None: no cursor, or past the end)."""
+        if index is None or not 0 <= index < len(self.lines):
             return None
-        i = index - shift
-        if 0 <= i < len(self.lines):
-            return self.lines[i].key
-        return None if i >= len(self.lines) else (0, 0)
+        return self.lines[index].key
 
-    def _top_key(self, shift: int = 0) -> tuple[tuple[int, int], int] | None:
+    def _top_key(self) -> tuple[tuple[int, int], int] | None:
         if self.live or not self.lines:
             return None
         index, sub = self.locate(int(self.scroll_offset.y))
         if index is None:
             return None
-        key = self._key(index, shift)
+        key = self._key(index)
         return (key, sub) if key is not None else None
 
     def _grow(self, done: int) -> None:
@@ -225,7 +247,7 @@ class LogView(ScrollView, can_focus=True):
         """Select a line (pauses following) and bring it into view."""
         if not self.lines:
             return
-        self.live = False
+        self.live, self.lost = False, False
         self.cursor = max(0, min(index, len(self.lines) - 1))
         row = self.row_of(self.cursor)
         height = self.scrollable_content_region.height
@@ -238,7 +260,7 @@ class LogView(ScrollView, can_focus=True):
 
     def go_live(self) -> None:
         """Follow the newest line again."""
-        self.live, self.cursor, self.mark = True, None, None
+        self.live, self.cursor, self.mark, self.lost = True, None, None, False
         self.scroll_to(y=self.max_scroll_y, animate=False, immediate=True, force=True)
         self.refresh()
         self.post_message(self.Moved())

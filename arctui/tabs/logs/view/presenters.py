@@ -152,6 +152,7 @@ class StatusInfo:
     timestamps: bool
     loading: bool
     error: str = ""
+    lost: bool = False  # paused, and the lines it showed were evicted (the buffer is full)
 
 
 def status_text(info: StatusInfo) -> Text:
@@ -165,6 +166,8 @@ def status_text(info: StatusInfo) -> Text:
         out.append("● LIVE ", style="bold")
     else:
         out.append("❚❚ PAUSED ", style="bold")
+        if info.lost:
+            out.append("(the lines you were on were evicted: buffer full) ", style="bold")
         if info.new_below:
             out.append(f"(+{info.new_below:,} new, G for live) ")
     plural = "" if info.containers == 1 else "s"

@@ -44,6 +44,7 @@ if TYPE_CHECKING:
 TAIL = 500  # lines per container loaded when the tab opens
 DRAIN_GAP = 0.1  # seconds between two takes from the feed (10 screen updates/s at most)
 KEY_FIRST = 0.1  # after a key, new lines wait this long: the key's answer is drawn first
+TAG_CAP = 18  # the service column grows with the names up to this many characters
 LEVEL_CYCLE = (None, Level.ERROR, Level.WARN, Level.INFO, Level.DEBUG)
 
 
@@ -198,27 +199,29 @@ class LogsTab(Vertical):
         batch = self.feed.take()
         self.buffer.discard_incoming(batch.dropped)
         shown = self.shown
-        appended_only = True
+        place = self.view.place()  # before the lines change: indexes shift under it
+        first = len(shown) if shown is not None else 0  # subset: lowest index inserted at
         added = 0
 
         def inserted(line: LogLine, appended: bool) -> None:
-            nonlocal appended_only, added
+            nonlocal added, first
             if shown is None:
-                appended_only &= appended
                 added += 1
             elif self._passes(line):
-                appended_only &= appended
-                shown.add(line, appended)
+                first = min(first, shown.add(line, appended))
                 added += 1
 
         evicted = self.buffer.add(batch.lines, inserted)
-        removed = len(evicted) if shown is None else shown.evict(evicted)
-        widest = max((len(x.source) for x in batch.lines), default=0)
-        if widest > self._tag_width:
-            self._tag_width = min(18, widest)
-            self._restyle()
+        if shown is None:
+            first, removed = self.buffer.unmoved, len(evicted)
         else:
-            self.view.changed(removed, appended_only)
+            removed = shown.evict(evicted)
+            first -= removed
+        self.view.changed(place, removed, first)
+        widest = min(TAG_CAP, max((len(x.source) for x in batch.lines), default=0))
+        if widest > self._tag_width:  # capped on both sides: a wider name restyles once
+            self._tag_width = widest
+            self._restyle()
         if not self.view.live:
             self.new_below += added
         self._writers.update(x.source for x in batch.lines)  # a recreated container: same tag
@@ -270,6 +273,7 @@ class LogsTab(Vertical):
             timestamps=self.timestamps,
             loading=feed is None or not feed.history_loaded,
             error=one_line(feed.error.reason, 120) if feed and feed.error else "",
+            lost=self.view.lost,
         )
         self.query_one("#logs-status", Static).update(status_text(info))
         empty = empty_text(info)
