@@ -144,7 +144,7 @@ def _backups_tab(app: Any) -> Any:
 def open_backup(app: Any, kind: str) -> None:
     """The backup modal for one datastore (same modal, audit and checks as the tab's key)."""
     from arctui.ops.backups import run as ops
-    from arctui.tabs.backups.view.modal import BackupAction, BackupActionModal
+    from arctui.tabs.backups.view.modal import BackupAction, confirm_backup
 
     title = _BACKUP_KINDS[kind]
     ctx = ops.Context.of(app.session, audit=getattr(app, "audit", None))
@@ -155,7 +155,7 @@ def open_backup(app: Any, kind: str) -> None:
         f"arctui backup {kind}",
         lambda c: ops.backup(c, kind),
     )
-    app.push_screen(BackupActionModal(ctx, request))
+    confirm_backup(app, ctx, request)
 
 
 def _restore(app: Any, backup_id: str) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from rich.text import Text
 from textual import on
@@ -59,6 +60,21 @@ class Finished(Message):
     def __init__(self, result: RunResult) -> None:
         super().__init__()
         self.result = result
+
+
+def confirm_backup(
+    app: Any, ctx: Context, request: BackupAction, on_closed: Callable[[Any], None] | None = None
+) -> None:
+    """Open the modal through the app's one confirmation path (checks on a worker)."""
+    from arctui.ops.backups.run import mutation
+
+    action = mutation(ctx.session, request.action, "backups", request.target, request.command)
+    app.confirm_mutation(
+        action,
+        lambda: BackupActionModal(ctx, request),
+        on_closed,
+        mutates=request.action != "backup-verify",  # verify only reads (runs in read-only)
+    )
 
 
 class BackupActionModal(ModalScreen[RunResult | None]):

@@ -14,7 +14,7 @@ from arctui.models import SourceFailure
 from arctui.ops.backups import run as ops
 from arctui.tabs.backups.models import BackupsSnapshot
 from arctui.tabs.backups.reader import BackupsReader
-from arctui.tabs.backups.view.modal import BackupAction, BackupActionModal
+from arctui.tabs.backups.view.modal import BackupAction, confirm_backup
 from arctui.tabs.backups.view.presenters import COLUMNS, backup_detail, backup_row, summary
 from arctui.text import one_line
 from arctui.ui.palette import ThemePalette
@@ -184,7 +184,7 @@ class BackupsTab(Vertical):
 
     def _open(self, request: BackupAction) -> None:
         ctx = ops.Context.of(self.session, audit=getattr(self.app, "audit", None))
-        self.app.push_screen(BackupActionModal(ctx, request), self._done)
+        confirm_backup(self.app, ctx, request, self._done)
 
     def _done(self, result: RunResult | None) -> None:
         if self.poller is not None:
