@@ -7,7 +7,6 @@ failure so the next call renegotiates the API version with whatever daemon answe
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import json
 import logging
@@ -62,12 +61,14 @@ def resolve_endpoint(environ: Mapping[str, str] | None = None) -> tuple[dict[str
     params: dict[str, Any] = docker.utils.kwargs_from_env(environment=env) if env else {}
     label = ""
     if "base_url" not in params:
-        with contextlib.suppress(Exception):  # a broken ~/.docker/config.json: use the default
+        try:
             for key, value in ContextAPI.kwargs_from_context(environment=env).items():
                 params.setdefault(key, value)
             name = env.get("DOCKER_CONTEXT") or ContextAPI.get_current_context().name
             if name and name != "default":
                 label = f" (context {name})"
+        except Exception as exc:  # a broken ~/.docker/config.json: use the default
+            log.warning("docker context not read, using the default engine: %r", exc)
     base = params.get("base_url") or "unix:///var/run/docker.sock"
     params["base_url"] = base
     return params, f"{base}{label}"
@@ -316,8 +317,10 @@ class EngineConnection:
         with self._lock:
             client, self._client = self._client, None
         if client is not None:
-            with contextlib.suppress(Exception):
+            try:
                 client.close()
+            except Exception as exc:  # a broken client is dropped all the same
+                log.info("closing the docker SDK client: %r", exc)
 
 
 class DockerSource:

@@ -144,6 +144,12 @@ class EventHub:
                 self._thread.start()
         return sub
 
+    @property
+    def subscriptions(self) -> tuple[Subscription, ...]:
+        """The subscribers now (diagnostics and tests)."""
+        with self._lock:
+            return tuple(self._subs)
+
     def unsubscribe(self, sub: Subscription) -> None:
         """Forget a subscriber (its `close()` calls this)."""
         with self._lock:

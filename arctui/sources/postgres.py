@@ -21,6 +21,7 @@ ever). psycopg is imported only here, inside functions. No Textual.
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import socket
 import threading
@@ -53,6 +54,8 @@ _LIBPQ_ENV = {
     "PGSERVICE": "service",
 }
 _PORT_VARS = ("PGPORT", "PG_PORT", "POSTGRES_PORT")
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -109,7 +112,8 @@ def _dsn_pairs(dsn: str) -> list[tuple[str, str]]:
         from psycopg.conninfo import conninfo_to_dict
 
         return [(k, str(v)) for k, v in conninfo_to_dict(dsn).items()]
-    except Exception:  # a malformed DSN is reported when connecting
+    except Exception as exc:  # a malformed DSN is reported when connecting
+        log.info("DSN not parsed for its secrets: %s", type(exc).__name__)
         return []
 
 
@@ -348,12 +352,14 @@ class PgConnection:
 
         def expire() -> None:
             fired.set()
-            with contextlib.suppress(Exception):
+            try:
                 sock = socket.socket(fileno=os.dup(conn.pgconn.socket))
                 try:
                     sock.shutdown(socket.SHUT_RDWR)
                 finally:
                     sock.close()
+            except Exception as exc:  # already closed: nothing left to unblock
+                log.info("postgres deadline: socket not shut down: %r", exc)
 
         timer = threading.Timer(seconds, expire)
         timer.daemon = True
@@ -423,8 +429,10 @@ class PgConnection:
     def _drop(self) -> None:
         conn, self._conn = self._conn, None
         if conn is not None:
-            with contextlib.suppress(Exception):
+            try:
                 conn.close()
+            except Exception as exc:  # a broken connection is dropped all the same
+                log.info("closing a postgres connection: %r", exc)
 
     def close(self) -> None:
         """Close the connection (the next query reconnects)."""

@@ -15,6 +15,7 @@ No Textual here.
 
 from __future__ import annotations
 
+import logging
 import socket
 import threading
 import time
@@ -24,6 +25,8 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 
 from arctui.sources.base import SourceError
+
+log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from arctui.config.envfiles import EnvLayers
@@ -288,6 +291,8 @@ class RedisSource:
         self.connect_timeout = connect_timeout
         self._client: Any = None
         self._lock = threading.Lock()
+        self._raw: socket.socket | None = None  # pipeline()'s own connection
+        self._raw_lock = threading.Lock()
 
     @property
     def label(self) -> str:
@@ -389,33 +394,66 @@ class RedisSource:
         """
         import redis.exceptions as rx
 
-        pool = self.client().connection_pool
+        with self._raw_lock:  # one raw connection: commands and replies stay paired
+            try:
+                sock = self._raw or self._raw_connect()
+                self._raw = sock
+                sock.sendall(pack_commands(commands))
+                if while_waiting is not None:
+                    while_waiting()
+                return read_replies(sock, len(commands))
+            except (rx.RedisError, OSError, ProtocolError) as exc:
+                self._raw_drop()
+                if isinstance(exc, TimeoutError | socket.timeout):
+                    exc = rx.TimeoutError(str(exc) or "timed out")
+                raise explain(exc, self.target, what) from None
+            except BaseException:
+                self._raw_drop()  # replies may still be pending: never reuse this socket
+                raise
+
+    def _raw_connect(self) -> socket.socket:
+        """A connection of arctui's own for `pipeline()`, logged in like the client's.
+
+        redis-py has no public way to reach a pooled connection's socket, and its reply
+        parser costs ~5x this module's (2 µs against 0.4 µs a reply, measured on 30,000
+        TYPE replies): a million-key scan reads three million.
+        """
+        import redis.exceptions as rx
+
+        t = self.target
+        sock = socket.create_connection((t.host, t.port), timeout=self.connect_timeout)
         try:
-            conn = pool.get_connection()
-        except (rx.RedisError, OSError) as exc:
-            self.reset()
-            raise explain(exc, self.target, what) from None
-        try:
-            sock = conn._sock  # the handshake (AUTH, SELECT, HELLO) is done
-            if sock is None:
-                raise rx.ConnectionError("not connected")
-            sock.sendall(pack_commands(commands))
-            if while_waiting is not None:
-                while_waiting()
-            replies = read_replies(sock, len(commands))
-        except (rx.RedisError, OSError, ProtocolError) as exc:
-            conn.disconnect()
-            pool.release(conn)
-            self.reset()
-            if isinstance(exc, TimeoutError | socket.timeout):
-                exc = rx.TimeoutError(str(exc) or "timed out")
-            raise explain(exc, self.target, what) from None
+            if t.tls:
+                import ssl
+
+                sock = ssl.create_default_context().wrap_socket(sock, server_hostname=t.host)
+            sock.settimeout(self.timeout)
+            hello: list[list[Any]] = []
+            if t.password is not None:
+                hello.append(
+                    ["AUTH", t.username, t.password] if t.username else ["AUTH", t.password]
+                )
+            if t.db:
+                hello.append(["SELECT", t.db])
+            hello.append(["CLIENT", "SETNAME", "arctui"])
+            sock.sendall(pack_commands(hello))
+            replies = read_replies(sock, len(hello))
+            for command, reply in zip(hello, replies, strict=True):
+                if isinstance(reply, ReplyError) and command[0] != "CLIENT":
+                    kind = rx.AuthenticationError if command[0] == "AUTH" else rx.ResponseError
+                    raise kind(str(reply))
         except BaseException:
-            conn.disconnect()  # replies may still be pending: never reuse this connection
-            pool.release(conn)
+            sock.close()
             raise
-        pool.release(conn)
-        return replies
+        return sock
+
+    def _raw_drop(self) -> None:
+        sock, self._raw = self._raw, None
+        if sock is not None:
+            try:
+                sock.close()
+            except OSError as exc:
+                log.debug("closing the raw Redis connection: %r", exc)
 
     def monitor(
         self,
@@ -470,8 +508,10 @@ class RedisSource:
             try:
                 client.close()
                 client.connection_pool.disconnect()
-            except Exception:  # closing a broken pool must never raise into a poll
-                pass
+            except Exception as exc:  # closing a broken pool must never raise into a poll
+                log.info("closing the Redis pool of %s: %r", self.label, exc)
+        with self._raw_lock:
+            self._raw_drop()
 
     def close(self) -> None:
         """Release connections."""
