@@ -10,6 +10,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from arctui import __version__
 from arctui.cli_actions import VERBS as ACTION_VERBS
@@ -24,6 +25,9 @@ from arctui.session import Session, demo_session, load_user_settings, real_sessi
 from arctui.sources.base import SourceError
 from arctui.tabs import TABS, headless_commands
 from arctui.web import add_parser as add_serve_parser
+
+if TYPE_CHECKING:
+    from arctui.models import StackSnapshot
 
 
 def _refresh(value: str) -> float:
@@ -239,11 +243,7 @@ def _status(session: Session, as_json: bool) -> int:
                 " `up` will fail on it",
                 file=sys.stderr,
             )
-        cols = ("service", "role", "state", "health", "restarts", "exit", "image")
-        widths = {c: max([len(c)] + [len(str(r[c] or "")) for r in rows]) for c in cols}
-        emit("  ".join(c.upper().ljust(widths[c]) for c in cols))
-        for r in rows:
-            emit("  ".join(str(r[c] if r[c] is not None else "-").ljust(widths[c]) for c in cols))
+        _status_table(snapshot, rows)
     problems = [
         r
         for r in rows
@@ -251,6 +251,24 @@ def _status(session: Session, as_json: bool) -> int:
     ]
     # A compose file that does not render needs attention too (the README's exit code 1).
     return 1 if problems or snapshot.compose_error or problem else 0
+
+
+def _status_table(snapshot: StackSnapshot, rows: list[dict[str, Any]]) -> None:
+    """The text table, names marked as on the Services tab (`?`, `⇄`), then the legend."""
+    from arctui.tabs.services.report import marker_legend, name_with_marks
+
+    marked = [name_with_marks(s) for s in snapshot.services]
+    rows = [{**r, "service": name} for r, name in zip(rows, marked, strict=True)]
+    cols = ("service", "role", "state", "health", "restarts", "exit", "image")
+    widths = {c: max([len(c)] + [len(str(r[c] or "")) for r in rows]) for c in cols}
+    emit("  ".join(c.upper().ljust(widths[c]) for c in cols))
+    for r in rows:
+        emit("  ".join(str(r[c] if r[c] is not None else "-").ljust(widths[c]) for c in cols))
+    legend = marker_legend(snapshot.services)
+    if legend:
+        emit("")
+        for line in legend:
+            emit(line)
 
 
 if __name__ == "__main__":  # pragma: no cover

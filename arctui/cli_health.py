@@ -87,23 +87,34 @@ def _health(session: Session, args: argparse.Namespace) -> int:
     if report.error:
         error(f"cannot read the stack: {report.error}")
         return 1
-    for line in health_lines(report):
+    for line in health_lines(report, session.reader.last):  # the snapshot it was built on
         emit(line)
     return 0 if report.healthy else 1
 
 
-def health_lines(report: object) -> list[str]:
-    """The text report: a table, then the root causes and failing probes' evidence."""
+def health_lines(report: object, snapshot: object = None) -> list[str]:
+    """The text report: a table, then the root causes and failing probes' evidence.
+
+    Given the snapshot the report was built on, names carry the Services tab's `?` and
+    `⇄` markers and a legend says what they mean.
+    """
+    from arctui.models import StackSnapshot
     from arctui.ops.health.models import HealthReport
+    from arctui.tabs.services.report import marker_legend, name_with_marks
 
     assert isinstance(report, HealthReport)
+    views = snapshot.services if isinstance(snapshot, StackSnapshot) else ()
+    wanted = {s.service for s in report.services}
+    views = tuple(v for v in views if v.name in wanted)
+    names = {v.name: name_with_marks(v) for v in views}
     rows = []
     for s in report.services:
         p = s.probe
         probe = "-" if p is None else p.target
         result = "-" if p is None else {True: "ok", False: "FAIL", None: "?"}[p.ok]
         ms = "-" if p is None or p.latency_ms is None else f"{p.latency_ms:.0f} ms"
-        rows.append((s.service, s.verdict, s.docker_health or "-", result, ms, probe))
+        name = names.get(s.service, s.service)
+        rows.append((name, s.verdict, s.docker_health or "-", result, ms, probe))
     head = ("SERVICE", "VERDICT", "DOCKER", "PROBE", "LATENCY", "TARGET")
     widths = [min(48, max(len(r[i]) for r in [head, *rows])) for i in range(len(head))]
     out = ["  ".join(h.ljust(w) for h, w in zip(head, widths, strict=True)).rstrip()]
@@ -121,6 +132,9 @@ def health_lines(report: object) -> list[str]:
             notes.append(f"    health check: {s.health_output}")
     if notes:
         out += ["", *notes]
+    legend = marker_legend(views)
+    if legend:
+        out += ["", *legend]
     counts = {k: v for k, v in report.counts().items() if v}
     summary = ", ".join(f"{v} {k}" for k, v in counts.items())
     out += ["", f"{report.project}: {summary} ({report.duration_ms:.0f} ms)"]
@@ -157,8 +171,18 @@ def _doctor(session: Session, args: argparse.Namespace) -> int:
         on_result=ended,
     )
     n = len(report.findings)
+    _legend(session)
     emit(f"{report.project}: {n} finding{'s' if n != 1 else ''}")
     return 1 if n else 0
+
+
+def _legend(session: Session) -> None:
+    """The `?`/`⇄` services of the stack the checks looked at, and what that means."""
+    from arctui.tabs.services.report import marker_legend
+
+    snapshot = session.reader.last
+    for line in marker_legend(snapshot.services if snapshot is not None else ()):
+        emit(f"note: {line}")
 
 
 def _diagnostics(session: Session, args: argparse.Namespace) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from arctui.config.masking import redact
@@ -76,3 +77,42 @@ def status_rows(snapshot: StackSnapshot) -> list[dict[str, Any]]:
             }
         )
     return rows
+
+
+# --- The `?` and `⇄` markers in text output ------------------------------------------------
+
+UNDECLARED_MARK = "?"
+FOREIGN_MARK = "⇄"
+
+
+def name_with_marks(s: ServiceView) -> str:
+    """The service's name as the Services tab shows it: `raymond ⇄`, `stray ?`."""
+    marks = (UNDECLARED_MARK,) * s.undeclared + (FOREIGN_MARK,) * bool(s.foreign_config)
+    return " ".join((one_line(s.name, 120), *marks))
+
+
+def marker_legend(services: Iterable[ServiceView]) -> list[str]:
+    """What each marker that appears means (none: no line), for every text printer.
+
+    The detail pane explained them; text `status`, `health` and `doctor` showed them
+    (or not) without a word.
+    """
+    services = list(services)
+    lines = []
+    undeclared = [one_line(s.name, 60) for s in services if s.undeclared]
+    if undeclared:
+        lines.append(
+            f"{UNDECLARED_MARK} no compose file of this checkout declares it (started by hand,"
+            f" from another checkout, or the files changed since): {', '.join(undeclared)}"
+        )
+    by_files: dict[str, list[str]] = {}
+    for s in services:
+        if s.foreign_config:
+            files = one_line(redact(s.foreign_config), 300)
+            by_files.setdefault(files, []).append(one_line(s.name, 60))
+    for files, names in by_files.items():
+        lines.append(
+            f"{FOREIGN_MARK} started from another checkout's compose files ({files}):"
+            f" {', '.join(names)}; actions here act on those containers"
+        )
+    return lines
