@@ -45,6 +45,11 @@ async def test_daemon_restart_shows_banner_then_recovers(test_stack: RunningStac
     async with app.run_test(size=(120, 40)) as pilot:
         await fresh(pilot, 0)
         banner = app.query_one(ProblemBanner)
+        # Two more subscribers of the session's one event stream (as Resources and Logs).
+        hub = app.session.events
+        seen: dict[str, list] = {"resources": [], "logs": []}
+        for name, got in seen.items():
+            hub.subscribe(got.append, name)
         os.kill(pid, 15)
         try:
             await wait_for(pilot, lambda: not Path(f"/proc/{pid}").exists(), timeout=30)
@@ -73,6 +78,12 @@ async def test_daemon_restart_shows_banner_then_recovers(test_stack: RunningStac
                 lambda: services(app).service("gateway").state is ServiceState.STOPPED,
                 timeout=8,
             )
+            # Every subscriber heard the cut (None: read everything) and, after the one
+            # resubscription with since=, the gateway's stop.
+            for got in seen.values():
+                assert None in got
+                assert any(e and e.container_id == gateway.id and e.action == "die" for e in got)
+            assert hub.connections >= 2
         finally:
             gateway.start()
     test_stack.compose("up", "-d", "worker")
