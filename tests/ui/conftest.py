@@ -2,10 +2,31 @@
 
 from __future__ import annotations
 
+import pytest
+from textual.pilot import Pilot
+
 from arctui.config.settings import Settings
 from arctui.demo.platform import DEMO_EPOCH
 from arctui.session import Session, demo_session
 from arctui.ui.app import ArcApp
+
+
+@pytest.fixture(autouse=True)
+def confirmation_checks_settle(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`pilot.pause()` also waits for the confirmation path's checks (a thread worker).
+
+    `confirm_mutation` checks on a worker and then opens the modal (or refuses) on the
+    loop; without this a pause on a busy machine can return before the modal exists.
+    """
+    original = Pilot.pause
+
+    async def pause(self: Pilot, delay: float | None = None) -> None:  # type: ignore[type-arg]
+        checks = [w for w in self.app.workers if w.group == "confirm"]
+        if checks:
+            await self.app.workers.wait_for_complete(checks)
+        await original(self, delay)
+
+    monkeypatch.setattr(Pilot, "pause", pause)
 
 
 def frozen_clock() -> float:
