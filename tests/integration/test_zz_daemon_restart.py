@@ -78,11 +78,17 @@ async def test_daemon_restart_shows_banner_then_recovers(test_stack: RunningStac
                 lambda: services(app).service("gateway").state is ServiceState.STOPPED,
                 timeout=8,
             )
+
             # Every subscriber heard the cut (None: read everything) and, after the one
             # resubscription with since=, the gateway's stop.
-            for got in seen.values():
-                assert None in got
-                assert any(e and e.container_id == gateway.id and e.action == "die" for e in got)
+            def heard_all() -> bool:
+                return all(
+                    None in got
+                    and any(e and e.container_id == gateway.id and e.action == "die" for e in got)
+                    for got in seen.values()
+                )
+
+            await wait_for(pilot, heard_all, timeout=5)
             assert hub.connections >= 2
         finally:
             gateway.start()
