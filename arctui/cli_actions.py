@@ -14,14 +14,13 @@ import threading
 from collections.abc import Callable
 
 from arctui.ops.audit import AuditLog, format_entry, redactor_for
-from arctui.ops.gate import Gate
+from arctui.ops.gate import Gate, ask_confirmation
 from arctui.ops.lifecycle import Action, ActionError, plan_action
 from arctui.ops.perform import perform
 from arctui.ops.runner import ActionResult, Outcome
 from arctui.output import emit, emit_json, error
 from arctui.session import Session
 from arctui.sources.base import SourceError
-from arctui.text import one_line
 
 PROD_FLAG = "--i-know-this-is-production"
 _SERVICE_ONLY = ("start", "stop", "pause", "unpause")
@@ -85,27 +84,6 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     audit = sub.add_parser("audit", help="print the audit log of actions")
     audit.add_argument("--json", action="store_true", help="one JSON object per line")
     audit.add_argument("-n", "--lines", type=_positive, default=50, help="how many entries (50)")
-
-
-def _prompt(
-    action: Action, ask: Callable[[str], str], interactive: bool
-) -> tuple[Outcome, str] | None:
-    """Ask on the terminal with the same rules as the TUI; None means confirmed."""
-    if not interactive:
-        return Outcome.REFUSED, "not on a terminal: pass --yes to confirm"
-    try:
-        for what, word in action.confirmations:
-            typed = ask(f"Type the {what} ({one_line(word, 80)}) to confirm: ").strip()
-            if typed != word:
-                shown = one_line(typed, 60)
-                return Outcome.REFUSED, f"typed {shown!r}, not the {what} {word!r}: nothing ran"
-        if not action.confirmations:
-            answer = ask("Run it? [y/N] ").strip().lower()
-            if answer not in ("y", "yes"):
-                return Outcome.DECLINED, "not confirmed: nothing ran"
-    except (EOFError, KeyboardInterrupt):
-        return Outcome.DECLINED, "not confirmed: nothing ran"
-    return None
 
 
 def _exit_code(result: ActionResult) -> int:
@@ -187,7 +165,7 @@ def run_action_command(
         refusal = (Outcome.REFUSED, f"{session.env} is production: add {PROD_FLAG} to proceed")
     elif not args.yes:
         interactive = sys.stdin.isatty() if interactive is None else interactive
-        refusal = _prompt(action, ask, interactive)
+        refusal = ask_confirmation(action.confirmations, ask, interactive)
     if refusal is not None:
         result = gate.refuse(refusal[1], refusal[0])
     else:

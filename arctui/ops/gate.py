@@ -75,6 +75,32 @@ def typed_mismatch(action: Mutation, typed: Sequence[str]) -> str | None:
     return None
 
 
+def ask_confirmation(
+    confirmations: Sequence[tuple[str, str]], ask: Callable[[str], str], interactive: bool
+) -> tuple[Outcome, str] | None:
+    """Ask on a terminal with the modal's rules (typed words, else y/N); None: confirmed.
+
+    The headless commands' one prompt (lifecycle and backups alike).
+    """
+    from arctui.text import one_line
+
+    if not interactive:
+        return Outcome.REFUSED, "not on a terminal: pass --yes to confirm"
+    try:
+        for what, word in confirmations:
+            typed = ask(f"Type the {what} ({one_line(word, 80)}) to confirm: ").strip()
+            if typed != word:
+                shown = one_line(typed, 60)
+                return Outcome.REFUSED, f"typed {shown!r}, not the {what} {word!r}: nothing ran"
+        if not confirmations:
+            answer = ask("Run it? [y/N] ").strip().lower()
+            if answer not in ("y", "yes"):
+                return Outcome.DECLINED, "not confirmed: nothing ran"
+    except (EOFError, KeyboardInterrupt):
+        return Outcome.DECLINED, "not confirmed: nothing ran"
+    return None
+
+
 def redacted(result: ActionResult, redact: Callable[[str], str]) -> ActionResult:
     """The result with its message and output redacted."""
     return dataclasses.replace(

@@ -25,7 +25,6 @@ import json
 import sys
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -101,13 +100,6 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     drill.add_argument("--json", action="store_true", help="machine-readable result")
 
 
-@dataclass(frozen=True)
-class _Ask:
-    """What the terminal prompt needs (cli_actions' rules)."""
-
-    confirmations: tuple[tuple[str, str], ...]
-
-
 def _context(session: Session, args: argparse.Namespace) -> Context:
     from arctui.ops.backups.run import Context
     from arctui.ops.backups.settings import backup_settings
@@ -143,8 +135,8 @@ def _confirm(
     interactive: bool | None,
 ) -> RunResult | None:
     """Production flag, then typed confirmation (or --yes); a refusal result, or None."""
-    from arctui.cli_actions import _prompt
     from arctui.ops.backups.run import confirmations, refuse
+    from arctui.ops.gate import ask_confirmation
 
     session = ctx.session
     refusal: tuple[Outcome, str] | None = None
@@ -154,7 +146,7 @@ def _confirm(
     elif not getattr(args, "yes", False) and not session.read_only:
         print(f"{what}\n  env {session.env} · project {session.project}", file=sys.stderr)
         interactive = sys.stdin.isatty() if interactive is None else interactive
-        refusal = _prompt(_Ask(confirmations(session, action)), ask, interactive)  # type: ignore[arg-type]
+        refusal = ask_confirmation(confirmations(session, action), ask, interactive)
     if refusal is None:
         return None
     target = getattr(args, "id", "") or action
