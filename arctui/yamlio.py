@@ -12,6 +12,7 @@ line, not silently the last one or a retention of forever, and a file over
 from __future__ import annotations
 
 import math
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -83,8 +84,11 @@ _StrictLoader.add_constructor("tag:yaml.org,2002:int", _StrictLoader.construct_b
 def read_config_text(path: Path, what: str, limit: int = MAX_CONFIG_BYTES) -> str:
     """The file's text, or ConfigTooLarge when it is over `limit` bytes (OSError as usual).
 
-    At most `limit + 1` bytes are read, whatever the size says (a FIFO, a growing file).
+    At most `limit + 1` bytes are read, whatever the size says (a growing file); a FIFO
+    or device is refused unopened (opening a FIFO blocks until someone writes to it).
     """
+    if not stat.S_ISREG(path.stat().st_mode):
+        raise OSError(f"{what} file {path} is not a regular file")
     with path.open("rb") as handle:
         data = handle.read(limit + 1)
     if len(data) > limit:

@@ -108,3 +108,11 @@ def test_keymap_problems_quote_long_ids_and_keys_short() -> None:
     assert usable == {}
     assert len(problems) == 2 and all(len(p) < 200 for p in problems)
     assert problems[1].startswith("services.filter: ")
+
+
+def test_a_fifo_in_the_themes_folder_is_reported_not_waited_on(user_dir: Path) -> None:
+    import os
+
+    os.mkfifo(user_dir / "themes" / "pipe.yaml")
+    _, errors = theming.load_themes()  # opening it would block until a writer came
+    assert any("pipe.yaml" in e and "not a regular file" in e for e in errors)
