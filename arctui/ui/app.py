@@ -118,7 +118,7 @@ class ArcApp(ActionsApp):
             self, STACK_SOURCE, self._read_stack, reconcile, reconcile, min_gap=0.5
         )
         # Swallowed errors get a reason in the state dir's log file (never the terminal).
-        from arctui import diag_log
+        from arctui.sources import diag_log
 
         self.log_path = diag_log.install(session.redactor.redact)
         self._events_sub: Subscription | None = None

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from arctui import diag_log
 from arctui.config.masking import Redactor
+from arctui.sources import diag_log
 from arctui.sources.base import SourceError
 from arctui.sources.event_hub import EventHub
 

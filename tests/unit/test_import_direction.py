@@ -69,13 +69,12 @@ ALLOWED: frozenset[tuple[str, str]] = frozenset(
 MAX_LINES = 500
 LONG_MODULES: dict[str, int] = {
     "arctui.ops.backups.postgres": 505,
-    "arctui.ops.backups.run": 825,
     "arctui.tabs.redis.view.tab": 646,
     "arctui.tabs.postgres.actions": 515,
     "arctui.tabs.postgres.reader": 534,
     "arctui.tabs.postgres.view.tab": 582,
-    "arctui.sources.redisdb": 621,
-    "arctui.sources.docker_logs": 591,
+    "arctui.sources.redisdb": 502,
+    "arctui.sources.docker_logs": 525,
 }
 
 
