@@ -208,7 +208,7 @@ def test_the_format_reaches_the_audited_command_in_the_demo() -> None:
     session = demo_session(Settings())
     args = build_parser().parse_args(["backup", "all", "--format", "sql"])
     assert cli.run(session, args, ask=lambda _p: "", interactive=False) == 0
-    commands = [e["command"] for e in AuditLog().read() if e["outcome"] == "started"]
+    commands = [e["command"] for e in AuditLog().read(raw=True) if e["outcome"] == "started"]
     assert commands == ["arctui backup postgres --format sql", "arctui backup redis"]
 
 

@@ -13,7 +13,8 @@ manifest, and only then renamed to its final name. Modules:
 - `postgres`   pg_dump / pg_restore inside the Postgres container
 - `redis`      BGSAVE + INFO polling, `docker cp`, AOF-aware restore
 - `retention`  what prune would delete, and why
-- `run`        the audited entry points shared by the TUI and `arctui backup`
+- `attempt`    the gated frame of every operation (result, context, the gate, the lock)
+- `take` `restore` `drill`  the operations; `run` gathers them for the TUI and the CLI
 
 No Textual here.
 """

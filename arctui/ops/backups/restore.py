@@ -1,0 +1,210 @@
+"""Restoring a verified backup into the live stack (through `attempt.gated`)."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
+
+from arctui.ops.backups import postgres as pg
+from arctui.ops.backups import redis as rd
+from arctui.ops.backups.common import BackupError, sha256_file
+from arctui.ops.backups.store import Manifest
+from arctui.ops.backups.targets import Target, find_target
+from arctui.ops.runner import Outcome
+
+if TYPE_CHECKING:
+    pass
+
+
+from arctui.ops.backups.attempt import Context, RunResult, gated
+
+
+def checked(ctx: Context, backup_id: str) -> tuple[Manifest, Any]:
+    """The manifest and path of a backup that may be restored (BackupError if not)."""
+    manifest = ctx.store.get(backup_id)
+    path = ctx.store.directory / manifest.file
+    if not manifest.verified or not manifest.sha256:
+        raise BackupError(
+            f"{manifest.id} is not a verified backup ({manifest.verify_detail or 'unverified'}):"
+            " refused",
+            "arctui backup verify ID, or pick a verified backup",
+        )
+    if not path.exists():
+        raise BackupError(f"{manifest.file} is missing from {ctx.store.directory}")
+    ctx.progress("checking sha256 against the manifest")
+    digest = sha256_file(path)
+    if digest != manifest.sha256:
+        ctx.store.save(
+            replace(
+                manifest,
+                verified=False,
+                verified_at=time.time(),
+                verify_detail="sha256 mismatch: the file changed since it was taken",
+            )
+        )
+        raise BackupError(f"{manifest.id}: sha256 mismatch, the file is damaged: refused")
+    return manifest, path
+
+
+def _compose(ctx: Context, *args: str) -> None:
+    from arctui.ops.backups.common import run as run_cmd
+
+    spec = ctx.session.spec
+    base = ["docker", "compose", *(spec.compose_args() if spec else ["-p", ctx.session.project])]
+    done = run_cmd([*base, *args], timeout=300, environ=ctx.session.environ)
+    if not done.ok:
+        raise BackupError(f"docker compose {' '.join(args[:1])} failed: {done.why()}")
+
+
+def _service_states(ctx: Context, names: tuple[str, ...]) -> dict[str, tuple[str, str | None]]:
+    snapshot = ctx.session.reader.read()
+    out = {}
+    for name in names:
+        view = snapshot.service(name)
+        if view is not None:
+            out[name] = (view.state.value, view.health)
+    return out
+
+
+def _wait_healthy(
+    ctx: Context, before: dict[str, tuple[str, str | None]], timeout: float = 120.0
+) -> list[str]:
+    """Services that were running/healthy before and are not again within `timeout`."""
+    deadline = time.monotonic() + timeout
+    while True:
+        now = _service_states(ctx, tuple(before))
+        bad = []
+        for name, (state, health) in before.items():
+            cur_state, cur_health = now.get(name, ("missing", None))
+            if state == "running" and cur_state != "running":
+                bad.append(f"{name} is {cur_state}")
+            elif health == "healthy" and cur_health != "healthy":
+                bad.append(f"{name} is {cur_health or 'without health'}")
+        if not bad or time.monotonic() > deadline:
+            return bad
+        time.sleep(1.0)
+
+
+def restore(ctx: Context, backup_id: str) -> RunResult:
+    """Restore a verified backup into the stack's datastore (confirmed by the caller)."""
+
+    def work() -> RunResult:
+        t0 = time.monotonic()
+        manifest, path = checked(ctx, backup_id)
+        session = ctx.session
+        if (manifest.project, manifest.env) != (session.project, session.env):
+            raise BackupError(
+                f"{manifest.id} was taken from project {manifest.project} env {manifest.env};"
+                f" this is project {session.project} env {session.env}: refused",
+                "restore it with arctui pointed at the project and env it came from"
+                " (pg_restore it by hand to copy data between environments)",
+            )
+        target = find_target(session, manifest.kind)
+        before = _service_states(ctx, target.dependents)
+        running = tuple(n for n, (state, _) in before.items() if state == "running")
+        details: list[str] = []
+        if running:
+            ctx.progress(
+                f"stopping the services that depend on {target.service}: {', '.join(running)}"
+            )
+            _compose(ctx, "stop", *running)
+        failure: BackupError | None = None
+        check = ""
+        try:
+            if manifest.kind == "postgres":
+                pg.restore(
+                    target, path, ctx.session.environ, ctx.cancel, ctx.progress, fmt=manifest.format
+                )
+                tool = "psql" if manifest.format == "sql" else "pg_restore"
+                check = f"{tool} completed in one transaction"
+            else:
+                check = _restore_redis(ctx, target, manifest, path)
+        except BackupError as exc:
+            failure = exc
+        finally:
+            if running:
+                ctx.progress(f"starting {', '.join(running)} again")
+                try:
+                    _compose(ctx, "start", *running)
+                except BackupError as exc:
+                    details.append(exc.reason)
+        unhealthy = _wait_healthy(ctx, {n: before[n] for n in running}) if running else []
+        elapsed = time.monotonic() - t0
+        rto = ctx.settings.rto_s
+        timing = f"{elapsed:.1f} s (RTO {rto / 60:g} min{', EXCEEDED' if elapsed > rto else ''})"
+        if failure is not None:
+            return RunResult(
+                "restore",
+                backup_id,
+                Outcome.FAILED,
+                f"restore FAILED after {timing}: {failure.reason}",
+                details=tuple(details),
+                data={"elapsed_s": elapsed},
+            )
+        if unhealthy:
+            details.append("not healthy again: " + ", ".join(unhealthy))
+            return RunResult(
+                "restore",
+                backup_id,
+                Outcome.FAILED,
+                f"restored {manifest.id} ({check}) in {timing}, but " + "; ".join(unhealthy),
+                details=tuple(details),
+                data={"elapsed_s": elapsed},
+            )
+        return RunResult(
+            "restore",
+            backup_id,
+            Outcome.OK,
+            f"restored {manifest.id} ({check}) in {timing}",
+            details=tuple(details),
+            data={"elapsed_s": elapsed},
+        )
+
+    return gated(ctx, "restore", "backups", backup_id, f"arctui restore {backup_id}", work)
+
+
+def _restore_redis(ctx: Context, target: Target, manifest: Manifest, path: Any) -> str:
+    env = ctx.session.environ
+    data_dir = rd.config_get(target, "dir", str(manifest.extra.get("dir", "/data")), env)
+    dbfilename = rd.config_get(target, "dbfilename", "dump.rdb", env)
+    appendonly = rd.config_get(target, "appendonly", "no", env) == "yes"
+    aof_dir = rd.config_get(target, "appenddirname", "", env)
+    aof_name = rd.config_get(target, "appendfilename", "appendonly.aof", env)
+    stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime())
+    from arctui.ops.backups.common import run as run_cmd
+
+    ctx.progress(f"stopping {target.container}")
+    done = run_cmd(["docker", "stop", "-t", "30", target.container], timeout=120, environ=env)
+    if not done.ok:
+        raise BackupError(f"docker stop {target.container} failed: {done.why()}")
+    try:
+        ctx.progress(
+            "writing the backup as dump.rdb" + (" and as the AOF base" if appendonly else "")
+        )
+        rd.helper(
+            target,
+            rd.restore_script(data_dir, dbfilename, appendonly, aof_dir, aof_name, stamp),
+            env,
+            stdin=path,
+        )
+    finally:
+        ctx.progress(f"starting {target.container}")
+        started = run_cmd(["docker", "start", target.container], timeout=120, environ=env)
+    if not started.ok:
+        raise BackupError(f"docker start {target.container} failed: {started.why()}")
+    info = rd.wait_ready(target, env)
+    keys, _ = rd.keyspace_keys(info)
+    want = manifest.keys
+    if want is None:
+        raise BackupError("the manifest has no key count to check the restore against")
+    low = want - (manifest.expires or 0)
+    if not low <= keys <= want:
+        raise BackupError(
+            f"key count after restart is {keys}, the backup has {want}"
+            + (f" ({manifest.expires} with a TTL)" if manifest.expires else "")
+            + f"; the previous data is kept as *.pre-restore-{stamp} in {data_dir}"
+        )
+    rd.helper(target, rd.cleanup_script(data_dir, stamp), env)
+    exact = "" if manifest.keys_exact else " (count from INFO at save time)"
+    return f"{keys} keys after restart, backup has {want}{exact}; AOF rebuilt from the RDB"
