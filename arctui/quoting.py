@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import reprlib
 
-QUOTE_LIMIT = 60
+QUOTE_LIMIT = 40  # enough to recognise a value; a toast is about 50 columns wide
 
 _REPR = reprlib.Repr()
 _REPR.maxlevel = 2

@@ -8,7 +8,13 @@ from typing import TYPE_CHECKING, Any
 
 from textual.app import App
 
-from arctui.ui.theming import ThemeFileError, check_keymap, keymap_report, load_keymap
+from arctui.ui.theming import (
+    ThemeFileError,
+    check_keymap,
+    keymap_report,
+    load_keymap,
+    problem_summary,
+)
 
 if TYPE_CHECKING:
     from arctui.ui.app import ArcApp
@@ -62,7 +68,7 @@ def check_keymap_later(app: ArcApp) -> None:
     problems = keymap_report(keymap)
     if problems:
         source = " with the settings' keys" if app.session.settings.keys else ""
-        message = f"keymap {app.keymap_name}{source}: " + "; ".join(problems)
+        message = f"keymap {app.keymap_name}{source}: " + problem_summary(problems)
         app.call_from_thread(
             app.notify, message, title="Keymap", severity="warning", timeout=15, markup=False
         )

@@ -354,6 +354,16 @@ def keymap_report(keymap: dict[str, str]) -> list[str]:
     return problems + [f"clash: {c}" for c in keymap_clashes(usable, binding_groups(classes))]
 
 
+MAX_PROBLEMS_SHOWN = 6
+
+
+def problem_summary(problems: list[str]) -> str:
+    """The first problems, and how many more: a keymap of 1,000 bad ids is one short note."""
+    shown = "; ".join(problems[:MAX_PROBLEMS_SHOWN])
+    more = len(problems) - MAX_PROBLEMS_SHOWN
+    return shown + (f"; and {more} more" if more > 0 else "")
+
+
 def keymap_names() -> list[str]:
     """Shipped and user keymaps by name."""
     return sorted({p.stem for p in _files("keymaps")})

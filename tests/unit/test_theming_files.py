@@ -116,3 +116,14 @@ def test_a_fifo_in_the_themes_folder_is_reported_not_waited_on(user_dir: Path) -
     os.mkfifo(user_dir / "themes" / "pipe.yaml")
     _, errors = theming.load_themes()  # opening it would block until a writer came
     assert any("pipe.yaml" in e and "not a regular file" in e for e in errors)
+
+
+def test_a_keymap_of_many_bad_ids_is_summarised_short() -> None:
+    from arctui.ui.theming import problem_summary
+
+    keymap = {f"nope.{i}": "z" for i in range(1000)}
+    _, problems = check_keymap(keymap, {"services.filter"})
+    assert len(problems) == 1000
+    summary = problem_summary(problems)
+    assert summary.endswith("; and 994 more") and len(summary) < 300
+    assert problem_summary(problems[:2]) == "; ".join(problems[:2])
