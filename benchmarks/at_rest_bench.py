@@ -25,6 +25,16 @@ SIGTERM (`--keep` leaves them). Needs root (dockerd's /proc entries) and the loc
 image (built with tests/stack/build-images.sh when missing).
 
     python benchmarks/at_rest_bench.py --n 10 50 --seconds 60
+
+`--tabs` checks instead that visiting the tabs costs nothing once left (issue 18: opening
+Logs once pinned a core for the rest of the session). On the real test stack (project
+`arctui-test`, up already: `python -m tests.integration.stack up`), two arctui run side by
+side, so both see the same machine load: one stays on Services, the other shows every tab
+once (keys 2-6, `--dwell` s each), then goes back to Services. Their own CPU is measured
+over the same windows; the toured one must stay at most 1.5x the other (`--limit`), else
+FAIL and exit 1.
+
+    python benchmarks/at_rest_bench.py --tabs --seconds 60
 """
 
 from __future__ import annotations
@@ -42,7 +52,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
 
-from _common import EngineWindow, PtyProcess, foreign_activity, idle_baselines, wait_quiet
+from _common import (
+    TICK,
+    EngineWindow,
+    PtyProcess,
+    cpu_ticks,
+    foreign_activity,
+    idle_baselines,
+    wait_quiet,
+)
 from resources_bench import IMAGE, Result, measure
 
 REPO = Path(__file__).resolve().parents[1]
@@ -334,6 +352,89 @@ def ratios(rows: list[tuple[int, RestResult]]) -> str:
     return "\n".join(out)
 
 
+TEST_STACK = REPO / "tests" / "stack"
+TEST_PROJECT = "arctui-test"
+TOUR = "23456"  # every tab after Services, each shown once
+
+
+@dataclass
+class Side:
+    """One arctui of the side-by-side check, and what its windows measured."""
+
+    name: str
+    proc: PtyProcess
+    ticks: list[int] = field(default_factory=list)  # own CPU ticks per window
+    sent: list[int] = field(default_factory=list)  # terminal bytes per window
+
+    def reading(self) -> tuple[int, int]:
+        return cpu_ticks(self.proc.pid), self.proc.bytes
+
+
+def tabs_check(args: argparse.Namespace) -> int:
+    """Every tab visited once, then idle on Services, against Services only (same run)."""
+    sys.path.insert(0, str(REPO))
+    from tests.integration.stack import compose_env  # the uids the compose file interpolates
+
+    compose = TEST_STACK / "docker-compose.yml"
+    label = f"label=com.docker.compose.project={TEST_PROJECT}"
+    ps = subprocess.run(["docker", "ps", "-q", "--filter", label], capture_output=True, text=True)
+    if not ps.stdout.split():
+        print(f"{TEST_PROJECT} is not up: python -m tests.integration.stack up", file=sys.stderr)
+        return 2
+    argv = [args.arctui, "--project-dir", str(TEST_STACK), "-p", TEST_PROJECT, "-f", str(compose)]
+    argv += ["--refresh", f"{args.refresh:g}"]
+    cols, rows = args.size
+    with tempfile.TemporaryDirectory(prefix="arctui-tabsbench-") as tmp:
+        env = {**compose_env(), "TERM": "xterm-256color"}
+        for var in ("XDG_CONFIG_HOME", "XDG_STATE_HOME", "XDG_DATA_HOME"):
+            env[var] = str(Path(tmp) / var.lower())  # no user settings, no shared audit log
+        sides = [Side(name, PtyProcess(argv, env, cols, rows)) for name in ("still", "toured")]
+        still, toured = sides
+        try:
+            time.sleep(args.startup)
+            for key in args.tour:
+                toured.proc.send(key)
+                time.sleep(args.dwell)
+            toured.proc.send("1")
+            time.sleep(args.dwell)  # Services again: what follows is the session at rest
+            for _ in range(args.windows):
+                start = [side.reading() for side in sides]
+                time.sleep(args.seconds)
+                for side, (ticks, sent) in zip(sides, start, strict=True):
+                    now_ticks, now_sent = side.reading()
+                    side.ticks.append(now_ticks - ticks)
+                    side.sent.append(now_sent - sent)
+            gone = [side.name for side in sides if exited(side.proc.pid)]
+        finally:
+            for side in sides:
+                side.proc.stop("q")
+    if gone:
+        print(f"FAIL: arctui ({', '.join(gone)}) exited during the run", file=sys.stderr)
+        return 1
+    return tabs_report(still, toured, args)
+
+
+def tabs_report(still: Side, toured: Side, args: argparse.Namespace) -> int:
+    """Print both figures per window and in all; the check is on the totals."""
+    print("| window | Services only: CPU ticks (s/min) | every tab, then Services | ratio |")
+    print("|---|---:|---:|---:|")
+    per_min = 60 / args.seconds / TICK
+    for i, (a, b) in enumerate(zip(still.ticks, toured.ticks, strict=True), start=1):
+        shown = f"{b / a:.2f}x" if a else "-"
+        print(f"| {i} | {a} ({a * per_min:.2f}) | {b} ({b * per_min:.2f}) | {shown} |")
+    a, b = sum(still.ticks), sum(toured.ticks)
+    ratio = b / max(a, 1)
+    print(
+        f"\n{args.windows} x {args.seconds:g} s, clock ticks of {TICK}/s; terminal bytes/s "
+        f"{sum(still.sent) / args.windows / args.seconds:,.0f} (Services only) and "
+        f"{sum(toured.sent) / args.windows / args.seconds:,.0f} (after the tour)"
+    )
+    verdict = "PASS" if ratio <= args.limit else "FAIL"
+    print(f"{verdict}: every tab then Services / Services only = {b} / {a} = {ratio:.2f}x "
+          f"(limit {args.limit:g}x)")  # fmt: skip
+    return 0 if verdict == "PASS" else 1
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--n", type=int, nargs="+", default=[10, 50])
@@ -346,7 +447,17 @@ def main() -> int:
         "--wait-quiet", type=float, default=30, help="max wait for other engine users (s)"
     )
     parser.add_argument("--keep", action="store_true", help="leave the containers running")
+    parser.add_argument(
+        "--tabs", action="store_true", help="the tab tour check on the test stack (see above)"
+    )
+    parser.add_argument("--dwell", type=float, default=3.0, help="--tabs: seconds on each tab")
+    parser.add_argument("--windows", type=int, default=3, help="--tabs: measurement windows")
+    parser.add_argument("--limit", type=float, default=1.5, help="--tabs: the largest ratio")
+    parser.add_argument("--tour", default=TOUR, help="--tabs: the tab keys visited")
+    parser.add_argument("--arctui", default=str(ARCTUI), help="--tabs: the arctui to run")
     args = parser.parse_args()
+    if args.tabs:
+        return tabs_check(args)
     if os.geteuid() != 0:
         print("run as root: dockerd's CPU is read from /proc", file=sys.stderr)
         return 2
