@@ -37,7 +37,9 @@ def log_source(session: Session) -> Any:
         return DemoLogSource(clock=session.clock)
     from arctui.sources.docker_logs import DockerLogSource
 
-    return DockerLogSource(session.project, environ=session.environ)
+    return DockerLogSource(
+        session.project, environ=session.environ, engine=session.engine, hub=session.events
+    )
 
 
 class DoctorContext:
