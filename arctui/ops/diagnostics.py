@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING, Any
 from arctui import __version__
 from arctui.config.masking import MASK
 from arctui.sources.base import SourceError
+from arctui.sources.procs import run_captured
 from arctui.text import clean
 
 if TYPE_CHECKING:
@@ -301,15 +302,7 @@ def _compose_config(session: Session) -> str:
         return "demo platform: no compose files\n"
     argv = ["docker", "compose", *session.spec.compose_args(), "config"]
     try:
-        proc = subprocess.run(
-            argv,
-            cwd=session.spec.project_dir,
-            env=session.environ,
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
-        )
+        proc = run_captured(argv, 60, cwd=session.spec.project_dir, env=session.environ)
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise SourceError(f"docker compose config: {exc}") from None
     head = f"# {' '.join(argv)} (exit {proc.returncode})\n"

@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import re
 import subprocess
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -34,6 +35,7 @@ from arctui.models import (
     PortBinding,
 )
 from arctui.sources.base import SourceError
+from arctui.sources.procs import run_captured
 from arctui.text import clean, one_line
 from arctui.yamlio import load_yaml
 
@@ -278,6 +280,17 @@ def split_output(text: str, redact: Callable[[str], str] = _identity) -> Compose
     return ComposeOutput(" | ".join(errors[-3:]), tuple(warnings))
 
 
+_Result = tuple[ComposeModel | None, SourceError | None]
+
+
+def _outcome(result: _Result) -> ComposeModel:
+    model, failure = result
+    if failure is not None:
+        raise failure
+    assert model is not None
+    return model
+
+
 class _RenderFailed(Exception):
     def __init__(self, output: ComposeOutput) -> None:
         super().__init__(output.error)
@@ -302,6 +315,14 @@ class ComposeCli:
         # Compose output can quote env values (a password in an interpolation error):
         # the session's redactor by default.
         self.redact: Callable[[str], str] = redact or session_redact
+        # One render at a time: a request while one runs joins it (each `r` used to start
+        # another `docker compose config`).
+        self._flight = threading.Lock()
+        self._waiters = threading.Condition(self._flight)
+        self._running = False
+        self._done = 0  # renders finished: a joiner waits for this to move
+        self._result: _Result = (None, None)
+        self.renders = 0  # counted for the tests and benchmarks
 
     def command(self, *args: str) -> list[str]:
         """The exact argv for `docker compose <project args> <args>`."""
@@ -328,21 +349,17 @@ class ComposeCli:
 
     def _run(self, argv: list[str]) -> subprocess.CompletedProcess[str]:
         try:
-            return subprocess.run(
-                argv,
-                cwd=self._cwd,
-                env=self._env,
-                capture_output=True,
-                text=True,
-                timeout=self._timeout,
-                check=False,
-            )
+            # Its own process group, killed whole on timeout: the plugin is a grandchild.
+            return run_captured(argv, self._timeout, cwd=self._cwd, env=self._env)
         except FileNotFoundError as exc:
             raise SourceError(
                 "the docker CLI is not installed", "install docker-ce-cli or docker.io"
             ) from exc
         except subprocess.TimeoutExpired as exc:
-            raise SourceError(f"`docker compose config` took over {self._timeout:.0f} s") from exc
+            what = " ".join(a for a in argv[:4] if not a.startswith("-"))
+            raise SourceError(
+                f"`{what}` took over {self._timeout:.0f} s and was stopped (its process group)"
+            ) from exc
 
     def _render(
         self, args: Sequence[str], interpolate: bool = True
@@ -411,7 +428,31 @@ class ComposeCli:
         return [path for _, path in sorted(found, key=lambda item: item[0])]
 
     def model(self) -> ComposeModel:
-        """Render the configuration; SourceError carries compose's own message."""
+        """Render the configuration; SourceError carries compose's own message.
+
+        Single-flight: a call while a render runs waits for it and gets its result.
+        """
+        with self._waiters:
+            if self._running:
+                done = self._done
+                while self._done == done:
+                    self._waiters.wait()
+                return _outcome(self._result)
+            self._running = True
+        result: _Result = (None, SourceError("the compose render it joined was interrupted"))
+        try:
+            result = (self._model_now(), None)
+        except SourceError as exc:
+            result = (None, exc)
+        finally:
+            with self._waiters:
+                self._result, self._running = result, False
+                self._done += 1
+                self._waiters.notify_all()
+        return _outcome(result)
+
+    def _model_now(self) -> ComposeModel:
+        self.renders += 1
         files = self._files()
         try:
             data, output = self._render(self.compose_args)

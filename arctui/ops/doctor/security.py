@@ -18,6 +18,7 @@ from pathlib import Path
 from arctui.config.masking import is_secret_key
 from arctui.ops.doctor.context import DoctorContext
 from arctui.ops.doctor.models import FOUND, INFO, OK, SKIPPED, Finding, Fix, Step, WizardResult
+from arctui.sources.procs import run_captured
 
 ID, TITLE = "security", "Security check"
 INTERNAL_ROLES = ("postgres", "redis")
@@ -70,17 +71,15 @@ def weak(key: str, value: str) -> bool:
 def tracked_by_git(path: Path) -> bool | None:
     """Whether git tracks the file (None: no git, not a repository, or it timed out)."""
     try:
-        proc = subprocess.run(
+        proc = run_captured(  # a timeout kills git's whole process group
             ["git", "-C", str(path.parent), "ls-files", "--error-unmatch", "--", path.name],
-            capture_output=True,
-            timeout=5,
-            check=False,
+            5,
         )
     except (OSError, subprocess.TimeoutExpired):
         return None
     if proc.returncode == 0:
         return True
-    return False if b"did not match" in proc.stderr else None
+    return False if "did not match" in proc.stderr else None
 
 
 def run(ctx: DoctorContext) -> WizardResult:
