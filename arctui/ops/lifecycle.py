@@ -3,8 +3,8 @@
 Every action is the `docker compose` command an operator would type for this project
 (same `-p`, `--env-file` and `-f` list as the platform's Makefile), so what the
 confirmation shows is exactly what runs. The TUI (keys, palette) and the headless
-subcommands all go through `plan_action` -> `check_allowed` -> confirmation ->
-`perform` (ops/perform.py), and every attempt ends as one line in the audit log.
+subcommands all go through `plan_action` -> confirmation -> `perform` (ops/perform.py),
+which passes the one gate (ops/gate.py: rules, the audit record first, the outcome).
 No Textual here.
 """
 
