@@ -38,6 +38,7 @@ async def test_page_up_as_results_fill_an_empty_list_does_not_crash() -> None:
         assert isinstance(palette, ArcPalette)  # ctrl+p and `:` open arctui's palette
         command_list = palette.query_one(CommandList)
         await wait_for(pilot, lambda: command_list.option_count > 0)
+        await wait_for(pilot, lambda: palette.has_class("-ready"))  # discovery is done
         command_list.clear_options()  # a search with nothing yet: the list has no height
         await wait_for(pilot, lambda: not command_list.scrollable_content_region)
         # Results arrive (what the palette's `_refresh_command_list` does) and the page
@@ -65,6 +66,7 @@ async def test_closing_the_palette_stops_its_no_matches_timer() -> None:
         await wait_for(pilot, lambda: palette._no_matches_timer is not None)
         await pilot.press("escape")
         await wait_for(pilot, lambda: not isinstance(app.screen, CommandPalette))
+        await wait_for(pilot, lambda: not palette.is_attached)  # suspended, then removed
         # Stopped when the palette was suspended, before its widgets were removed.
         assert palette._no_matches_timer is None
         await pilot.pause(0.7)
