@@ -7,6 +7,7 @@ imported only in the branch that starts it.
 from __future__ import annotations
 
 import argparse
+import errno
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -88,7 +89,13 @@ def make_session(args: argparse.Namespace) -> Session:
         return demo_session(
             settings, env=args.env or "demo", read_only=args.read_only, refresh=args.refresh
         )
-    project_dir = (args.project_dir or Path.cwd()).resolve()
+    given = args.project_dir or Path.cwd()
+    try:
+        project_dir = given.expanduser().resolve()
+    except (RuntimeError, OSError) as exc:  # 3.11 raises RuntimeError on a symlink loop
+        loop = isinstance(exc, RuntimeError) or getattr(exc, "errno", None) == errno.ELOOP
+        reason = "is a symlink loop" if loop else f"cannot be read: {exc}"
+        raise ConfigError(f"--project-dir {reason}", given) from None
     return real_session(
         project_dir,
         args.env,

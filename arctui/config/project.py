@@ -15,6 +15,7 @@ Started inside `deployments/docker/` (or below the root), the root is found by w
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 from collections.abc import Callable, Mapping, Sequence
@@ -182,6 +183,15 @@ def _split_compose_file(value: str, environ: Mapping[str, str]) -> list[str]:
     return [part for part in value.split(separator) if part.strip()]
 
 
+def symlink_loop(path: Path) -> bool:
+    """True when following `path` loops (a -> b -> a): `exists()` just says False."""
+    try:
+        os.stat(path)
+    except OSError as exc:
+        return exc.errno == errno.ELOOP
+    return False
+
+
 def _given_files(files: Sequence[str], project_dir: Path) -> tuple[Path, ...]:
     """`-f` paths: absolute, else relative to cwd if there, else to the project dir."""
     resolved: list[Path] = []
@@ -193,6 +203,9 @@ def _given_files(files: Sequence[str], project_dir: Path) -> tuple[Path, ...]:
             kind = "a directory" if path.is_dir() else "not a regular file"
             raise ConfigError(f"is {kind}: -f needs a compose file", given)
         if not path.is_file():
+            for candidate in dict.fromkeys((Path(given).expanduser(), path)):
+                if symlink_loop(candidate):
+                    raise ConfigError("is a symlink loop: -f needs a compose file", candidate)
             raise ConfigError(
                 f"compose file not found (looked in {Path.cwd()} and {project_dir})", given
             )
