@@ -47,7 +47,8 @@ def test_every_fit_is_within_the_room_or_only_unhideable_columns_remain() -> Non
         widths = fit_widths(COLS, NATURAL, room)
         assert _total(widths) <= room or widths == [10, 0, 4, 0, 0]
         assert all(
-            w in (0, n) or COLS[i].min_width for i, (w, n) in enumerate(zip(widths, NATURAL))
+            w in (0, n) or COLS[i].min_width
+            for i, (w, n) in enumerate(zip(widths, NATURAL, strict=True))
         )
 
 
