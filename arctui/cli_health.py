@@ -4,7 +4,8 @@ Exit codes (README "Health, doctor and diagnostics"):
 - health: 0 every service healthy (or not created), 1 any is not or the stack cannot be
   read, 2 usage or configuration error (an unknown --service);
 - doctor: 0 no finding, 1 findings, 2 usage or configuration error;
-- diagnostics: 0 bundle written, 1 it could not be written, 2 usage error.
+- diagnostics: 0 bundle written, 1 it (or one of its members) could not be written,
+  2 usage error.
 Every line goes through `arctui.output` (sanitized and redacted).
 """
 
@@ -204,4 +205,6 @@ def _diagnostics(session: Session, args: argparse.Namespace) -> int:
         emit(f"wrote {result.path} ({result.size} bytes, mode 0600, {len(result.members)} files)")
         for line in result.report_lines():
             emit(f"  {line}", file=sys.stdout)
-    return 0
+    for member in result.failed:  # an error of arctui's, not a source that is down
+        error(f"member not written: {member}")
+    return 1 if result.failed else 0

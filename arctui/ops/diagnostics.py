@@ -27,8 +27,8 @@ import subprocess
 import sys
 import tarfile
 import time
-from collections.abc import Callable
-from dataclasses import asdict, dataclass, field, is_dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import asdict, dataclass, field, fields, is_dataclass
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -74,6 +74,9 @@ class BundleResult:
     members: list[str] = field(default_factory=list)
     redactions: dict[str, Redaction] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)  # members that say "could not read"
+    # Members arctui itself failed to build (an error of ours, not a source that is down):
+    # the bundle is written without them and the exit code says so.
+    failed: list[str] = field(default_factory=list)
 
     def report_lines(self) -> list[str]:
         """The redaction report (also the bundle's REDACTION.txt)."""
@@ -103,13 +106,16 @@ class BundleResult:
             "members": self.members,
             "redactions": {k: asdict(v) for k, v in sorted(self.redactions.items())},
             "problems": self.problems,
+            "failed": self.failed,
         }
 
 
 def _jsonable(value: Any) -> Any:
+    # Field by field, not asdict(): asdict deep-copies, and the settings hold read-only
+    # mappings (MappingProxyType) that cannot be copied.
     if is_dataclass(value) and not isinstance(value, type):
-        return {k: _jsonable(v) for k, v in asdict(value).items()}
-    if isinstance(value, dict):
+        return {f.name: _jsonable(getattr(value, f.name)) for f in fields(value)}
+    if isinstance(value, Mapping):
         return {str(k): _jsonable(v) for k, v in value.items()}
     if isinstance(value, list | tuple | set | frozenset):
         return [_jsonable(v) for v in value]
@@ -126,6 +132,7 @@ class _Builder:
         self.members: dict[str, bytes] = {}
         self.redactions: dict[str, Redaction] = {}
         self.problems: list[str] = []
+        self.failed: list[str] = []
 
     def add(self, name: str, text: str) -> None:
         r = Redaction()
@@ -154,6 +161,7 @@ class _Builder:
         except Exception as exc:  # a bundle with a hole beats no bundle when paged
             text = f"could not read: {type(exc).__name__}: {exc}\n"
             self.problems.append(f"{name}: {type(exc).__name__}: {exc}")
+            self.failed.append(f"{name}: {type(exc).__name__}: {exc}")
         self.add(name, text)
 
 
@@ -408,7 +416,7 @@ def write_bundle(
     else:
         note = ""
     b = build_members(session, min(log_lines, 100_000), health)
-    result = BundleResult(path=path, redactions=b.redactions, problems=b.problems)
+    result = BundleResult(path=path, redactions=b.redactions, problems=b.problems, failed=b.failed)
     if note and not any(p.startswith("services.txt") for p in b.problems):
         result.problems.append(f"engine: {note}")
     result.redactions["REDACTION.txt"] = Redaction()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import stat
 import tarfile
 from collections.abc import Iterator
@@ -80,6 +81,11 @@ def test_bundle_has_no_secret_and_reports_what_it_masked(faults: Faults, tmp_pat
     assert "arc_db" in dbs
     report = (tmp_path / "x" / "arc-diagnostics" / "REDACTION.txt").read_text()
     assert "logs/api.log" in report
+    # Redis INFO's key counters are numbers, not secrets (they used to be masked).
+    info = (tmp_path / "x" / "arc-diagnostics" / "redis_info.txt").read_text()
+    for counter in ("expired_keys", "evicted_keys", "tracking_total_keys"):
+        assert re.search(rf"^{counter}:\d+$", info, re.M), (counter, info[:300])
+    assert summary["failed"] == []
     assert summary["redactions"]["logs/api.log"]["known"] >= 1
     assert summary["redactions"]["compose-config.yml"]["known"] >= 1
 

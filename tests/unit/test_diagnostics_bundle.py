@@ -55,3 +55,53 @@ def test_symlink_and_bad_paths_are_refused(tmp_path: Path) -> None:
     with pytest.raises(DiagnosticsError, match="not a directory"):
         write_bundle(demo_session(), tmp_path / "nodir" / "b.tar.gz", log_lines=1)
     assert target.read_text() == "x"
+
+
+def test_settings_with_backups_are_in_arctui_json(tmp_path: Path) -> None:
+    """Read-only mappings in the settings (backups, envs) used to make the member fail."""
+    import json
+
+    from arctui.config.settings import load_settings
+
+    path = tmp_path / "settings.yaml"
+    path.write_text(f"backups:\n  dir: {tmp_path / 'bk'}\n")
+    session = demo_session(load_settings(path))
+    b = _Builder(session)
+    from arctui.ops.diagnostics import _arctui
+
+    b.section("arctui.json", lambda: _arctui(session))
+    info = json.loads(b.members["arc-diagnostics/arctui.json"])
+    assert str(tmp_path / "bk") in json.dumps(info["settings"])
+    assert b.failed == [] and b.problems == []
+
+
+def test_a_member_that_fails_makes_the_exit_code_say_so(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from arctui import cli
+    from arctui.ops import diagnostics
+
+    def broken(session: object) -> str:
+        raise TypeError("cannot pickle 'mappingproxy' object")
+
+    monkeypatch.setattr(diagnostics, "_arctui", broken)
+    out = tmp_path / "b.tar.gz"
+    settings = ["--settings", str(tmp_path / "none.yaml")]
+    code = cli.main([*settings, "--demo", "diagnostics", "-o", str(out), "--log-lines", "1"])
+    err = capsys.readouterr().err
+    assert code == 1 and out.exists()
+    assert "arctui.json" in err and "TypeError" in err
+
+
+def test_redis_key_counters_are_not_masked() -> None:
+    session = demo_session()
+    b = _Builder(session)
+    info = (
+        "expired_keys:12\nevicted_keys:3\ntracking_total_keys:0\n"
+        "slave_expires_tracked_keys:0\napi_key:abcdefgh\n"
+    )
+    b.add("redis_info.txt", info)
+    text = b.members["arc-diagnostics/redis_info.txt"].decode()
+    assert "expired_keys:12" in text and "evicted_keys:3" in text
+    assert "tracking_total_keys:0" in text and "slave_expires_tracked_keys:0" in text
+    assert "abcdefgh" not in text  # a secret-shaped name still masks
