@@ -21,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from arctui.tabs.resources.models import Counters
+from arctui.sources.counters import Counters
 
 UNLIMITED = 1 << 60  # v1 reports "no limit" as a huge page-aligned number
 _V1_CONTROLLERS = ("cpuacct", "memory", "blkio", "pids")

@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+from arctui.sources.counters import Counters, VolumeUsage
 from arctui.sources.docker_engine import PROJECT_LABEL
 from arctui.sources.engine import EngineClient, EngineNotFound
 from arctui.sources.engine_parse import (
@@ -26,7 +27,6 @@ from arctui.sources.engine_parse import (
     counters_from_stats,
     meta_from_inspect,
 )
-from arctui.tabs.resources.models import Counters, VolumeUsage
 
 MAX_WORKERS = 64
 

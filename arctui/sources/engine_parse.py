@@ -11,8 +11,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from arctui.sources.counters import Counters
 from arctui.sources.docker_engine import SERVICE_LABEL, _ts
-from arctui.tabs.resources.models import Counters
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+# Defined below the tabs (the engine and cgroup readers build them); re-exported here.
+from arctui.sources.counters import Counters, VolumeUsage
+
+__all__ = [
+    "ContainerStats",
+    "Counters",
+    "HostStats",
+    "OomEvent",
+    "ResourcesSnapshot",
+    "VolumeUsage",
+    "VolumesSnapshot",
+]
+
 MEM_WARN_FRACTION = 0.8  # a row above 80 % of its memory limit is flagged
 
 
@@ -122,15 +135,6 @@ class OomEvent:
 
 
 @dataclass(frozen=True)
-class VolumeUsage:
-    """A named volume of the project and its size on disk."""
-
-    name: str
-    size: int | None  # bytes; None = unknown (the engine did not say)
-    containers: int = 0  # how many containers use it
-
-
-@dataclass(frozen=True)
 class VolumesSnapshot:
     """Volume sizes (slow to read: refreshed rarely, on its own)."""
 
@@ -159,24 +163,3 @@ class ResourcesSnapshot:
         """When the stalest row was measured (to tell how far behind the screen is)."""
         times = [c.sampled_at for c in self.containers if c.sampled_at is not None]
         return min(times) if times else None
-
-
-@dataclass(frozen=True)
-class Counters:
-    """Cumulative counters of one container at one reading; rates come from two of these.
-
-    `clock_ns` is the time base CPU is measured against: monotonic wall time when read
-    from cgroups, `system_cpu_usage / online_cpus` when read from the Engine API (the
-    formula `docker stats` uses), so `Δcpu_ns / Δclock_ns` is cores in use either way.
-    """
-
-    at: float  # unix seconds of the reading
-    cpu_ns: int
-    clock_ns: float
-    mem: int | None = None  # page cache excluded
-    mem_limit: int | None = None  # None = unlimited
-    pids: int | None = None
-    net_rx: int | None = None  # cumulative bytes; None = host network or unknown
-    net_tx: int | None = None
-    blk_read: int | None = None
-    blk_write: int | None = None
