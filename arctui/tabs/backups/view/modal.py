@@ -19,7 +19,8 @@ from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Log, Static
 
-from arctui.ops.backups.run import Context, RunResult, confirmations, refuse
+from arctui.ops.backups.run import Context, RunResult, confirmations, mutation, refuse
+from arctui.ops.gate import typed_mismatch
 from arctui.ops.runner import Outcome
 from arctui.text import one_line
 
@@ -66,8 +67,6 @@ def confirm_backup(
     app: Any, ctx: Context, request: BackupAction, on_closed: Callable[[Any], None] | None = None
 ) -> None:
     """Open the modal through the app's one confirmation path (checks on a worker)."""
-    from arctui.ops.backups.run import mutation
-
     action = mutation(ctx.session, request.action, "backups", request.target, request.command)
     app.confirm_mutation(
         action,
@@ -178,12 +177,13 @@ class BackupActionModal(ModalScreen[RunResult | None]):
     def _run(self) -> None:
         if self.phase != "confirm":
             return
-        for i, (what, word) in enumerate(self.words):
-            typed = self.query_one(f"#bk-word-{i}", Input).value.strip()
-            if typed != word:
-                shown = one_line(typed, 60) or "nothing"
-                self._finish(self._refuse(f"you typed {shown!r}, not the {what}: nothing was run"))
-                return
+        typed = [self.query_one(f"#bk-word-{i}", Input).value for i in range(len(self.words))]
+        r = self.request
+        if mismatch := typed_mismatch(
+            mutation(self.ctx.session, r.action, "backups", r.target, r.command), typed
+        ):
+            self._finish(self._refuse(mismatch))
+            return
         self.phase = "running"
         for widget in self.query(".bk-prompt, Input"):
             widget.display = False
