@@ -176,10 +176,11 @@ class AuditLog:
         return None
 
     def writable(self) -> str | None:
-        """Why an entry could not be appended now, or None (checked before anything runs).
+        """Why an entry could not be appended now, or None: a hint for asking early.
 
         Opens the file for appending (creating the 0700 directory and the 0600 file) and
-        writes nothing: a mutation must not run when its audit record cannot be written.
+        writes nothing. A full filesystem passes this; the gate's "started" record, written
+        and fsynced before the action, is what guarantees no record, no action.
         """
         try:
             self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -202,19 +203,21 @@ class AuditLog:
         return data.splitlines()[-limit:]
 
     def read(self, limit: int = 200, raw: bool = False) -> list[dict[str, Any]]:
-        """The attempts among the last `limit` lines, oldest first (`attempts`).
+        """The last `limit` attempts, oldest first (`attempts`: one entry per attempt).
 
-        `raw`: every line, "started" lines included. Unreadable lines are skipped.
-        Raises OSError when the log exists but cannot be read (or its directory is a file).
+        `raw`: the last `limit` lines, "started" lines included. Unreadable lines are
+        skipped. Raises OSError when the log exists but cannot be read (or its directory
+        is a file).
         """
         if limit <= 0:
             return []
         try:
-            lines = self._tail_lines(limit)
+            # An attempt that ran is two lines: read twice as many to show `limit` of them.
+            lines = self._tail_lines(limit if raw else 2 * limit)
         except FileNotFoundError:
             return []
         entries = list(_parse(lines))
-        return entries if raw else attempts(entries)
+        return entries if raw else attempts(entries)[-limit:]
 
 
 def _parse(lines: Iterable[bytes]) -> Iterable[dict[str, Any]]:

@@ -145,9 +145,11 @@ def test_audit_read_returns_the_tail_and_skips_broken_lines(tmp_path):
     with log.path.open("a") as f:
         f.write("{not json\n")
     log.append({"action": "start", "target": "last", "outcome": "ok", "replicas": None})
-    entries = log.read(50)
+    entries = log.read(50, raw=True)
     assert len(entries) == 49  # the broken line is one of the last 50
     assert entries[-1]["target"] == "last" and entries[0]["target"] == "s252"
+    attempts = log.read(50)  # 50 attempts, however many lines they took
+    assert len(attempts) == 50 and attempts[0]["target"] == "s251"
     assert AuditLog(tmp_path / "missing.jsonl").read() == []
 
 
