@@ -130,3 +130,13 @@ def test_an_argument_that_is_not_utf8_is_audited_before_the_restart(capsys):
     assert (started["outcome"], ended["outcome"]) == ("started", "simulated")
     assert started["env"] == ended["env"] == "\\xff"
     assert "Traceback" not in capsys.readouterr().err
+
+
+def test_an_unexpected_error_in_the_action_fails_cleanly(capsys, monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError("bug")
+
+    monkeypatch.setattr("arctui.cli_actions.perform", broken)
+    code, _ = run(["restart", "redis", "--yes"])
+    assert code == 1
+    assert "unexpected error: RuntimeError('bug')" in capsys.readouterr().err

@@ -352,3 +352,12 @@ def test_an_unexpected_error_is_recorded_then_raised(tmp_path):
     _started, ended = _lines(audit.path)
     assert ended["outcome"] == "failed" and "unexpected error" in ended["detail"]
     assert SECRET not in audit.path.read_text()
+
+
+def test_an_attempt_that_never_ended_stays_visible_as_started(tmp_path):
+    s = _session(tmp_path)
+    audit = AuditLog(tmp_path / "audit.jsonl")
+    gate = Gate(s, plan_action(s, "restart", "raymond"), audit)
+    assert gate.open() is None  # recorded; then arctui is killed before the outcome
+    Gate(s, plan_action(s, "stop", "raymond"), audit).refuse("declined")
+    assert [e["outcome"] for e in audit.read()] == ["started", "refused"]
