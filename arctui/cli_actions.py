@@ -12,15 +12,16 @@ import argparse
 import sys
 import threading
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from arctui.ops.audit import AuditLog, format_entry, redactor_for
-from arctui.ops.gate import Gate, ask_confirmation
-from arctui.ops.lifecycle import Action, ActionError, plan_action
-from arctui.ops.perform import perform
-from arctui.ops.runner import ActionResult, Outcome
 from arctui.output import emit, emit_json, error
-from arctui.session import Session
 from arctui.sources.base import SourceError
+
+if TYPE_CHECKING:  # imported where used: `arctui status` builds this parser too
+    from arctui.ops.audit import AuditLog
+    from arctui.ops.lifecycle import Action
+    from arctui.ops.runner import ActionResult
+    from arctui.session import Session
 
 PROD_FLAG = "--i-know-this-is-production"
 _SERVICE_ONLY = ("start", "stop", "pause", "unpause")
@@ -87,6 +88,8 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
 
 
 def _exit_code(result: ActionResult) -> int:
+    from arctui.ops.runner import Outcome
+
     if result.ok:
         return 0
     return 2 if result.outcome in (Outcome.REFUSED, Outcome.DECLINED) else 1
@@ -102,6 +105,9 @@ def _describe(action: Action) -> None:
 
 
 def _run(session: Session, action: Action, audit: AuditLog) -> ActionResult:
+    from arctui.ops.perform import perform
+    from arctui.ops.runner import ActionResult, Outcome
+
     cancel = threading.Event()
     box: list[ActionResult] = []
 
@@ -133,6 +139,11 @@ def run_action_command(
     interactive: bool | None = None,
 ) -> int:
     """`arctui <verb> [SERVICE] ...`: plan, refuse or confirm, run, audit; the exit code."""
+    from arctui.ops.audit import AuditLog, redactor_for
+    from arctui.ops.gate import Gate, ask_confirmation
+    from arctui.ops.lifecycle import ActionError, plan_action
+    from arctui.ops.runner import Outcome
+
     audit = AuditLog()
     redact = redactor_for(session)
     try:
@@ -178,6 +189,8 @@ def run_action_command(
 
 def audit_command(args: argparse.Namespace) -> int:
     """`arctui audit [--json] [-n N]`: the last entries, oldest first."""
+    from arctui.ops.audit import AuditLog, format_entry
+
     log = AuditLog()
     try:
         entries = log.read(max(1, args.lines))

@@ -139,6 +139,7 @@ def real_session(
     """A session over a real engine and compose project. Raises ConfigError."""
     from arctui.config.project import resolve_project
     from arctui.sources.compose import ComposeCli
+    from arctui.sources.compose_cache import RenderCache, cache_dir
     from arctui.sources.docker_engine import DockerSource
     from arctui.sources.engine import EngineClient
 
@@ -156,10 +157,13 @@ def real_session(
     if refresh:
         settings = dataclasses.replace(settings, refresh=refresh)
     redactor = Redactor()
-    compose = LearningCompose(
-        ComposeCli(spec.compose_args(), cwd=spec.project_dir, env=environ), redactor
-    )
     watched = tuple(spec.compose_files) + tuple(spec.env_files)
+    # Renders on disk, keyed by every input: `status` then runs no `compose config`.
+    cache = RenderCache(cache_dir(environ), watched, environ)
+    compose = LearningCompose(
+        ComposeCli(spec.compose_args(), cwd=spec.project_dir, env=environ, cache=cache),
+        redactor,
+    )
     client = EngineClient(environ)
     engine = LearningContainers(DockerSource(client), redactor)
     reader = StackReader(spec.project_name, engine, compose, watched)

@@ -136,7 +136,7 @@ def test_an_unexpected_error_in_the_action_fails_cleanly(capsys, monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("bug")
 
-    monkeypatch.setattr("arctui.cli_actions.perform", broken)
+    monkeypatch.setattr("arctui.ops.perform.perform", broken)  # imported when used
     code, _ = run(["restart", "redis", "--yes"])
     assert code == 1
     assert "unexpected error: RuntimeError('bug')" in capsys.readouterr().err

@@ -191,7 +191,7 @@ def test_headless_action_output_and_failed_line_are_redacted(tmp_path, capsys, m
         action = plan_action(*args, **kw)
         return dataclasses.replace(action, command=("sh", "-c", script))
 
-    monkeypatch.setattr("arctui.cli_actions.plan_action", planned)
+    monkeypatch.setattr("arctui.ops.lifecycle.plan_action", planned)  # imported when used
     args = build_parser().parse_args(["restart", "hostile", "--yes"])
     assert run_action_command(session, args) == 1
     out = capsys.readouterr()
