@@ -242,40 +242,25 @@ def _logs(session: Session, service: str, lines: int) -> str:
 def _engine_inventory(session: Session, what: str) -> str:
     if session.demo:
         return "demo platform: no engine\n"
-    from arctui.sources.docker_engine import EngineConnection, explain
-
-    conn = EngineConnection(timeout=10, environ=session.environ)
-    try:
-        api = conn._api()
+    if session.engine is None:
+        raise SourceError("no Docker engine in this session")
+    if what == "volumes":
         label = {"label": [f"com.docker.compose.project={session.project}"]}
-        if what == "volumes":
-            items = (api.volumes(filters=label) or {}).get("Volumes") or []
-            rows = [
-                {
-                    "name": v.get("Name"),
-                    "driver": v.get("Driver"),
-                    "mountpoint": v.get("Mountpoint"),
-                }
-                for v in items
-            ]
-            return _table(rows, ("name", "driver", "mountpoint"))
-        items = api.networks()
         rows = [
-            {
-                "name": n.get("Name"),
-                "driver": n.get("Driver"),
-                "scope": n.get("Scope"),
-                "internal": n.get("Internal"),
-            }
-            for n in items
+            {"name": v.get("Name"), "driver": v.get("Driver"), "mountpoint": v.get("Mountpoint")}
+            for v in session.engine.volumes(filters=label)
         ]
-        return _table(rows, ("name", "driver", "scope", "internal"))
-    except SourceError:
-        raise
-    except Exception as exc:
-        raise explain(exc, conn.endpoint) from exc
-    finally:
-        conn._drop()
+        return _table(rows, ("name", "driver", "mountpoint"))
+    rows = [
+        {
+            "name": n.get("Name"),
+            "driver": n.get("Driver"),
+            "scope": n.get("Scope"),
+            "internal": n.get("Internal"),
+        }
+        for n in session.engine.networks()
+    ]
+    return _table(rows, ("name", "driver", "scope", "internal"))
 
 
 def _postgres(session: Session) -> str:

@@ -1,4 +1,5 @@
-"""The one Docker Engine API client of a session: list, inspect, stats, logs and events.
+"""The one Docker Engine API client of a session: list, inspect, stats, logs, events,
+volumes, networks and `docker exec` (create, start, inspect).
 
 Two transports behind one interface, picked once from the environment:
 - the plain local unix socket: `engine_http.UnixEngine` (http.client, no SDK import, so
@@ -8,9 +9,10 @@ Two transports behind one interface, picked once from the environment:
   the API version and carry requests (`APIClient` is a `requests.Session`: its public
   `get` with our own URLs; no private SDK helper).
 
-Every call has a timeout except a following stream's reads (a quiet container is not a
-failure); `EngineStream.close()` (or `EngineClient.close()`) shuts a stream's socket
-down from any thread so its reader returns at once. Errors: `EngineNotFound` for a 404,
+Every call has a timeout (an exec's start: its whole output within it) except a following
+stream's reads (a quiet container is not a failure); `EngineStream.close()` (or
+`EngineClient.close()`) shuts a stream's socket down from any thread so its reader
+returns at once. Errors: `EngineNotFound` for a 404,
 `SourceError` (with a reason and a fix) for everything else.
 """
 
@@ -20,7 +22,9 @@ import contextlib
 import json
 import logging
 import socket
+import struct
 import threading
+import time
 from collections.abc import Iterator, Mapping
 from typing import Any
 from urllib.parse import quote
@@ -32,11 +36,16 @@ from arctui.sources.engine_http import (
     UnixEngine,
     local_socket,
     query_string,
+    read_until,
 )
 
 log = logging.getLogger(__name__)
 
 __all__ = ["EngineClient", "EngineNotFound", "EngineStream"]
+
+# An exec's output kept (probes and doctor checks print a line or two of it).
+EXEC_OUTPUT_LIMIT = 1 << 20
+_STREAM_NAMES = {1: "stdout", 2: "stderr"}
 
 # Connections the SDK transport keeps: one per followed container's log stream, the
 # stats pool's 64 workers, the event stream and short reads.
@@ -114,6 +123,22 @@ class _SdkTransport:
         self._check(res)
         return res.json()
 
+    def post_json(self, path: str, body: Any, timeout: float) -> Any:
+        res = self.api.post(self._url(path, None), json=body, timeout=timeout)
+        self._check(res)
+        return res.json() if res.content.strip() else None
+
+    def post_read(self, path: str, body: Any, timeout: float, limit: int) -> bytes:
+        deadline = time.monotonic() + timeout
+        res = self.api.post(self._url(path, None), json=body, stream=True, timeout=timeout)
+        self._check(res)
+        try:
+            conn = res.raw.connection  # urllib3's public handle on the live connection
+            sock = getattr(conn, "sock", None) if conn is not None else None
+            return read_until(res.raw.read1, deadline, limit, sock)
+        finally:
+            res.close()
+
     def stream(
         self, path: str, params: Mapping[str, Any] | None, timeout: float
     ) -> tuple[Iterator[bytes], Any]:
@@ -147,6 +172,12 @@ class _UnixTransport:
     ) -> tuple[Iterator[bytes], Any]:
         raw = self.engine.stream(path + query_string(params or {}), timeout)
         return raw.chunks(), raw.close
+
+    def post_json(self, path: str, body: Any, timeout: float) -> Any:
+        return self.engine.post_json(path, body, timeout)
+
+    def post_read(self, path: str, body: Any, timeout: float, limit: int) -> bytes:
+        return self.engine.post_read(path, body, timeout, limit)
 
     def close(self) -> None:
         """Nothing is kept open between calls."""
@@ -241,12 +272,10 @@ class EngineClient:
             if isinstance(self._transport, _SdkTransport):
                 self._transport = None
 
-    def get_json(
-        self, path: str, params: Mapping[str, Any] | None = None, timeout: float | None = None
-    ) -> Any:
-        """GET a JSON document. Raises EngineNotFound (404) or SourceError."""
+    def _call(self, run: Any) -> Any:
+        """`run(transport)`, its failures as EngineNotFound or SourceError."""
         try:
-            return self._get_transport().get_json(path, params, timeout or self.timeout)
+            return run(self._get_transport())
         except (EngineNotFound, SourceError):
             raise
         except EngineHTTPError as exc:
@@ -254,6 +283,16 @@ class EngineClient:
         except Exception as exc:
             self._retire(exc)
             raise self.explain(exc) from exc
+
+    def get_json(
+        self, path: str, params: Mapping[str, Any] | None = None, timeout: float | None = None
+    ) -> Any:
+        """GET a JSON document. Raises EngineNotFound (404) or SourceError."""
+        return self._call(lambda t: t.get_json(path, params, timeout or self.timeout))
+
+    def post_json(self, path: str, body: Any, timeout: float | None = None) -> Any:
+        """POST a JSON body, the decoded answer. Raises EngineNotFound (404) or SourceError."""
+        return self._call(lambda t: t.post_json(path, body, timeout or self.timeout))
 
     def stream(
         self, path: str, params: Mapping[str, Any] | None = None, timeout: float | None = None
@@ -308,6 +347,39 @@ class EngineClient:
         params = {"stream": False, "one-shot": True}
         return self.get_json(f"/containers/{quote(container, safe='')}/stats", params)
 
+    def volumes(self, filters: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
+        """GET /volumes: the volumes (`docker volume ls`), filtered as the API says."""
+        answer = self.get_json("/volumes", {"filters": filters})
+        return list((answer or {}).get("Volumes") or [])
+
+    def networks(self, filters: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
+        """GET /networks (`docker network ls`)."""
+        return list(self.get_json("/networks", {"filters": filters}) or [])
+
+    def exec_create(self, container: str, cmd: list[str], timeout: float | None = None) -> str:
+        """POST /containers/{id}/exec (stdout and stderr attached, no TTY): the exec's id."""
+        body = {"AttachStdout": True, "AttachStderr": True, "Tty": False, "Cmd": list(cmd)}
+        path = f"/containers/{quote(container, safe='')}/exec"
+        return str(self.post_json(path, body, timeout)["Id"])
+
+    def exec_start(
+        self, exec_id: str, timeout: float | None = None, limit: int = EXEC_OUTPUT_LIMIT
+    ) -> list[tuple[str, bytes]]:
+        """POST /exec/{id}/start and read its output to the end, all within `timeout`.
+
+        The output as (stream, bytes) frames in the order the engine sent them; past the
+        timeout a SourceError (the command may still run in the container).
+        """
+        path = f"/exec/{quote(exec_id, safe='')}/start"
+        body = {"Detach": False, "Tty": False}
+        wait = timeout or self.timeout
+        raw = self._call(lambda t: t.post_read(path, body, wait, limit + 8 * 1024))
+        return demux(raw, limit)
+
+    def exec_inspect(self, exec_id: str, timeout: float | None = None) -> Any:
+        """GET /exec/{id}/json (ExitCode, Running)."""
+        return self.get_json(f"/exec/{quote(exec_id, safe='')}/json", None, timeout)
+
     def logs(self, container: str, params: Mapping[str, Any]) -> EngineStream:
         """GET /containers/{id}/logs as a raw (multiplexed) stream."""
         return self.stream(f"/containers/{quote(container, safe='')}/logs", params)
@@ -339,3 +411,24 @@ class EngineClient:
                 transport.close()
             except Exception as exc:
                 log.debug("closing the engine client: %r", exc)
+
+
+def demux(raw: bytes, limit: int = EXEC_OUTPUT_LIMIT) -> list[tuple[str, bytes]]:
+    """A non-TTY attach stream's frames (8-byte header: stream, size); `limit` bytes kept.
+
+    Bytes that are not a frame (the engine writes a failed start's error as plain text)
+    are one stdout frame, so the reason is not lost.
+    """
+    out: list[tuple[str, bytes]] = []
+    pos, kept = 0, 0
+    while pos < len(raw) and kept < limit:
+        kind = raw[pos]
+        if len(raw) - pos < 8 or kind not in (0, 1, 2) or raw[pos + 1 : pos + 4] != b"\0\0\0":
+            out.append(("stdout", raw[pos : pos + limit - kept]))
+            break
+        (size,) = struct.unpack_from(">L", raw, pos + 4)
+        payload = raw[pos + 8 : pos + 8 + size][: limit - kept]
+        out.append((_STREAM_NAMES.get(kind, "stdout"), payload))
+        kept += len(payload)
+        pos += 8 + size
+    return out

@@ -1,5 +1,5 @@
-"""A small Docker Engine API client over a local unix socket, for the reads arctui makes
-most: list, inspect and the event stream.
+"""A small Docker Engine API client over a local unix socket: the reads arctui makes most
+(list, inspect, the event stream) and the few POSTs of `docker exec`.
 
 The docker SDK (requests, urllib3) costs ~0.12 s to import, which sat on the path to the
 first frame with data; on the platform's host the engine is a unix socket and these three
@@ -15,6 +15,7 @@ import http.client
 import json
 import os
 import socket
+import time
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -101,10 +102,17 @@ class UnixEngine:
         self.path = path
         self.timeout = timeout
 
-    def _open(self, url: str, timeout: float | None) -> tuple[_UnixConnection, Any]:
+    def _open(
+        self, url: str, timeout: float | None, method: str = "GET", body: Any = None
+    ) -> tuple[_UnixConnection, Any]:
         conn = _UnixConnection(self.path, self.timeout if timeout is None else timeout)
+        headers = {"Accept": "application/json"}
+        data = None
+        if body is not None:
+            data = json.dumps(body).encode()
+            headers["Content-Type"] = "application/json"
         try:
-            conn.request("GET", url, headers={"Accept": "application/json"})
+            conn.request(method, url, body=data, headers=headers)
             response = conn.getresponse()
         except BaseException:
             conn.close()
@@ -128,6 +136,27 @@ class UnixEngine:
         finally:
             conn.close()
 
+    def post_json(self, url: str, body: Any, timeout: float | None = None) -> Any:
+        """POST a JSON body; the decoded answer (None when the engine sends no body)."""
+        conn, response = self._open(url, timeout, "POST", body)
+        try:
+            raw = response.read()
+            return json.loads(raw) if raw.strip() else None
+        finally:
+            conn.close()
+
+    def post_read(self, url: str, body: Any, timeout: float, limit: int) -> bytes:
+        """POST, then the whole body (until the engine closes it), within `timeout` in all.
+
+        Raises TimeoutError past the deadline; keeps the first `limit` bytes.
+        """
+        deadline = time.monotonic() + timeout
+        conn, response = self._open(url, timeout, "POST", body)
+        try:
+            return read_until(response.read1, deadline, limit, conn.sock)
+        finally:
+            conn.close()
+
     def stream(self, url: str, timeout: float | None = None) -> RawStream:
         """A streaming GET: `timeout` bounds the connect and headers, not the reads."""
         conn, response = self._open(url, timeout)
@@ -137,6 +166,22 @@ class UnixEngine:
 
     def close(self) -> None:
         """Nothing is kept open between calls."""
+
+
+def read_until(read: Any, deadline: float, limit: int, sock: Any = None) -> bytes:
+    """Read chunks until the end of the body or `deadline` (TimeoutError), `limit` kept."""
+    out = bytearray()
+    while True:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise TimeoutError("the engine's answer did not end in time")
+        if sock is not None:
+            sock.settimeout(left)  # one slow read cannot outlast the deadline
+        data = read(1 << 16)
+        if not data:
+            return bytes(out)
+        if len(out) < limit:
+            out += data[: limit - len(out)]
 
 
 class RawStream:

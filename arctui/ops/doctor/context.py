@@ -120,7 +120,7 @@ class DoctorContext:
         if self._runner is None:
             from arctui.ops.health.probes import ExecRunner
 
-            self._runner = ExecRunner(timeout=6.0, environ=self.session.environ)
+            self._runner = ExecRunner(self.session.engine, timeout=6.0)
         return self._runner
 
     def exec(self, container_id: str, command: Sequence[str]) -> tuple[int | None, str]:
@@ -166,4 +166,4 @@ class DoctorContext:
     def close(self) -> None:
         """Release connections."""
         if self._runner is not None:
-            self._runner._drop()
+            self._runner.close()

@@ -23,13 +23,16 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from arctui.models import ContainerInfo, ServiceView
 from arctui.ops.health.models import ProbeResult
 from arctui.sources.base import SourceError
-from arctui.sources.docker_engine import EngineConnection
+from arctui.sources.engine_http import EngineNotFound
 from arctui.text import one_line
+
+if TYPE_CHECKING:
+    from arctui.sources.engine import EngineClient
 
 TIMEOUT = 3.0  # seconds, every probe
 OUTPUT_LIMIT = 300
@@ -159,28 +162,46 @@ def http_probe(url: str, timeout: float = TIMEOUT, guessed: bool = False) -> Pro
     return ProbeResult("http", target, True, ms, one_line(f"HTTP {status} {text}", OUTPUT_LIMIT))
 
 
-class ExecRunner(EngineConnection):
-    """`docker exec` through the engine API; the client timeout bounds every call."""
+class ExecRunner:
+    """`docker exec` through the session's engine client, bounded by `timeout` in all."""
+
+    def __init__(self, engine: EngineClient | None, timeout: float = TIMEOUT + 2) -> None:
+        self.engine = engine
+        self.timeout = timeout
 
     def run(self, container_id: str, command: Sequence[str]) -> tuple[int | None, str]:
         """(exit code, output) of a command inside a container. Raises SourceError."""
-        from arctui.sources.docker_engine import explain
-
+        if self.engine is None:
+            raise SourceError("no Docker engine in this session")
+        deadline = time.monotonic() + self.timeout
         try:
-            api = self._api()
-            created = api.exec_create(container_id, list(command), stdout=True, stderr=True)
-            raw = api.exec_start(created["Id"])
-            code = api.exec_inspect(created["Id"]).get("ExitCode")
-        except SourceError:
-            raise
-        except Exception as exc:
-            self._drop()
-            text = str(exc).lower()
+            exec_id = self.engine.exec_create(container_id, list(command), self.timeout)
+            frames = self.engine.exec_start(exec_id, max(0.1, deadline - time.monotonic()))
+            code = self._exit_code(exec_id, deadline)
+        except EngineNotFound as exc:
+            raise SourceError(
+                f"container {container_id[:12]} is gone", "it was removed or recreated: refresh"
+            ) from exc
+        except SourceError as exc:
+            text = exc.reason.lower()
             if any(n in text for n in _NOT_FOUND):
-                return 127, one_line(str(exc), OUTPUT_LIMIT)
-            raise explain(exc, self.endpoint) from exc
-        out = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else str(raw)
-        return (None if code is None else int(code)), out
+                return 127, one_line(exc.reason, OUTPUT_LIMIT)
+            raise
+        out = b"".join(data for _, data in frames).decode("utf-8", "replace")
+        return code, out
+
+    def close(self) -> None:
+        """Nothing to release: the client is the session's (closed with it)."""
+
+    def _exit_code(self, exec_id: str, deadline: float) -> int | None:
+        """The exit code; the engine may say "running" for a moment after the output ends."""
+        assert self.engine is not None
+        while True:
+            state = self.engine.exec_inspect(exec_id, max(0.1, deadline - time.monotonic()))
+            code = state.get("ExitCode")
+            if not state.get("Running") or time.monotonic() >= deadline:
+                return None if code is None else int(code)
+            time.sleep(0.02)
 
 
 def _missing_tool(code: int | None, out: str) -> bool:

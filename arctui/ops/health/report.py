@@ -58,7 +58,7 @@ class Prober:
     def runner(self) -> ExecRunner:
         """The exec connection (made on first use)."""
         if self._runner is None:
-            self._runner = ExecRunner(timeout=self.timeout + 2, environ=self.session.environ)
+            self._runner = ExecRunner(self.session.engine, timeout=self.timeout + 2)
         return self._runner
 
     def plan(self, view: ServiceView, catalog: Catalog) -> ProbePlan | None:
@@ -120,7 +120,7 @@ class Prober:
     def close(self) -> None:
         """Release the exec connection."""
         if self._runner is not None:
-            self._runner._drop()
+            self._runner.close()
 
 
 def _local_engine(endpoint: str) -> bool:
