@@ -31,5 +31,6 @@ async def test_a_long_bad_colour_is_no_taller_than_a_short_one(tmp_path: Path) -
             ]
 
         await wait_for(pilot, lambda: bool(rows("long.yaml")) and bool(rows("shrt.yaml")))
-        # The 1,500 characters filled 27 rows, quoted whole; the 40 quoted characters and the count cost up to three.
+        # The 1,500 characters filled 27 rows, quoted whole; the 40 quoted characters
+        # and the count cost up to three.
         assert rows("long.yaml")[0] <= rows("shrt.yaml")[0] + 3
