@@ -11,6 +11,12 @@ screen:
 3. **real**: arctui against a real 10-service stack with health checks (the at-rest
    benchmark's `arctui-restbench` project; waits for the service `app01`).
 
+4. **headless** (`--only headless`, or with the others): `arctui status`, `status --json`
+   and `health --no-probe` against `docker compose ps` on the same real stack, each run
+   as a plain subprocess to its exit, interleaved, median of `--runs` (goal: at most
+   1.0x `docker compose ps`). The rendered compose config is cached
+   (`$XDG_CACHE_HOME/arctui/compose`, a temp dir here): the warm-up fills it.
+
 One untimed warm-up launch each (`--warmup`), then `--runs` timed launches each,
 interleaved (minimal, demo, real, minimal, ...) so a change in machine load hits all
 three alike. Prints the median seconds and the ratios to the minimal app (goals: demo at
@@ -89,6 +95,36 @@ def launch(c: Contender, env: dict[str, str], timeout: float, poll: float) -> fl
     return took
 
 
+def headless(stack: RestStack, env: dict[str, str], runs: int, warmup: int) -> list[str]:
+    """Median seconds of each headless command against `docker compose ps`, and ratios."""
+    import os
+
+    project = ["-p", PROJECT, "-f", str(stack.file)]
+    commands = {
+        "docker compose ps": ["docker", "compose", *project, "ps"],
+        "arctui status": [str(ARCTUI), *project, "status"],
+        "arctui status --json": [str(ARCTUI), *project, "status", "--json"],
+        "arctui health --no-probe": [str(ARCTUI), *project, "health", "--no-probe"],
+    }
+    full_env = {**os.environ, **env}
+    times: dict[str, list[float]] = {name: [] for name in commands}
+    for i in range(warmup + runs):
+        for name, argv in commands.items():
+            t0 = time.monotonic()
+            subprocess.run(argv, env=full_env, capture_output=True, timeout=120, check=False)
+            took = time.monotonic() - t0
+            if i >= warmup:
+                times[name].append(took)
+    base = statistics.median(times["docker compose ps"])
+    out = ["| headless command | median (s) | all runs (s) | / compose ps |", "|---|---:|---|---:|"]
+    for name, taken in times.items():
+        med = statistics.median(taken)
+        runs_text = ", ".join(f"{t:.3f}" for t in taken)
+        out.append(f"| {name} | {med:.3f} | {runs_text} | {med / base:.2f}x |")
+    out.append("goal: each arctui command at most 1.0x `docker compose ps`")
+    return out
+
+
 def importtime(top: int) -> str:
     """The imports of arctui.ui.app with the largest cumulative time (and by package)."""
     cmd = [str(PYTHON), "-X", "importtime", "-c", "import arctui.ui.app"]
@@ -124,7 +160,7 @@ def main() -> int:
     parser.add_argument(
         "--only",
         nargs="+",
-        choices=["minimal", "demo", "real"],
+        choices=["minimal", "demo", "real", "headless"],
         default=["minimal", "demo", "real"],
     )
     parser.add_argument("--keep", action="store_true", help="leave the stack running")
@@ -135,23 +171,32 @@ def main() -> int:
         app = Path(tmp) / "minimal_app.py"
         app.write_text(MINIMAL_APP)
         env = {"TERM": "tmux-256color"}
-        for var in ("XDG_CONFIG_HOME", "XDG_STATE_HOME", "XDG_DATA_HOME"):
+        for var in ("XDG_CONFIG_HOME", "XDG_STATE_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME"):
             env[var] = f"{tmp}/{var.lower()}"  # no user settings, no shared audit log
         contenders = {
             "minimal": Contender("minimal Textual app", [str(PYTHON), str(app)], MINIMAL_NAME, []),
             "demo": Contender("arctui --demo", [str(ARCTUI), "--demo"], "traefik", []),
         }
-        if "real" in args.only:
+        stack = None
+        if "real" in args.only or "headless" in args.only:
             stack = cleanup.enter_context(RestStack(10, keep=args.keep))
             real = [str(ARCTUI), "-p", PROJECT, "-f", str(stack.file)]
             name = "arctui, real 10-service stack"
             contenders["real"] = Contender(name, real, service_names(10)[0], [])
+        table = (
+            headless(stack, env, args.runs, args.warmup)
+            if stack and "headless" in args.only
+            else []
+        )
+        chosen = [contenders[k] for k in args.only if k != "headless"]
+        if not chosen:
+            print("\n".join(table))
+            return 0
         cols, rows = args.size
         if _has_server():
             tmux("kill-server")
         tmux("new-session", "-d", "-s", SESSION, "-x", str(cols), "-y", str(rows), "sleep 3600")
         cleanup.callback(lambda: tmux("kill-server"))
-        chosen = [contenders[k] for k in args.only]
         for i in range(args.warmup + args.runs):
             for c in chosen:
                 took = launch(c, env, args.timeout, args.poll)
@@ -167,6 +212,8 @@ def main() -> int:
         runs = ", ".join(f"{t:.2f}" for t in c.times)
         print(f"| {c.name} | {med:.2f} | {runs} | {ratio} |")
     print("\ngoals: demo at most 2x the minimal app, a real stack at most 3x")
+    if table:
+        print("\n" + "\n".join(table))
     print(f"loadavg before: {load0}; after: {Path('/proc/loadavg').read_text().strip()}\n")
     print(importtime(args.top))
     return 0

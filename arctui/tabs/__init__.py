@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import importlib
 from dataclasses import dataclass
-from importlib.resources import files as package_files
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +36,9 @@ class TabSpec:
     commands: tuple[str, ...] = ()
     # What the tab will show, for a tab whose view is not built yet.
     plan: str = ""
+    # "module:function" building the tab's data source from the Session, for a tab whose
+    # source the session carries (the session names no tab module: imports point down).
+    source: str | None = None
 
     def load_view(self) -> Any:
         """The view class (imports Textual: TUI only)."""
@@ -45,9 +47,18 @@ class TabSpec:
 
     def css_path(self) -> Path | None:
         """`<id>.tcss` beside the view module, if the tab has one."""
+        from importlib.resources import files as package_files  # the UI only: ~7 ms
+
         package = self.view.partition(":")[0].rpartition(".")[0]
         path = Path(str(package_files(package).joinpath(f"{self.id}.tcss")))
         return path if path.is_file() else None
+
+    def load_source(self) -> Any | None:
+        """The source factory (called with the Session), or None."""
+        if self.source is None:
+            return None
+        module, _, name = self.source.partition(":")
+        return getattr(importlib.import_module(module), name)
 
     def load_cli(self) -> Any | None:
         """The headless command module, or None."""
@@ -58,7 +69,12 @@ NOT_BUILT = "arctui.ui.not_built:NotBuiltTab"
 
 TABS: tuple[TabSpec, ...] = (
     TabSpec("services", "Services", "arctui.tabs.services.view.tab:ServicesTab"),
-    TabSpec("resources", "Resources", "arctui.tabs.resources.view.tab:ResourcesTab"),
+    TabSpec(
+        "resources",
+        "Resources",
+        "arctui.tabs.resources.view.tab:ResourcesTab",
+        source="arctui.tabs.resources.source:session_source",
+    ),
     TabSpec(
         "postgres",
         "Postgres",
