@@ -12,9 +12,8 @@ import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 from arctui.config.masking import Redactor, env_secrets, use_redactor
 from arctui.config.settings import Settings, load_settings
@@ -26,12 +25,25 @@ if TYPE_CHECKING:
     from arctui.config.envfiles import EnvLayers
     from arctui.config.project import ProjectSpec
     from arctui.sources.engine import EngineClient
-    from arctui.tabs.resources.source import ResourcesSource
 
 
 class LazySource:
     """A source built when first used: the Resources tab's models, cgroup and stats
     readers are imported when something reads usage, not before the first frame."""
+
+    @classmethod
+    def of_tab(cls, tab_id: str, session: Session) -> LazySource:
+        """The source the registry names for a tab, built from the session on first use."""
+
+        def build() -> Any:
+            from arctui.tabs import tab
+
+            factory = tab(tab_id).load_source()
+            if factory is None:
+                raise LookupError(f"the {tab_id} tab names no source")
+            return factory(session)
+
+        return cls(build)
 
     def __init__(self, build: Callable[[], Any]) -> None:
         self._build = build
@@ -62,8 +74,9 @@ class Session:
     # The environment `docker compose` runs with (the compose files interpolate from it);
     # None means this process's own environment.
     environ: Mapping[str, str] | None = None
-    # Usage figures for the Resources tab (cgroups or Engine API; the demo simulates them).
-    resources: ResourcesSource | None = None
+    # Usage figures for the Resources tab (cgroups or Engine API; the demo simulates them):
+    # a `ResourcesSource`, built by the factory the tab registry names (`with_tab_sources`).
+    resources: Any = None
     # The one redactor of this run: env-file and process secrets now, the containers'
     # secrets as the stack is read (sources/redacting.py). Every exit goes through it.
     redactor: Redactor = field(default_factory=Redactor, compare=False, repr=False)
@@ -101,18 +114,13 @@ def demo_session(
     """A session over the simulated platform."""
     from arctui.demo.platform import PROJECT, DemoPlatform
 
-    def demo_resources() -> ResourcesSource:
-        from arctui.tabs.resources.demo import DemoResources
-
-        return DemoResources(platform)
-
     settings = (settings or Settings()).for_env(env)
     if refresh:
         settings = dataclasses.replace(settings, refresh=refresh)
     platform = DemoPlatform(seed=seed, clock=clock)
     redactor = Redactor()
     reader = StackReader(PROJECT, LearningContainers(platform, redactor), platform, clock=clock)
-    return Session(
+    session = Session(
         env=env,
         production=settings.is_production(env),
         project=PROJECT,
@@ -121,9 +129,9 @@ def demo_session(
         read_only=read_only or settings.read_only,
         demo=True,
         clock=clock,
-        resources=cast("ResourcesSource", LazySource(demo_resources)),
         redactor=redactor,
     )
+    return with_tab_sources(session)
 
 
 def real_session(
@@ -168,7 +176,7 @@ def real_session(
     engine = LearningContainers(DockerSource(client), redactor)
     reader = StackReader(spec.project_name, engine, compose, watched)
     hub = EventHub(spec.project_name, engine)
-    return Session(
+    session = Session(
         env=spec.env or "default",
         production=spec.production,
         project=spec.project_name,
@@ -178,29 +186,18 @@ def real_session(
         spec=spec,
         env_layers=layers,
         environ=environ,
-        resources=cast(
-            "ResourcesSource", LazySource(partial(_real_resources, reader, environ, client, hub))
-        ),
         redactor=redactor,
         engine=client,
         events=hub,
     )
+    return with_tab_sources(session)
 
 
-def _real_resources(
-    reader: StackReader, environ: Mapping[str, str], client: EngineClient, hub: EventHub
-) -> ResourcesSource:
-    from arctui.tabs.resources.reader import real_reader
-    from arctui.tabs.resources.source import declared_limits
-
-    return real_reader(
-        reader.project,
-        environ,
-        declared=lambda: declared_limits(reader.compose_model()[0]),
-        mode=environ.get("ARCTUI_STATS_SOURCE", "auto"),
-        engine=client,
-        hub=hub,
-    )
+def with_tab_sources(session: Session) -> Session:
+    """The session with the Resources tab's source attached (built when first read)."""
+    # Frozen: set once here, before anything else sees the session.
+    object.__setattr__(session, "resources", LazySource.of_tab("resources", session))
+    return session
 
 
 def load_user_settings(path: Path | None = None) -> Settings:

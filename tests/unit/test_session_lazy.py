@@ -43,3 +43,41 @@ def test_sessions_leave_the_resources_modules_unimported() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
     ).stdout.split()
     assert out == ["False", "True"]
+
+
+def test_the_registry_names_each_tab_source_the_session_carries() -> None:
+    from arctui.tabs import TABS, tab
+    from arctui.tabs.resources.source import session_source
+
+    assert tab("resources").load_source() is session_source
+    assert all(callable(spec.load_source()) for spec in TABS if spec.source)
+
+
+def test_a_real_sessions_usage_reader_shares_its_engine_client_and_event_hub() -> None:
+    from arctui.config.settings import Settings
+    from arctui.session import Session, with_tab_sources
+    from arctui.sources.engine import EngineClient
+    from arctui.stack.reader import StackReader
+
+    class NoContainers:
+        def containers(self, project: str) -> list[object]:
+            return []
+
+    client = EngineClient({"DOCKER_HOST": "unix:///nonexistent/docker.sock"})
+    session = with_tab_sources(
+        Session(
+            env="dev",
+            production=False,
+            project="p",
+            settings=Settings(),
+            reader=StackReader("p", NoContainers(), None),  # type: ignore[arg-type]
+            read_only=True,
+            environ={"ARCTUI_STATS_SOURCE": "api"},
+            engine=client,
+        )
+    )
+    reader = session.resources
+    assert reader.engine.engine is client  # no second client
+    assert reader.events.hub is session.events  # no second subscription
+    # ARCTUI_STATS_SOURCE=api, read from the session's environ: cgroups are never probed
+    assert reader._cgroups_probe is None and reader.cgroups is None

@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from arctui.models import ComposeModel
 from arctui.sources.host import HostReader
 from arctui.tabs.resources.models import HostStats, OomEvent, ResourcesSnapshot, VolumesSnapshot
 from arctui.tabs.resources.rates import HostCpu
+
+if TYPE_CHECKING:
+    from arctui.session import Session
 
 OOM_KEEP = 50
 OOM_SAME_WITHIN = 30.0  # an event and an inspect's OOMKilled this close are one kill
@@ -124,3 +127,30 @@ def declared_limits(model: ComposeModel | None) -> dict[str, tuple[int | None, f
     if model is None:
         return {}
     return {s.name: (s.mem_limit, s.cpu_limit) for s in model.services}
+
+
+def session_source(session: Session) -> ResourcesSource:
+    """The tab's source for a session (the registry names it; `Session.resources`).
+
+    Over the session's own parts: the demo's platform, or the real engine client, event
+    hub and compose model. Imported when usage is first read, not before the first frame.
+    """
+    if session.demo:
+        from arctui.demo.platform import DemoPlatform
+        from arctui.tabs.resources.demo import DemoResources
+
+        platform = session.reader.compose  # the demo's compose source is its platform
+        assert isinstance(platform, DemoPlatform), "a demo session reads a DemoPlatform"
+        return DemoResources(platform)
+    from arctui.tabs.resources.reader import real_reader
+
+    reader = session.reader
+    environ = session.environ or {}
+    return real_reader(
+        reader.project,
+        environ,
+        declared=lambda: declared_limits(reader.compose_model()[0]),
+        mode=environ.get("ARCTUI_STATS_SOURCE", "auto"),
+        engine=session.engine,
+        hub=session.events,
+    )
