@@ -107,6 +107,8 @@ def headless(stack: RestStack, env: dict[str, str], runs: int, warmup: int) -> l
         "arctui health --no-probe": [str(ARCTUI), *project, "health", "--no-probe"],
     }
     full_env = {**os.environ, **env}
+    # A real install has its .pyc files: the warm-up writes them (else every run compiles).
+    full_env.pop("PYTHONDONTWRITEBYTECODE", None)
     times: dict[str, list[float]] = {name: [] for name in commands}
     for i in range(warmup + runs):
         for name, argv in commands.items():
