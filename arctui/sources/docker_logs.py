@@ -4,15 +4,13 @@
   by hand so every line keeps its stream; the daemon splits lines over 16 KiB into
   partial frames, which are joined again here and cut at `LINE_LIMIT` bytes (the rest
   only counted), so a 1 MB line costs 16 KiB of memory.
-- A stream ends when its container stops and, silently, when the daemon restarts. The
-  follower then waits for the container to run again (engine events wake it; a slow
-  container list is the safety net) and resubscribes with `since=` the last line's
-  nanosecond timestamp; lines at exactly that instant that were already delivered are
-  skipped, so nothing repeats.
+- A stream ends when its container stops (or is in a restart back-off) and, silently,
+  when the daemon restarts. The follower waits for the container to run again (events
+  wake it; a slow container list is the safety net) and resubscribes with `since=` the
+  last line's nanosecond timestamp, skipping lines at that instant already delivered.
 - Containers that appear (recreated, scaled up) are found by the same events and list.
-- Requests have timeouts. A following stream has none on purpose (a quiet container
-  is not a failure, and a reconnect with `since=` makes the daemon rescan its log
-  file); `stop` shuts its socket down so the thread ends at once.
+- Requests have timeouts; a following stream has none on purpose (a quiet container is
+  not a failure); `stop` shuts its socket down so the thread ends at once.
 """
 
 from __future__ import annotations
@@ -469,7 +467,7 @@ class DockerLogSource:
             try:
                 target = self._tty(f.target)
                 f.target = target
-                if caught_up and not target.running:
+                if caught_up and (not target.running or self._state(target.id) != "running"):
                     f.wake.wait(self.rescan)  # an event or the rescan wakes us on start
                     continue
                 for lines in self._stream_chunks(target, since, None, True):
@@ -496,13 +494,13 @@ class DockerLogSource:
             if state == "gone":
                 f.gone = True
                 return
-            caught_up = state == "stopped"
+            caught_up = state in ("stopped", "restarting")
             if state == "unknown":
                 stop.wait(backoff)
                 backoff = min(backoff * 2, 30.0)
 
     def _state(self, cid: str) -> str:
-        """running | stopped | gone | unknown (engine unreachable)."""
+        """running | restarting | stopped | gone | unknown (engine unreachable)."""
         try:
             data = self.engine.inspect_container(cid)
         except EngineNotFound:
@@ -511,6 +509,8 @@ class DockerLogSource:
             log.info("container %s state unknown: %s", cid[:12], exc.reason)
             return "unknown"
         state = data.get("State") or {}
+        if state.get("Restarting"):
+            return "restarting"
         return "running" if state.get("Running") else "stopped"
 
     def close(self) -> None:

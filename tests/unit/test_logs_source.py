@@ -190,3 +190,46 @@ def test_follow_resumes_after_a_daemon_restart_without_duplicates() -> None:
     assert follows[0]["since"] == since_param(T0 + 1 - RESUME_MARGIN_NS)
     assert follows[1]["since"] == since_param(T0 + 2 - RESUME_MARGIN_NS)
     assert follows[1]["tail"] == "all"
+
+
+class CrashLoopEngine(ScriptedEngine):
+    """A container in a restart policy's back-off: Running and Restarting at once, and
+    every follow stream ends at once, repeating the last line."""
+
+    def __init__(self) -> None:
+        super().__init__([])
+        self.restarting = True
+
+    def inspect_container(self, cid: str) -> dict[str, Any]:
+        return {"Config": {"Tty": False}, "State": {"Running": True, "Restarting": self.restarting}}
+
+    def logs(self, cid: str, params: dict[str, Any]) -> FakeStream:
+        self.calls.append(dict(params))
+        if not params["follow"]:
+            return FakeStream([frame(1, stamped(T0 + 1, "fatal"))])
+        if self.restarting:
+            return FakeStream([frame(1, stamped(T0 + 1, "fatal"))])
+        return FakeStream([frame(1, stamped(T0 + 2, "booted"))], self.parked)
+
+
+def test_a_crash_looping_container_is_not_followed_again_until_it_runs() -> None:
+    engine = CrashLoopEngine()
+    src = DockerLogSource("p", rescan=0.3, engine=engine)  # type: ignore[arg-type]
+    got: list[LogRecord] = []
+    stop = threading.Event()
+    t = threading.Thread(target=src.follow, args=((), LogWindow(tail=10), got.extend, stop))
+    t.start()
+    try:
+        time.sleep(1.5)
+        # One follow per wake-up at most (the rescan, 0.3 s): the old loop reopened the
+        # stream as fast as the engine answered, hundreds of times in this window.
+        assert len([c for c in engine.calls if c["follow"]]) <= 8
+        engine.restarting = False  # the container runs again: its new lines arrive
+        deadline = time.monotonic() + 10
+        while not any(r.data == b"booted" for r in got) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert [r.data for r in got] == [b"fatal", b"booted"]
+    finally:
+        stop.set()
+        engine.parked.set()
+        t.join(10)
