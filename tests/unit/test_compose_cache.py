@@ -110,3 +110,24 @@ def test_a_corrupt_entry_is_ignored_and_rewritten(project: Project) -> None:
     assert _image(project.cli()) == "nginx:1" and project.renders() == 2
     assert _image(project.cli()) == "nginx:1" and project.renders() == 2  # rewritten
     assert all(oct(e.stat().st_mode & 0o777) == "0o600" for e in entries)
+
+
+def test_a_session_renders_again_when_a_default_env_file_appears(tmp_path: Path) -> None:
+    """Through the session: a `.env` that appears joins the inputs (and compose's args)."""
+    from arctui.config.settings import Settings
+    from arctui.session import real_session
+
+    (tmp_path / "compose.yaml").write_text("services:\n  web:\n    image: nginx:${TAG:-1}\n")
+    environ = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")}
+    environ.pop("TAG", None)
+
+    def image() -> str:
+        session = real_session(tmp_path, None, [], "cachetest", Settings(), environ=environ)
+        model, error = session.reader.compose_model()
+        assert model is not None, error
+        return model.services[0].image
+
+    assert image() == "nginx:1"
+    assert image() == "nginx:1"
+    (tmp_path / ".env").write_text("TAG=5\n")
+    assert image() == "nginx:5"
