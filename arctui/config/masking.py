@@ -45,9 +45,6 @@ _SECRET_LAST_WORDS = frozenset({"KEY", "KEYS", "AUTH", "AUTHORIZATION"})
 _PLAIN_KEY_QUALIFIERS = frozenset(
     {"PARTITION", "ROUTING", "SORT", "PRIMARY", "FOREIGN", "SHARD", "PUBLIC", "CACHE"}
 )
-# `<word>_KEYS` that counts keys: Redis INFO's expired_keys, evicted_keys,
-# tracking_total_keys, slave_expires_tracked_keys.
-_COUNTED_KEYS = frozenset({"EXPIRED", "EVICTED", "TOTAL", "TRACKED", "NUM", "DELETED"})
 # A name ending in one of these describes a secret (where, how long, whether) but does
 # not hold one: POSTGRES_PASSWORD_FILE, TOKEN_TTL, AUTH_ENABLED, TOKEN_URL.
 _METADATA_LAST_WORDS = frozenset(
@@ -108,8 +105,6 @@ def is_secret_key(key: str) -> bool:
         return True
     if any(s in w for w in words for s in _SECRET_SUBSTRINGS):
         return True
-    if last == "KEYS" and words[-2:-1] and words[-2] in _COUNTED_KEYS:
-        return False  # a count of keys (Redis INFO `expired_keys:12`), not keys
     if last in ("KEY", "KEYS"):
         # A bare KEY is usually a data key (Redis, JSON); a qualified one a credential.
         qualifier = words[-2] if len(words) > 1 else ""
