@@ -19,6 +19,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
+from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import ContentSwitcher, Input, Log, Sparkline, Static
 
@@ -99,6 +100,8 @@ class MonitorEnded(Message):
 class RedisTab(Vertical):
     """The project's Redis as the last read saw it."""
 
+    _ticker: Timer | None = None  # the tab's own timer: paused while hidden
+
     BINDINGS = [
         # L, not l: the vim keymap moves to the next tab with l.
         Binding("L", "panel('slowlog')", "Slowlog", key_display="L", id="redis.slowlog"),
@@ -175,14 +178,18 @@ class RedisTab(Vertical):
         self._render_overview()
         self._render_panel_title()
         self._render_scan()
-        self.set_interval(0.5, self._tick)
+        self._ticker = self.set_interval(0.5, self._tick, pause=True)  # runs while shown
         self.poller.start()  # the first read comes when the tab is first shown
 
     def on_show(self) -> None:
+        if self._ticker is not None:
+            self._ticker.resume()
         self._focus_panel()
         self.poller.request()
 
     def on_hide(self) -> None:
+        if self._ticker is not None:  # a hidden tab wakes nobody (at-rest benchmark)
+            self._ticker.pause()
         self._stop_monitor("you left the Redis tab")
         if self._scan is not None:
             self._scan.stop.set()

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import Input, Static
 
@@ -52,6 +53,8 @@ if TYPE_CHECKING:
 
 class ResourcesTab(Vertical):
     """Usage of every container of the project, refreshed while visible."""
+
+    _ticker: Timer | None = None  # the tab's own timer: paused while hidden
 
     BINDINGS = [
         Binding("c", "sort('cpu')", "CPU", id="resources.sort_cpu"),
@@ -102,7 +105,7 @@ class ResourcesTab(Vertical):
     def on_mount(self) -> None:
         self.query_one("#res-filter").display = False
         self._render_host()
-        self.set_interval(1.0, self._tick)
+        self._ticker = self.set_interval(1.0, self._tick, pause=True)  # runs while shown
         if self.feed is not None:
             self.feed.start()
 
@@ -157,7 +160,13 @@ class ResourcesTab(Vertical):
         if self.feed is not None and self.is_shown():
             self.feed.usage.request()
 
+    def on_hide(self) -> None:
+        if self._ticker is not None:  # a hidden tab wakes nobody (at-rest benchmark)
+            self._ticker.pause()
+
     def on_show(self) -> None:
+        if self._ticker is not None:
+            self._ticker.resume()
         if not self._sized:  # a short terminal shows the table first; Enter opens the charts
             self._sized = True
             self.query_one("#res-detail").display = self.app.size.height >= 34
