@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from rich.text import Text
 
 # Semantic style kinds; the tab maps them onto theme colours.
-Palette = Mapping[str, str]
-DEFAULT_PALETTE: Palette = {
+Colours = Mapping[str, str]
+DEFAULT_COLOURS: Colours = {
     "up": "green",
     "down": "red",
     "degraded": "yellow",

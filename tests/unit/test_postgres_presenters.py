@@ -15,7 +15,7 @@ from arctui.tabs.postgres.view.presenters import (
     status_text,
     table_rows,
 )
-from arctui.ui.cells import DEFAULT_PALETTE
+from arctui.ui.cells import DEFAULT_COLOURS
 
 SNAP = DemoPostgres(clock=lambda: 1000.0).read()
 SAME = lambda s: s  # noqa: E731
@@ -60,14 +60,14 @@ def test_highlighting_kinds():
 
 def test_rows_are_plain_text_with_marks():
     order = activity_order(SNAP, ActivityFilter(), "duration", False)
-    rows = activity_rows(SNAP, order, SAME, DEFAULT_PALETTE, 120, frozenset({3501}))
+    rows = activity_rows(SNAP, order, SAME, DEFAULT_COLOURS, 120, frozenset({3501}))
     assert rows[1].key == "3390@1" and "└ 3390" in rows[1].cells[0].plain
     marked = next(r for r in rows if r.key == "3501")
     assert marked.cells[0].plain.startswith("●")
-    assert len(table_rows(SNAP, "total", False, DEFAULT_PALETTE)) == len(SNAP.tables)
-    assert table_rows(SNAP, "table", False, DEFAULT_PALETTE)[0].key == "public.audit_log"
+    assert len(table_rows(SNAP, "total", False, DEFAULT_COLOURS)) == len(SNAP.tables)
+    assert table_rows(SNAP, "table", False, DEFAULT_COLOURS)[0].key == "public.audit_log"
     assert statement_rows(SNAP, "calls", False, SAME, 80)[0].cells[0].plain == "2910000"
-    assert [r.cells[1].plain for r in lock_rows(SNAP, SAME, DEFAULT_PALETTE, 80)][:2] == [
+    assert [r.cells[1].plain for r in lock_rows(SNAP, SAME, DEFAULT_COLOURS, 80)][:2] == [
         "yes", "WAITING",
     ]  # fmt: skip
 

@@ -17,7 +17,7 @@ from arctui.models import (
 )
 from arctui.tabs.services.view.presenters import (
     COLUMNS,
-    DEFAULT_PALETTE,
+    DEFAULT_COLOURS,
     exit_text,
     human_duration,
     matches,
@@ -166,8 +166,8 @@ def test_service_row_cells_are_text_in_column_order() -> None:
         "5432",
         "postgres:16",
     ]
-    assert row.cells[2].style == DEFAULT_PALETTE["up"]
-    assert row.cells[5].style == DEFAULT_PALETTE["down"]
+    assert row.cells[2].style == DEFAULT_COLOURS["up"]
+    assert row.cells[5].style == DEFAULT_COLOURS["down"]
 
 
 def test_service_row_markup_in_name_is_literal() -> None:
@@ -187,7 +187,7 @@ def test_service_row_replica_counts_and_not_created() -> None:
     partial = svc("api", ctr("a1"), ctr("a2", state="exited", exit_code=2))
     cells = service_row(partial, NOW).cells
     assert cells[2].plain == "partial 1/2"
-    assert cells[2].style == DEFAULT_PALETTE["degraded"]
+    assert cells[2].style == DEFAULT_COLOURS["degraded"]
     assert cells[6].plain == "2"
 
     absent = service_row(svc("debug", declared=DeclaredService("debug", image="busybox")), NOW)

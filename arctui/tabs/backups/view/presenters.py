@@ -8,7 +8,7 @@ from arctui.ops.backups.common import human_size
 from arctui.ops.backups.store import Manifest
 from arctui.tabs.backups.models import AMBER, GREEN, BackupsSnapshot, RpoStatus
 from arctui.text import one_line
-from arctui.ui.cells import DEFAULT_PALETTE, Palette, Row, human_duration
+from arctui.ui.cells import DEFAULT_COLOURS, Colours, Row, human_duration
 
 COLUMNS: tuple[tuple[str, str], ...] = (
     ("id", "Backup"),
@@ -26,7 +26,7 @@ def status_kind(status: str) -> str:
     return _KIND.get(status, "down")
 
 
-def rpo_line(row: RpoStatus, palette: Palette = DEFAULT_PALETTE) -> Text:
+def rpo_line(row: RpoStatus, palette: Colours = DEFAULT_COLOURS) -> Text:
     """`● GREEN  postgres/db  newest verified 12m ago (RPO 1h00m)`."""
     text = Text()
     text.append(f"● {row.status.upper():<6}", style=f"bold {palette[status_kind(row.status)]}")
@@ -42,7 +42,7 @@ def rpo_line(row: RpoStatus, palette: Palette = DEFAULT_PALETTE) -> Text:
     return text
 
 
-def summary(snapshot: BackupsSnapshot, now: float, palette: Palette = DEFAULT_PALETTE) -> Text:
+def summary(snapshot: BackupsSnapshot, now: float, palette: Colours = DEFAULT_COLOURS) -> Text:
     """The RPO block, the last drill and where backups live."""
     text = Text()
     for row in snapshot.rpo:
@@ -65,7 +65,7 @@ def summary(snapshot: BackupsSnapshot, now: float, palette: Palette = DEFAULT_PA
     return text
 
 
-def backup_row(m: Manifest, now: float, palette: Palette = DEFAULT_PALETTE) -> Row:
+def backup_row(m: Manifest, now: float, palette: Colours = DEFAULT_COLOURS) -> Row:
     """One table row (every cell a Text of sanitized strings)."""
     verified = (
         Text("✔ yes", style=palette["up"])

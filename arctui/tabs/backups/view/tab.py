@@ -17,7 +17,7 @@ from arctui.tabs.backups.reader import BackupsReader
 from arctui.tabs.backups.view.modal import BackupAction, confirm_backup
 from arctui.tabs.backups.view.presenters import COLUMNS, backup_detail, backup_row, summary
 from arctui.text import one_line
-from arctui.ui.palette import ThemePalette
+from arctui.ui.colours import ThemeColours
 from arctui.ui.polling import Poller, SourceFailed, SourceUpdated
 from arctui.ui.widgets.table import ArcTable
 
@@ -51,7 +51,7 @@ class BackupsTab(Vertical):
         self.snapshot: BackupsSnapshot | None = None
         self.failure: SourceFailure | None = None
         self.selected: str | None = None
-        self._palette = ThemePalette()
+        self._palette = ThemeColours()
         self._shown: dict[str, tuple[Text, ...]] = {}
         self.poller: Poller | None = None
 
@@ -106,10 +106,10 @@ class BackupsTab(Vertical):
         from rich.errors import StyleSyntaxError
         from rich.style import Style
 
-        from arctui.ui.cells import DEFAULT_PALETTE
+        from arctui.ui.cells import DEFAULT_COLOURS
 
         out = {}
-        for kind, default in DEFAULT_PALETTE.items():
+        for kind, default in DEFAULT_COLOURS.items():
             value = self._palette.get(self.app).get(kind, "") or default
             value = value.removeprefix("ansi_")
             try:

@@ -24,7 +24,7 @@ from arctui.tabs.postgres.report import (
 )
 from arctui.tabs.resources.view.presenters import human_bytes
 from arctui.text import clean, one_line
-from arctui.ui.cells import DEFAULT_PALETTE, Palette, Row
+from arctui.ui.cells import DEFAULT_COLOURS, Colours, Row
 
 VIEWS = ("activity", "tables", "queries", "locks", "settings")
 COLUMNS: dict[str, tuple[tuple[str, str], ...]] = {
@@ -173,7 +173,7 @@ def activity_rows(
     snap: PostgresSnapshot,
     order: list[tuple[int, Backend]],
     redact: Callable[[str], str],
-    palette: Palette = DEFAULT_PALETTE,
+    palette: Colours = DEFAULT_COLOURS,
     width: int = QUERY_WIDTH["one-line"],
     marked: frozenset[int] = frozenset(),
 ) -> list[Row]:
@@ -208,7 +208,7 @@ def activity_rows(
     return rows
 
 
-def table_rows(snap: PostgresSnapshot, sort: str, reverse: bool, palette: Palette) -> list[Row]:
+def table_rows(snap: PostgresSnapshot, sort: str, reverse: bool, palette: Colours) -> list[Row]:
     """Tables by size (or the chosen column); many dead tuples in amber."""
     keys: dict[str, Callable[..., float | str]] = {
         "total": lambda t: t.total, "heap": lambda t: t.table, "indexes": lambda t: t.indexes,
@@ -274,7 +274,7 @@ def statement_rows(
 
 
 def lock_rows(
-    snap: PostgresSnapshot, redact: Callable[[str], str], palette: Palette, width: int
+    snap: PostgresSnapshot, redact: Callable[[str], str], palette: Colours, width: int
 ) -> list[Row]:
     """Waited-for locks and the blockers' matching granted locks."""
     by_pid = {b.pid: b for b in snap.backends}
@@ -301,7 +301,7 @@ def lock_rows(
     return out
 
 
-def overview_text(snap: PostgresSnapshot, palette: Palette = DEFAULT_PALETTE) -> Text:
+def overview_text(snap: PostgresSnapshot, palette: Colours = DEFAULT_COLOURS) -> Text:
     """The overview block: connection in use, then the server at a glance."""
     o = snap.overview
     text = Text()
@@ -368,7 +368,7 @@ def status_text(snap: PostgresSnapshot, view: str, flt: ActivityFilter, shown: i
     return text
 
 
-def settings_rows(snap: PostgresSnapshot, palette: Palette) -> list[Row]:
+def settings_rows(snap: PostgresSnapshot, palette: Colours) -> list[Row]:
     """The tuned settings; a pending restart in amber."""
     out = []
     for st in snap.settings:

@@ -42,8 +42,8 @@ from arctui.tabs.postgres.view.presenters import (
     table_rows,
 )
 from arctui.text import clean, one_line
-from arctui.ui.cells import Palette, Row
-from arctui.ui.palette import ThemePalette
+from arctui.ui.cells import Colours, Row
+from arctui.ui.colours import ThemeColours
 from arctui.ui.polling import Poller, SourceFailed, SourceUpdated
 from arctui.ui.screens.confirm import ActionFinished, ConfirmActionModal
 from arctui.ui.widgets.filter_box import close_filter
@@ -135,7 +135,7 @@ class PostgresTab(Vertical):
         self.marked: set[int] = set()
         self.selected: str | None = None
         self.rate = session.settings.refresh
-        self._palette = ThemePalette()
+        self._palette = ThemeColours()
         self._redact: Any = None
         self._redact_for: Any = object()
         self._shown: dict[str, tuple[Text, ...]] = {}
@@ -185,7 +185,7 @@ class PostgresTab(Vertical):
         """The table of the current view."""
         return self.query_one("#postgres-table", ArcTable)
 
-    def palette(self) -> Palette:
+    def palette(self) -> Colours:
         """Semantic colours from the current theme."""
         return self._palette.get(self.app)
 

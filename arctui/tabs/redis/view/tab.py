@@ -44,7 +44,7 @@ from arctui.tabs.redis.view.presenters import (
     slowlog_row,
 )
 from arctui.text import one_line
-from arctui.ui.palette import ThemePalette
+from arctui.ui.colours import ThemeColours
 from arctui.ui.polling import Poller, SourceFailed, SourceUpdated
 from arctui.ui.widgets.table import ArcTable
 
@@ -139,7 +139,7 @@ class RedisTab(Vertical):
         self._monitor_seen = 0
         self._monitor_shown = 0
         self.scan_clock = time.monotonic  # tests pin it for stable pictures
-        self._palette = ThemePalette()
+        self._palette = ThemeColours()
         self._slow_shown: list[tuple[Text, ...]] = []
         self.poller = Poller(self, SOURCE, self._read, interval=session.settings.refresh)
 

@@ -17,7 +17,7 @@ from arctui.tabs.resources.rates import History, Point
 from arctui.tabs.resources.view.polling import HISTORY_WINDOW
 from arctui.tabs.resources.view.presenters import human_bytes, percent
 from arctui.text import one_line
-from arctui.ui.cells import Palette
+from arctui.ui.cells import Colours
 from arctui.ui.widgets.charts import GUTTER, Line, bar_chart, nice_ceiling, resample
 from arctui.ui.widgets.line_view import LineView
 
@@ -64,7 +64,7 @@ def _series(
 
 
 def cpu_chart(
-    c: ContainerStats, history: History, now: float, width: int, height: int, palette: Palette
+    c: ContainerStats, history: History, now: float, width: int, height: int, palette: Colours
 ) -> tuple[tuple, Callable[[], list[Line]]]:
     """CPU in docker-stats percent (100 = one core), limit dashed: (what it shows, drawer)."""
     values = _series(history, c, lambda p: None if p.cpu is None else p.cpu * 100, now, width)
@@ -85,7 +85,7 @@ def cpu_chart(
 
 
 def mem_chart(
-    c: ContainerStats, history: History, now: float, width: int, height: int, palette: Palette
+    c: ContainerStats, history: History, now: float, width: int, height: int, palette: Colours
 ) -> tuple[tuple, Callable[[], list[Line]]]:
     """Memory in use (page cache excluded), limit dashed: (what it shows, drawer)."""
     values = _series(history, c, lambda p: None if p.mem is None else p.mem / _MIB, now, width)
@@ -105,7 +105,7 @@ def mem_chart(
 
 
 def render_charts(
-    tab: Widget, c: ContainerStats | None, history: History, now: float, palette: Palette
+    tab: Widget, c: ContainerStats | None, history: History, now: float, palette: Colours
 ) -> None:
     """Draw both charts into the tab's #res-cpu and #res-mem, sized to fit them."""
     for wid, make in (("#res-cpu", cpu_chart), ("#res-mem", mem_chart)):

@@ -20,7 +20,7 @@ from arctui.tabs.resources.models import (
 )
 from arctui.tabs.resources.source import pressure_warnings
 from arctui.text import one_line
-from arctui.ui.cells import DEFAULT_PALETTE, Palette, Row, human_duration
+from arctui.ui.cells import DEFAULT_COLOURS, Colours, Row, human_duration
 
 # key, header, fixed width (None: as wide as the widest cell)
 COLUMNS: tuple[tuple[str, str, int | None], ...] = (
@@ -88,13 +88,13 @@ def mem_kind(c: ContainerStats) -> str:
     return "down" if pct >= 95 else "degraded" if c.mem_warning else ""
 
 
-def _rate_cell(c: ContainerStats, value: float | None, palette: Palette, net: bool) -> Text:
+def _rate_cell(c: ContainerStats, value: float | None, palette: Colours, net: bool) -> Text:
     if net and c.host_network and c.running:
         return Text("host", style=palette["muted"], justify="right")
     return Text(human_bytes(value), justify="right")
 
 
-def resource_row(c: ContainerStats, ncpu: int, palette: Palette = DEFAULT_PALETTE) -> Row:
+def resource_row(c: ContainerStats, ncpu: int, palette: Colours = DEFAULT_COLOURS) -> Row:
     """Cells for one container, in COLUMNS order."""
     kind = mem_kind(c)
     mem_style = f"bold {palette[kind]}" if kind else ""
@@ -185,7 +185,7 @@ def host_strip(
     volumes: VolumesSnapshot | None,
     now: float,
     status: str,
-    palette: Palette = DEFAULT_PALETTE,
+    palette: Colours = DEFAULT_COLOURS,
 ) -> Text:
     """Host CPU/memory/disk, volume sizes, warnings and OOM kills: up to four lines."""
     out = Text(no_wrap=True, overflow="ellipsis")

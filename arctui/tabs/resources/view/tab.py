@@ -39,8 +39,8 @@ from arctui.tabs.resources.view.presenters import (
     resource_row,
     visible_containers,
 )
-from arctui.ui.cells import Palette, human_duration
-from arctui.ui.palette import ThemePalette
+from arctui.ui.cells import Colours, human_duration
+from arctui.ui.colours import ThemeColours
 from arctui.ui.polling import SourceFailed, SourceUpdated
 from arctui.ui.schedule import PollSchedule
 from arctui.ui.widgets.filter_box import close_filter
@@ -87,7 +87,7 @@ class ResourcesTab(Vertical):
         self.selected: str | None = None
         self._sized = False
         self._header = ""
-        self._palette = ThemePalette()
+        self._palette = ThemeColours()
         self._bench = bench_log_path()
 
     def compose(self) -> ComposeResult:
@@ -122,7 +122,7 @@ class ResourcesTab(Vertical):
         """Whether this tab is the one shown (a hidden TabPane has display off)."""
         return all(n.display for n in self.ancestors_with_self if isinstance(n, Widget))
 
-    def palette(self) -> Palette:
+    def palette(self) -> Colours:
         """Semantic colours from the current theme."""
         return self._palette.get(self.app)
 

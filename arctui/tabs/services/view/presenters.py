@@ -14,7 +14,7 @@ from arctui.config.masking import mask_value, redact
 from arctui.models import ContainerInfo, ServiceState, ServiceView, StackSnapshot
 from arctui.stack.model import port_labels
 from arctui.text import clean, one_line
-from arctui.ui.cells import DEFAULT_PALETTE, Palette, Row, human_duration
+from arctui.ui.cells import DEFAULT_COLOURS, Colours, Row, human_duration
 
 COLUMNS: tuple[tuple[str, str], ...] = (
     ("name", "Service"),
@@ -123,7 +123,7 @@ def role_repeats_name(service: ServiceView) -> bool:
     return service.role.casefold() == service.name.casefold()
 
 
-def service_row(service: ServiceView, now: float, palette: Palette = DEFAULT_PALETTE) -> Row:
+def service_row(service: ServiceView, now: float, palette: Colours = DEFAULT_COLOURS) -> Row:
     """Cells for one service, in COLUMNS order."""
     state = service.state
     replicas = len(service.containers)

@@ -15,14 +15,14 @@ from arctui.tabs.services.view.presenters import (
     CUTTABLE,
     PRIORITY,
     SORT_KEYS,
-    Palette,
+    Colours,
     service_detail,
     service_row,
     visible_services,
 )
 from arctui.text import one_line
+from arctui.ui.colours import ThemeColours
 from arctui.ui.messages import ActionRequested
-from arctui.ui.palette import ThemePalette
 from arctui.ui.widgets.filter_box import close_filter
 from arctui.ui.widgets.stats_table import Column, StatsTable
 
@@ -58,7 +58,7 @@ class ServicesTab(Vertical):
         self.sort_reverse = False
         self.query_text = ""
         self.selected: str | None = None
-        self._palette = ThemePalette()
+        self._palette = ThemeColours()
         self._header: tuple[str, bool] | None = None
 
     def compose(self) -> ComposeResult:
@@ -88,7 +88,7 @@ class ServicesTab(Vertical):
         """The services table."""
         return self.query_one("#services-table", StatsTable)
 
-    def palette(self) -> Palette:
+    def palette(self) -> Colours:
         """Semantic colours from the current theme."""
         return self._palette.get(self.app)
 

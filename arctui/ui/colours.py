@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from textual.app import App
 
-from arctui.ui.cells import Palette
+from arctui.ui.cells import Colours
 
-PALETTE_VARS = {
+COLOUR_VARS = {
     "up": "status-up",
     "down": "status-down",
     "degraded": "status-degraded",
@@ -15,18 +15,18 @@ PALETTE_VARS = {
 }
 
 
-class ThemePalette:
-    """The palette of an app's current theme, recomputed only when the theme changes."""
+class ThemeColours:
+    """The colours of an app's current theme, recomputed only when the theme changes."""
 
     def __init__(self) -> None:
-        self._cached: tuple[str, Palette] | None = None
+        self._cached: tuple[str, Colours] | None = None
 
-    def get(self, app: App) -> Palette:
+    def get(self, app: App) -> Colours:
         """Kind -> colour for the theme in use."""
         if self._cached is None or self._cached[0] != app.theme:
             variables = app.get_css_variables()
             colours = {
-                kind: rich_colour(variables.get(var, "")) for kind, var in PALETTE_VARS.items()
+                kind: rich_colour(variables.get(var, "")) for kind, var in COLOUR_VARS.items()
             }
             self._cached = (app.theme, colours)
         return self._cached[1]
