@@ -166,6 +166,11 @@ class ActionsApp(App[None]):
         """True in read-only mode: no mutating path is offered."""
         return self.session.read_only
 
+    @property
+    def mutation_busy(self) -> bool:
+        """True while a mutation is being confirmed or run (one at a time)."""
+        return self._action_busy
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in _MUTATING and self.actions_disabled:
             return False  # hidden and inert: read-only
@@ -331,6 +336,10 @@ class ActionsApp(App[None]):
         if service is None:
             return None
         return applicable(action, service)
+
+    def lifecycle_closed(self, action: Action, result: ActionResult | None) -> None:
+        """A lifecycle confirmation closed: show the outcome, read the stack again."""
+        self._action_closed(action, result)
 
     def _action_closed(self, action: Action, result: ActionResult | None) -> None:
         if result is None:

@@ -8,8 +8,9 @@ Tabs are built from `arctui.tabs.TABS`, never by name.
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from pathlib import PurePath
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import events
 from textual.app import ComposeResult
@@ -29,10 +30,14 @@ from arctui.ui.actions import ActionsApp, ReadOnlyBadge
 from arctui.ui.palette_base import open_palette
 from arctui.ui.palette_commands import TabCommands
 from arctui.ui.polling import Poller, SourceFailed, SourceUpdated
+from arctui.ui.shell import Shell
 from arctui.ui.theming import APP_VARIABLES, keymap_names, load_themes
 from arctui.ui.widgets.banner import ProblemBanner
 from arctui.ui.widgets.busy import show_busy
 from arctui.ui.widgets.header import ArcHeader
+
+if TYPE_CHECKING:
+    from arctui.ops.health.monitor import EventHistory
 
 TAB_IDS = tuple(spec.id for spec in TABS)
 STACK_SOURCE = "docker"
@@ -106,6 +111,7 @@ class ArcApp(ActionsApp):
 
             self.env_notes[:0] = env_warnings(layers, base)
         self.selected_service: str | None = None  # set by the Services tab
+        self.health_history: EventHistory | None = None  # made on first use (health.py)
         # When the operator last pressed a key: busy worker threads (the Logs tab's line
         # maker in a flood) step back briefly so the answer reaches the screen first.
         self.last_key_at = 0.0
@@ -228,6 +234,10 @@ class ArcApp(ActionsApp):
 
     def _apply_keymap(self) -> None:
         preferences.apply_keymap(self, self._keymap_name)
+
+    def active_keymap(self) -> Mapping[str, str]:
+        """Binding id -> keys of the keymap in force (the help screen shows them)."""
+        return dict(self._keymap)
 
     def keymap_names(self) -> list[str]:
         """Every keymap that can be switched to (the palette's "Keymap: NAME")."""
@@ -417,3 +427,7 @@ class ArcApp(ActionsApp):
     def action_prev_tab(self) -> None:
         """Previous tab."""
         self._cycle(-1)
+
+
+# mypy proves the app is everything the views ask of it (arctui/ui/shell.py).
+_SHELL: type[Shell] = ArcApp

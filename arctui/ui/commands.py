@@ -12,6 +12,7 @@ from typing import Any
 from arctui.ops.lifecycle import STACK_VERBS
 from arctui.text import one_line
 from arctui.ui.palette_base import Command, PlainProvider
+from arctui.ui.shell import shell
 
 _SERVICE_VERBS = ("start", "stop", "restart", "kill", "pause", "unpause", "scale", "shell")
 _STACK_HELP = {
@@ -30,7 +31,7 @@ class ActionCommands(PlainProvider):
         """(all commands, the ones worth listing before anything is typed)."""
         app: Any = self.app
         audit = ("Audit log: every action arctui ran or refused", app.action_audit, "")
-        if getattr(app, "actions_disabled", True):
+        if shell(app).actions_disabled:
             return [audit], [audit]
         stack = [
             (f"Stack {verb}", partial(app.request_action, verb), _STACK_HELP[verb])

@@ -27,6 +27,7 @@ from textual.actions import parse
 from arctui.tabs import TABS, TabSpec
 from arctui.text import one_line
 from arctui.ui.palette_base import Command, PlainProvider
+from arctui.ui.shell import shell
 from arctui.ui.theming import merged_bindings
 
 # Bindings that only make sense with a key in hand (movement, closing a pane) or that
@@ -105,7 +106,7 @@ def tab_commands(app: Any, spec: TabSpec) -> list[Command]:
 def backup_commands(app: Any) -> list[Command]:
     """Commands like "Back up Postgres now" for the datastores the stack has, and a
     "Restore backup ID" for each verified backup the Backups tab has read."""
-    if getattr(app, "actions_disabled", True):
+    if shell(app).actions_disabled:
         return []
     snapshot = app.current_snapshot()
     if snapshot is None:
@@ -147,7 +148,7 @@ def open_backup(app: Any, kind: str) -> None:
     from arctui.tabs.backups.view.modal import BackupAction, confirm_backup
 
     title = _BACKUP_KINDS[kind]
-    ctx = ops.Context.of(app.session, audit=getattr(app, "audit", None))
+    ctx = ops.Context.of(app.session, audit=shell(app).audit)
     request = BackupAction(
         "backup",
         kind,
@@ -211,7 +212,7 @@ def _open_health(app: Any, module: Any) -> None:
 
 
 def _open_wizard(app: Any, module: Any, chosen: Any) -> None:
-    screen = module.DoctorScreen(app.session, getattr(app, "selected_service", None))
+    screen = module.DoctorScreen(app.session, shell(app).selected_service)
     app.push_screen(screen)
     app.call_after_refresh(screen.run_wizards, [chosen])
 
@@ -222,10 +223,10 @@ def app_commands(app: Any) -> list[Command]:
         ("Help: keys of this tab", app.action_help, "? on every tab"),
     ]
     current = app.theme
-    for name in sorted(getattr(app, "arc_theme_names", ())):
+    for name in sorted(shell(app).arc_theme_names):
         if name != current:
             out.append((f"Theme: {name}", partial(setattr, app, "theme", name), "switch now"))
-    for name in getattr(app, "keymap_names", list)():
+    for name in shell(app).keymap_names():
         out.append((f"Keymap: {name}", partial(app.switch_keymap, name), "switch now (this run)"))
     return out
 
@@ -242,7 +243,7 @@ class TabCommands(PlainProvider):
 
     def _commands(self) -> tuple[list[Command], list[Command]]:
         app: Any = self.app
-        active = str(getattr(app, "active_tab", ""))
+        active = shell(app).active_tab
         stateful = _safe(lambda: backup_commands(app)) + _safe(lambda: screen_commands(app))
         per_tab = {spec.id: _safe(partial(tab_commands, app, spec)) for spec in TABS}
         everything = stateful + [c for cmds in per_tab.values() for c in cmds]

@@ -25,6 +25,7 @@ from arctui.models import SourceFailure
 from arctui.sources.base import SourceError
 from arctui.text import one_line
 from arctui.ui.schedule import PollSchedule
+from arctui.ui.shell import shell
 
 
 class SourceUpdated(Message):
@@ -89,9 +90,7 @@ class Poller:
                 target=self._loop, name=f"arctui-poll-{self.source}", daemon=True
             )
             self._thread.start()
-            register = getattr(self.host.app, "register_poller", None)
-            if register is not None:
-                register(self)
+            shell(self.host.app).register_poller(self)
 
     def tick(self, visible: bool) -> None:
         """Start a read if one is due (the app calls this twice a second)."""
@@ -107,9 +106,8 @@ class Poller:
         """Stop the thread (it finishes a read in progress; every read has a timeout)."""
         self._stop.set()
         self._go.set()
-        unregister = getattr(self.host.app, "unregister_poller", None) if self.host else None
-        if unregister is not None:
-            unregister(self)
+        if self.host:
+            shell(self.host.app).unregister_poller(self)
 
     @property
     def age(self) -> float | None:

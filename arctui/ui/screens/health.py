@@ -31,6 +31,7 @@ from arctui.ops.health.monitor import (
 )
 from arctui.sources.base import SourceError
 from arctui.text import clean, one_line
+from arctui.ui.shell import shell
 
 if TYPE_CHECKING:
     from textual.app import App
@@ -53,13 +54,11 @@ COLUMNS = ("Service", "Verdict", "Docker", "Probe", "Latency", "Why / probe targ
 
 def history_of(app: App[Any]) -> EventHistory:
     """The app's event history (made on first use)."""
-    history = getattr(app, "health_history", None)
-    if history is None:
-        session = getattr(app, "session", None)
-        redactor = session.redactor if session is not None else None
-        history = EventHistory(default_history_path(), redactor=redactor)
-        app.health_history = history  # type: ignore[attr-defined]
-    return history
+    host = shell(app)
+    if host.health_history is None:
+        redactor = host.session.redactor
+        host.health_history = EventHistory(default_history_path(), redactor=redactor)
+    return host.health_history
 
 
 def notify_events(app: App[Any], events: list[HealthEvent]) -> None:
@@ -89,7 +88,7 @@ def start_monitoring(app: App[Any]) -> None:
     """Watch the app's `snapshot`; changes become notifications and history entries."""
     history = history_of(app)
     # Started after the first frame: the snapshot already shown is the first reading.
-    last: list[StackSnapshot | None] = [getattr(app, "snapshot", None)]
+    last: list[StackSnapshot | None] = [shell(app).snapshot]
 
     def observe(snapshot: StackSnapshot | None) -> None:
         if snapshot is None:

@@ -21,6 +21,7 @@ from textual.screen import ModalScreen
 from textual.widgets import DataTable, Static
 
 from arctui.text import one_line
+from arctui.ui.shell import shell
 from arctui.ui.theming import merged_bindings
 
 
@@ -45,7 +46,7 @@ def _bindings(node: DOMNode) -> list[Binding]:
 
 def key_names(app: App[Any], binding: Binding) -> list[str]:
     """The keys a binding answers to under the app's keymap, as the footer shows them."""
-    keymap: dict[str, str] = getattr(app, "_keymap", {}) or {}
+    keymap = shell(app).active_keymap()
     remapped = binding.id is not None and binding.id in keymap
     keys = keymap[binding.id] if remapped and binding.id else binding.key
     out = []

@@ -26,6 +26,7 @@ from arctui.ops.doctor.context import DoctorContext
 from arctui.ops.doctor.models import FOUND, OK, SKIPPED, Fix, Step, WizardResult
 from arctui.ops.lifecycle import Action
 from arctui.text import one_line
+from arctui.ui.shell import shell
 
 MARKS = {OK: ("✔", "green"), FOUND: ("✖", "bold red"), SKIPPED: ("-", "dim")}
 MAX_FIXES = 9
@@ -211,7 +212,7 @@ def offer_command(app: Any, session: Any, fix: Fix) -> None:
     from arctui.ui.screens.confirm import ConfirmActionModal
 
     snapshot = app.current_snapshot()
-    if snapshot is None or getattr(app, "_action_busy", False):
+    if snapshot is None or shell(app).mutation_busy:
         return
     action = Action(
         verb=fix.verb or "run",
@@ -230,7 +231,7 @@ def offer_command(app: Any, session: Any, fix: Fix) -> None:
     app.confirm_mutation(
         action,
         lambda: ConfirmActionModal(session, action, app.audit, snapshot),
-        lambda result: app._action_closed(action, result),
+        lambda result: shell(app).lifecycle_closed(action, result),
     )
 
 

@@ -19,6 +19,7 @@ from arctui.tabs.backups.view.presenters import COLUMNS, backup_detail, backup_r
 from arctui.text import one_line
 from arctui.ui.colours import ThemeColours
 from arctui.ui.polling import Poller, SourceFailed, SourceUpdated
+from arctui.ui.shell import shell
 from arctui.ui.widgets.table import ArcTable
 
 if TYPE_CHECKING:
@@ -183,7 +184,7 @@ class BackupsTab(Vertical):
         return not (action in _MUTATING and self.session.read_only)
 
     def _open(self, request: BackupAction) -> None:
-        ctx = ops.Context.of(self.session, audit=getattr(self.app, "audit", None))
+        ctx = ops.Context.of(self.session, audit=shell(self.app).audit)
         confirm_backup(self.app, ctx, request, self._done)
 
     def _done(self, result: RunResult | None) -> None:

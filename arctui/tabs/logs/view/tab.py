@@ -13,9 +13,9 @@ import time
 from datetime import datetime
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
-from textual.app import ComposeResult
+from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.message import Message
@@ -37,6 +37,7 @@ from arctui.tabs.logs.view.presenters import (
     status_text,
 )
 from arctui.text import one_line
+from arctui.ui.shell import shell
 
 if TYPE_CHECKING:
     from arctui.session import Session
@@ -48,9 +49,9 @@ TAG_CAP = 18  # the service column grows with the names up to this many characte
 LEVEL_CYCLE = (None, Level.ERROR, Level.WARN, Level.INFO, Level.DEBUG)
 
 
-def answering_key(app: object) -> bool:
+def answering_key(app: App[Any]) -> bool:
     """Any thread: a key was pressed moments ago (its answer goes to the screen first)."""
-    return time.monotonic() - getattr(app, "last_key_at", 0.0) < KEY_FIRST
+    return time.monotonic() - shell(app).last_key_at < KEY_FIRST
 
 
 def buffer_capacity() -> int:
@@ -183,7 +184,7 @@ class LogsTab(Vertical):
         now = time.monotonic()
         wait = max(
             DRAIN_GAP - (now - self._last_drain),
-            KEY_FIRST - (now - getattr(self.app, "last_key_at", 0.0)),
+            KEY_FIRST - (now - shell(self.app).last_key_at),
         )
         if wait > 0:
             if self._drain_timer is None:

@@ -23,6 +23,7 @@ from arctui.tabs.services.view.presenters import (
 from arctui.text import one_line
 from arctui.ui.colours import ThemeColours
 from arctui.ui.messages import ActionRequested
+from arctui.ui.shell import shell
 from arctui.ui.widgets.filter_box import close_filter
 from arctui.ui.widgets.stats_table import Column, StatsTable
 
@@ -145,7 +146,7 @@ class ServicesTab(Vertical):
 
     def on_stats_table_highlighted(self, event: StatsTable.Highlighted) -> None:
         self.selected = event.key
-        self.app.selected_service = self.selected  # type: ignore[attr-defined]
+        shell(self.app).selected_service = self.selected
         self._update_detail()
 
     def on_stats_table_selected(self, event: StatsTable.Selected) -> None:
@@ -161,7 +162,7 @@ class ServicesTab(Vertical):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # Read-only: the action keys are hidden from the footer and inert.
-        return not (action == "service" and getattr(self.app, "actions_disabled", True))
+        return not (action == "service" and shell(self.app).actions_disabled)
 
     def action_service(self, verb: str) -> None:
         """Ask the app for a lifecycle action on the selected service."""
