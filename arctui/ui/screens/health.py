@@ -32,6 +32,7 @@ from arctui.ops.health.monitor import (
 from arctui.sources.base import SourceError
 from arctui.text import clean, one_line
 from arctui.ui.shell import shell
+from arctui.ui.widgets.rows import sync_rows
 
 if TYPE_CHECKING:
     from textual.app import App
@@ -250,16 +251,8 @@ class HealthScreen(ModalScreen[None]):
             f"  ·  every {REFRESH:.0f} s  ·  r probe now  ·  w wizards  ·  Esc closes", style="dim"
         )
         self.query_one("#health-title", Static).update(title)
-        table = self.query_one(DataTable)
-        keys = [s.service for s in report.services]
-        if [str(k.value) for k in table.rows] == keys:
-            for entry in report.services:  # same rows: cells in place, cursor stays
-                for col, cell in zip(table.columns, report_row(entry), strict=True):
-                    table.update_cell(entry.service, col, cell)
-        else:
-            table.clear()
-            for entry in report.services:
-                table.add_row(*report_row(entry), key=entry.service)
+        rows = [(entry.service, report_row(entry)) for entry in report.services]
+        sync_rows(self.query_one(DataTable), rows, update_width=False)
         self._detail()
         self._show_events()
 

@@ -20,6 +20,7 @@ from arctui.text import one_line
 from arctui.ui.colours import ThemeColours
 from arctui.ui.polling import Poller, SourceFailed, SourceUpdated
 from arctui.ui.shell import shell
+from arctui.ui.widgets.rows import sync_rows
 from arctui.ui.widgets.table import ArcTable
 
 if TYPE_CHECKING:
@@ -53,7 +54,6 @@ class BackupsTab(Vertical):
         self.failure: SourceFailure | None = None
         self.selected: str | None = None
         self._palette = ThemeColours()
-        self._shown: dict[str, tuple[Text, ...]] = {}
         self.poller: Poller | None = None
 
     def compose(self) -> ComposeResult:
@@ -127,22 +127,7 @@ class BackupsTab(Vertical):
         now = self.clock()
         self.query_one("#backups-summary", Static).update(summary(snapshot, now, palette))
         rows = [backup_row(m, now, palette) for m in snapshot.backups]
-        table = self.table
-        if [r.key for r in rows] == list(self._shown):
-            for row in rows:
-                for (column, _), before, after in zip(
-                    COLUMNS, self._shown[row.key], row.cells, strict=True
-                ):
-                    if before != after:
-                        table.update_cell(row.key, column, after, update_width=True)
-        else:
-            table.clear()
-            for row in rows:
-                table.add_row(*row.cells, key=row.key)
-            keys = [r.key for r in rows]
-            if self.selected in keys:
-                table.move_cursor(row=keys.index(self.selected), animate=False)
-        self._shown = {r.key: r.cells for r in rows}
+        sync_rows(self.table, [(r.key, r.cells) for r in rows], follow=self.selected)
         self._update_detail()
 
     def _chosen(self) -> str | None:
