@@ -24,6 +24,7 @@ from arctui.tabs.redis.models import (
     SlowlogEntry,
     escape_bytes,
 )
+from arctui.units import size
 
 if TYPE_CHECKING:
     import threading
@@ -182,10 +183,6 @@ def slowlog_from_raw(raw: Sequence[Any]) -> tuple[SlowlogEntry, ...]:
     return tuple(out)
 
 
-def _mb(n: float) -> str:
-    return f"{n / _MB:,.0f} MB"
-
-
 def findings(ov: RedisOverview, p: Persistence, now: float) -> tuple[str, ...]:
     """What an on-call operator should notice, in plain words (most serious first)."""
     out: list[str] = []
@@ -206,7 +203,7 @@ def findings(ov: RedisOverview, p: Persistence, now: float) -> tuple[str, ...]:
             if ov.maxmemory_policy == "noeviction"
             else f"keys are being evicted ({ov.maxmemory_policy})"
         )
-        out.append(f"memory at {fraction:.0%} of maxmemory {_mb(ov.maxmemory)}: {what}")
+        out.append(f"memory at {fraction:.0%} of maxmemory {size(ov.maxmemory)}: {what}")
     if ov.maxmemory == 0:
         out.append("no maxmemory set: Redis grows until the container's memory limit kills it")
     if p.save_schedule == "" and not p.aof_enabled:
@@ -221,7 +218,7 @@ def findings(ov: RedisOverview, p: Persistence, now: float) -> tuple[str, ...]:
     ratio = ov.fragmentation_ratio
     if ratio is not None and ratio > 1.5 and ov.used_memory_rss - ov.used_memory > 100 * _MB:
         out.append(
-            f"memory fragmentation {ratio:.2f}: {_mb(ov.used_memory_rss - ov.used_memory)}"
+            f"memory fragmentation {ratio:.2f}: {size(ov.used_memory_rss - ov.used_memory)}"
             " of RSS is not data (consider activedefrag)"
         )
     if ratio is not None and ratio < 0.9 and ov.used_memory > 64 * _MB:
