@@ -66,7 +66,6 @@ LONG_MODULES: dict[str, int] = {
     "arctui.tabs.redis.view.tab": 646,
     "arctui.tabs.postgres.actions": 515,
     "arctui.tabs.postgres.reader": 534,
-    "arctui.tabs.postgres.view.tab": 582,
     "arctui.sources.redisdb": 502,
     "arctui.sources.docker_logs": 525,
 }
