@@ -65,7 +65,6 @@ LONG_MODULES: dict[str, int] = {
     "arctui.ops.backups.postgres": 505,
     "arctui.tabs.redis.view.tab": 646,
     "arctui.tabs.postgres.actions": 515,
-    "arctui.tabs.postgres.reader": 534,
     "arctui.sources.redisdb": 502,
     "arctui.sources.docker_logs": 525,
 }

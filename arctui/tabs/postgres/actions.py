@@ -205,7 +205,7 @@ def plan_pg_action(
         if setting is None:
             raise PgActionError("select a setting to change")
         name, value, context, source = setting
-        from arctui.tabs.postgres.reader import TUNED_SETTINGS
+        from arctui.tabs.postgres.queries import TUNED_SETTINGS
 
         if name not in TUNED_SETTINGS:
             raise PgActionError(f"arctui only changes {', '.join(TUNED_SETTINGS)}")
