@@ -231,7 +231,11 @@ class ActionsApp(App[None]):
         self.poller.request()
 
     def request_action(self, verb: str, target: str | None = None) -> None:
-        """Plan a lifecycle action and pass it to `confirm_mutation`."""
+        """Plan a lifecycle action on a worker, then pass it to `confirm_mutation`.
+
+        Planning reads files (a production clean names its verified backups), so it runs
+        off the event loop like the gate's checks.
+        """
         if self._action_busy:
             return  # a second press while the first modal is open or the shell runs
         snapshot = self.current_snapshot()
@@ -241,10 +245,33 @@ class ActionsApp(App[None]):
         replicas = None
         if verb == "scale" and target and (service := snapshot.service(target)):
             replicas = max(1, len(service.containers))
+        self._action_busy = True
+        self.run_worker(
+            partial(self._plan, verb, target, snapshot, replicas),
+            thread=True,
+            exit_on_error=False,
+            group="confirm",  # tests' pilot.pause() waits for this group
+            description=f"planning {verb}",
+        )
+
+    def _plan(
+        self, verb: str, target: str | None, snapshot: StackSnapshot, replicas: int | None
+    ) -> None:
+        """Worker thread: the plan, or why there is none; the rest on the loop."""
         try:
-            action = plan_action(self.session, verb, target, snapshot=snapshot, replicas=replicas)
+            action: Action | str = plan_action(
+                self.session, verb, target, snapshot=snapshot, replicas=replicas
+            )
         except ActionError as exc:
-            self.notify(str(exc), title=f"cannot {verb}", severity="error", markup=False)
+            action = str(exc)
+        except Exception as exc:  # a plan that breaks is said, never a crash
+            action = f"planning failed: {exc!r}"
+        self.call_from_thread(self._planned, verb, action, snapshot)
+
+    def _planned(self, verb: str, action: Action | str, snapshot: StackSnapshot) -> None:
+        self._action_busy = False
+        if isinstance(action, str):
+            self.notify(action, title=f"cannot {verb}", severity="error", markup=False)
             return
         if action.interactive and not action.confirmations and not self.actions_disabled:
             self._start_shell(action)  # opening a shell changes nothing by itself (gated there)

@@ -21,8 +21,10 @@ def confirmation_checks_settle(monkeypatch: pytest.MonkeyPatch) -> None:
     original = Pilot.pause
 
     async def pause(self: Pilot, delay: float | None = None) -> None:  # type: ignore[type-arg]
-        checks = [w for w in self.app.workers if w.group == "confirm"]
-        if checks:
+        for _ in range(5):  # planning hands over to the checks, a worker each
+            checks = [w for w in self.app.workers if w.group == "confirm" and not w.is_finished]
+            if not checks:
+                break
             await self.app.workers.wait_for_complete(checks)
         await original(self, delay)
 

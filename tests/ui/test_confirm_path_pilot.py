@@ -110,3 +110,27 @@ async def test_production_confirmation_asks_the_env_name_through_the_path():
         await settle(pilot)
         [modal] = [s for s in app.screen_stack if isinstance(s, ConfirmActionModal)]
         assert modal.action.confirmations == typed_confirmations(app.session)
+
+
+async def test_planning_an_action_runs_off_the_event_loop(monkeypatch):
+    # A production clean's plan names its verified backups (reads every manifest): the
+    # plan is made on the worker, like the gate's checks.
+    import arctui.ui.actions as actions
+
+    loop_thread = threading.get_ident()
+    seen: list[int] = []
+    real = actions.plan_action
+
+    def plan_action(*args, **kwargs):
+        seen.append(threading.get_ident())
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(actions, "plan_action", plan_action)
+    app = make_demo_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await loaded(pilot)
+        await pilot.press("R")
+        await settle(pilot)
+        assert seen and loop_thread not in seen
+        [modal] = [s for s in app.screen_stack if isinstance(s, ConfirmActionModal)]
+        assert modal.action.verb == "restart"
