@@ -14,6 +14,7 @@ import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from arctui.interrupt import run_interruptible
 from arctui.output import emit, emit_json, error
 from arctui.sources.base import SourceError
 
@@ -109,27 +110,22 @@ def _run(session: Session, action: Action, audit: AuditLog) -> ActionResult:
     from arctui.ops.runner import ActionResult, Outcome
 
     cancel = threading.Event()
-    box: list[ActionResult] = []
 
     def line_out(line: str) -> None:
         emit(line)
         sys.stdout.flush()
 
-    def work() -> None:
+    def work() -> ActionResult:
         try:
-            box.append(perform(session, action, line_out, cancel, audit))
+            return perform(session, action, line_out, cancel, audit)
         except Exception as exc:  # recorded by the gate; said here, never a traceback
-            box.append(ActionResult(Outcome.FAILED, None, 0.0, (), f"unexpected error: {exc!r}"))
+            return ActionResult(Outcome.FAILED, None, 0.0, (), f"unexpected error: {exc!r}")
 
-    worker = threading.Thread(target=work, name="arctui-action")
-    worker.start()
-    while worker.is_alive():
-        try:
-            worker.join(0.2)
-        except KeyboardInterrupt:
-            emit("cancelling: stopping the command's process group ...", file=sys.stderr)
-            cancel.set()
-    return box[0]
+    def interrupted() -> None:
+        emit("cancelling: stopping the command's process group ...", file=sys.stderr)
+        cancel.set()
+
+    return run_interruptible(work, interrupted, name="arctui-action")
 
 
 def run_action_command(
