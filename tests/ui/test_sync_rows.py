@@ -67,3 +67,17 @@ async def test_added_and_removed_rows_keep_the_cursor_on_its_key() -> None:
         sync_rows(table, [("x", ("x", "0")), ("y", ("y", "0"))], follow="e")
         assert cursor_key(table) == "x"
         assert sync_rows(table, []) and cursor_key(table) is None
+
+
+async def test_rebuild_renews_every_row_even_with_the_same_keys() -> None:
+    app = _Host()
+    async with app.run_test() as pilot:
+        table = app.query_one(DataTable)
+        rows = [("a", ("a", "1")), ("b", ("b", "2"))]
+        sync_rows(table, rows)
+        table.move_cursor(row=1, animate=False)
+        await pilot.pause()
+        assert not sync_rows(table, rows)
+        assert sync_rows(table, rows, rebuild=True)
+        assert _shown(table) == [("a", ["a", "1"]), ("b", ["b", "2"])]
+        assert cursor_key(table) == "b"

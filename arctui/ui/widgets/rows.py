@@ -33,17 +33,19 @@ def sync_rows(
     *,
     follow: str | None = None,
     update_width: bool = True,
+    rebuild: bool = False,
 ) -> bool:
     """Show `rows` in `table`; True when the rows had to be rebuilt.
 
     The same keys in the same order: only the cells that differ are updated, so the cursor
     and the scroll position stay and unchanged rows are not repainted. Otherwise the rows
     are rebuilt and the cursor goes back to the row `follow` names (by default the one it
-    was on) when that row is still there.
+    was on) when that row is still there. `rebuild`: rebuild even when the keys are the
+    same (a change of column widths).
     """
     wanted = list(rows)
     keys = [key for key, _ in wanted]
-    if keys == [str(k.value) for k in table.rows]:
+    if not rebuild and keys == [str(k.value) for k in table.rows]:
         columns = list(table.columns)
         for key, cells in wanted:
             for column, before, after in zip(columns, table.get_row(key), cells, strict=True):

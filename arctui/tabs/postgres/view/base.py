@@ -32,6 +32,7 @@ from arctui.text import clean, one_line
 from arctui.ui.cells import Colours, Row
 from arctui.ui.colours import ThemeColours
 from arctui.ui.polling import Poller, SourceFailed, SourceUpdated
+from arctui.ui.widgets.rows import sync_rows
 from arctui.ui.widgets.table import ArcTable
 
 if TYPE_CHECKING:
@@ -59,7 +60,7 @@ class PostgresTabBase(Vertical):
         self._palette = ThemeColours()
         self._redact: Any = None
         self._redact_for: Any = object()
-        self._shown: dict[str, tuple[Text, ...]] = {}
+        self._rows_stale = False  # True: rebuild the rows even if their keys are the same
         self._columns: tuple[str, str] | None = None
         self._force = threading.Event()
         self.poller: Poller | None = None
@@ -140,7 +141,6 @@ class PostgresTabBase(Vertical):
         header = (self.view, f"{self.sort[self.view]}:{self.reverse}")
         if header != self._columns:
             table.clear(columns=True)
-            self._shown = {}
             for key, label in COLUMNS[self.view]:
                 if key == self.sort[self.view]:
                     label += " ▲" if self.reverse else " ▼"
@@ -152,22 +152,8 @@ class PostgresTabBase(Vertical):
         if not self.failure:
             self.query_one("#postgres-overview", Static).update(overview_text(snap, self.palette()))
         rows = self._rows()
-        keys = [key for key, _ in COLUMNS[self.view]]
-        if [r.key for r in rows] == list(self._shown):
-            for row in rows:
-                for column, before, after in zip(
-                    keys, self._shown[row.key], row.cells, strict=True
-                ):
-                    if before != after:
-                        table.update_cell(row.key, column, after, update_width=True)
-        else:
-            table.clear()
-            for row in rows:
-                table.add_row(*row.cells, key=row.key)
-            names = [r.key for r in rows]
-            if self.selected in names:
-                table.move_cursor(row=names.index(self.selected), animate=False)
-        self._shown = {r.key: r.cells for r in rows}
+        rebuild, self._rows_stale = self._rows_stale, False
+        sync_rows(table, [(r.key, r.cells) for r in rows], follow=self.selected, rebuild=rebuild)
         shown = len(rows)
         self.query_one("#postgres-status", Static).update(
             status_text(snap, self.view, self._filter(), shown)

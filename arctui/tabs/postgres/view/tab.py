@@ -164,7 +164,7 @@ class PostgresTab(PostgresActions):
     def action_wide(self) -> None:
         """Query column: one line (120 chars) or wide (400)."""
         self.width = "wide" if self.width == "one-line" else "one-line"
-        self._shown = {}
+        self._rows_stale = True  # the query column changes width: rows anew
         self._rebuild()
 
     def action_toggle_detail(self) -> None:
