@@ -184,16 +184,13 @@ def screen_commands(app: Any) -> list[Command]:
             "Open health view",
             partial(_open_health, app, health),
             "probes, root causes along depends_on, the event history",
-        )
+        ),
+        (
+            "Write diagnostics bundle",
+            app.action_diagnostics,
+            "redacted state, logs and checks in one file, for a ticket",
+        ),
     ]
-    if hasattr(app, "action_diagnostics"):
-        out.append(
-            (
-                "Write diagnostics bundle",
-                app.action_diagnostics,
-                "redacted state, logs and checks in one file, for a ticket",
-            )
-        )
     for w in WIZARDS:
         out.append(
             (

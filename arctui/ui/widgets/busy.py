@@ -12,6 +12,7 @@ import time
 from typing import Any
 
 from rich.text import Text
+from textual.app import App
 from textual.widgets import Static
 
 FRAMES = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
@@ -46,13 +47,13 @@ def busy_text(frame: int, elapsed: float) -> str:
     return f"{FRAMES[frame % len(FRAMES)]} still running · {shown} · Esc stops it"
 
 
-def show_busy(app: Any, now: float | None = None) -> None:
+def show_busy(app: App[Any], now: float | None = None) -> None:
     """Add, tick or remove the line on the screen on top (call about once a second)."""
     now = time.monotonic() if now is None else now
-    stack = getattr(app, "screen_stack", None)
+    stack = app.screen_stack
     if not stack:  # shutting down: the screens are gone before the last timer tick
         return
-    screen = stack[-1]
+    screen: Any = stack[-1]  # any screen; a modal that runs a command has `busy`
     lines = screen.query(BusyLine)
     if not getattr(screen, "busy", False):
         screen.arctui_busy_since = None
