@@ -12,7 +12,7 @@ from typing import Any
 
 from rich.text import Text
 from textual import on
-from textual.app import ComposeResult
+from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
@@ -23,6 +23,7 @@ from arctui.ops.backups.run import Context, RunResult, confirmations, mutation, 
 from arctui.ops.gate import typed_mismatch
 from arctui.ops.runner import Outcome
 from arctui.text import one_line
+from arctui.ui.shell import shell
 
 _DONE = {
     Outcome.OK: ("✔ done", "bold green"),
@@ -64,11 +65,14 @@ class Finished(Message):
 
 
 def confirm_backup(
-    app: Any, ctx: Context, request: BackupAction, on_closed: Callable[[Any], None] | None = None
+    app: App[Any],
+    ctx: Context,
+    request: BackupAction,
+    on_closed: Callable[[Any], None] | None = None,
 ) -> None:
     """Open the modal through the app's one confirmation path (checks on a worker)."""
     action = mutation(ctx.session, request.action, "backups", request.target, request.command)
-    app.confirm_mutation(
+    shell(app).confirm_mutation(
         action,
         lambda: BackupActionModal(ctx, request),
         on_closed,
