@@ -211,8 +211,9 @@ def offer_command(app: Any, session: Any, fix: Fix) -> None:
     from arctui.ops.guards import typed_confirmations
     from arctui.ui.screens.confirm import ConfirmActionModal
 
-    snapshot = app.current_snapshot()
-    if snapshot is None or shell(app).mutation_busy:
+    host = shell(app)
+    snapshot = host.current_snapshot()
+    if snapshot is None or host.mutation_busy:
         return
     action = Action(
         verb=fix.verb or "run",
@@ -228,10 +229,10 @@ def offer_command(app: Any, session: Any, fix: Fix) -> None:
         cwd=str(session.spec.working_dir) if session.spec else None,
         simulated=session.demo,
     )
-    app.confirm_mutation(
+    host.confirm_mutation(
         action,
-        lambda: ConfirmActionModal(session, action, app.audit, snapshot),
-        lambda result: shell(app).lifecycle_closed(action, result),
+        lambda: ConfirmActionModal(session, action, host.audit, snapshot),
+        lambda result: host.lifecycle_closed(action, result),
     )
 
 
