@@ -27,6 +27,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from arctui import units
 from arctui.ops.gate import Gate
 from arctui.ops.guards import typed_confirmations
 from arctui.ops.lifecycle import Action
@@ -67,16 +68,6 @@ def parse_memory(text: str) -> int:
     if not m or m.group(2).lower() not in _UNITS:
         raise RedisActionError(f"{text.strip()!r} is not a memory size (e.g. 512mb, 2gb, 0)")
     return int(m.group(1)) * _UNITS[m.group(2).lower()]
-
-
-def human_bytes(n: int) -> str:
-    """`536870912` -> `512.0 MiB`."""
-    value = float(n)
-    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
-        if abs(value) < 1024 or unit == "TiB":
-            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1024
-    return f"{n} B"  # pragma: no cover
 
 
 @dataclass(frozen=True)
@@ -140,7 +131,7 @@ def plan_redis_action(
                 else f"Redis will evict keys now ({policy}) until it fits"
             )
             consequence = (
-                f"{human_bytes(size)} is below the {human_bytes(used_memory or 0)} in use:"
+                f"{units.size(size)} is below the {units.size(used_memory or 0)} in use:"
                 f" {what}. " + consequence
             )
         return RedisPlan(
@@ -148,7 +139,7 @@ def plan_redis_action(
                 verb="redis-maxmemory",
                 command=(*base, "CONFIG", "SET", "maxmemory", str(size)),
                 summary=f"Set maxmemory of Redis at {source.label} to "
-                + (human_bytes(size) if size else "no limit"),
+                + (units.size(size) if size else "no limit"),
                 consequence=consequence,
                 destructive=below,
                 confirmations=typed_confirmations(
@@ -180,7 +171,7 @@ def plan_redis_action(
             raise RedisActionError("select a key to delete")
         word = key.key if len(key.key) <= TYPED_KEY_LIMIT else "delete"
         count = f"{key.elements:,} {key.unit}" if key.elements is not None else "?"
-        mem = human_bytes(key.memory) if key.memory is not None else "?"
+        mem = units.size(key.memory) if key.memory is not None else "?"
         return RedisPlan(
             Action(
                 verb="redis-delete-key",

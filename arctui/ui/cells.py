@@ -1,4 +1,4 @@
-"""Pieces every tab's presenters share: semantic palettes, table rows, durations.
+"""Pieces every tab's presenters share: semantic colours and table rows.
 
 Pure (no widgets); a tab maps the palette's kinds onto its theme's colours.
 """
@@ -27,17 +27,3 @@ class Row:
 
     key: str
     cells: tuple[Text, ...]
-
-
-def human_duration(seconds: float | None) -> str:
-    """Compact age: 45s, 12m, 3h05m, 4d02h."""
-    if seconds is None:
-        return "-"
-    s = max(0, int(seconds))
-    if s < 60:
-        return f"{s}s"
-    if s < 3600:
-        return f"{s // 60}m"
-    if s < 86400:
-        return f"{s // 3600}h{(s % 3600) // 60:02d}m"
-    return f"{s // 86400}d{(s % 86400) // 3600:02d}h"

@@ -23,7 +23,7 @@ def test_row_cells_are_sanitized_and_flag_unverified() -> None:
     row = backup_row(hostile(), NOW)
     text = " ".join(c.plain for c in row.cells)
     assert "\x1b" not in text and "[@click=app.quit]" in text  # shown literally, not run
-    assert "✖ NO" in text and "2.5 MB" in text and "1m" in text
+    assert "✖ NO" in text and "2.4 MiB" in text and "1m" in text
     assert all(not c.spans or c.spans[0].style for c in row.cells)
 
 

@@ -49,9 +49,6 @@ ALLOWED: frozenset[tuple[str, str]] = frozenset(
         ("arctui.ops.lifecycle", "arctui.ops.backups.unlock"),
         ("arctui.ops.redis_ops", "arctui.tabs.redis.models"),
         ("arctui.ops.redis_ops", "arctui.tabs.redis.reader"),
-        ("arctui.tabs.postgres.report", "arctui.tabs.resources.view.presenters"),
-        ("arctui.tabs.postgres.report", "arctui.ui.cells"),
-        ("arctui.tabs.postgres.view.presenters", "arctui.tabs.resources.view.presenters"),
         ("arctui.tabs.redis.cli", "arctui.tabs.redis.view.presenters"),
         ("arctui.ui.palette_commands", "arctui.tabs.backups.view.modal"),
         ("arctui.ui.widgets.charts", "arctui.tabs.resources.rates"),
@@ -64,7 +61,6 @@ MAX_LINES = 500
 LONG_MODULES: dict[str, int] = {
     "arctui.ops.backups.postgres": 505,
     "arctui.tabs.redis.view.tab": 646,
-    "arctui.tabs.postgres.actions": 515,
     "arctui.sources.redisdb": 502,
     "arctui.sources.docker_logs": 525,
 }

@@ -8,7 +8,7 @@ import sys
 
 from arctui.cli import main
 from arctui.tabs.postgres.demo import DemoPostgres
-from arctui.tabs.postgres.report import mask_sql, seconds, text_report, to_json
+from arctui.tabs.postgres.report import mask_sql, text_report, to_json
 
 
 def test_demo_json_shape(capsys):
@@ -58,9 +58,3 @@ def test_outside_text_is_cleaned_in_both_forms():
     assert "\x1b" not in text and "[@click=app.quit]x[/y]" in text
     data = to_json(snap, lambda s: s)
     assert data["backends"][0]["query"] == "SELECT 1  [@click=app.quit]x[/y]"
-
-
-def test_seconds():
-    assert [seconds(v) for v in (None, 0.043, 3.21, 45, 372, 4000)] == [
-        "-", "0.04s", "3.2s", "45s", "6m12s", "1h06m",
-    ]  # fmt: skip

@@ -19,7 +19,6 @@ from arctui.tabs.services.view.presenters import (
     COLUMNS,
     DEFAULT_COLOURS,
     exit_text,
-    human_duration,
     matches,
     ports_text,
     service_detail,
@@ -46,30 +45,6 @@ def svc(name: str, *containers: ContainerInfo, role: str = "other", **kw) -> Ser
 
 def snap(*services: ServiceView) -> StackSnapshot:
     return StackSnapshot("arc-platform", services, taken_at=NOW, endpoint="unix:///x.sock")
-
-
-# --- human_duration -------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("seconds", "text"),
-    [
-        (None, "-"),
-        (-5, "0s"),
-        (0, "0s"),
-        (59.9, "59s"),
-        (60, "1m"),
-        (3599, "59m"),
-        (3600, "1h00m"),
-        (3661, "1h01m"),
-        (86399, "23h59m"),
-        (86400, "1d00h"),
-        (90000, "1d01h"),
-        (40 * 86400 + 23 * 3600, "40d23h"),
-    ],
-)
-def test_human_duration(seconds, text: str) -> None:
-    assert human_duration(seconds) == text
 
 
 # --- uptime / exit / ports ------------------------------------------------------------

@@ -22,7 +22,6 @@ from arctui.tabs.resources.view.presenters import (
     COLUMNS,
     container_info,
     host_strip,
-    human_bytes,
     oom_list,
     percent,
     resource_row,
@@ -37,17 +36,7 @@ def stats(name: str, **kw) -> ContainerStats:
     return ContainerStats(kw.pop("id", name), name, kw.pop("service", name), "running", **kw)
 
 
-def test_human_units() -> None:
-    assert [human_bytes(v) for v in (None, 0, 980, 1024, 1536, 45 * M, 1.8 * 2**30)] == [
-        "-",
-        "0B",
-        "980B",
-        "1.0K",
-        "1.5K",
-        "45M",
-        "1.8G",
-    ]
-    assert human_bytes(1023 * 2**50) == "1023P"
+def test_percent() -> None:
     assert [percent(v) for v in (None, 0.04, 52.25, 1234.5)] == ["-", "0.0", "52.2", "1234"]
 
 

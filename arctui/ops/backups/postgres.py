@@ -25,6 +25,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import IO
 
+from arctui import units
 from arctui.ops.backups.common import (
     BackupError,
     Cancelled,
@@ -97,11 +98,9 @@ def dump(
         packer = _GzipSink(out) if fmt == "sql" else None
 
         def tick() -> None:
-            if packer is None:
-                progress(f"pg_dump: {out.tell() / 1e6:.1f} MB written")
-            else:
-                sql_mb, gz_mb = packer.sql_bytes / 1e6, out.tell() / 1e6
-                progress(f"pg_dump: {sql_mb:.1f} MB of SQL, {gz_mb:.1f} MB gzipped")
+            sql = "" if packer is None else f"{units.size(packer.sql_bytes)} of SQL, "
+            what = "written" if packer is None else "gzipped"
+            progress(f"pg_dump: {sql}{units.size(out.tell())} {what}")
 
         try:
             done = run(
@@ -213,7 +212,7 @@ def verify_sql(
         )
     version = m.group(1).decode(errors="replace") if (m := _SQL_VERSION.search(head)) else ""
     detail = (
-        f"full gzip read with CRC OK, {size / 1e6:.1f} MB of SQL from the pg_dump header to"
+        f"full gzip read with CRC OK, {units.size(size)} of SQL from the pg_dump header to"
         f" 'dump complete'; {len(tables)} tables with data"
     )
     return version, tuple(tables), detail

@@ -11,11 +11,11 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING
 
-from arctui.ops.backups.common import human_age
 from arctui.ops.backups.settings import backup_settings
 from arctui.ops.backups.store import BackupStore, Manifest
 from arctui.ops.backups.targets import KINDS
 from arctui.sources.base import SourceError
+from arctui.units import duration
 
 if TYPE_CHECKING:
     from arctui.models import StackSnapshot
@@ -72,7 +72,7 @@ def named_backups(session: Session, snapshot: StackSnapshot) -> str:
     """`Verified backups: postgres/db <id> (12 min old), ...` for the confirmation."""
     found, missing = fresh_backups(session, snapshot)
     now = time.time()
-    parts = [f"{key} {m.id} ({human_age(now - m.created_at)} old)" for key, m in found.items()]
+    parts = [f"{key} {m.id} ({duration(now - m.created_at)} old)" for key, m in found.items()]
     text = "Verified backups within the RPO: " + ("; ".join(parts) if parts else "none")
     if missing:
         text += f". NO fresh backup of {', '.join(missing)}"

@@ -11,19 +11,15 @@ from __future__ import annotations
 from arctui.ops.doctor.context import DoctorContext
 from arctui.ops.doctor.models import FOUND, INFO, OK, SKIPPED, Finding, Fix, Step, WizardResult
 from arctui.tabs.resources.models import MEM_WARN_FRACTION, ContainerStats
+from arctui.units import size
 
 ID, TITLE = "memory", "High memory usage / OOM kills"
 TOP = 5
-_MIB = 1024 * 1024
-
-
-def _mib(n: int | None) -> str:
-    return "-" if n is None else f"{n / _MIB:.0f} MiB"
 
 
 def _usage(c: ContainerStats) -> str:
-    pct = f" ({c.mem_pct:.0f}% of {_mib(c.mem_limit)})" if c.mem_pct is not None else " (no limit)"
-    return f"{c.name}: {_mib(c.mem)}{pct}"
+    pct = f" ({c.mem_pct:.0f}% of {size(c.mem_limit)})" if c.mem_pct is not None else " (no limit)"
+    return f"{c.name}: {size(c.mem)}{pct}"
 
 
 def remedies(role: str, service: str) -> list[Fix]:
@@ -89,7 +85,7 @@ def run(ctx: DoctorContext) -> WizardResult:
         near = [_usage(c) for c in ranked if c.service == service]
         rows = usage.containers if usage is not None else ()
         near += [
-            f"{c.name}: memory limit {_mib(c.mem_limit)} (killed at its limit)"
+            f"{c.name}: memory limit {size(c.mem_limit)} (killed at its limit)"
             for c in rows
             if c.service == service and c.mem_limit and c.mem is None
         ]

@@ -15,6 +15,7 @@ from arctui.ops.doctor.models import FOUND, INFO, OK, Finding, Fix, Step, Wizard
 from arctui.ops.health.models import FINE, NOT_CREATED, ServiceHealth
 from arctui.tabs.logs.levels import parse_level
 from arctui.tabs.logs.models import Level
+from arctui.units import size
 
 ID, TITLE = "startup", "Services hang on startup / restart loop"
 LOG_LINES = 8
@@ -29,10 +30,10 @@ def _limits(view: ServiceView, ctx: DoctorContext) -> str:
     cpu_limit = next((r.cpu_limit for r in rows if r.cpu_limit), d.cpu_limit if d else None)
     if mem_limit is None and cpu_limit is None:
         return "no memory or CPU limit"
-    mem = f"memory {mem_limit // (1024 * 1024)} MiB" if mem_limit else "no memory limit"
+    mem = f"memory {size(mem_limit)}" if mem_limit else "no memory limit"
     cpu = f"{cpu_limit:g} CPUs" if cpu_limit else "no CPU limit"
     used = next((r.mem for r in rows if r.mem is not None), None)
-    now = f", using {used // (1024 * 1024)} MiB now" if used is not None else ""
+    now = f", using {size(used)} now" if used is not None else ""
     return f"{mem}, {cpu}{now}"
 
 

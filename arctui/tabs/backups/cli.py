@@ -28,9 +28,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from arctui.ops.backups.common import human_age, human_size
 from arctui.ops.backups.settings import POSTGRES_FORMATS
 from arctui.ops.runner import Outcome
+from arctui.units import duration, size
 
 if TYPE_CHECKING:
     from arctui.ops.backups.run import Context, RunResult
@@ -275,9 +275,7 @@ def _list(session: Session, ctx: Context, as_json: bool) -> int:
         from arctui.text import one_line
 
         for r in snap.rpo:
-            age = (
-                "none verified" if r.age_s is None else f"newest verified {human_age(r.age_s)} ago"
-            )
+            age = "none verified" if r.age_s is None else f"newest verified {duration(r.age_s)} ago"
             failed = "  (last run FAILED)" if r.last_run_failed else ""
             print(f"{r.status.upper():<6} {r.datastore:<28} {age}{failed}")
         print()
@@ -286,8 +284,8 @@ def _list(session: Session, ctx: Context, as_json: bool) -> int:
         for m in snap.backups:
             state = "yes" if m.verified else "NO: " + one_line(m.verify_detail, 80)
             print(
-                f"{one_line(m.id, 44):<44} {human_age(now - m.created_at):>12} "
-                f"{human_size(m.size):>9}  {state}"
+                f"{one_line(m.id, 44):<44} {duration(now - m.created_at):>12} "
+                f"{size(m.size):>9}  {state}"
             )
         if not snap.backups:
             print(f"(no backups in {snap.directory})")

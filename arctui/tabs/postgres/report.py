@@ -14,9 +14,8 @@ from typing import Any
 
 from arctui.config.masking import MASK
 from arctui.tabs.postgres.models import Backend, PostgresSnapshot, blocking_tree
-from arctui.tabs.resources.view.presenters import human_bytes
 from arctui.text import clean, one_line
-from arctui.ui.cells import human_duration
+from arctui.units import duration, elapsed, size_compact
 
 Redact = Callable[[str], str]
 # `PASSWORD 'x'` in CREATE/ALTER ROLE, which the pattern redactor does not know.
@@ -26,17 +25,6 @@ _ROLE_PASSWORD = re.compile(r"(?i)(\bpassword\s+)('(?:[^']|'')*'|\"[^\"]*\"|\$\w
 def mask_sql(text: str) -> str:
     """Role passwords in SQL text replaced by the mask."""
     return _ROLE_PASSWORD.sub(lambda m: f"{m[1]}'{MASK}'", text)
-
-
-def seconds(value: float | None) -> str:
-    """Durations as an operator reads them: 0.04s, 3.2s, 45s, 6m12s, 3h05m."""
-    if value is None:
-        return "-"
-    if value < 10:
-        return f"{max(0.0, value):.2f}s" if value < 1 else f"{value:.1f}s"
-    if 60 <= value < 3600:
-        return f"{int(value) // 60}m{int(value) % 60:02d}s"
-    return human_duration(value)
 
 
 def pct(value: float | None, digits: int = 1) -> str:
@@ -52,19 +40,19 @@ def overview_lines(snap: PostgresSnapshot) -> list[str]:
     replicas = (
         ", ".join(
             f"{one_line(r.name, 40)} {one_line(r.state, 20)}/{one_line(r.sync_state, 10)}"
-            f" lag {seconds(r.replay_lag_s)}"
+            f" lag {elapsed(r.replay_lag_s)}"
             for r in o.replicas
         )
         or "none"
     )
     tls = "on" if o.ssl_in_use else ("enabled, not used by arctui" if o.ssl_enabled else "off")
     dbs = ", ".join(
-        f"{one_line(d.name, 60)} {human_bytes(d.size) if d.size is not None else 'n/a'}"
+        f"{one_line(d.name, 60)} {size_compact(d.size) if d.size is not None else 'n/a'}"
         for d in o.databases
     )
     tps = "-" if o.tps is None else f"{o.tps:.1f}"
     return [
-        f"PostgreSQL {o.version} · up {human_duration(o.uptime_s)} · {role} · TLS {tls}",
+        f"PostgreSQL {o.version} · up {duration(o.uptime_s)} · {role} · TLS {tls}",
         f"connections {o.client_connections}/{o.max_connections} clients"
         f" ({o.connections} backends in pg_stat_activity): {states}",
         f"cache hit {pct(o.cache_hit_ratio, 2)} · {tps} transactions/s · replicas: {replicas}",
@@ -92,7 +80,7 @@ def proc_cells(b: Backend) -> tuple[str, str, str, str]:
     if p is None:
         return "-", "-", "-", "-"
     cpu = "-" if p.cpu is None else f"{p.cpu:.0f}"
-    return cpu, human_bytes(p.rss), human_bytes(p.read_bps), human_bytes(p.write_bps)
+    return cpu, size_compact(p.rss), size_compact(p.read_bps), size_compact(p.write_bps)
 
 
 def _table(headers: list[str], rows: list[list[str]], last_free: bool = True) -> list[str]:
@@ -122,8 +110,8 @@ def text_report(snap: PostgresSnapshot, redact: Redact, limit: int = 20) -> str:
                 one_line(b.database, 20) or "-",
                 one_line(b.state or b.backend_type, 40),
                 one_line(f"{b.wait_event_type}:{b.wait_event}" if b.wait_event else "", 60) or "-",
-                seconds(b.duration_s),
-                seconds(b.xact_s),
+                elapsed(b.duration_s),
+                elapsed(b.xact_s),
                 ",".join(map(str, b.blocked_by)) or "-",
                 cpu,
                 rss,
@@ -144,7 +132,7 @@ def text_report(snap: PostgresSnapshot, redact: Redact, limit: int = 20) -> str:
     if tree:
         lines += ["", "BLOCKING TREE"]
         lines += [
-            f"{'  ' * d}{b.pid} {one_line(b.state, 24)} {seconds(b.duration_s)}"
+            f"{'  ' * d}{b.pid} {one_line(b.state, 24)} {elapsed(b.duration_s)}"
             f"  {one_line(redact(mask_sql(b.query)), 100)}"
             for d, b in tree
         ]
@@ -154,10 +142,10 @@ def text_report(snap: PostgresSnapshot, redact: Redact, limit: int = 20) -> str:
         [
             [
                 one_line(t.qualified, 80),
-                human_bytes(t.total),
-                human_bytes(t.table),
-                human_bytes(t.indexes),
-                human_bytes(t.toast),
+                size_compact(t.total),
+                size_compact(t.table),
+                size_compact(t.indexes),
+                size_compact(t.toast),
                 str(t.rows_estimate) if t.rows_estimate >= 0 else "-",
                 "-" if t.dead_tuples is None else str(t.dead_tuples),
                 ago(snap.taken_at, t.last_vacuum, t.last_autovacuum),
@@ -197,7 +185,7 @@ def text_report(snap: PostgresSnapshot, redact: Redact, limit: int = 20) -> str:
                     one_line(lk.mode, 30),
                     one_line(lk.locktype, 20),
                     one_line(lk.relation, 60) or "-",
-                    seconds(lk.wait_s) if not lk.granted else "-",
+                    elapsed(lk.wait_s) if not lk.granted else "-",
                     one_line(redact(mask_sql(lk.query)), 120),
                 ]
                 for lk in snap.locks
@@ -207,7 +195,7 @@ def text_report(snap: PostgresSnapshot, redact: Redact, limit: int = 20) -> str:
     if long:
         lines += ["", "LONG TRANSACTIONS"]
         lines += [
-            f"{b.pid} open {seconds(b.xact_s)} {one_line(b.state, 24)}"
+            f"{b.pid} open {elapsed(b.xact_s)} {one_line(b.state, 24)}"
             f"  {one_line(redact(mask_sql(b.query)), 120)}"
             for b in long
         ]
@@ -220,7 +208,7 @@ def ago(now: float, when: float | None, auto: bool) -> str:
     """`5h00m ago (auto)`, or `never`."""
     if when is None:
         return "never"
-    return f"{human_duration(now - when)} ago{' (auto)' if auto else ''}"
+    return f"{duration(now - when)} ago{' (auto)' if auto else ''}"
 
 
 def _cleaned(value: Any, redact: Redact, key: str = "") -> Any:

@@ -18,12 +18,8 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from arctui.sources.base import SourceError
 from arctui.tabs.redis.models import BigKeysResult, RedisSnapshot, ScanProgress
-from arctui.tabs.redis.view.presenters import (
-    age,
-    bytes_h,
-    duration_us,
-    overview_lines,
-)
+from arctui.tabs.redis.view.presenters import overview_lines
+from arctui.units import duration, micros, size
 
 if TYPE_CHECKING:
     from arctui.session import Session
@@ -113,13 +109,12 @@ def print_overview(snapshot: RedisSnapshot, out: TextIO) -> None:
     p = snapshot.slowlog
     print(file=out)
     threshold = snapshot.slowlog_threshold_us
-    limit = f" (threshold {duration_us(threshold)})" if threshold is not None else ""
+    limit = f" (threshold {micros(threshold)})" if threshold is not None else ""
     print(f"slowlog{limit}: {len(p)} entries", file=out)
     for entry in p[:10]:
-        when = age(snapshot.taken_at - entry.started_at)
+        when = duration(snapshot.taken_at - entry.started_at)
         print(
-            f"  {duration_us(entry.duration_us):>9}  {when:>8} ago  {entry.client:<21}"
-            f"  {entry.command}",
+            f"  {micros(entry.duration_us):>9}  {when:>8} ago  {entry.client:<21}  {entry.command}",
             file=out,
         )
 
@@ -238,15 +233,15 @@ def print_bigkeys(result: BigKeysResult, top: int, sort: str, out: TextIO) -> No
     print(f"\nTOP {len(ranked)} BY {sort.upper()}", file=out)
     print(f"{'MEMORY':>11}  {'TYPE':<7} {'SIZE':>20}  KEY", file=out)
     for k in ranked:
-        size = f"{k.elements:,} {k.unit}" if k.elements is not None else "-"
-        mem = bytes_h(k.memory) if k.memory is not None else "-"
-        print(f'{mem:>11}  {k.type:<7} {size:>20}  "{k.key}"', file=out)
+        count = f"{k.elements:,} {k.unit}" if k.elements is not None else "-"
+        mem = size(k.memory) if k.memory is not None else "-"
+        print(f'{mem:>11}  {k.type:<7} {count:>20}  "{k.key}"', file=out)
     print("\nBY TYPE", file=out)
     for t in result.types:
         big = f'biggest "{t.biggest.key}"' if t.biggest else ""
-        print(f"{t.type:<8} {t.keys:>10,} keys {bytes_h(t.memory):>11}  {big}", file=out)
+        print(f"{t.type:<8} {t.keys:>10,} keys {size(t.memory):>11}  {big}", file=out)
     print("\nBY PREFIX (memory)", file=out)
     for p in result.prefixes[:20]:
-        print(f"{bytes_h(p.memory):>11} {p.keys:>10,} keys  {p.prefix}", file=out)
+        print(f"{size(p.memory):>11} {p.keys:>10,} keys  {p.prefix}", file=out)
     if result.other_prefixes:
         print(f"{'':>11} {result.other_prefixes:>10,} keys  (other prefixes)", file=out)

@@ -11,7 +11,7 @@ from textual.widgets import Static
 from arctui.models import StackSnapshot
 from arctui.tabs.services.view.presenters import summary
 from arctui.text import one_line
-from arctui.ui.cells import human_duration
+from arctui.units import duration
 
 
 class ArcHeader(Static):
@@ -76,7 +76,7 @@ class ArcHeader(Static):
         if snap is None:
             out.append("│ no data yet ")
         else:
-            age = human_duration(self.clock() - snap.taken_at)
+            age = duration(self.clock() - snap.taken_at)
             if self.stale_reason:
                 out.append(f"│ STALE {age} old ", style="bold reverse")
             else:

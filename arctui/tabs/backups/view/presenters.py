@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from rich.text import Text
 
-from arctui.ops.backups.common import human_size
 from arctui.ops.backups.store import Manifest
 from arctui.tabs.backups.models import AMBER, GREEN, BackupsSnapshot, RpoStatus
 from arctui.text import one_line
-from arctui.ui.cells import DEFAULT_COLOURS, Colours, Row, human_duration
+from arctui.ui.cells import DEFAULT_COLOURS, Colours, Row
+from arctui.units import duration, size
 
 COLUMNS: tuple[tuple[str, str], ...] = (
     ("id", "Backup"),
@@ -31,11 +31,11 @@ def rpo_line(row: RpoStatus, palette: Colours = DEFAULT_COLOURS) -> Text:
     text = Text()
     text.append(f"● {row.status.upper():<6}", style=f"bold {palette[status_kind(row.status)]}")
     text.append(f" {one_line(row.datastore, 40):<28} ")
-    rpo = human_duration(row.rpo_s)
+    rpo = duration(row.rpo_s)
     if row.age_s is None:
         text.append(f"no verified backup (RPO {rpo})", style=palette["down"])
     else:
-        text.append(f"newest verified {human_duration(row.age_s)} ago (RPO {rpo})")
+        text.append(f"newest verified {duration(row.age_s)} ago (RPO {rpo})")
     if row.last_run_failed:
         text.append("  last run FAILED: ", style=f"bold {palette['down']}")
         text.append(one_line(row.last_run_detail, 120))
@@ -53,9 +53,9 @@ def summary(snapshot: BackupsSnapshot, now: float, palette: Colours = DEFAULT_CO
         text.append("DR drill: never run (t runs one)", style=palette["degraded"])
     else:
         style = palette["up"] if drill.ok else palette["down"]
-        text.append(f"DR drill {human_duration(now - drill.at)} ago: ")
+        text.append(f"DR drill {duration(now - drill.at)} ago: ")
         text.append("passed" if drill.ok else "FAILED", style=f"bold {style}")
-        text.append(f" in {human_duration(drill.elapsed_s)} (RTO {human_duration(snapshot.rto_s)})")
+        text.append(f" in {duration(drill.elapsed_s)} (RTO {duration(snapshot.rto_s)})")
     text.append("\n")
     text.append(
         f"{one_line(snapshot.directory, 80)} · keep {snapshot.keep_days:g} days", style="dim"
@@ -87,8 +87,8 @@ def backup_row(m: Manifest, now: float, palette: Colours = DEFAULT_COLOURS) -> R
         cells=(
             Text(one_line(m.id, 60)),
             Text(one_line(m.datastore, 40)),
-            Text(human_duration(now - m.created_at), justify="right"),
-            Text(human_size(m.size), justify="right"),
+            Text(duration(now - m.created_at), justify="right"),
+            Text(size(m.size), justify="right"),
             verified,
             Text(one_line(detail, 120), style="" if m.verified else palette["down"]),
         ),
@@ -99,7 +99,7 @@ def backup_detail(m: Manifest, now: float) -> Text:
     """The selected backup's manifest, as text."""
     lines = [
         f"{m.id}  ({m.datastore}, env {m.env}, project {m.project})",
-        f"file {m.file} · {human_size(m.size)} · taken {human_duration(now - m.created_at)} ago"
+        f"file {m.file} · {size(m.size)} · taken {duration(now - m.created_at)} ago"
         f" in {m.duration_s:.1f} s",
         f"sha256 {m.sha256 or '-'}",
         f"verified: {'yes' if m.verified else 'NO'} — {m.verify_detail}",

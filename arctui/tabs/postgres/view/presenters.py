@@ -20,11 +20,10 @@ from arctui.tabs.postgres.report import (
     overview_lines,
     pct,
     proc_cells,
-    seconds,
 )
-from arctui.tabs.resources.view.presenters import human_bytes
 from arctui.text import clean, one_line
 from arctui.ui.cells import DEFAULT_COLOURS, Colours, Row
+from arctui.units import elapsed, size_compact
 
 VIEWS = ("activity", "tables", "queries", "locks", "settings")
 COLUMNS: dict[str, tuple[tuple[str, str], ...]] = {
@@ -194,8 +193,8 @@ def activity_rows(
             Text(one_line(b.client, 40)),
             Text(one_line(b.state or b.backend_type, 30), style=style),
             Text(one_line(wait, 40)),
-            Text(seconds(b.duration_s), style=style, justify="right"),
-            Text(seconds(b.xact_s), justify="right"),
+            Text(elapsed(b.duration_s), style=style, justify="right"),
+            Text(elapsed(b.xact_s), justify="right"),
             Text(cpu, justify="right"),
             Text(rss, justify="right"),
             Text(rd, justify="right"),
@@ -227,10 +226,10 @@ def table_rows(snap: PostgresSnapshot, sort: str, reverse: bool, palette: Colour
                 t.qualified,
                 (
                     Text(one_line(t.qualified, 80)),
-                    Text(human_bytes(t.total), justify="right"),
-                    Text(human_bytes(t.table), justify="right"),
-                    Text(human_bytes(t.indexes), justify="right"),
-                    Text(human_bytes(t.toast), justify="right"),
+                    Text(size_compact(t.total), justify="right"),
+                    Text(size_compact(t.table), justify="right"),
+                    Text(size_compact(t.indexes), justify="right"),
+                    Text(size_compact(t.toast), justify="right"),
                     Text(str(t.rows_estimate) if t.rows_estimate >= 0 else "-", justify="right"),
                     Text("-" if t.dead_tuples is None else str(t.dead_tuples), style=dead_style,
                          justify="right"),
@@ -292,7 +291,7 @@ def lock_rows(
                     Text(one_line(lk.mode, 30)),
                     Text(one_line(lk.locktype, 20)),
                     Text(one_line(lk.relation, 60)),
-                    Text(seconds(lk.wait_s) if not lk.granted else "-", justify="right"),
+                    Text(elapsed(lk.wait_s) if not lk.granted else "-", justify="right"),
                     Text(by or "-"),
                     Text(query_text(lk.query, redact, width)),
                 ),
@@ -361,7 +360,7 @@ def status_text(snap: PostgresSnapshot, view: str, flt: ActivityFilter, shown: i
         if long:
             text.append(
                 " · long transactions: "
-                + ", ".join(f"{b.pid} ({seconds(b.xact_s)})" for b in long[:8])
+                + ", ".join(f"{b.pid} ({elapsed(b.xact_s)})" for b in long[:8])
             )
     for section, why in snap.problems:
         text.append(f"\n{one_line(section, 30)}: {one_line(why, 300)}", style="bold")
@@ -422,7 +421,7 @@ def palette_entries(snap: PostgresSnapshot, redact: Callable[[str], str]) -> lis
     for b in wanted[:MAX_PALETTE_BACKENDS]:
         why = "blocking others" if b.pid in blocking else one_line(b.state, 40)
         who = one_line(redact(f"{b.user}@{b.database}"), 80) + f", {why}"
-        who += f", {seconds(b.duration_s)}" if b.duration_s is not None else ""
+        who += f", {elapsed(b.duration_s)}" if b.duration_s is not None else ""
         query = query_text(b.query, redact, 80)
         if b.state == "active":  # cancelling only stops a running query
             out.append(

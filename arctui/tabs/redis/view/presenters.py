@@ -17,41 +17,7 @@ from arctui.tabs.redis.models import (
     SlowlogEntry,
 )
 from arctui.text import one_line
-
-
-def bytes_h(n: int | float | None) -> str:
-    """`190840832` -> `182.0 MiB`."""
-    if n is None:
-        return "-"
-    value = float(n)
-    for unit in ("B", "KiB", "MiB", "GiB"):
-        if abs(value) < 1024:
-            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1024
-    return f"{value:.1f} TiB"
-
-
-def age(seconds: float) -> str:
-    """`3d 4h`, `2h 5m`, `29m`, `12s`."""
-    s = max(0, int(seconds))
-    if s >= 86400:
-        return f"{s // 86400}d {s % 86400 // 3600}h"
-    if s >= 3600:
-        return f"{s // 3600}h {s % 3600 // 60}m"
-    if s >= 60:
-        return f"{s // 60}m"
-    return f"{s}s"
-
-
-def duration_us(us: int | None) -> str:
-    """Microseconds as `850 µs`, `48.2 ms`, `1.20 s`."""
-    if us is None:
-        return "-"
-    if us < 1000:
-        return f"{us} µs"
-    if us < 1_000_000:
-        return f"{us / 1000:.1f} ms"
-    return f"{us / 1_000_000:.2f} s"
+from arctui.units import duration, micros, size
 
 
 def percent(fraction: float | None) -> str:
@@ -67,11 +33,11 @@ def clock_time(unix: float) -> str:
 def memory_line(s: RedisSnapshot) -> str:
     """used / peak / max memory, policy and fragmentation."""
     o = s.overview
-    limit = f"{bytes_h(o.maxmemory)} ({percent(o.memory_fraction)} used)" if o.maxmemory else "none"
+    limit = f"{size(o.maxmemory)} ({percent(o.memory_fraction)} used)" if o.maxmemory else "none"
     frag = f"{o.fragmentation_ratio:.2f}" if o.fragmentation_ratio is not None else "-"
     return (
-        f"used {bytes_h(o.used_memory)} · peak {bytes_h(o.used_memory_peak)} · max {limit}"
-        f" · policy {o.maxmemory_policy} · rss {bytes_h(o.used_memory_rss)} · frag {frag}"
+        f"used {size(o.used_memory)} · peak {size(o.used_memory_peak)} · max {limit}"
+        f" · policy {o.maxmemory_policy} · rss {size(o.used_memory_rss)} · frag {frag}"
     )
 
 
@@ -85,7 +51,7 @@ def server_line(s: RedisSnapshot) -> str:
     if o.master_link_status:
         role += f" (link {o.master_link_status})"
     return (
-        f"Redis {o.version} {o.mode} · {role} · up {age(o.uptime_s)} · clients {clients}"
+        f"Redis {o.version} {o.mode} · {role} · up {duration(o.uptime_s)} · clients {clients}"
         f" ({o.blocked_clients} blocked) · {o.ops_per_sec:,.0f} ops/s · hit rate"
         f" {percent(o.hit_rate)}"
     )
@@ -103,7 +69,8 @@ def rdb_line(s: RedisSnapshot) -> str:
     p = s.persistence
     when = "never"
     if p.rdb_last_save_time:
-        when = f"{clock_time(p.rdb_last_save_time)} ({age(s.taken_at - p.rdb_last_save_time)} ago)"
+        saved = duration(s.taken_at - p.rdb_last_save_time)
+        when = f"{clock_time(p.rdb_last_save_time)} ({saved} ago)"
     running = "BGSAVE RUNNING" if p.rdb_bgsave_in_progress else "idle"
     schedule = ""
     if p.save_schedule is not None:
@@ -152,8 +119,8 @@ def slowlog_row(entry: SlowlogEntry, now: float) -> tuple[str, str, str, str]:
     """(duration, age, client, command) for the slowlog table."""
     client = entry.client + (f" {entry.client_name}" if entry.client_name else "")
     return (
-        duration_us(entry.duration_us),
-        age(now - entry.started_at) + " ago",
+        micros(entry.duration_us),
+        duration(now - entry.started_at) + " ago",
         client,
         entry.command,
     )
@@ -161,8 +128,8 @@ def slowlog_row(entry: SlowlogEntry, now: float) -> tuple[str, str, str, str]:
 
 def bigkey_row(key: BigKey) -> tuple[str, str, str, str]:
     """(memory, type, size, key) for the big-keys table."""
-    size = f"{key.elements:,} {key.unit}" if key.elements is not None else "-"
-    return (bytes_h(key.memory), key.type, size, key.key)
+    count = f"{key.elements:,} {key.unit}" if key.elements is not None else "-"
+    return (size(key.memory), key.type, count, key.key)
 
 
 _MONITOR = re.compile(rb"^(?P<at>\d+\.\d+) \[(?P<db>\d+) (?P<client>[^\]]*)\] (?P<cmd>.*)$", re.S)
@@ -194,7 +161,7 @@ def palette_entries(
     if not o.maxmemory:
         out.append(
             (
-                f"Set maxmemory (no limit now, {bytes_h(o.used_memory)} used)",
+                f"Set maxmemory (no limit now, {size(o.used_memory)} used)",
                 "maxmemory",
                 None,
                 "CONFIG SET maxmemory: without a limit Redis grows until the host runs out",
@@ -203,17 +170,17 @@ def palette_entries(
     elif o.maxmemory_policy == "noeviction":
         out.append(
             (
-                f"Change maxmemory-policy (noeviction: writes fail at {bytes_h(o.maxmemory)})",
+                f"Change maxmemory-policy (noeviction: writes fail at {size(o.maxmemory)})",
                 "maxmemory-policy",
                 None,
                 "CONFIG SET maxmemory-policy, e.g. allkeys-lru for a cache",
             )
         )
     for key in (scan.by_memory() if scan else ())[:MAX_PALETTE_KEYS]:
-        memory, kind, size, name = bigkey_row(key)
+        memory, kind, count, name = bigkey_row(key)
         out.append(
             (
-                f"Delete big key {one_line(name, 80)} ({memory}, {kind} {size})",
+                f"Delete big key {one_line(name, 80)} ({memory}, {kind} {count})",
                 "delete-key",
                 key,
                 "UNLINK from the last big-key scan",

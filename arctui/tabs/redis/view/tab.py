@@ -37,7 +37,6 @@ from arctui.tabs.redis.reader import RedisReader, reader_for
 from arctui.tabs.redis.view.modals import RedisConfirmModal, ValueModal
 from arctui.tabs.redis.view.presenters import (
     bigkey_row,
-    bytes_h,
     overview_lines,
     palette_entries,
     parse_monitor,
@@ -47,6 +46,7 @@ from arctui.text import one_line
 from arctui.ui.colours import ThemeColours
 from arctui.ui.polling import Poller, SourceFailed, SourceUpdated
 from arctui.ui.widgets.table import ArcTable
+from arctui.units import size
 
 if TYPE_CHECKING:
     from arctui.session import Session
@@ -284,7 +284,7 @@ class RedisTab(Vertical):
             widget.display = charts
         if mem:
             self.query_one("#redis-mem-label", Static).update(
-                Text(f"memory {bytes_h(mem[-1])} (max {bytes_h(max(mem))})")
+                Text(f"memory {size(mem[-1])} (max {size(max(mem))})")
             )
             self.query_one("#redis-ops-label", Static).update(
                 Text(f"ops/s {ops[-1]:,.0f} (max {max(ops):,.0f})")
@@ -369,9 +369,7 @@ class RedisTab(Vertical):
         if r is not None and r.prefixes:
             prefixes.append("by prefix: ")
             prefixes.append(
-                " · ".join(
-                    f"{p.prefix} {p.keys:,} keys {bytes_h(p.memory)}" for p in r.prefixes[:8]
-                )
+                " · ".join(f"{p.prefix} {p.keys:,} keys {size(p.memory)}" for p in r.prefixes[:8])
             )
         self.query_one("#redis-prefixes", Static).update(prefixes)
 
@@ -594,8 +592,8 @@ class RedisTab(Vertical):
             self._plan(verb, key=key)
         elif verb == "maxmemory":
             o = self.snapshot.overview
-            hint = f"Now {bytes_h(o.maxmemory) if o.maxmemory else 'no limit'}, used"
-            hint += f" {bytes_h(o.used_memory)}. Redis units: 512mb, 2gb, 0 = no limit."
+            hint = f"Now {size(o.maxmemory) if o.maxmemory else 'no limit'}, used"
+            hint += f" {size(o.used_memory)}. Redis units: 512mb, 2gb, 0 = no limit."
             title = "New maxmemory (CONFIG SET maxmemory)"
             self.app.push_screen(ValueModal(title, hint), lambda v: self._valued(verb, v))
         elif verb == "maxmemory-policy":

@@ -15,11 +15,12 @@ from textual.widgets import Static
 from arctui.tabs.resources.models import ContainerStats
 from arctui.tabs.resources.rates import History, Point
 from arctui.tabs.resources.view.polling import HISTORY_WINDOW
-from arctui.tabs.resources.view.presenters import human_bytes, percent
+from arctui.tabs.resources.view.presenters import percent
 from arctui.text import one_line
 from arctui.ui.cells import Colours
 from arctui.ui.widgets.charts import GUTTER, Line, bar_chart, nice_ceiling, resample
 from arctui.ui.widgets.line_view import LineView
+from arctui.units import size_compact
 
 _MIB = 1024 * 1024
 
@@ -90,7 +91,7 @@ def mem_chart(
     """Memory in use (page cache excluded), limit dashed: (what it shows, drawer)."""
     values = _series(history, c, lambda p: None if p.mem is None else p.mem / _MIB, now, width)
     limit = c.mem_limit / _MIB if c.mem_limit else None
-    note = f"limit {human_bytes(c.mem_limit)}" if c.mem_limit else "no memory limit"
+    note = f"limit {size_compact(c.mem_limit)}" if c.mem_limit else "no memory limit"
     key = ("mem", c.id, values, limit, height, tuple(palette.values()))
     return key, lambda: _chart(
         "Mem",
@@ -99,7 +100,7 @@ def mem_chart(
         height,
         limit,
         1.0,
-        lambda v: human_bytes(v * _MIB),
+        lambda v: size_compact(v * _MIB),
         (palette["up"], palette["down"]),
     )
 

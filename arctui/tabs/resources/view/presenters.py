@@ -20,7 +20,8 @@ from arctui.tabs.resources.models import (
 )
 from arctui.tabs.resources.source import pressure_warnings
 from arctui.text import one_line
-from arctui.ui.cells import DEFAULT_COLOURS, Colours, Row, human_duration
+from arctui.ui.cells import DEFAULT_COLOURS, Colours, Row
+from arctui.units import duration, size_compact
 
 # key, header, fixed width (None: as wide as the widest cell)
 COLUMNS: tuple[tuple[str, str, int | None], ...] = (
@@ -56,21 +57,6 @@ PRIORITY = {
     "oom": 1,
     "mem_pct": 1,
 }
-_UNITS = ("B", "K", "M", "G", "T", "P")
-
-
-def human_bytes(value: float | None) -> str:
-    """Binary units, at most 5 characters: 0B, 980B, 1.2K, 45M, 1.8G; None -> '-'."""
-    if value is None:
-        return "-"
-    v = float(value)
-    for unit in _UNITS:
-        if abs(v) < 1000 or unit == _UNITS[-1]:
-            if unit == "B":
-                return f"{v:.0f}B"
-            return f"{v:.1f}{unit}" if abs(v) < 10 else f"{v:.0f}{unit}"
-        v /= 1024
-    return "-"  # pragma: no cover
 
 
 def percent(value: float | None) -> str:
@@ -91,14 +77,14 @@ def mem_kind(c: ContainerStats) -> str:
 def _rate_cell(c: ContainerStats, value: float | None, palette: Colours, net: bool) -> Text:
     if net and c.host_network and c.running:
         return Text("host", style=palette["muted"], justify="right")
-    return Text(human_bytes(value), justify="right")
+    return Text(size_compact(value), justify="right")
 
 
 def resource_row(c: ContainerStats, ncpu: int, palette: Colours = DEFAULT_COLOURS) -> Row:
     """Cells for one container, in COLUMNS order."""
     kind = mem_kind(c)
     mem_style = f"bold {palette[kind]}" if kind else ""
-    limit = human_bytes(c.mem_limit) if c.mem_limit else "-"
+    limit = size_compact(c.mem_limit) if c.mem_limit else "-"
     if c.limits_drift:
         limit += "*"
     state_kind = "up" if c.running else "down" if c.state in ("exited", "dead") else "degraded"
@@ -108,7 +94,7 @@ def resource_row(c: ContainerStats, ncpu: int, palette: Colours = DEFAULT_COLOUR
         cells=(
             Text(one_line(c.name, 40), style=palette["degraded"] if kind else ""),
             Text(percent(c.cpu_pct), justify="right"),
-            Text(human_bytes(c.mem), style=mem_style, justify="right"),
+            Text(size_compact(c.mem), style=mem_style, justify="right"),
             Text(percent(c.mem_pct), style=mem_style, justify="right"),
             Text(limit, style=palette["muted"] if not c.mem_limit else "", justify="right"),
             Text(
@@ -198,14 +184,14 @@ def host_strip(
     out.append(f"CPU {cpu} of {h.ncpu}")
     _sep(out)
     if h.mem_total:
-        used = human_bytes(h.mem_used) if h.mem_used is not None else "?"
-        out.append(f"Mem {used}/{human_bytes(h.mem_total)}")
+        used = size_compact(h.mem_used) if h.mem_used is not None else "?"
+        out.append(f"Mem {used}/{size_compact(h.mem_total)}")
         if h.mem_pressure is not None:
             out.append(f" psi {h.mem_pressure:.1f}%")
     if h.disk_total and h.disk_free is not None:
         _sep(out)
         used_pct = (1 - h.disk_free / h.disk_total) * 100
-        out.append(f"Disk {one_line(h.docker_root, 40)} {human_bytes(h.disk_free)} free ")
+        out.append(f"Disk {one_line(h.docker_root, 40)} {size_compact(h.disk_free)} free ")
         out.append(f"({used_pct:.0f}% used)", style=palette["down"] if used_pct >= 90 else "")
     elif not h.local:
         _sep(out)
@@ -224,15 +210,15 @@ def host_strip(
         if i:
             out.append(" · ", style="dim")
         out.append(one_line(v.name, 60))
-        out.append(f" {human_bytes(v.size)}", style="bold")
+        out.append(f" {size_compact(v.size)}", style="bold")
     if volumes and volumes.volumes:
-        out.append(f"  ({human_duration(now - volumes.taken_at)} ago)", style=palette["muted"])
+        out.append(f"  ({duration(now - volumes.taken_at)} ago)", style=palette["muted"])
     warnings = pressure_warnings(snap)
     if snap.oom_events:
         last = snap.oom_events[-1]
         warnings.append(
             f"OOM kills: {len(snap.oom_events)}, last {one_line(last.name, 40)} at "
-            f"{clock_time(last.time)} ({human_duration(now - last.time)} ago)"
+            f"{clock_time(last.time)} ({duration(now - last.time)} ago)"
         )
     if warnings:
         out.append("\n")
@@ -266,7 +252,7 @@ def oom_list(events: Sequence[OomEvent], now: float, limit: int = 10) -> Text:
         out.append("  none seen\n", style="dim")
     for e in list(reversed(events))[:limit]:
         out.append(f"  {clock_time(e.time)} ", style="bold")
-        out.append(f"{human_duration(now - e.time):>6} ago  ")
+        out.append(f"{duration(now - e.time):>6} ago  ")
         out.append(one_line(e.name, 40) + "\n")
     return out
 
@@ -280,14 +266,14 @@ def container_info(c: ContainerStats | None, ncpu: int, now: float) -> Text:
     out.append(one_line(c.name, 60), style="bold")
     out.append(f"  {c.short_id}  {one_line(c.state, 12)}\n")
     if c.started_at and c.running:
-        out.append(f"  up {human_duration(now - c.started_at)}")
+        out.append(f"  up {duration(now - c.started_at)}")
     out.append(f"  restarts {c.restarts}\n")
     out.append(f"  CPU%: 100 = one core (as docker stats); Host%: of all {ncpu}\n", style="dim")
     cpu_lim = f"{c.cpu_limit:g} CPU" if c.cpu_limit else "none"
-    mem_lim = human_bytes(c.mem_limit) if c.mem_limit else "none"
+    mem_lim = size_compact(c.mem_limit) if c.mem_limit else "none"
     out.append(f"  limits: memory {mem_lim}, cpu {cpu_lim}\n")
     if c.limits_drift:
-        declared = human_bytes(c.declared_mem_limit) if c.declared_mem_limit else "none"
+        declared = size_compact(c.declared_mem_limit) if c.declared_mem_limit else "none"
         cpus = f"{c.declared_cpu_limit:g}" if c.declared_cpu_limit else "none"
         out.append(f"  * compose declares memory {declared}, cpu {cpus}: recreate to apply\n")
     if c.host_network:

@@ -39,13 +39,14 @@ from arctui.tabs.resources.view.presenters import (
     resource_row,
     visible_containers,
 )
-from arctui.ui.cells import Colours, human_duration
+from arctui.ui.cells import Colours
 from arctui.ui.colours import ThemeColours
 from arctui.ui.polling import SourceFailed, SourceUpdated
 from arctui.ui.schedule import PollSchedule
 from arctui.ui.widgets.filter_box import close_filter
 from arctui.ui.widgets.line_view import LineView, text_lines
 from arctui.ui.widgets.stats_table import Column, StatsTable
+from arctui.units import duration
 
 if TYPE_CHECKING:
     from arctui.session import Session
@@ -188,7 +189,7 @@ class ResourcesTab(Vertical):
         parts = [self.snapshot.mode if self.snapshot else "", f"every {self.schedule.interval:g}s"]
         if self.snapshot is not None:
             age = self.clock() - (self.snapshot.oldest_sample or self.snapshot.taken_at)
-            parts.append(f"data {age:.1f}s old" if age < 60 else f"data {human_duration(age)} old")
+            parts.append(f"data {age:.1f}s old" if age < 60 else f"data {duration(age)} old")
         if self.schedule.paused:
             parts.append("PAUSED (p)")
         if self.failure is not None:

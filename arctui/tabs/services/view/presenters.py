@@ -14,7 +14,8 @@ from arctui.config.masking import mask_value, redact
 from arctui.models import ContainerInfo, ServiceState, ServiceView, StackSnapshot
 from arctui.stack.model import port_labels
 from arctui.text import clean, one_line
-from arctui.ui.cells import DEFAULT_COLOURS, Colours, Row, human_duration
+from arctui.ui.cells import DEFAULT_COLOURS, Colours, Row
+from arctui.units import duration
 
 COLUMNS: tuple[tuple[str, str], ...] = (
     ("name", "Service"),
@@ -148,7 +149,7 @@ def service_row(service: ServiceView, now: float, palette: Colours = DEFAULT_COL
             ),
             Text(state_label, style=palette[state_kind(state)]),
             Text(health or "-", style=palette[health_kind(health)]),
-            Text(human_duration(uptime(service, now))),
+            Text(duration(uptime(service, now))),
             Text(str(restarts), style=palette["down"] if restarts else ""),
             Text(exit_value, style=palette["down"] if exit_value else ""),
             Text(one_line(ports_text(service), 80)),
@@ -215,7 +216,7 @@ def container_lines(out: Text, c: ContainerInfo, now: float) -> None:
     """One line per replica: name, id, state, uptime or exit."""
     line = f"  {one_line(c.name, 80)}  {c.short_id}  {c.state}"
     if c.state == "running":
-        line += f" {human_duration(now - c.started_at) if c.started_at else ''}"
+        line += f" {duration(now - c.started_at) if c.started_at else ''}"
     elif c.exit_code is not None:
         line += f" exit {c.exit_code}" + (" OOMKilled" if c.oom_killed else "")
     if c.restart_count:
@@ -245,7 +246,7 @@ def _healthcheck_lines(out: Text, service: ServiceView) -> None:
         return
     out.append("  declared: " + one_line(redact(hc.command()), 300) + "\n")
     timing = [
-        f"{name} {human_duration(value)}"
+        f"{name} {duration(value)}"
         for name, value in (
             ("every", hc.interval),
             ("timeout", hc.timeout),
@@ -364,7 +365,7 @@ def service_detail(service: ServiceView, now: float, snapshot: StackSnapshot | N
     _healthcheck_lines(out, service)
     if first and first.health_log:
         for h in first.health_log[-5:]:
-            ago = human_duration(now - h.end) if h.end else "?"
+            ago = duration(now - h.end) if h.end else "?"
             out.append(f"  {ago:>6} ago  exit {h.exit_code}  ")
             out.append(one_line(redact(clean(h.output)).strip(), 300) + "\n")
     elif first is not None:
