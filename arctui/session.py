@@ -93,6 +93,7 @@ class Session:
             self.redactor.learn(self.env_layers.secret_values())
         if self.environ is not None:
             self.redactor.learn(env_secrets(self.environ.items()))
+        self.redactor.learn(self.settings.secrets())  # postgres_dsn, redis_url passwords
         use_redactor(self.redactor)
 
     def close(self) -> None:

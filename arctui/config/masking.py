@@ -129,6 +129,8 @@ def _mask_pair(m: re.Match[str]) -> str:
     if not is_secret_key(m["key"]):
         return m[0]
     value = m["value"]
+    if value.lower() in _NOT_SECRET_VALUES:  # `"postgres_dsn": null` stays valid JSON
+        return m[0]
     head = m[0][: m.start("value") - m.start()]
     if value[0] in "\"'":
         return head + (value if len(value) <= 2 else f"{value[0]}{MASK}{value[0]}")

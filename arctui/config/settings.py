@@ -7,8 +7,10 @@
       services.restart: ctrl+r
     read_only: false
     production_envs: [prod, production]
+    postgres_dsn: postgresql://arc:secret@db.example:5432/arc_db   # a database outside the stack
+    redis_url: rediss://:secret@cache.example:6380/0                 # likewise (rediss = TLS)
     envs:
-      prod: {read_only: true, refresh: 5}
+      prod: {read_only: true, refresh: 5, postgres_dsn: "postgresql://..."}
 
 A missing file means defaults. Anything else wrong (bad YAML, a wrong type, an unknown
 key) is a ConfigError naming the file and key: a typo in `read_only` must not silently
@@ -24,6 +26,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 import yaml
 
@@ -84,12 +87,69 @@ def _names(value: object) -> tuple[str, ...]:
     return tuple(value)
 
 
+class _SecretValueError(ValueError):
+    """A bad value that may hold a password: the error names the problem, never the value."""
+
+
+def _url(value: object, schemes: tuple[str, ...], example: str) -> str:
+    """A URL of one of `schemes`, checked without echoing it (it may carry a password)."""
+    wanted = f"a {' or '.join(s + '://' for s in schemes)} URL like {example}"
+    if not isinstance(value, str) or not value.strip():
+        raise _SecretValueError(wanted)
+    text = value.strip()
+    if any(c.isspace() or not c.isprintable() for c in text):
+        raise _SecretValueError(f"{wanted} (no spaces or control characters)")
+    try:
+        parts = urlsplit(text)
+        port = parts.port  # ValueError for a port that is not 0..65535
+    except ValueError:
+        raise _SecretValueError(f"{wanted} (the host or port does not parse)") from None
+    if parts.scheme.lower() not in schemes:
+        scheme = quoted(parts.scheme or text.partition(":")[0], 20)
+        raise _SecretValueError(f"{wanted}, not scheme {scheme}")
+    if port == 0:
+        raise _SecretValueError(f"{wanted} (port 0)")
+    return text
+
+
+def _postgres_dsn(value: object) -> str:
+    # libpq takes both schemes; the keyword form (host=... password=...) is not taken here:
+    # one form keeps the password part findable for the redactor.
+    return _url(value, ("postgresql", "postgres"), "postgresql://user:password@host:5432/db")
+
+
+def _redis_url(value: object) -> str:
+    text = _url(value, ("redis", "rediss"), "redis://:password@host:6379/0")
+    parts = urlsplit(text)
+    if not parts.hostname:
+        raise _SecretValueError("a redis:// or rediss:// URL with a host (redis://host:6379/0)")
+    db = parts.path.strip("/")
+    if db and not db.isdigit():
+        raise _SecretValueError("a redis:// URL whose path is a database number (/0)")
+    return text
+
+
+def url_secrets(url: str) -> list[str]:
+    """The password parts of a DSN or URL: `user:password@` and `?password=`, decoded too."""
+    try:
+        parts = urlsplit(url)
+        found = [parts.password or ""]
+        found += [v for k, v in parse_qsl(parts.query, keep_blank_values=True) if k == "password"]
+    except ValueError:
+        return []
+    found += [unquote(v) for v in found]
+    return [v for v in dict.fromkeys(found) if v]
+
+
 # Keys an environment may override, and how each is checked.
 _OVERRIDABLE: dict[str, Callable[[object], Any]] = {
     "refresh": _refresh,
     "theme": _name,
     "keymap": _name,
     "read_only": _flag,
+    # A database outside the stack, per environment (prod and staging differ).
+    "postgres_dsn": _postgres_dsn,
+    "redis_url": _redis_url,
 }
 
 
@@ -140,6 +200,8 @@ def _check(
             got = f", got {_describe(exc.value)}" if exc.has_value else ""
             name = quoted(f"{where}{key}.{exc.key}")
             raise ConfigError(f"key {name} {exc.reason}{got}", path) from None
+        except _SecretValueError as exc:
+            raise ConfigError(f"key '{where}{key}' must be {exc}", path) from None
         except ValueError as exc:
             raise ConfigError(
                 f"key '{where}{key}' must be {exc}, got {_describe(value)}", path
@@ -167,7 +229,18 @@ class Settings:
     keys: Mapping[str, str] = field(default_factory=dict)
     # backups: {dir, keep_days, rpo_minutes, rto_minutes, offsite_command} (ops/backups/settings)
     backups: Mapping[str, Any] = field(default_factory=dict)
+    # Overrides of the Postgres and Redis discovery (a database outside the stack);
+    # ARCTUI_POSTGRES_DSN and a REDIS_URL given on the command line still win.
+    postgres_dsn: str | None = field(default=None, repr=False)
+    redis_url: str | None = field(default=None, repr=False)
     path: Path | None = field(default=None, compare=False)  # for error messages
+
+    def secrets(self) -> list[str]:
+        """The passwords in the DSN and URL, every environment's too (for the redactor)."""
+        urls: list[object] = [self.postgres_dsn, self.redis_url]
+        for overrides in self.envs.values():
+            urls += [overrides.get("postgres_dsn"), overrides.get("redis_url")]
+        return [s for u in urls if isinstance(u, str) for s in url_secrets(u)]
 
     def is_production(self, env: str | None) -> bool:
         """True when `env` is one of `production_envs` (case-insensitive)."""

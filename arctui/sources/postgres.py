@@ -9,7 +9,8 @@ Discovery (`discover`), later wins:
    `POSTGRES_PORT`): what the operator configured wins over what the container got;
 3. libpq variables in the environment (`PGHOST`, `PGPORT`, `PGUSER`, `PGPASSWORD`,
    `PGDATABASE`, `PGSSLMODE`, `PGSERVICE`) and a `.pgpass` entry matching the target;
-4. an explicit DSN: `ARCTUI_POSTGRES_DSN`, or `postgres_dsn` in the settings.
+4. an explicit DSN: `ARCTUI_POSTGRES_DSN`, or `postgres_dsn` in the settings (or in
+   `envs.<env>`; validated there, its password known to the session's redactor).
 
 `PgConnection` keeps one connection (autocommit, `application_name=arctui`) and bounds
 every call: `connect_timeout` for connecting, a server `statement_timeout` on every

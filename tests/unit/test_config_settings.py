@@ -100,7 +100,8 @@ def test_unknown_key_lists_valid_keys(tmp_path: Path) -> None:
         load_settings(path)
     assert str(info.value) == (
         f"{path}: unknown key 'readonly'; valid keys: "
-        "refresh, theme, keymap, read_only, production_envs, keys, backups, envs"
+        "refresh, theme, keymap, read_only, postgres_dsn, redis_url, production_envs, keys,"
+        " backups, envs"
     )
 
 

@@ -139,7 +139,7 @@ class DoctorContext:
         from arctui.sources.postgres import PgConnection, discover
 
         environ = dict(os.environ if self.session.environ is None else self.session.environ)
-        dsn = getattr(self.session.settings, "postgres_dsn", None)
+        dsn = self.session.settings.postgres_dsn
         target = discover(self.snapshot, self.session.env_layers, environ, dsn)
         conn = PgConnection(target)
         try:

@@ -82,7 +82,7 @@ class Prober:
         from arctui.sources.postgres import PgConnection, discover
 
         environ = dict(os.environ if self.session.environ is None else self.session.environ)
-        dsn = getattr(self.session.settings, "postgres_dsn", None)
+        dsn = self.session.settings.postgres_dsn
         target = discover(self.snapshot, self.session.env_layers, environ, dsn)
         where = target.describe().split(" password")[0]
 
@@ -99,7 +99,7 @@ class Prober:
     def _redis(self) -> ProbeResult:
         from arctui.sources.redisdb import RedisSource, discover_target
 
-        url = getattr(self.session.settings, "redis_url", None)
+        url = self.session.settings.redis_url
         try:
             target = discover_target(
                 self.session.env_layers, self.session.environ, self.snapshot.services, url

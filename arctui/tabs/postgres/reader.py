@@ -355,7 +355,7 @@ def _replace_databases(overview: Overview, databases: tuple[DatabaseSize, ...]) 
 def reader_for(session: Session) -> PostgresReader:
     """The reader for a real session: discovery from the stack, env files and environment."""
     environ = dict(os.environ if session.environ is None else session.environ)
-    settings_dsn = getattr(session.settings, "postgres_dsn", None)
+    settings_dsn = session.settings.postgres_dsn
 
     def discover_target() -> PgTarget:
         try:

@@ -311,7 +311,7 @@ def source_for(
     from arctui.sources.redisdb import RedisSource, discover_target
 
     if not url:
-        url, url_origin = getattr(session.settings, "redis_url", None), "the settings"
+        url, url_origin = session.settings.redis_url, "the settings"
     services: tuple[ServiceView, ...] = ()
     if not url:  # an explicit URL needs no engine (and `docker compose config` takes ~1 s)
         with contextlib.suppress(SourceError):  # the env may still say where Redis is
