@@ -226,26 +226,13 @@ def run(
 
 def _interruptible(cancel: threading.Event, work: Callable[[], RunResult]) -> RunResult:
     """Run `work` on a thread; Ctrl+C sets `cancel` (the command's process group stops)."""
-    box: list[RunResult] = []
-    errors: list[BaseException] = []
+    from arctui.interrupt import run_interruptible
 
-    def target() -> None:
-        try:
-            box.append(work())
-        except BaseException as exc:  # re-raised on the main thread
-            errors.append(exc)
+    def interrupted() -> None:
+        print("cancelling ...", file=sys.stderr)
+        cancel.set()
 
-    worker = threading.Thread(target=target, name="arctui-backup")
-    worker.start()
-    while worker.is_alive():
-        try:
-            worker.join(0.2)
-        except KeyboardInterrupt:
-            print("cancelling ...", file=sys.stderr)
-            cancel.set()
-    if errors:
-        raise errors[0]
-    return box[0]
+    return run_interruptible(work, interrupted, name="arctui-backup")
 
 
 def _manifest_json(m: Any) -> dict[str, Any]:

@@ -12,7 +12,6 @@ import argparse
 import dataclasses
 import json
 import sys
-import threading
 import time
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -141,29 +140,21 @@ class _Progress:
 
 
 def _bigkeys(session: Session, source: Any, args: argparse.Namespace) -> int:
+    from arctui.interrupt import run_interruptible
     from arctui.tabs.redis.scan import BigKeyScan
 
     scan = BigKeyScan(source, pattern=args.pattern, top=args.top, batch=args.count)
-    box: list[BigKeysResult] = []
-    errors: list[SourceError] = []
 
-    def work() -> None:
-        try:
-            box.append(scan.run(_Progress(sys.stderr)))
-        except SourceError as exc:
-            errors.append(exc)
+    def interrupted() -> None:
+        print("\nstopping the scan …", file=sys.stderr)
+        scan.stop.set()
 
-    worker = threading.Thread(target=work, name="arctui-bigkeys")
-    worker.start()
-    while worker.is_alive():
-        try:
-            worker.join(0.2)
-        except KeyboardInterrupt:
-            print("\nstopping the scan …", file=sys.stderr)
-            scan.stop.set()
-    if errors:
-        return _fail(session, errors[0])
-    result = box[0]
+    try:
+        result = run_interruptible(
+            lambda: scan.run(_Progress(sys.stderr)), interrupted, name="arctui-bigkeys"
+        )
+    except SourceError as exc:
+        return _fail(session, exc)
     if args.json:
         json.dump(bigkeys_json(result, args.top, args.sort), sys.stdout, indent=2)
         print()
