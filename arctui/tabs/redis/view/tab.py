@@ -45,6 +45,8 @@ from arctui.tabs.redis.view.presenters import (
 from arctui.text import one_line
 from arctui.ui.colours import ThemeColours
 from arctui.ui.polling import Poller, SourceFailed, SourceUpdated
+from arctui.ui.shell import shell
+from arctui.ui.widgets.rows import sync_rows
 from arctui.ui.widgets.table import ArcTable
 from arctui.units import size
 
@@ -140,7 +142,6 @@ class RedisTab(Vertical):
         self._monitor_shown = 0
         self.scan_clock = time.monotonic  # tests pin it for stable pictures
         self._palette = ThemeColours()
-        self._slow_shown: list[tuple[Text, ...]] = []
         self.poller = Poller(self, SOURCE, self._read, interval=session.settings.refresh)
 
     # Layout -------------------------------------------------------------------------
@@ -298,16 +299,7 @@ class RedisTab(Vertical):
         rows = [
             (str(e.id), tuple(Text(c) for c in slowlog_row(e, now))) for e in self.snapshot.slowlog
         ]
-        if [k for k, _ in rows] == [str(k.value) for k in table.rows]:
-            for (key, cells), old in zip(rows, self._slow_shown, strict=False):
-                for (column, _), before, after in zip(SLOWLOG_COLUMNS, old, cells, strict=True):
-                    if before != after:
-                        table.update_cell(key, column, after, update_width=True)
-        else:
-            table.clear()
-            for key, cells in rows:
-                table.add_row(*cells, key=key)
-        self._slow_shown = [cells for _, cells in rows]
+        sync_rows(table, rows)
 
     def _render_panel_title(self) -> None:
         current = self.query_one("#redis-panels", ContentSwitcher).current or ""
@@ -554,7 +546,7 @@ class RedisTab(Vertical):
     # Actions --------------------------------------------------------------------------
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # Read-only: the action keys are hidden from the footer and inert.
-        return not (action == "act" and getattr(self.app, "actions_disabled", True))
+        return not (action == "act" and shell(self.app).actions_disabled)
 
     def selected_key(self) -> BigKey | None:
         """The big key under the cursor, if the big-keys table is shown."""
@@ -569,7 +561,7 @@ class RedisTab(Vertical):
         """Palette entries named after what the tab sees now (read-only: none)."""
         if self.snapshot is None or self.source is None:
             return []
-        if getattr(self.app, "actions_disabled", True):
+        if shell(self.app).actions_disabled:
             return []
         out = []
         for title, verb, key, help_text in palette_entries(self.snapshot, self.scan_result):
@@ -579,7 +571,7 @@ class RedisTab(Vertical):
 
     def action_act(self, verb: str) -> None:
         """Plan a Redis action and open its confirmation."""
-        if getattr(self.app, "_action_busy", False):
+        if shell(self.app).mutation_busy:
             return
         if self.source is None or self.snapshot is None:
             self.notify("Redis is not reachable yet", severity="warning")
@@ -623,10 +615,10 @@ class RedisTab(Vertical):
         except RedisActionError as exc:
             self.notify(str(exc), title=f"cannot {verb}", severity="error", markup=False)
             return
-        audit = self.app.audit  # type: ignore[attr-defined]
+        audit = shell(self.app).audit
         source = self.source
         # The app's one confirmation path guards against a second modal.
-        self.app.confirm_mutation(  # type: ignore[attr-defined]
+        shell(self.app).confirm_mutation(
             plan.action,
             lambda: RedisConfirmModal(self.session, plan, source, audit),
             lambda result: self._action_closed(plan, result),
