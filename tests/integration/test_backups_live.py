@@ -23,6 +23,7 @@ from arctui.config.settings import Settings
 from arctui.ops.audit import AuditLog
 from arctui.ops.backups import postgres as pg
 from arctui.ops.backups import run as ops
+from arctui.ops.backups import take
 from arctui.ops.backups.common import BackupError
 from arctui.ops.backups.settings import BackupSettings
 from arctui.ops.backups.store import Manifest
@@ -173,12 +174,12 @@ def test_a_failing_pg_dump_leaves_no_file_and_prunes_nothing(
 ) -> None:
     old = _old_verified(ctx)
     before = files_in(ctx.store.directory)
-    real = ops.find_target
+    real = find_target
 
     def wrong(session, kind, snapshot=None):
         return dataclasses.replace(real(session, kind, snapshot), **{field: value})
 
-    monkeypatch.setattr(ops, "find_target", wrong)
+    monkeypatch.setattr(take, "find_target", wrong)
     result = ops.backup(ctx, "postgres")
     assert result.outcome is Outcome.FAILED
     assert "pg_dump failed" in result.message and value in result.message

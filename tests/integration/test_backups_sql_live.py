@@ -23,6 +23,7 @@ import yaml
 from arctui.ops.audit import AuditLog
 from arctui.ops.backups import postgres as pg
 from arctui.ops.backups import run as ops
+from arctui.ops.backups import take
 from arctui.ops.backups.common import BackupError
 from arctui.ops.backups.settings import BackupSettings
 from arctui.ops.backups.targets import find_target
@@ -107,7 +108,7 @@ def test_pg_dump_of_a_missing_database_fails_and_leaves_no_file(ctx, monkeypatch
     assert "pg_dump failed" in failed.value.reason and "nosuchdb_sql" in failed.value.reason
     dest.unlink()  # pg.dump's caller removes its partial file; ops.backup does below
 
-    monkeypatch.setattr(ops, "find_target", lambda *_a, **_k: target)
+    monkeypatch.setattr(take, "find_target", lambda *_a, **_k: target)
     before = files_in(ctx.store.directory)
     result = ops.backup(ctx, "postgres", "sql")
     assert result.outcome is Outcome.FAILED
