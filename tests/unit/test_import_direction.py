@@ -59,7 +59,7 @@ ALLOWED: frozenset[tuple[str, str]] = frozenset(
 # Modules over MAX_LINES today. Only delete lines (or lower a figure after a split).
 MAX_LINES = 500
 LONG_MODULES: dict[str, int] = {
-    "arctui.ops.backups.postgres": 505,
+    "arctui.ops.backups.postgres": 504,
     "arctui.tabs.redis.view.tab": 643,
     "arctui.sources.redisdb": 502,
     "arctui.sources.docker_logs": 525,
