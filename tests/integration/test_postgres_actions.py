@@ -14,7 +14,8 @@ import pytest
 from arctui.ops.audit import AuditLog
 from arctui.ops.runner import Outcome
 from arctui.sources.postgres import PgConnection
-from arctui.tabs.postgres.actions import perform_pg, plan_pg_action, run_explain
+from arctui.tabs.postgres.actions import plan_pg_action
+from arctui.tabs.postgres.perform import perform_pg, run_explain
 from arctui.tabs.postgres.reader import PostgresReader, reader_for
 from tests.integration.stack import PG_PASSWORD, RunningStack
 from tests.integration.test_postgres_live import PARAMS, connect, session, target

@@ -35,7 +35,8 @@ from arctui.ops.perform import perform
 from arctui.ops.redis_ops import perform_redis, plan_redis_action
 from arctui.ops.runner import ActionResult, Outcome
 from arctui.session import Session
-from arctui.tabs.postgres.actions import perform_pg, plan_pg_action
+from arctui.tabs.postgres.actions import plan_pg_action
+from arctui.tabs.postgres.perform import perform_pg
 from arctui.tabs.redis.demo import DemoRedis
 from tests.unit.test_lifecycle import make_session
 

@@ -7,13 +7,8 @@ from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from arctui.ops.runner import ActionResult, Outcome
-from arctui.tabs.postgres.actions import (
-    PgActionError,
-    PgPlan,
-    perform_pg,
-    plan_pg_action,
-    run_explain,
-)
+from arctui.tabs.postgres.actions import PgActionError, PgPlan, plan_pg_action
+from arctui.tabs.postgres.perform import perform_pg, run_explain
 from arctui.tabs.postgres.report import mask_sql
 from arctui.tabs.postgres.view.base import PostgresTabBase
 from arctui.tabs.postgres.view.modals import ExplainModal, SettingValueModal
