@@ -62,8 +62,8 @@ def test_memory_finds_the_oom_killed_hog_at_its_limit(report: DoctorReport, faul
     f = _found(report, "memory", "oom-killed", "hog")
     limit = faults.container("hog").attrs["HostConfig"]["Memory"]  # an independent reading
     assert limit == 24 * 1024 * 1024
-    # Running between two kills ("17 MiB (70% of 24 MiB)") or dead ("memory limit 24 MiB").
-    assert any("24 MiB" in e for e in f.evidence), f.evidence
+    # Running between two kills ("17.0 MiB (70% of 24.0 MiB)") or dead ("memory limit 24.0 MiB").
+    assert any("24.0 MiB" in e for e in f.evidence), f.evidence  # units.size
     assert any("OOMKilled" in e or "oom event" in e for e in f.evidence)
 
 
