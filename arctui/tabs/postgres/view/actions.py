@@ -15,6 +15,7 @@ from arctui.tabs.postgres.view.modals import ExplainModal, SettingValueModal
 from arctui.tabs.postgres.view.presenters import palette_entries
 from arctui.text import clean, one_line
 from arctui.ui.screens.confirm import ActionFinished, ConfirmActionModal
+from arctui.ui.shell import shell
 
 if TYPE_CHECKING:
     from arctui.session import Session
@@ -52,7 +53,7 @@ class PostgresActions(PostgresTabBase):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # Read-only: mutating keys are hidden from the footer and inert.
         mutating = action in ("pg", "set")
-        return not (mutating and getattr(self.app, "actions_disabled", True))
+        return not (mutating and shell(self.app).actions_disabled)
 
     def action_copy(self, what: str) -> None:
         """Copy the selected query text (secrets masked) or pid to the clipboard."""
@@ -100,7 +101,7 @@ class PostgresActions(PostgresTabBase):
     def palette_commands(self) -> list[tuple[str, Any, str]]:
         """Palette entries named after the sessions and tables seen now (read-only: none)."""
         snap = self.snapshot
-        if snap is None or getattr(self.app, "actions_disabled", True):
+        if snap is None or shell(self.app).actions_disabled:
             return []
         own = [snap.overview.own_pid] if snap.overview.own_pid else []
         out = []
@@ -122,9 +123,9 @@ class PostgresActions(PostgresTabBase):
 
     def _confirm(self, plan: PgPlan, callback: Any = None) -> None:
         """Refuse (audited) or open the confirmation of a planned action."""
-        audit = self.app.audit  # type: ignore[attr-defined]
+        audit = shell(self.app).audit
         source = self.source
-        self.app.confirm_mutation(  # type: ignore[attr-defined]
+        shell(self.app).confirm_mutation(
             plan.action,
             lambda: PgConfirmModal(self.session, plan, source, audit),
             callback or self._action_closed,
@@ -185,7 +186,7 @@ class PostgresActions(PostgresTabBase):
             self._confirm(plan, done)
 
         query = clean(self.redact(mask_sql(self._selected_query())))
-        allow = not getattr(self.app, "actions_disabled", True)
+        allow = not shell(self.app).actions_disabled
         self.app.push_screen(ExplainModal(query, explain, analyze, self.redact, allow))
 
     def _action_closed(self, result: ActionResult | None) -> None:
