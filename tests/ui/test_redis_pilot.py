@@ -10,7 +10,8 @@ from arctui.config.settings import Settings
 from arctui.ops.audit import AuditLog
 from arctui.session import demo_session
 from arctui.sources.base import SourceError
-from arctui.tabs.redis.view import tab as tab_module
+from arctui.tabs.redis.view import base as base_module
+from arctui.tabs.redis.view import monitor_panel
 from arctui.tabs.redis.view.modals import RedisConfirmModal
 from arctui.tabs.redis.view.tab import RedisTab
 from arctui.ui.app import ArcApp
@@ -96,7 +97,7 @@ async def test_monitor_streams_and_stops_when_leaving_the_view() -> None:
 
 
 async def test_monitor_stops_by_itself_after_its_limit(monkeypatch) -> None:
-    monkeypatch.setattr(tab_module, "MONITOR_LIMIT", 0.5)
+    monkeypatch.setattr(monitor_panel, "MONITOR_LIMIT", 0.5)
     app = make_demo_app()
     async with app.run_test(size=(140, 44)) as pilot:
         tab = await show(pilot)
@@ -146,7 +147,7 @@ async def test_an_unreachable_redis_says_why_and_the_app_keeps_working(monkeypat
             "is the redis service running?",
         )
 
-    monkeypatch.setattr(tab_module, "reader_for", refuse)
+    monkeypatch.setattr(base_module, "reader_for", refuse)
     session = dataclasses.replace(demo_session(Settings(), clock=frozen_clock), demo=False)
     app = ArcApp(session)
     async with app.run_test(size=(140, 44)) as pilot:

@@ -60,7 +60,6 @@ ALLOWED: frozenset[tuple[str, str]] = frozenset(
 MAX_LINES = 500
 LONG_MODULES: dict[str, int] = {
     "arctui.ops.backups.postgres": 504,
-    "arctui.tabs.redis.view.tab": 643,
     "arctui.sources.redisdb": 502,
     "arctui.sources.docker_logs": 525,
 }
