@@ -19,12 +19,10 @@ from typing import TYPE_CHECKING, Any
 
 from arctui.models import ContainerInfo, HealthCheckResult, Mount, PortBinding
 from arctui.sources.base import STATE_EVENTS, EngineEvent, SourceError, is_state_event
-from arctui.sources.engine_http import EngineNotFound, local_socket
+from arctui.sources.engine_http import EngineNotFound
 from arctui.text import one_line
 
 if TYPE_CHECKING:
-    import docker
-
     from arctui.sources.engine import EngineClient, EngineStream
 
 log = logging.getLogger(__name__)
@@ -294,70 +292,6 @@ def _status_text(inspect: Mapping[str, Any]) -> str:
 def event_container_name(event: Mapping[str, Any]) -> str:
     """The container name an event carries in its actor attributes."""
     return str(((event.get("Actor") or {}).get("Attributes") or {}).get("name", ""))
-
-
-class EngineConnection:
-    """A lazily made low-level API client: the SDK is imported and the endpoint resolved
-    on first use (on a worker thread, not before the first frame); dropped on failure so
-    the next call renegotiates the API version with whatever daemon answers."""
-
-    def __init__(
-        self,
-        timeout: float = 5.0,
-        environ: Mapping[str, str] | None = None,
-        max_pool_size: int | None = None,
-    ) -> None:
-        self._environ = None if environ is None else dict(environ)
-        self._timeout = timeout
-        self._pool_size = max_pool_size
-        self._resolved: tuple[dict[str, Any], str] | None = None
-        self._client: docker.APIClient | None = None
-        self._lock = threading.Lock()
-        self._streams: set[Any] = set()
-        self._local: tuple[str | None] | None = None  # (socket path or None,) once known
-
-    def _local_socket(self) -> str | None:
-        """The unix socket when the engine is the plain local one (no SDK needed)."""
-        if self._local is None:
-            self._local = (local_socket(self._environ),)
-        return self._local[0]
-
-    def _resolve(self) -> tuple[dict[str, Any], str]:
-        if self._resolved is None:
-            self._resolved = resolve_endpoint(self._environ)
-        return self._resolved
-
-    @property
-    def _params(self) -> dict[str, Any]:
-        return self._resolve()[0]
-
-    @property
-    def endpoint(self) -> str:
-        """Where the engine is reached (DOCKER_HOST, else the CLI's context)."""
-        path = self._local_socket()
-        return f"unix://{path}" if path is not None else self._resolve()[1]
-
-    def _api(self) -> docker.APIClient:
-        docker = load_sdk()
-        with self._lock:
-            if self._client is None:
-                extra = {} if self._pool_size is None else {"max_pool_size": self._pool_size}
-                try:
-                    self._client = docker.APIClient(
-                        version="auto", timeout=self._timeout, **self._params, **extra
-                    )
-                except Exception as exc:
-                    raise explain(exc, self.endpoint) from exc
-            return self._client
-
-    def _drop(self) -> None:
-        with self._lock:
-            client, self._client = self._client, None
-        if client is not None:
-            try:
-                client.close()
-            except Exception as exc:  # a broken client is dropped all the same
-                log.info("closing the docker SDK client: %r", exc)
 
 
 class DockerSource:

@@ -300,15 +300,7 @@ class EngineClient:
         """Open a streaming GET (logs, events). Raises EngineNotFound or SourceError."""
         if self._closed:
             raise SourceError("the engine client is closed")
-        try:
-            chunks, shutdown = self._get_transport().stream(path, params, timeout or self.timeout)
-        except (EngineNotFound, SourceError):
-            raise
-        except EngineHTTPError as exc:
-            raise SourceError(f"Docker engine error: {exc}"[:300]) from exc
-        except Exception as exc:
-            self._retire(exc)
-            raise self.explain(exc) from exc
+        chunks, shutdown = self._call(lambda t: t.stream(path, params, timeout or self.timeout))
         stream = EngineStream(chunks, shutdown, self)
         with self._lock:
             self._streams.add(stream)
