@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import errno
+import importlib
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -20,6 +21,7 @@ from arctui.cli_actions import audit_command, run_action_command
 from arctui.cli_health import COMMANDS as HEALTH_COMMANDS
 from arctui.cli_health import add_parsers as add_health_parsers
 from arctui.cli_health import run as run_health_command
+from arctui.commands import EXTRA, module_of, modules_for
 from arctui.config.errors import ConfigError
 from arctui.output import SafeStream, broken_pipe_exit, emit, emit_json, error
 from arctui.session import Session, demo_session, load_user_settings, real_session
@@ -62,6 +64,14 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     parser.add_argument("--refresh", type=_refresh, help="poll interval in seconds")
     parser.add_argument("--demo", action="store_true", help="run against a simulated platform")
     parser.add_argument("--settings", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--at",
+        metavar="WHEN",
+        help="replay the recorded state at WHEN (03:10, '2h ago', an ISO time)",
+    )
+    parser.add_argument(
+        "--store", type=Path, help="flight-recorder store (default: per project, XDG state)"
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     env = sub.add_parser("env", help="print the layered env values and their source files")
     env.add_argument("--json", action="store_true", help="machine-readable output")
@@ -71,6 +81,12 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     add_health_parsers(sub)  # health, doctor, diagnostics
     add_serve_parser(sub)  # serve: the TUI in a browser
     named = None if argv is None or {"-h", "--help"} & set(argv) else set(argv)
+    loaded = modules_for(named)
+    for module in loaded.values():  # commands that belong to no tab (record, alerts ...)
+        module.add_parsers(sub)
+    for name, path in EXTRA.items():
+        if path not in loaded:
+            sub.add_parser(name)  # not named on this command line
     for spec in TABS:  # each tab's own headless commands (arctui postgres, arctui logs ...)
         if named is None or named & set(spec.commands):
             module = spec.load_cli()
@@ -143,8 +159,10 @@ def _main(argv: Sequence[str] | None) -> int:
         session.reader.containers.close()
         return run_serve(args)
     tab_commands = headless_commands()
-    if args.command in tab_commands:
-        module = tab_commands[args.command].load_cli()
+    extra = module_of(args.command)
+    if args.command in tab_commands or extra is not None:
+        spec = tab_commands.get(args.command)
+        module = spec.load_cli() if spec else importlib.import_module(str(extra))
         assert module is not None  # headless_commands() lists only tabs with a cli
         # A CLI that prints through arctui.output itself says so; any other's output is
         # made safe on its way out (sanitized and redacted like everything else).

@@ -17,7 +17,8 @@ ROOT = Path(__file__).resolve().parents[2] / "arctui"
 # Lowest first. A name matches itself and everything under it; the longest match wins.
 LAYERS: tuple[tuple[str, ...], ...] = (
     ("arctui", "arctui.yamlio", "arctui.units", "arctui.models"),
-    ("arctui.config", "arctui.tabs"),  # arctui.tabs alone is the registry (names, no imports)
+    # arctui.tabs alone is the registry (names, no imports); arctui.commands likewise
+    ("arctui.config", "arctui.tabs", "arctui.commands"),
     ("arctui.text", "arctui.output"),  # the sanitizer uses the redactor's known values
     ("arctui.sources", "arctui.demo"),
     ("arctui.stack",),
@@ -28,6 +29,9 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("arctui.ops.doctor",),
     ("arctui.ops.diagnostics",),
     ("arctui.tabs.*",),  # a tab's models, reader, demo, cli, actions (no Textual)
+    ("arctui.record.frame", "arctui.record.store", "arctui.record.codec"),  # recorded data
+    ("arctui.alerts",),  # rules over a frame, delivery (never acts)
+    ("arctui.record",),  # the recorder loop, history, replay sources, OpenMetrics
     ("arctui.ui",),
     ("arctui.tabs.*.view",),
     ("arctui.cli", "arctui.cli_actions", "arctui.cli_health", "arctui.web", "arctui.__main__"),
