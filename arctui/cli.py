@@ -82,8 +82,8 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     add_serve_parser(sub)  # serve: the TUI in a browser
     named = None if argv is None or {"-h", "--help"} & set(argv) else set(argv)
     loaded = modules_for(named)
-    for module in loaded.values():  # commands that belong to no tab (record, alerts ...)
-        module.add_parsers(sub)
+    for extra in loaded.values():  # commands that belong to no tab (record, alerts ...)
+        extra.add_parsers(sub)
     for name, path in EXTRA.items():
         if path not in loaded:
             sub.add_parser(name)  # not named on this command line
