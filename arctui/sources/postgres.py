@@ -265,13 +265,14 @@ def _friendly(exc: Exception, target: PgTarget) -> SourceError:
         name = target.absent_service
         return SourceError(
             f"the postgres service {name} has no container: nothing to connect to",
-            f"start it (arctui start {name}, or up) or set PGHOST / ARCTUI_POSTGRES_DSN",
+            f"start it (arctui start {name}, or up), or point arctui elsewhere: "
+            "PGHOST, ARCTUI_POSTGRES_DSN or postgres_dsn in the settings",
         )
     if "password authentication failed" in low or "no password supplied" in low:
         return SourceError(
             f"Postgres refused the password for {where}",
             "check POSTGRES_PASSWORD in the env file (it only applies at the first initdb) "
-            "or set PGPASSWORD / ARCTUI_POSTGRES_DSN",
+            "or set PGPASSWORD, ARCTUI_POSTGRES_DSN or postgres_dsn in the settings",
         )
     if "connection refused" in low:
         return SourceError(

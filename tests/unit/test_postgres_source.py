@@ -222,6 +222,7 @@ def test_a_postgres_service_without_container_is_named_in_the_error():
     err = _friendly(socket_error, t)
     assert err.reason.startswith("the postgres service postgres has no container")
     assert "arctui start postgres" in err.fix
+    assert "postgres_dsn in the settings" in err.fix  # the settings key is a way out too
     # An explicit host (PGHOST) or a running container: libpq's own reason stands.
     explicit = discover(snapshot(), None, {**NO_PGPASS, "PGHOST": "db.example"})
     assert "has no container" not in _friendly(socket_error, explicit).reason
