@@ -84,6 +84,10 @@ class Session:
     # subscription to its state events, fanned out to the app, Resources and Logs.
     engine: EngineClient | None = field(default=None, compare=False, repr=False)
     events: EventHub = field(default=None, compare=False, repr=False)  # type: ignore[assignment]
+    # `--at WHEN`: the recorded moment replayed (unix seconds), and the replay controller
+    # (arctui/record/replay.py) the tabs read from. The gate refuses every mutation then.
+    replay_at: float | None = None
+    replay: Any = field(default=None, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         if self.events is None:
