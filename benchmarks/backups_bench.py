@@ -192,10 +192,10 @@ def bare(directory: Path) -> tuple[float, int]:
 
 
 def arctui_backup(path: Path, directory: Path) -> tuple[float, int, dict[str, float]]:
+    from arctui.config.backups import BackupSettings
     from arctui.config.settings import Settings
     from arctui.ops.audit import AuditLog
     from arctui.ops.backups import run as ops
-    from arctui.ops.backups.settings import BackupSettings
     from arctui.session import real_session
 
     session = real_session(

@@ -30,6 +30,7 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 
 import yaml
 
+from arctui.config.backups import BackupSettings, check_backup_settings
 from arctui.config.errors import ConfigError, SettingError
 from arctui.quoting import quoted
 from arctui.yamlio import ConfigTooLarge, load_config_yaml, read_config_text, yaml_problem
@@ -162,17 +163,11 @@ def _keys(value: object) -> Mapping[str, str]:
     return MappingProxyType({k.strip(): v.strip() for k, v in value.items()})
 
 
-def _backups(value: object) -> Mapping[str, Any]:
-    from arctui.ops.backups.settings import check_backup_settings  # the backups' own rules
-
-    return MappingProxyType(dict(check_backup_settings(value)))
-
-
 _TOP_LEVEL: dict[str, Callable[[object], Any]] = {
     **_OVERRIDABLE,
     "production_envs": _names,
     "keys": _keys,
-    "backups": _backups,
+    "backups": check_backup_settings,
 }
 _VALID_KEYS = (*_TOP_LEVEL, "envs")
 
@@ -227,8 +222,8 @@ class Settings:
     envs: Mapping[str, Mapping[str, object]] = field(default_factory=dict)
     # Binding id -> keys, applied over whichever keymap is in force.
     keys: Mapping[str, str] = field(default_factory=dict)
-    # backups: {dir, keep_days, rpo_minutes, rto_minutes, offsite_command} (ops/backups/settings)
-    backups: Mapping[str, Any] = field(default_factory=dict)
+    # backups: {dir, keep_days, rpo_minutes, rto_minutes, ...} (the schema: config/backups.py)
+    backups: BackupSettings = field(default_factory=BackupSettings)
     # Overrides of the Postgres and Redis discovery (a database outside the stack);
     # ARCTUI_POSTGRES_DSN and a REDIS_URL given on the command line still win.
     postgres_dsn: str | None = field(default=None, repr=False)

@@ -19,13 +19,13 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from arctui.config.backups import BackupSettings
 from arctui.config.settings import Settings
 from arctui.ops.audit import AuditLog
 from arctui.ops.backups import postgres as pg
 from arctui.ops.backups import run as ops
 from arctui.ops.backups import take
 from arctui.ops.backups.common import BackupError
-from arctui.ops.backups.settings import BackupSettings
 from arctui.ops.backups.store import Manifest
 from arctui.ops.backups.targets import find_target
 from arctui.ops.runner import Outcome
@@ -393,7 +393,7 @@ def test_production_clean_unlocks_only_with_fresh_verified_backups_of_every_data
     prod = dataclasses.replace(
         base,
         production=True,
-        settings=dataclasses.replace(base.settings, backups={"dir": str(tmp_path / "b")}),
+        settings=dataclasses.replace(base.settings, backups=BackupSettings(tmp_path / "b")),
     )
     ctx = ops.Context.of(prod, audit=AuditLog(tmp_path / "audit.jsonl"))
     assert ctx.store.directory == tmp_path / "b"

@@ -21,10 +21,10 @@ import psycopg
 import pytest
 import redis
 
+from arctui.config.backups import BackupSettings
 from arctui.config.settings import Settings
 from arctui.ops.audit import AuditLog
 from arctui.ops.backups import run as ops
-from arctui.ops.backups.settings import BackupSettings
 from arctui.ops.runner import Outcome
 from arctui.session import Session, real_session
 from tests.integration.stack import (

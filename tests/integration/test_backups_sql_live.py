@@ -20,12 +20,12 @@ from pathlib import Path
 import pytest
 import yaml
 
+from arctui.config.backups import BackupSettings
 from arctui.ops.audit import AuditLog
 from arctui.ops.backups import postgres as pg
 from arctui.ops.backups import run as ops
 from arctui.ops.backups import take
 from arctui.ops.backups.common import BackupError
-from arctui.ops.backups.settings import BackupSettings
 from arctui.ops.backups.targets import find_target
 from arctui.ops.runner import Outcome
 from tests.integration import test_backups_restore_live as live

@@ -101,7 +101,8 @@ def test_read_only_refuses_mutations_but_lists() -> None:
 def test_settings_backups_key_is_validated(tmp_path: Path) -> None:
     good = tmp_path / "s.yaml"
     good.write_text("backups:\n  dir: /srv/backups\n  keep_days: 7\n  rpo_minutes: 15\n")
-    assert load_settings(good).backups["keep_days"] == 7
+    backups = load_settings(good).backups
+    assert (backups.directory, backups.keep_days, backups.rpo_s) == (Path("/srv/backups"), 7, 900)
     bad = tmp_path / "bad.yaml"
     bad.write_text("backups:\n  keep_dayz: 7\n")
     with pytest.raises(ConfigError, match="keep_dayz"):
@@ -114,16 +115,24 @@ def test_settings_backups_key_is_validated(tmp_path: Path) -> None:
 def test_backup_dir_defaults_to_the_project_backups(tmp_path: Path) -> None:
     from dataclasses import replace
 
+    from arctui.config.backups import BackupSettings
     from arctui.ops.backups.settings import backup_settings
 
     session = demo_session(Settings())
     assert backup_settings(session).directory == Path.cwd() / "backups"
     custom = replace(
         session,
-        settings=replace(session.settings, backups={"dir": str(tmp_path), "rto_minutes": 10}),
+        settings=replace(session.settings, backups=BackupSettings(tmp_path, rto_s=600)),
     )
     settings = backup_settings(custom)
     assert settings.directory == tmp_path and settings.rto_s == 600
+    # A configured relative dir is under the project, `~` is the home directory.
+    path = tmp_path / "s.yaml"
+    for configured, want in (("rel/b", Path.cwd() / "rel/b"), ("~/b", Path.home() / "b")):
+        path.write_text(f"backups:\n  dir: {configured}\n")
+        loaded = replace(session, settings=load_settings(path))
+        assert backup_settings(loaded).directory == want
+        assert backup_settings(loaded, tmp_path).directory == tmp_path
 
 
 def test_backup_audit_entries_are_sanitized_and_redacted() -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from arctui.ops.backups.settings import BackupSettings
+from arctui.config.backups import BackupSettings
 from arctui.ops.backups.store import Manifest
 from arctui.tabs.backups.demo import demo_snapshot
 from arctui.tabs.backups.view.presenters import backup_detail, backup_row, summary

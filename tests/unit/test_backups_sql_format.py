@@ -10,12 +10,12 @@ from pathlib import Path
 import pytest
 
 from arctui.cli import build_parser, main
+from arctui.config.backups import check_backup_settings
 from arctui.config.errors import ConfigError
 from arctui.config.settings import Settings, load_settings
 from arctui.ops.audit import AuditLog
 from arctui.ops.backups import postgres as pg
 from arctui.ops.backups.common import BackupError, Completed, sha256_file
-from arctui.ops.backups.settings import check_backup_settings
 from arctui.ops.backups.store import BackupStore, Manifest
 from arctui.session import demo_session
 from arctui.tabs.backups import cli
@@ -175,7 +175,7 @@ def test_the_store_names_and_lists_sql_backups(tmp_path: Path) -> None:
 
 
 def test_the_setting_takes_custom_or_sql_only(tmp_path: Path) -> None:
-    assert check_backup_settings({"postgres_format": "sql"})["postgres_format"] == "sql"
+    assert check_backup_settings({"postgres_format": "sql"}).postgres_format == "sql"
     assert check_backup_settings({"postgres_format": "custom"})
     with pytest.raises(ValueError, match="postgres_format must be custom or sql"):
         check_backup_settings({"postgres_format": "plain"})

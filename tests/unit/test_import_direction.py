@@ -40,7 +40,6 @@ LAYERS: tuple[tuple[str, ...], ...] = (
 # (importer, imported) pairs that break the order today. Only delete lines.
 ALLOWED: frozenset[tuple[str, str]] = frozenset(
     {
-        ("arctui.config.settings", "arctui.ops.backups.settings"),
         ("arctui.ops.diagnostics", "arctui.tabs.redis.reader"),
         ("arctui.ops.diagnostics", "arctui.tabs.services.report"),
         ("arctui.ops.doctor.context", "arctui.tabs.logs.demo"),

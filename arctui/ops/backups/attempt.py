@@ -19,9 +19,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
+from arctui.config.backups import BackupSettings
 from arctui.ops.audit import AuditLog
 from arctui.ops.backups.common import BackupError, Cancelled, Progress, no_progress
-from arctui.ops.backups.settings import BackupSettings, backup_settings
+from arctui.ops.backups.settings import backup_settings
 from arctui.ops.backups.store import BackupStore, Manifest
 from arctui.ops.gate import Gate
 from arctui.ops.lifecycle import Action

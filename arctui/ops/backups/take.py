@@ -8,11 +8,11 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from arctui import __version__
+from arctui.config.backups import POSTGRES_FORMATS
 from arctui.ops.backups import postgres as pg
 from arctui.ops.backups import redis as rd
 from arctui.ops.backups.common import BackupError, sha256_file
 from arctui.ops.backups.retention import PrunePlan, plan_prune
-from arctui.ops.backups.settings import POSTGRES_FORMATS
 from arctui.ops.backups.store import Manifest, make_id
 from arctui.ops.backups.targets import Target, find_target
 from arctui.ops.runner import Outcome

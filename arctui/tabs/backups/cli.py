@@ -28,7 +28,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from arctui.ops.backups.settings import POSTGRES_FORMATS
+from arctui.config.backups import POSTGRES_FORMATS
 from arctui.ops.runner import Outcome
 from arctui.units import duration, size
 

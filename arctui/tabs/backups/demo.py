@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from arctui.ops.backups.settings import BackupSettings
+from arctui.config.backups import BackupSettings
 from arctui.ops.backups.store import Manifest
 from arctui.tabs.backups.models import BackupsSnapshot, DrillRecord
 from arctui.tabs.backups.reader import rpo_rows

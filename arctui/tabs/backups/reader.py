@@ -10,8 +10,9 @@ import time
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
+from arctui.config.backups import BackupSettings
 from arctui.ops.backups.retention import failed_last_runs, newest_verified
-from arctui.ops.backups.settings import BackupSettings, backup_settings
+from arctui.ops.backups.settings import backup_settings
 from arctui.ops.backups.store import BackupStore, Manifest
 from arctui.ops.backups.targets import KINDS
 from arctui.tabs.backups.models import BackupsSnapshot, DrillRecord, RpoStatus
