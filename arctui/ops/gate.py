@@ -55,12 +55,22 @@ def check_allowed(session: Session, action: Mutation, mutates: bool = True) -> s
 
     May read the stack (a production clean checks the backups): call it off the UI loop.
     """
+    if session.replay_at is not None:  # even a read (verify): replay touches nothing live
+        return replay_refusal(action.verb)
     if mutates and session.read_only:
         return f"read-only mode: {action.verb} is disabled (--read-only or the settings)"
     rule = PRODUCTION_RULES.get((action.scope, action.verb))
     if rule is not None and session.production:
         return rule(session)
     return None
+
+
+def replay_refusal(verb: str) -> str:
+    """Why nothing runs in a replay (`--at`): the screen shows the past, not the stack."""
+    return (
+        f"replay: {verb} is refused: arctui is showing a recorded moment (--at), "
+        "not the live stack; nothing was run (run arctui without --at to act)"
+    )
 
 
 def typed_mismatch(action: Mutation, typed: Sequence[str]) -> str | None:
