@@ -22,11 +22,12 @@ import redis
 
 from arctui.config.settings import Settings
 from arctui.ops.audit import AuditLog
-from arctui.ops.redis_ops import perform_redis, plan_redis_action
 from arctui.ops.runner import Outcome
 from arctui.session import Session, real_session
 from arctui.sources.base import SourceError
+from arctui.tabs.redis.actions import plan_redis_action
 from arctui.tabs.redis.models import BigKey
+from arctui.tabs.redis.perform import perform_redis
 from arctui.tabs.redis.reader import RedisReader, source_for
 from arctui.tabs.redis.scan import BigKeyScan
 from arctui.tabs.redis.view.presenters import parse_monitor

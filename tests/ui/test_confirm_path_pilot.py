@@ -10,8 +10,8 @@ from arctui.ops.audit import AuditLog
 from arctui.ops.backups import run as backups
 from arctui.ops.guards import typed_confirmations
 from arctui.ops.lifecycle import Action
-from arctui.ops.redis_ops import plan_redis_action
 from arctui.tabs.postgres.actions import plan_pg_action
+from arctui.tabs.redis.actions import plan_redis_action
 from arctui.tabs.redis.demo import DemoRedis
 from arctui.ui.screens.confirm import ConfirmActionModal
 from arctui.ui.screens.wizard import offer_command

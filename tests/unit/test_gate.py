@@ -32,12 +32,13 @@ from arctui.ops.gate import Gate
 from arctui.ops.guards import typed_confirmations
 from arctui.ops.lifecycle import Action, plan_action
 from arctui.ops.perform import perform
-from arctui.ops.redis_ops import perform_redis, plan_redis_action
 from arctui.ops.runner import ActionResult, Outcome
 from arctui.session import Session
 from arctui.tabs.postgres.actions import plan_pg_action
 from arctui.tabs.postgres.perform import perform_pg
+from arctui.tabs.redis.actions import plan_redis_action
 from arctui.tabs.redis.demo import DemoRedis
+from arctui.tabs.redis.perform import perform_redis
 from tests.unit.test_lifecycle import make_session
 
 SECRET = "s3cr3t-Gate-Value-9071"

@@ -24,7 +24,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("arctui.stack",),
     ("arctui.session",),
     ("arctui.ops.runner", "arctui.ops.audit", "arctui.ops.guards", "arctui.ops.gate"),
-    ("arctui.ops",),  # lifecycle, perform, readback, health, blue-green, redis_ops ...
+    ("arctui.ops",),  # lifecycle, perform, readback, health, blue-green ...
     ("arctui.ops.backups",),
     ("arctui.ops.doctor",),
     ("arctui.ops.diagnostics",),
@@ -50,8 +50,6 @@ ALLOWED: frozenset[tuple[str, str]] = frozenset(
         ("arctui.ops.doctor.startup", "arctui.tabs.logs.levels"),
         ("arctui.ops.doctor.startup", "arctui.tabs.logs.models"),
         ("arctui.ops.lifecycle", "arctui.ops.backups.unlock"),
-        ("arctui.ops.redis_ops", "arctui.tabs.redis.models"),
-        ("arctui.ops.redis_ops", "arctui.tabs.redis.reader"),
         ("arctui.tabs.redis.cli", "arctui.tabs.redis.view.presenters"),
         ("arctui.ui.palette_commands", "arctui.tabs.backups.view.modal"),
         ("arctui.ui.widgets.charts", "arctui.tabs.resources.rates"),

@@ -18,7 +18,8 @@ def test_data_modules_and_cli_import_neither_textual_nor_redis() -> None:
     loaded = _loaded_after(
         "import arctui.tabs.redis.models, arctui.tabs.redis.reader, arctui.tabs.redis.scan, "
         "arctui.tabs.redis.demo, arctui.tabs.redis.cli, arctui.tabs.redis.view.presenters, "
-        "arctui.sources.redisdb, arctui.ops.redis_ops"
+        "arctui.sources.redisdb, arctui.sources.redis_client, arctui.tabs.redis.actions, "
+        "arctui.tabs.redis.perform"
     )
     assert "textual" not in loaded
     assert "redis" not in loaded  # imported inside RedisSource, on first use

@@ -11,16 +11,12 @@ import pytest
 
 from arctui.config.settings import Settings
 from arctui.ops.audit import AuditLog
-from arctui.ops.redis_ops import (
-    RedisActionError,
-    parse_memory,
-    perform_redis,
-    plan_redis_action,
-)
 from arctui.ops.runner import Outcome
 from arctui.session import demo_session
+from arctui.tabs.redis.actions import RedisActionError, parse_memory, plan_redis_action
 from arctui.tabs.redis.demo import DemoRedis
 from arctui.tabs.redis.models import BigKey
+from arctui.tabs.redis.perform import perform_redis
 
 
 def _session(**kw):

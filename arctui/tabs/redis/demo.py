@@ -270,6 +270,6 @@ class DemoRedis:
 
 
 def _bytes(value: str) -> int:
-    from arctui.ops.redis_ops import parse_memory
+    from arctui.tabs.redis.actions import parse_memory
 
     return parse_memory(value)

@@ -13,9 +13,10 @@ import contextlib
 import time
 from collections import deque
 from collections.abc import Callable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 from arctui.sources.base import SourceError
+from arctui.sources.redis_client import SLOWLOG_COUNT, RedisLike
 from arctui.tabs.redis.models import (
     DbKeyspace,
     Persistence,
@@ -27,42 +28,13 @@ from arctui.tabs.redis.models import (
 from arctui.units import size
 
 if TYPE_CHECKING:
-    import threading
-
     from arctui.models import ServiceView
     from arctui.session import Session
 
-SLOWLOG_COUNT = 128
 HISTORY = 180  # points kept for the charts (6 min at 2 s)
 ARG_LIMIT = 64  # characters of one slowlog argument shown (escaped)
 ARGS_SHOWN = 12
 _MB = 1024 * 1024
-
-
-class RedisLike(Protocol):
-    """What the reader, the scan and the actions need from a Redis server."""
-
-    @property
-    def label(self) -> str:
-        """host:port/db."""
-        ...
-
-    def info(self) -> dict[str, Any]: ...
-    def config_get(self, pattern: str) -> dict[str, str]: ...
-    def slowlog(self, count: int = SLOWLOG_COUNT) -> list[Any]: ...
-    def dbsize(self) -> int: ...
-    def scan(self, cursor: int, match: str | None, count: int) -> tuple[int, list[bytes]]: ...
-    def pipeline(
-        self,
-        commands: Sequence[Sequence[Any]],
-        what: str,
-        while_waiting: Callable[[], None] | None = None,
-    ) -> list[Any]: ...
-    def execute(self, *args: Any) -> Any: ...
-    def monitor(
-        self, on_line: Callable[[bytes], None], stop: threading.Event, limit: float
-    ) -> str: ...
-    def close(self) -> None: ...
 
 
 def _i(info: Mapping[str, Any], key: str, default: int = 0) -> int:

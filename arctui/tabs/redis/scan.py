@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from arctui.sources.base import SourceError
+from arctui.sources.redis_client import RedisLike
 from arctui.tabs.redis.models import (
     BigKey,
     BigKeysResult,
@@ -30,7 +31,6 @@ from arctui.tabs.redis.models import (
     TypeSummary,
     escape_bytes,
 )
-from arctui.tabs.redis.reader import RedisLike
 
 BATCH = 250  # SCAN COUNT per step: as fast as 1000 at 1M keys, shorter pipelines (benchmarks)
 TOP = 100  # keys kept per ranking (by memory and by elements)

@@ -7,8 +7,8 @@ from typing import Any
 
 from textual.widgets import ContentSwitcher
 
-from arctui.ops.redis_ops import POLICIES, RedisActionError, RedisPlan, plan_redis_action
 from arctui.ops.runner import ActionResult, Outcome
+from arctui.tabs.redis.actions import POLICIES, RedisActionError, RedisPlan, plan_redis_action
 from arctui.tabs.redis.models import BigKey, BigKeysResult
 from arctui.tabs.redis.view.modals import RedisConfirmModal, ValueModal
 from arctui.tabs.redis.view.presenters import palette_entries

@@ -16,14 +16,15 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
-from arctui.ops.redis_ops import RedisPlan, perform_redis
 from arctui.ops.runner import ActionResult, Outcome
+from arctui.tabs.redis.actions import RedisPlan
+from arctui.tabs.redis.perform import perform_redis
 from arctui.ui.screens.confirm import ActionFinished, ConfirmActionModal
 
 if TYPE_CHECKING:
     from arctui.ops.audit import AuditLog
     from arctui.session import Session
-    from arctui.tabs.redis.reader import RedisLike
+    from arctui.sources.redis_client import RedisLike
 
 
 class RedisConfirmModal(ConfirmActionModal):
