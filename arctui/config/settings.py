@@ -9,6 +9,7 @@
     production_envs: [prod, production]
     postgres_dsn: postgresql://arc:secret@db.example:5432/arc_db   # a database outside the stack
     redis_url: rediss://:secret@cache.example:6380/0                 # likewise (rediss = TLS)
+    prometheus_url: http://127.0.0.1:9090                           # the Metrics tab's Prometheus
     envs:
       prod: {read_only: true, refresh: 5, postgres_dsn: "postgresql://..."}
 
@@ -130,6 +131,14 @@ def _redis_url(value: object) -> str:
     return text
 
 
+def _prometheus_url(value: object) -> str:
+    # The stack's Prometheus by URL (an SSH tunnel, a Prometheus outside the stack).
+    text = _url(value, ("http", "https"), "http://127.0.0.1:9090")
+    if not urlsplit(text).hostname:
+        raise _SecretValueError("an http:// or https:// URL with a host (http://host:9090)")
+    return text
+
+
 def url_secrets(url: str) -> list[str]:
     """The password parts of a DSN or URL: `user:password@` and `?password=`, decoded too."""
     try:
@@ -151,6 +160,7 @@ _OVERRIDABLE: dict[str, Callable[[object], Any]] = {
     # A database outside the stack, per environment (prod and staging differ).
     "postgres_dsn": _postgres_dsn,
     "redis_url": _redis_url,
+    "prometheus_url": _prometheus_url,
 }
 
 
@@ -228,13 +238,15 @@ class Settings:
     # ARCTUI_POSTGRES_DSN and a REDIS_URL given on the command line still win.
     postgres_dsn: str | None = field(default=None, repr=False)
     redis_url: str | None = field(default=None, repr=False)
+    # The Metrics tab's Prometheus (ARCTUI_PROMETHEUS_URL wins over it).
+    prometheus_url: str | None = field(default=None, repr=False)
     path: Path | None = field(default=None, compare=False)  # for error messages
 
     def secrets(self) -> list[str]:
         """The passwords in the DSN and URL, every environment's too (for the redactor)."""
-        urls: list[object] = [self.postgres_dsn, self.redis_url]
+        urls: list[object] = [self.postgres_dsn, self.redis_url, self.prometheus_url]
         for overrides in self.envs.values():
-            urls += [overrides.get("postgres_dsn"), overrides.get("redis_url")]
+            urls += [overrides.get(k) for k in ("postgres_dsn", "redis_url", "prometheus_url")]
         return [s for u in urls if isinstance(u, str) for s in url_secrets(u)]
 
     def is_production(self, env: str | None) -> bool:

@@ -100,8 +100,8 @@ def test_unknown_key_lists_valid_keys(tmp_path: Path) -> None:
         load_settings(path)
     assert str(info.value) == (
         f"{path}: unknown key 'readonly'; valid keys: "
-        "refresh, theme, keymap, read_only, postgres_dsn, redis_url, production_envs, keys,"
-        " backups, envs"
+        "refresh, theme, keymap, read_only, postgres_dsn, redis_url, prometheus_url,"
+        " production_envs, keys, backups, envs"
     )
 
 
@@ -235,3 +235,14 @@ def test_a_settings_file_over_the_limit_is_refused_before_parsing(tmp_path: Path
         load_settings(path)
     path.write_text("refresh: 3\n# " + "x" * (MAX_CONFIG_BYTES - 100) + "\n", encoding="utf-8")
     assert load_settings(path).refresh == 3.0
+
+
+def test_prometheus_url_is_checked_and_its_password_is_a_secret(tmp_path: Path) -> None:
+    path = write(tmp_path / "s.yaml", "prometheus_url: http://ops:Pr0m-s3cret@prom:9090\n")
+    settings = load_settings(path)
+    assert settings.prometheus_url == "http://ops:Pr0m-s3cret@prom:9090"
+    assert "Pr0m-s3cret" in settings.secrets()
+    bad = write(tmp_path / "b.yaml", "prometheus_url: ftp://ops:Pr0m-s3cret@prom\n")
+    with pytest.raises(ConfigError) as info:
+        load_settings(bad)
+    assert "Pr0m-s3cret" not in str(info.value) and "http://" in str(info.value)
