@@ -31,7 +31,9 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 
 import yaml
 
+from arctui.config.alerts import check_alert_settings
 from arctui.config.backups import BackupSettings, check_backup_settings
+from arctui.config.recorder import RecorderSettings, check_recorder_settings
 from arctui.config.errors import ConfigError, SettingError
 from arctui.quoting import quoted
 from arctui.yamlio import ConfigTooLarge, load_config_yaml, read_config_text, yaml_problem
@@ -178,6 +180,8 @@ _TOP_LEVEL: dict[str, Callable[[object], Any]] = {
     "production_envs": _names,
     "keys": _keys,
     "backups": check_backup_settings,
+    "recorder": check_recorder_settings,
+    "alerts": check_alert_settings,
 }
 _VALID_KEYS = (*_TOP_LEVEL, "envs")
 
@@ -234,6 +238,10 @@ class Settings:
     keys: Mapping[str, str] = field(default_factory=dict)
     # backups: {dir, keep_days, rpo_minutes, rto_minutes, ...} (the schema: config/backups.py)
     backups: BackupSettings = field(default_factory=BackupSettings)
+    # recorder: {interval, keep_days, max_bytes} (the schema: config/recorder.py)
+    recorder: RecorderSettings = field(default_factory=RecorderSettings)
+    # alerts: {targets, quiet_hours, rules} (the schema: config/alerts.py)
+    alerts: Mapping[str, Any] = field(default_factory=dict, repr=False)
     # Overrides of the Postgres and Redis discovery (a database outside the stack);
     # ARCTUI_POSTGRES_DSN and a REDIS_URL given on the command line still win.
     postgres_dsn: str | None = field(default=None, repr=False)
