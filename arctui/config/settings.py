@@ -33,8 +33,8 @@ import yaml
 
 from arctui.config.alerts import check_alert_settings
 from arctui.config.backups import BackupSettings, check_backup_settings
-from arctui.config.recorder import RecorderSettings, check_recorder_settings
 from arctui.config.errors import ConfigError, SettingError
+from arctui.config.recorder import RecorderSettings, check_recorder_settings
 from arctui.quoting import quoted
 from arctui.yamlio import ConfigTooLarge, load_config_yaml, read_config_text, yaml_problem
 
