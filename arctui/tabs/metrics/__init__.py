@@ -1,0 +1,1 @@
+"""The Metrics tab: RED per service, the telemetry flow, Prometheus itself, PromQL."""

@@ -1,0 +1,351 @@
+"""Builds the Metrics tab's snapshots from Prometheus (no Textual).
+
+One refresh costs Prometheus a fixed number of requests whatever the number of services:
+one query per RED figure for every service (`by (service_name)`), two for the pipeline
+flow (ops/telemetry.py), three for Prometheus itself (targets, alerts, rules), three for
+the operations of the service the operator opened. Which histogram unit exists is asked
+once a minute; the last hour's charts are five range queries once a minute.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
+
+from arctui.ops.telemetry import Flow, FlowReader, target_for
+from arctui.sources.base import SourceError
+from arctui.sources.prometheus import PromClient, PrometheusAbsent, Sample
+from arctui.tabs.metrics.missing import explain
+from arctui.tabs.metrics.models import (
+    Alert,
+    DownTarget,
+    FailingRule,
+    MetricsSnapshot,
+    Points,
+    PromHealth,
+    QueryResult,
+    Red,
+)
+from arctui.text import one_line
+
+if TYPE_CHECKING:
+    from arctui.session import Session
+
+SERVER = 'span_kind="SPAN_KIND_SERVER"'  # Jaeger's Monitor tab counts server spans
+ERROR = 'status_code="STATUS_CODE_ERROR"'
+CALLS = "traces_span_metrics_calls(_total)?"
+QUANTILES = {"p50": 0.5, "p95": 0.95, "p99": 0.99}
+FIGURES = ("rate", "errors", "p50", "p95", "p99")
+HISTORY = 3600.0  # the charts' last hour
+STEP = 60.0
+PRESENCE_EVERY = 60.0
+WINDOWS = ("1m", "5m", "15m", "30m", "1h")
+
+
+def _sel(name_re: str, *matchers: str) -> str:
+    inner = ",".join((f'__name__=~"{name_re}"', *(m for m in matchers if m)))
+    return "{" + inner + "}"
+
+
+def _m(value: str) -> str:
+    return value.replace("\\", "\\\\").replace('"', '\\"')
+
+
+def red_queries(unit: str, window: str, service: str | None = None) -> dict[str, str]:
+    """The PromQL of each figure, `by (service_name)` (one query for every service)."""
+    only = f'service_name="{_m(service)}"' if service else ""
+    calls = f"rate({_sel(CALLS, SERVER, only)}[{window}])"
+    errors = f"rate({_sel(CALLS, SERVER, ERROR, only)}[{window}])"
+    out = {
+        "rate": f"sum by (service_name) ({calls})",
+        "errors": f"sum by (service_name) ({errors})",
+    }
+    if unit:
+        bucket = (
+            f"traces_span_metrics_duration_{unit}_bucket{{{SERVER}{',' + only if only else ''}}}"
+        )
+        for name, q in QUANTILES.items():
+            out[name] = (
+                f"histogram_quantile({q}, sum by (service_name, le) (rate({bucket}[{window}])))"
+            )
+    return out
+
+
+def operation_queries(unit: str, window: str, service: str) -> dict[str, str]:
+    """Rate, errors and P95 of one service's operations, `by (span_name)`."""
+    only = f'service_name="{_m(service)}"'
+    out = {
+        "rate": f"sum by (span_name) (rate({_sel(CALLS, SERVER, only)}[{window}]))",
+        "errors": f"sum by (span_name) (rate({_sel(CALLS, SERVER, ERROR, only)}[{window}]))",
+    }
+    if unit:
+        bucket = f"traces_span_metrics_duration_{unit}_bucket{{{SERVER},{only}}}"
+        out["p95"] = f"histogram_quantile(0.95, sum by (span_name, le) (rate({bucket}[{window}])))"
+    return out
+
+
+PRESENCE = (
+    'count by (__name__, le) ({__name__=~"traces_span_metrics_duration_(milliseconds|seconds)'
+    '_bucket"}) or count by (__name__) ({__name__=~"traces_span_metrics_calls(_total)?"})'
+)
+
+
+def _finite(value: float) -> float | None:
+    return value if math.isfinite(value) else None
+
+
+def combine(
+    by: str, figures: Mapping[str, list[Sample]], scale: float, top: float | None
+) -> list[Red]:
+    """RED rows from the figures' vectors (`by` = service_name or span_name), worst first."""
+    rows: dict[str, dict[str, float | None]] = {}
+    for figure, samples in figures.items():
+        for s in samples:
+            rows.setdefault(s.labels.get(by, ""), {})[figure] = _finite(s.value)
+    out = []
+    for name, f in rows.items():
+
+        def lat(key: str, f: dict[str, float | None] = f) -> float | None:
+            value = f.get(key)
+            return None if value is None else value * scale
+
+        def capped(key: str, f: dict[str, float | None] = f) -> bool:
+            value = f.get(key)
+            return top is not None and value is not None and math.isclose(value, top)
+
+        out.append(
+            Red(
+                name,
+                f.get("rate") or 0.0,
+                f.get("errors") or 0.0,
+                lat("p50"),
+                lat("p95"),
+                lat("p99"),
+                capped("p95"),
+                capped("p99"),
+            )
+        )
+    out.sort(key=lambda r: r.badness, reverse=True)
+    return out
+
+
+class MetricsReader:
+    """Reads snapshots from one Prometheus; keeps the hour's charts between reads."""
+
+    def __init__(
+        self,
+        client: PromClient,
+        origin: str = "",
+        window: str = "5m",
+        service: str | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.client = client
+        self.origin = origin
+        self.window = window
+        self.service = service  # `arctui metrics --service S`: only that one
+        self.focus: str | None = None  # the view's opened service (its operations)
+        self.clock = clock
+        self.flows = FlowReader(client, window, clock)
+        self._presence: tuple[float, str, bool, float | None] | None = None
+        self._history: tuple[float, str, dict[str, dict[str, Points]]] | None = None
+
+    def read(self) -> MetricsSnapshot:
+        """A fresh snapshot. Raises SourceError when Prometheus cannot be read at all."""
+        now = self.clock()
+        before = self.client.requests
+        partial: list[tuple[str, str]] = []
+        unit, has_calls, top = self._presence_at(now)  # the first call: raises if down
+        scale = 0.001 if unit == "milliseconds" else 1.0
+        top_scaled = top
+        figures: dict[str, list[Sample]] = {}
+        for name, expr in red_queries(unit, self.window, self.service).items():
+            figures[name] = self._query(expr, now, name, partial)
+        services = combine("service_name", figures, scale, top_scaled) if has_calls else []
+        focus, operations = self.focus, []
+        if focus:
+            ops = {
+                name: self._query(expr, now, f"operations {name}", partial)
+                for name, expr in operation_queries(unit, self.window, focus).items()
+            }
+            operations = combine("span_name", ops, scale, top_scaled)
+        history = self._history_at(now, unit, scale, partial) if has_calls else {}
+        try:
+            flow: Flow | None = self.flows.read(now)
+        except SourceError as exc:
+            flow = None
+            partial.append(("flow", exc.reason))
+        prom = self._prom_health(partial)
+        return MetricsSnapshot(
+            target=self.client.label,
+            origin=self.origin,
+            taken_at=now,
+            window=self.window,
+            unit=unit,
+            services=tuple(services),
+            focus=focus,
+            operations=tuple(operations),
+            history=history,
+            flow=flow or Flow(),
+            prom=prom,
+            missing=explain(has_calls, unit, flow),
+            partial=tuple(partial),
+            queries=self.client.requests - before,
+        )
+
+    def _query(
+        self, expr: str, at: float, what: str, partial: list[tuple[str, str]]
+    ) -> list[Sample]:
+        try:
+            return self.client.query(expr, at)
+        except SourceError as exc:
+            if exc.reason.startswith("cannot connect"):
+                raise  # Prometheus went away mid-read: the whole read failed
+            partial.append((what, exc.reason))
+            return []
+
+    def _presence_at(self, now: float) -> tuple[str, bool, float | None]:
+        """(histogram unit or '', whether the calls counter exists, highest finite bound)."""
+        cached = self._presence
+        if cached is not None and now - cached[0] < PRESENCE_EVERY and cached[2]:
+            return cached[1], cached[2], cached[3]
+        units: dict[str, list[float]] = {}
+        has_calls = False
+        for s in self.client.query(PRESENCE, now):
+            name = s.labels.get("__name__", "")
+            if name.startswith("traces_span_metrics_calls"):
+                has_calls = True
+                continue
+            unit = "milliseconds" if "_milliseconds_" in name else "seconds"
+            le = s.labels.get("le", "")
+            bound = float(le) if le and le != "+Inf" else math.inf
+            units.setdefault(unit, []).append(bound)
+        # Both exist while the connector's default moves to seconds: take the one with
+        # more series (the current config writes more buckets than a stale leftover).
+        unit = max(units, key=lambda u: len(units[u])) if units else ""
+        finite = [b for b in units.get(unit, []) if math.isfinite(b)]
+        top = max(finite) if finite else None
+        self._presence = (now, unit, has_calls, top)
+        return unit, has_calls, top
+
+    def _history_at(
+        self, now: float, unit: str, scale: float, partial: list[tuple[str, str]]
+    ) -> dict[str, dict[str, Points]]:
+        minute = math.floor(now / STEP) * STEP
+        cached = self._history
+        if cached is not None and cached[0] == minute and cached[1] == unit:
+            return cached[2]
+        out: dict[str, dict[str, Points]] = {}
+        for name, expr in red_queries(unit, self.window, self.service).items():
+            k = scale if name in QUANTILES else 1.0
+            try:
+                series = self.client.query_range(expr, minute - HISTORY, minute, STEP)
+            except SourceError as exc:
+                if exc.reason.startswith("cannot connect"):
+                    raise
+                partial.append((f"chart {name}", exc.reason))
+                continue
+            out[name] = {
+                s.labels.get("service_name", ""): tuple((t, v * k) for t, v in s.points)
+                for s in series
+            }
+        self._history = (minute, unit, out)
+        return out
+
+    def _prom_health(self, partial: list[tuple[str, str]]) -> PromHealth:
+        down: list[DownTarget] = []
+        up = 0
+        alerts: list[Alert] = []
+        failing: list[FailingRule] = []
+        rules = 0
+        try:
+            for t in self.client.targets():
+                labels = t.get("labels") or {}
+                if t.get("health") == "up":
+                    up += 1
+                    continue
+                down.append(
+                    DownTarget(
+                        job=str(labels.get("job", t.get("scrapePool", ""))),
+                        instance=str(labels.get("instance", "")),
+                        url=str(t.get("scrapeUrl", "")),
+                        health=str(t.get("health", "")),
+                        error=one_line(str(t.get("lastError", "")), 300),
+                        last_scrape=str(t.get("lastScrape", "")),
+                    )
+                )
+        except SourceError as exc:
+            partial.append(("targets", exc.reason))
+        try:
+            for a in self.client.alerts():
+                labels = {str(k): str(v) for k, v in (a.get("labels") or {}).items()}
+                notes = a.get("annotations") or {}
+                alerts.append(
+                    Alert(
+                        name=labels.pop("alertname", "?"),
+                        state=str(a.get("state", "")),
+                        labels=labels,
+                        summary=str(notes.get("summary") or notes.get("description") or ""),
+                        active_at=str(a.get("activeAt", "")),
+                        value=str(a.get("value", "")),
+                    )
+                )
+        except SourceError as exc:
+            partial.append(("alerts", exc.reason))
+        try:
+            for g in self.client.rules():
+                for r in g.get("rules") or []:
+                    rules += 1
+                    if r.get("health") == "err":
+                        failing.append(
+                            FailingRule(
+                                str(g.get("name", "")),
+                                str(r.get("name", "")),
+                                one_line(str(r.get("lastError", "")), 300),
+                            )
+                        )
+        except SourceError as exc:
+            partial.append(("rules", exc.reason))
+        alerts.sort(key=lambda a: (a.state != "firing", a.name))
+        return PromHealth(up, tuple(down), tuple(alerts), tuple(failing), rules)
+
+    def run_query(self, expr: str, chart: bool = True) -> QueryResult:
+        """The PromQL prompt: the value now and (for a vector) its last hour."""
+        now = self.clock()
+        try:
+            samples = self.client.query(expr, now)
+            series: list[Any] = []
+            if chart and samples:
+                series = self.client.query_range(expr, now - HISTORY, now, STEP)[:8]
+        except SourceError as exc:
+            return QueryResult(expr, now, error=exc.reason)
+        return QueryResult(
+            expr,
+            now,
+            tuple((dict(s.labels), s.value) for s in samples[:200]),
+            tuple((dict(s.labels), s.points) for s in series),
+        )
+
+    def close(self) -> None:
+        """Release the client."""
+        self.client.close()
+
+
+def absent_snapshot(exc: PrometheusAbsent, now: float) -> MetricsSnapshot:
+    """What the tab shows for a stack without Prometheus."""
+    return MetricsSnapshot(taken_at=now, absent=(exc.reason, exc.fix))
+
+
+def reader_for(session: Session, window: str = "5m", service: str | None = None) -> Any:
+    """The session's reader: the demo's, or one over the discovered Prometheus.
+
+    Raises SourceError (PrometheusAbsent when the stack has none).
+    """
+    if session.demo:
+        from arctui.tabs.metrics.demo import DemoMetrics
+
+        return DemoMetrics(window=window, service=service, clock=session.clock)
+    target = target_for(session)
+    return MetricsReader(PromClient(target), target.origin, window, service, session.clock)

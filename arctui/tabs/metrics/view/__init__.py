@@ -1,0 +1,1 @@
+"""The Metrics tab's widgets (the only part importing Textual)."""
