@@ -14,6 +14,7 @@ ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || missing+=(postgresql)
 [ -x /bin/busybox ] && /bin/busybox --list 2>/dev/null | grep -qx httpd || missing+=(busybox-static)
 command -v chromium >/dev/null || missing+=(chromium)  # the web mode test's browser
 command -v tmux >/dev/null || missing+=(tmux)  # terminal-level tests (title, paste buffer)
+[ -x /usr/bin/prometheus ] || missing+=(prometheus)  # the Metrics tab's real Prometheus
 command -v docker-registry >/dev/null || missing+=(docker-registry)  # the image update tests
 if ((${#missing[@]})); then
   if [ "$(id -u)" != 0 ]; then
