@@ -22,12 +22,10 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
 from arctui.config.envfiles import EnvLayers, env_layers, env_name_of, with_compose_env_files
 from arctui.config.errors import ConfigError
 from arctui.config.settings import Settings
-from arctui.yamlio import load_yaml
+from arctui.filecache import yaml_file
 
 GUIDE_FILES = ("compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml")
 STACK_FILE = "docker-compose.stack.yml"
@@ -243,10 +241,7 @@ def _interpolate(text: str, lookup: Callable[[str], str | None]) -> str | None:
 
 def _name_in_file(path: Path, lookup: Callable[[str], str | None]) -> str | None:
     """The top-level `name:` of a compose file, if it can be read here."""
-    try:
-        data = load_yaml(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError):
-        return None  # compose reports a broken file itself, with better context
+    data = yaml_file(path)  # None if broken: compose reports that itself, with context
     name = data.get("name") if isinstance(data, dict) else None
     if not isinstance(name, str):
         return None
@@ -357,10 +352,7 @@ def declared_env_files(compose_files: Sequence[Path]) -> dict[str, tuple[tuple[P
     """
     found: dict[str, dict[Path, bool]] = {}
     for compose_file in compose_files:
-        try:
-            data = load_yaml(compose_file.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, yaml.YAMLError):
-            continue  # compose reports a broken file itself
+        data = yaml_file(compose_file)  # None if broken: compose reports that itself
         services = data.get("services") if isinstance(data, dict) else None
         for name, svc in (services or {}).items() if isinstance(services, dict) else ():
             entries = _env_file_entries((svc or {}).get("env_file") or [])

@@ -12,7 +12,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from arctui.yamlio import load_yaml
+from arctui.filecache import load_yaml, parsed
 
 TECH_LABEL = "arc.service.tech"
 _TOKEN_SPLIT = re.compile(r"[-_.]+")
@@ -129,5 +129,6 @@ def default_catalog() -> Catalog:
     """The catalog shipped with the package."""
     # Beside this module (package data), not importlib.resources: that imports tempfile,
     # ~10 ms of every `arctui status`.
-    text = Path(__file__).with_name("catalog.yaml").read_text("utf-8")
-    return parse_catalog(load_yaml(text))
+    # Its parse is cached like the compose files' (no PyYAML import at a cached read).
+    path = Path(__file__).with_name("catalog.yaml")
+    return parse_catalog(parsed("catalog", path, path.read_text("utf-8"), load_yaml))
