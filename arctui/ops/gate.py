@@ -50,6 +50,16 @@ def production_rule(scope: str, verb: str, rule: ProductionRule) -> None:
     PRODUCTION_RULES[(scope, verb)] = rule
 
 
+# Rules that need the planned action itself (an image update's digest), same semantics.
+ActionRule = Callable[["Session", Mutation], "str | None"]
+ACTION_RULES: dict[tuple[str, str], ActionRule] = {}
+
+
+def production_action_rule(scope: str, verb: str, rule: ActionRule) -> None:
+    """Register a production rule that is given the planned action too."""
+    ACTION_RULES[(scope, verb)] = rule
+
+
 def check_allowed(session: Session, action: Mutation, mutates: bool = True) -> str | None:
     """Why this action must not run in this session at all, or None.
 
@@ -62,6 +72,9 @@ def check_allowed(session: Session, action: Mutation, mutates: bool = True) -> s
     rule = PRODUCTION_RULES.get((action.scope, action.verb))
     if rule is not None and session.production:
         return rule(session)
+    action_rule = ACTION_RULES.get((action.scope, action.verb))
+    if action_rule is not None and session.production:
+        return action_rule(session, action)
     return None
 
 
