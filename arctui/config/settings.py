@@ -33,6 +33,7 @@ import yaml
 
 from arctui.config.alerts import check_alert_settings
 from arctui.config.backups import BackupSettings, check_backup_settings
+from arctui.config.custom_commands import CustomCommand, check_custom_commands
 from arctui.config.errors import ConfigError, SettingError
 from arctui.config.recorder import RecorderSettings, check_recorder_settings
 from arctui.quoting import quoted
@@ -180,6 +181,7 @@ _TOP_LEVEL: dict[str, Callable[[object], Any]] = {
     "production_envs": _names,
     "keys": _keys,
     "backups": check_backup_settings,
+    "commands": check_custom_commands,
     "recorder": check_recorder_settings,
     "alerts": check_alert_settings,
 }
@@ -238,6 +240,8 @@ class Settings:
     keys: Mapping[str, str] = field(default_factory=dict)
     # backups: {dir, keep_days, rpo_minutes, rto_minutes, ...} (the schema: config/backups.py)
     backups: BackupSettings = field(default_factory=BackupSettings)
+    # commands: the operator's own commands (name, command, scope, dangerous, help)
+    commands: tuple[CustomCommand, ...] = ()
     # recorder: {interval, keep_days, max_bytes} (the schema: config/recorder.py)
     recorder: RecorderSettings = field(default_factory=RecorderSettings)
     # alerts: {targets, quiet_hours, rules} (the schema: config/alerts.py)
