@@ -13,7 +13,10 @@ import importlib
 from types import ModuleType
 
 # command name -> module path. Names, no imports: this sits with the tab registry.
-EXTRA: dict[str, str] = {}
+EXTRA: dict[str, str] = {
+    "images": "arctui.ops.maintenance.images_cli",
+    "update": "arctui.ops.maintenance.images_cli",
+}
 
 
 def modules_for(names: set[str] | None) -> dict[str, ModuleType]:
