@@ -99,7 +99,28 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
 
 
 def make_session(args: argparse.Namespace) -> Session:
-    """Resolve settings, project and sources from the arguments. Raises ConfigError."""
+    """Resolve settings, project and sources from the arguments. Raises ConfigError.
+
+    `--at WHEN` turns it into a replay of the recorded moment (record/replay_session.py).
+    """
+    session = _live_session(args)
+    if getattr(args, "at", None) is not None:
+        from arctui.record.replay_session import replay_session
+
+        return replay_session(session, args.at, args.store)
+    return session
+
+
+def replay_refusal(command: str) -> str:
+    """Why a headless command does not run with `--at` (replay is the TUI's, read-only)."""
+    return (
+        f"--at replays a recorded moment in the TUI: `arctui {command}` acts on or reads "
+        "the live stack, so it is refused with --at (nothing was run); run it without --at"
+        + ("" if command == "history" else ", or see `arctui history`")
+    )
+
+
+def _live_session(args: argparse.Namespace) -> Session:
     settings = load_user_settings(args.settings)
     if args.demo:
         return demo_session(
@@ -136,6 +157,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _main(argv: Sequence[str] | None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     args = build_parser(argv).parse_args(argv)
+    if getattr(args, "at", None) is not None and args.command is not None:
+        error(replay_refusal(args.command))  # before any project or store is read
+        return 2
     if args.command == "audit":
         return audit_command(args)  # needs no project
     try:
