@@ -6,7 +6,8 @@ Accepted, in the local time zone unless the text names one:
   (after an incident the operator asks about the night that just ended);
 - `90s ago`, `15m ago`, `2h ago`, `3d ago`, `1w ago` (also `2h`, `1h30m ago`, `now`);
 - ISO 8601: `2026-12-07T03:10`, `2026-12-07 03:10:05`, with `Z` or `+01:00`;
-- a date, `2026-12-07`: its midnight.
+- a date, `2026-12-07`: its midnight;
+- `@1765000000`: unix seconds (as `date -d @N`), for scripts.
 
 Anything else raises `WhenError` with what was typed and the forms that work.
 Plain Python, no Textual.
@@ -17,7 +18,10 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta
 
-FORMS = "03:10, 03:10:30, 90s ago, 2h ago, 3d ago, 2026-12-07, 2026-12-07T03:10[:05][+01:00]"
+FORMS = (
+    "03:10, 03:10:30, 90s ago, 2h ago, 3d ago, 2026-12-07, 2026-12-07T03:10[:05][+01:00], "
+    "@UNIX-SECONDS"
+)
 UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 _AGO = re.compile(r"^((?:\d+(?:\.\d+)?\s*[smhdw]\s*)+)(?:ago)?$")
 _PART = re.compile(r"(\d+(?:\.\d+)?)\s*([smhdw])")
@@ -45,6 +49,8 @@ def parse_when(text: str, now: float) -> float:
     lowered = raw.lower()
     if lowered == "now":
         return now
+    if re.fullmatch(r"@\d+(?:\.\d+)?", raw):
+        return float(raw[1:])
     if (ago := _ago(lowered)) is not None:
         return now - ago
     if m := _CLOCK.match(raw):

@@ -112,5 +112,11 @@ def test_a_huge_text_is_not_echoed_whole() -> None:
     assert len(str(err.value)) < 300
 
 
+def test_unix_seconds_after_an_at_sign() -> None:
+    assert parse_when("@1765000000.5", 0) == 1765000000.5
+    with pytest.raises(WhenError):
+        parse_when("@12ab", 0)
+
+
 def test_describe_is_local_wall_time() -> None:
     assert describe(_local(2026, 12, 7, 3, 10, 5)) == "2026-12-07 03:10:05"
