@@ -84,7 +84,14 @@ class Poller:
 
     # Main thread ----------------------------------------------------------------
     def start(self) -> None:
-        """Start the reader thread and let the app tick this poller."""
+        """Start the reader thread and let the app tick this poller.
+
+        In a replay (`--at`) the read is the recorded frame's, by this poller's source
+        name (record/replay.py): no tab reads the engine or a database then.
+        """
+        replay = shell(self.host.app).session.replay
+        if replay is not None:
+            self.read = replay.reader(self.source)
         if self._thread is None:
             self._thread = threading.Thread(
                 target=self._loop, name=f"arctui-poll-{self.source}", daemon=True
