@@ -29,15 +29,12 @@ from types import MappingProxyType
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
-import yaml
-
 from arctui.config.alerts import check_alert_settings
 from arctui.config.backups import BackupSettings, check_backup_settings
 from arctui.config.custom_commands import CustomCommand, check_custom_commands
 from arctui.config.errors import ConfigError, SettingError
 from arctui.config.recorder import RecorderSettings, check_recorder_settings
 from arctui.quoting import quoted
-from arctui.yamlio import ConfigTooLarge, load_config_yaml, read_config_text, yaml_problem
 
 APP_NAME = "arctui"
 REFRESH_MIN = 0.2
@@ -283,6 +280,16 @@ class Settings:
 def load_settings(path: Path | None = None) -> Settings:
     """Read settings from `path` (default `settings_path()`); missing file means defaults."""
     path = settings_path() if path is None else path
+    try:
+        os.stat(path)
+    except FileNotFoundError:  # the usual case: defaults, and PyYAML (~12 ms) not imported
+        return Settings(path=path)
+    except OSError:
+        pass  # said below, by the read
+    import yaml
+
+    from arctui.yamlio import ConfigTooLarge, load_config_yaml, read_config_text, yaml_problem
+
     try:
         text = read_config_text(path, "settings")
     except FileNotFoundError:
