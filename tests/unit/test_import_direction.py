@@ -28,6 +28,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("arctui.ops.backups",),
     ("arctui.ops.doctor",),
     ("arctui.ops.diagnostics",),
+    ("arctui.ops.maintenance",),  # disk, prune, runbook, calendar, images (above doctor)
     ("arctui.tabs.*",),  # a tab's models, reader, demo, cli, actions (no Textual)
     ("arctui.record.frame", "arctui.record.store", "arctui.record.codec"),  # recorded data
     ("arctui.alerts",),  # rules over a frame, delivery (never acts)
