@@ -165,6 +165,16 @@ def test_history_same_instant_replaces_and_window_trims() -> None:
     assert len(h.series("a")) == 1
 
 
+def test_history_restarts_when_time_goes_back() -> None:
+    # A replay moved back (or the clock jumped): the new window replaces the old one.
+    h = History(window=600, max_points=100)
+    for t in (100.0, 105.0, 110.0):
+        h.add(snap(t, ContainerStats("a", "a", "", "running", cpu=0.5, sampled_at=t)))
+    for t in (40.0, 45.0):
+        h.add(snap(t, ContainerStats("a", "a", "", "running", cpu=0.1, sampled_at=t)))
+    assert [p.t for p in h.series("a")] == [40.0, 45.0]
+
+
 def test_cpu_beyond_the_host_cpus_is_no_figure() -> None:
     # 0.87 s of CPU in 0.25 s on a 2-CPU host: a counter out of step with its clock.
     a = counters(10.0, 0, 0.0)

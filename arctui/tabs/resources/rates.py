@@ -105,6 +105,8 @@ class History:
                 continue
             series = self._series.setdefault(c.id, deque(maxlen=self.max_points))
             point = Point(c.sampled_at, c.cpu, c.mem)
+            if series and point.t < series[-1].t:
+                series.clear()  # time went back (a replay moved back, the clock jumped)
             if series and series[-1].t >= point.t:
                 series[-1] = point  # same instant again (a frozen clock): replace
             else:
