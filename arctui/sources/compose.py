@@ -15,16 +15,14 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
-
-import yaml
+from typing import TYPE_CHECKING, Any
 
 from arctui.config.masking import redact as session_redact
+from arctui.filecache import yaml_file
 from arctui.models import ComposeModel
 from arctui.sources.base import SourceError
 from arctui.sources.compose_cache import RenderCache
@@ -35,9 +33,10 @@ from arctui.sources.compose_parse import (  # re-exported: callers import them f
     parse_config,
     parse_duration,
 )
-from arctui.sources.procs import run_captured
 from arctui.text import clean, one_line
-from arctui.yamlio import load_yaml
+
+if TYPE_CHECKING:
+    import subprocess
 
 __all__ = ["ComposeCli", "parse_config", "parse_duration", "split_output"]
 
@@ -158,6 +157,10 @@ class ComposeCli:
         return out
 
     def _run(self, argv: list[str]) -> subprocess.CompletedProcess[str]:
+        import subprocess  # here: a cached `status` runs no subprocess (~4 ms to import)
+
+        from arctui.sources.procs import run_captured
+
         try:
             # Its own process group, killed whole on timeout: the plugin is a grandchild.
             return run_captured(argv, self._timeout, cwd=self._cwd, env=self._env)
@@ -204,10 +207,7 @@ class ComposeCli:
         found: list[Path] = []
         for name in self._files():
             path = self._path(name)
-            try:
-                data = load_yaml(_read(path))
-            except yaml.YAMLError:
-                continue
+            data = yaml_file(path)  # None when it is not YAML
             services = data.get("services") if isinstance(data, dict) else None
             for svc in services.values() if isinstance(services, dict) else ():
                 if isinstance(svc, dict):
@@ -356,6 +356,10 @@ def _read(path: Path) -> str:
 
 def _declared_services(text: str) -> set[str]:
     """Service names a compose file's text declares (empty if it is not YAML)."""
+    import yaml
+
+    from arctui.yamlio import load_yaml
+
     try:
         data = load_yaml(text)
     except yaml.YAMLError:

@@ -131,3 +131,17 @@ def test_a_session_renders_again_when_a_default_env_file_appears(tmp_path: Path)
     assert image() == "nginx:1"
     (tmp_path / ".env").write_text("TAG=5\n")
     assert image() == "nginx:5"
+
+
+def test_an_entry_is_used_only_for_the_exact_inputs_it_holds(project: Project) -> None:
+    """The file name is a checksum: an entry in the slot made from other inputs is not used."""
+    import json
+
+    _image(project.cli())
+    (entry,) = cache_dir(project.environ).glob("*.json")
+    data = json.loads(entry.read_text())
+    # The same slot, as if two keys' checksums collided: one byte of a file differs.
+    data["key"] = data["key"].replace("nginx:${TAG:-1}", "nginx:${TAG:-2}")
+    data["result"]["data"]["services"]["web"]["image"] = "stale:0"
+    entry.write_text(json.dumps(data))
+    assert _image(project.cli()) == "nginx:1" and project.renders() == 2
