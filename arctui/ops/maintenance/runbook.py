@@ -220,13 +220,13 @@ def parse_assignments(words: Sequence[str]) -> dict[str, str]:
 def _make_action(
     session: Session, book: Runbook, target: Target, variables: Mapping[str, str]
 ) -> Action:
-    assert book.makefile is not None
+    makefile = book.makefile or Path("Makefile")  # the demo's: simulated, never run
     command = (
         "make",
         "-C",
-        str(book.makefile.parent),
+        str(makefile.parent),
         "-f",
-        book.makefile.name,
+        makefile.name,
         target.name,
         *(f"{k}={v}" for k, v in variables.items()),
     )
@@ -248,7 +248,7 @@ def _make_action(
         production=session.production,
         consequence=one_line(consequence, 600),
         confirmations=typed_confirmations(session, extra),
-        cwd=str(book.makefile.parent),
+        cwd=str(makefile.parent),
         simulated=session.demo,
     )
 

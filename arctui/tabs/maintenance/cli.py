@@ -1,0 +1,325 @@
+"""Headless maintenance: `arctui disk`, `arctui prune`, `arctui run`, `arctui maintenance`.
+
+    arctui disk [--json]                         docker system df -v, project volumes, free space
+    arctui prune [--dry-run] [--filter label=K[=V]] [--json] [--yes]
+                                                 dangling images, stopped containers outside
+                                                 the project, build cache
+    arctui run TARGET [VAR=value ...] [--yes]    a Makefile target or a custom command
+    arctui run --list [--json]                   what can be run
+    arctui maintenance [--json] [--done TASK]    the guide's calendar (or mark a task done)
+
+Exit codes: 0 done; 1 failed or cancelled; 2 refused, declined or a usage error; 3 the
+engine cannot be read. Same guards as the lifecycle verbs: a confirmation (typed words
+where the TUI asks for them) unless --yes, and --i-know-this-is-production in production.
+Printed only through `arctui.output`. Never imports Textual.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import threading
+from collections.abc import Callable
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from arctui.interrupt import run_interruptible
+from arctui.output import emit, emit_json, error
+from arctui.sources.base import SourceError
+from arctui.units import size
+
+if TYPE_CHECKING:
+    from arctui.ops.lifecycle import Action
+    from arctui.ops.runner import ActionResult
+    from arctui.session import Session
+
+COMMANDS = ("disk", "prune", "run", "maintenance")
+SAFE_OUTPUT = True
+PROD_FLAG = "--i-know-this-is-production"
+
+Work = Callable[[Callable[[str], None], threading.Event], "ActionResult"]
+
+
+def _guards(p: argparse.ArgumentParser) -> None:
+    p.add_argument("-y", "--yes", action="store_true", help="do not ask for confirmation")
+    p.add_argument(
+        PROD_FLAG,
+        dest="production_ok",
+        action="store_true",
+        help="required to change a production environment",
+    )
+
+
+def _label(value: str) -> str:
+    key, _, label = value.partition("=")
+    if key != "label" or not label:
+        raise argparse.ArgumentTypeError("only label filters: --filter label=KEY[=VALUE]")
+    return label
+
+
+def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """`disk`, `prune`, `run` and `maintenance`."""
+    p = sub.add_parser("disk", help="disk use as docker system df -v shows it, and free space")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p = sub.add_parser(
+        "prune", help="remove dangling images, stopped containers outside the project, build cache"
+    )
+    p.add_argument("--dry-run", action="store_true", help="only list what would be removed")
+    p.add_argument(
+        "--filter",
+        dest="labels",
+        action="append",
+        type=_label,
+        default=[],
+        metavar="label=KEY[=VALUE]",
+        help="only what carries this label (build cache is then left alone)",
+    )
+    p.add_argument("--json", action="store_true", help="print the dry run as JSON")
+    _guards(p)
+    p = sub.add_parser("run", help="run a Makefile target or a custom command (settings)")
+    p.add_argument("target", nargs="?", help="the target or command name")
+    p.add_argument("variables", nargs="*", metavar="VAR=value", help="make variables, SERVICE=")
+    p.add_argument("--list", action="store_true", help="list what can be run")
+    p.add_argument("--json", action="store_true", help="with --list: print JSON")
+    _guards(p)
+    p = sub.add_parser("maintenance", help="the guide's maintenance calendar: what is due")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.add_argument("--done", metavar="TASK", help="record that a task was done (audited)")
+
+
+def run(session: Session, args: argparse.Namespace) -> int:
+    """Dispatch one of the four commands."""
+    if args.command == "disk":
+        return disk_command(session, args.json)
+    if args.command == "prune":
+        return prune_command(session, args)
+    if args.command == "run":
+        return run_command(session, args)
+    return maintenance_command(session, args)
+
+
+# disk ----------------------------------------------------------------------------
+def disk_command(session: Session, as_json: bool) -> int:
+    """`arctui disk [--json]`."""
+    from arctui.tabs.maintenance.reader import disk_report
+
+    report = disk_report(session)
+    if as_json:
+        emit_json(report.to_json())
+        return 3 if report.error else 0
+    if report.error:
+        error(f"cannot read disk use: {report.error}")
+        return 3
+    emit(f"{'TYPE':<15} {'TOTAL':>6} {'ACTIVE':>6} {'SIZE':>11} {'RECLAIMABLE':>11}")
+    for r in report.rows:
+        figures = f"{size(r.size):>11} {size(r.reclaimable):>11}"
+        emit(f"{r.kind:<15} {r.total:>6} {r.active:>6} {figures}")
+    emit("")
+    emit(f"Volumes of {session.project}:")
+    for v in report.volumes:
+        used = f"{v.containers} container{'s' if v.containers != 1 else ''}"
+        emit(f"  {v.name:<40} {size(v.size):>11}  {used}")
+    if not report.volumes:
+        emit("  none")
+    emit(f"  {report.growth}")
+    root = report.root
+    if root.free is not None and root.total:
+        pct = 100 * root.free / root.total
+        emit(f"Data root {root.path}: {size(root.free)} free of {size(root.total)} ({pct:.0f} %)")
+    else:
+        emit(f"Data root {root.path or '?'}: {root.note}")
+    return 0
+
+
+# guarded runs ----------------------------------------------------------------------
+def _describe(action: Action) -> None:
+    err = sys.stderr
+    emit(action.summary, file=err)
+    emit(f"  env {action.env} · project {action.project}", file=err)
+    if action.consequence:
+        emit(f"  {action.consequence}", file=err)
+    emit(f"  command: {action.shown_command}", file=err)
+
+
+def guarded(
+    session: Session,
+    action: Action,
+    args: argparse.Namespace,
+    work: Work,
+    *,
+    mutates: bool = True,
+    ask: Callable[[str], str] = input,
+    interactive: bool | None = None,
+) -> int:
+    """Refuse (audited) or confirm, then run `work` with Ctrl-C as cancel; the exit code."""
+    from arctui.ops.audit import AuditLog
+    from arctui.ops.gate import Gate, ask_confirmation
+    from arctui.ops.runner import ActionResult, Outcome
+
+    audit = AuditLog()
+    _describe(action)
+    gate = Gate(session, action, audit, mutates=mutates)
+    if unwritable := audit.writable():
+        error(f"REFUSED: the audit log cannot be written ({unwritable}): nothing ran")
+        return 2
+    refusal: tuple[Outcome, str] | None = None
+    if reason := gate.rules():
+        refusal = (Outcome.REFUSED, reason)
+    elif mutates and session.production and not args.production_ok:
+        refusal = (Outcome.REFUSED, f"{session.env} is production: add {PROD_FLAG} to proceed")
+    elif not args.yes:
+        interactive = sys.stdin.isatty() if interactive is None else interactive
+        refusal = ask_confirmation(action.confirmations, ask, interactive)
+    if refusal is not None:
+        result = gate.refuse(refusal[1], refusal[0])
+    else:
+        cancel = threading.Event()
+
+        def line_out(line: str) -> None:
+            emit(line)
+            sys.stdout.flush()
+
+        def body() -> ActionResult:
+            try:
+                return work(line_out, cancel)
+            except Exception as exc:  # recorded by the gate; said here, never a traceback
+                return ActionResult(Outcome.FAILED, None, 0.0, (), f"unexpected error: {exc!r}")
+
+        def interrupted() -> None:
+            emit("cancelling: stopping the command's process group ...", file=sys.stderr)
+            cancel.set()
+
+        result = run_interruptible(body, interrupted, name="arctui-maintenance")
+    emit(f"{result.outcome.upper()}: {result.message}", file=sys.stderr)
+    if result.ok:
+        return 0
+    return 2 if result.outcome in (Outcome.REFUSED, Outcome.DECLINED) else 1
+
+
+# prune -----------------------------------------------------------------------------
+def prune_command(session: Session, args: argparse.Namespace) -> int:
+    """`arctui prune [--dry-run] [--filter label=...]`."""
+    from arctui.ops.maintenance.prune import PruneError, perform_prune, plan_prune
+
+    try:
+        plan = plan_prune(session, args.labels)
+    except PruneError as exc:
+        error(exc)
+        return 2
+    except SourceError as exc:
+        error(exc.reason + (f"\n  fix: {exc.fix}" if exc.fix else ""))
+        return 3
+    found = plan.candidates
+    if args.dry_run and args.json:
+        emit_json({"commands": [list(c) for c in plan.commands], **found.to_json()})
+        return 0
+    out = sys.stdout if args.dry_run else sys.stderr
+    for title, items in (
+        ("stopped containers outside the project", found.containers),
+        ("dangling images", found.images),
+        ("build cache records", found.build_cache),
+    ):
+        emit(f"{len(items)} {title}", file=out)
+        for item in items[:200]:
+            emit(f"  {item.id[:19]}  {item.name:<40} {size(item.size)}", file=out)
+    if found.build_cache_note:
+        emit(f"build cache: {found.build_cache_note}", file=out)
+    emit(f"about {size(found.bytes)} to reclaim", file=out)
+    if args.dry_run:
+        for cmd in plan.action.shown_command.split(" && "):
+            emit(f"would run: {cmd}")
+        return 0
+
+    def work(out_line: Callable[[str], None], cancel: threading.Event) -> ActionResult:
+        return perform_prune(session, plan, out_line, cancel, None)
+
+    return guarded(session, plan.action, args, work)
+
+
+# run -------------------------------------------------------------------------------
+def run_command(session: Session, args: argparse.Namespace) -> int:
+    """`arctui run TARGET [VAR=value ...]` or `arctui run --list`."""
+    from arctui.ops.maintenance.runbook import RunError, perform_run, plan_run
+    from arctui.tabs.maintenance.reader import runbook_of
+
+    book = runbook_of(session)
+    if args.list or not args.target:
+        return _list(book, args.json)
+    try:
+        plan = plan_run(session, book, args.target, args.variables)
+    except RunError as exc:
+        error(exc)
+        return 2
+    except SourceError as exc:
+        error(exc.reason)
+        return 3
+
+    def work(out_line: Callable[[str], None], cancel: threading.Event) -> ActionResult:
+        return perform_run(session, plan, out_line, cancel, None)
+
+    return guarded(session, plan.action, args, work, mutates=plan.mutates)
+
+
+def _list(book: object, as_json: bool) -> int:
+    from arctui.config.custom_commands import describe
+    from arctui.ops.maintenance.runbook import Runbook
+
+    assert isinstance(book, Runbook)
+    if as_json:
+        emit_json(
+            {
+                "makefile": str(book.makefile) if book.makefile else None,
+                "note": book.note,
+                "targets": [
+                    {"name": t.name, "help": t.help, "dangerous": t.dangerous, "recipe": t.recipe}
+                    for t in book.targets
+                ],
+                "commands": [describe(c) for c in book.commands],
+            }
+        )
+        return 0
+    if book.note:
+        emit(f"# {book.note}", file=sys.stderr)
+    for t in book.targets:
+        flag = "  (removes data)" if t.dangerous else ""
+        emit(f"make {t.name:<24} {t.help}{flag}")
+    for c in book.commands:
+        flag = "  (dangerous)" if c.dangerous else ""
+        emit(f"cmd  {c.name:<24} {c.help or ' '.join(c.argv)}{flag}")
+    if not book.targets and not book.commands:
+        emit("nothing to run: no Makefile targets and no commands in the settings")
+    return 0
+
+
+# maintenance -----------------------------------------------------------------------
+def _date(ts: float | None) -> str:
+    return datetime.fromtimestamp(ts).strftime("%Y-%m-%d %H:%M") if ts else "never"
+
+
+def maintenance_command(session: Session, args: argparse.Namespace) -> int:
+    """`arctui maintenance [--json]` or `--done TASK`."""
+    from arctui.ops.maintenance.calendar import TASKS, read_calendar
+    from arctui.ops.maintenance.tasks import mark_done
+
+    if args.done:
+        if args.done not in {t.id for t in TASKS}:
+            error(f"no task {args.done!r}; tasks: {', '.join(t.id for t in TASKS)}")
+            return 2
+        result = mark_done(session, args.done, None)
+        emit(f"{result.outcome.upper()}: {result.message}", file=sys.stderr)
+        return 0 if result.ok else 2
+    states = read_calendar(session)
+    if args.json:
+        tasks = [s.to_json() for s in states]
+        emit_json({"project": session.project, "env": session.env, "tasks": tasks})
+        return 0
+    emit(f"{'TASK':<13} {'EVERY':<9} {'STATUS':<8} {'LAST DONE':<16} {'DUE':<16} WHAT / HOW")
+    for s in states:
+        status = s.status if s.task.can_do or s.last_done else "manual"
+        emit(
+            f"{s.task.id:<13} {s.task.period:<9} {status:<8} {_date(s.last_done):<16}"
+            f" {_date(s.due_at) if s.due_at else '-':<16} {s.task.title} ({s.task.how})"
+        )
+        if s.detail:
+            emit(f"{'':<13} {s.detail}")
+    return 0

@@ -1,0 +1,1 @@
+"""The Maintenance tab's Textual widgets."""
