@@ -16,6 +16,10 @@ from types import ModuleType
 EXTRA: dict[str, str] = {
     "images": "arctui.ops.maintenance.images_cli",
     "update": "arctui.ops.maintenance.images_cli",
+    "disk": "arctui.tabs.maintenance.cli",
+    "prune": "arctui.tabs.maintenance.cli",
+    "run": "arctui.tabs.maintenance.cli",
+    "maintenance": "arctui.tabs.maintenance.cli",
 }
 
 
