@@ -1,0 +1,249 @@
+"""The Metrics tab: RED per service, the telemetry pipeline, Prometheus itself, PromQL.
+
+Read by the one app poller (only while the tab is visible: hidden, it reads nothing).
+Enter on a service opens its operations and the last hour of each figure; Escape goes
+back. `:` opens the PromQL prompt, answered on a thread worker (every call has a
+timeout). A stack without Prometheus is a state the tab explains, not a failure; a
+Prometheus that stops answering is a failure the app's banner shows, and the tab
+recovers by itself at the next good read.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import TYPE_CHECKING, Any
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical, VerticalScroll
+from textual.widgets import ContentSwitcher, DataTable, Input, Static
+
+from arctui.sources.base import SourceError
+from arctui.sources.prometheus import PrometheusAbsent
+from arctui.tabs.metrics.models import MetricsSnapshot, QueryResult
+from arctui.tabs.metrics.reader import WINDOWS, absent_snapshot, reader_for
+from arctui.tabs.metrics.view.presenters import (
+    OPERATION_COLUMNS,
+    SERVICE_COLUMNS,
+    charts_text,
+    details_text,
+    operation_rows,
+    query_text,
+    service_rows,
+    status_text,
+)
+from arctui.text import one_line
+from arctui.ui.colours import ThemeColours
+from arctui.ui.polling import Poller, SourceFailed, SourceUpdated
+from arctui.ui.widgets.rows import cursor_key, sync_rows
+from arctui.ui.widgets.table import ArcTable
+
+if TYPE_CHECKING:
+    from arctui.session import Session
+
+SOURCE = "metrics"
+
+
+class MetricsTab(Vertical):
+    """The stack's application signals, from its own Prometheus."""
+
+    BINDINGS = [
+        Binding("enter", "open", "Operations", show=False, id="metrics.open"),
+        Binding("escape", "back", "Back", show=False, id="metrics.back"),
+        Binding("colon", "prompt", "PromQL", key_display=":", id="metrics.query"),
+        Binding("w", "window", "Window", id="metrics.window"),
+    ]
+
+    def __init__(self, session: Session, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.session = session
+        self.snapshot: MetricsSnapshot | None = None
+        self.failure = ""
+        self.window = "5m"
+        self.opened: str | None = None
+        self.result: QueryResult | None = None
+        self._reader: Any = None
+        self._lock = threading.Lock()
+        self._palette = ThemeColours()
+        self.poller = Poller(self, SOURCE, self._read, interval=session.settings.refresh)
+
+    # Reading (the poller's thread) ---------------------------------------------------
+    def _read(self) -> MetricsSnapshot:
+        with self._lock:
+            if self._reader is None or self._reader.window != self.window:
+                try:
+                    fresh = reader_for(self.session, self.window)
+                except PrometheusAbsent as exc:
+                    return absent_snapshot(exc, self.session.clock())
+                if self._reader is not None:
+                    self._reader.close()
+                self._reader = fresh
+            reader = self._reader
+            reader.focus = self.opened
+        try:
+            return reader.read()  # type: ignore[no-any-return]
+        except SourceError as exc:
+            if exc.reason.startswith("cannot connect"):
+                with self._lock:  # it may come back on another port: look again
+                    if self._reader is reader:
+                        self._reader = None
+                reader.close()
+            raise
+
+    # Layout --------------------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        yield Static(id="metrics-status")
+        with ContentSwitcher(id="metrics-panels", initial="metrics-overview"):
+            with Vertical(id="metrics-overview"):
+                yield ArcTable(id="metrics-services", cursor_type="row", zebra_stripes=True)
+                with VerticalScroll(id="metrics-details-scroll"):
+                    yield Static(id="metrics-details")
+            with Vertical(id="metrics-service"):
+                yield Static(id="metrics-service-title")
+                yield Static(id="metrics-charts")
+                yield ArcTable(id="metrics-operations", cursor_type="row", zebra_stripes=True)
+        yield Input(placeholder="PromQL (Enter runs, Esc closes)", id="metrics-prompt")
+        with VerticalScroll(id="metrics-result-scroll"):
+            yield Static(id="metrics-result")
+
+    def on_mount(self) -> None:
+        for table_id, columns in (
+            ("#metrics-services", SERVICE_COLUMNS),
+            ("#metrics-operations", OPERATION_COLUMNS),
+        ):
+            table = self.query_one(table_id, ArcTable)
+            for key, label in columns:
+                table.add_column(label, key=key)
+        self.query_one("#metrics-prompt").display = False
+        self.query_one("#metrics-result-scroll").display = False
+        self._redraw()
+        self.poller.start()  # the first read comes when the tab is first shown
+
+    def on_show(self) -> None:
+        self._focus_table()
+        self.poller.request()
+
+    def on_unmount(self) -> None:
+        self.poller.stop()
+        with self._lock:
+            if self._reader is not None:
+                self._reader.close()
+
+    def _colours(self) -> dict[str, str]:
+        return dict(self._palette.get(self.app))
+
+    def _focus_table(self) -> None:
+        panel = self.query_one("#metrics-panels", ContentSwitcher).current
+        target = "#metrics-operations" if panel == "metrics-service" else "#metrics-services"
+        self.query_one(target).focus()
+
+    # Data ------------------------------------------------------------------------------
+    def on_source_updated(self, message: SourceUpdated) -> None:
+        if message.source != SOURCE:
+            return
+        self.snapshot, self.failure = message.value, ""
+        self._redraw()
+
+    def on_source_failed(self, message: SourceFailed) -> None:
+        if message.source != SOURCE:
+            return
+        f = message.failure
+        self.failure = f.reason + (f"  fix: {f.fix}" if f.fix else "")
+        self._redraw()
+
+    def _redraw(self) -> None:
+        colours = self._colours()
+        s = self.snapshot
+        self.query_one("#metrics-status", Static).update(
+            status_text(s, self.failure, time.time(), colours)
+        )
+        table = self.query_one("#metrics-services", ArcTable)
+        if s is None or s.absent is not None:
+            sync_rows(table, [])
+            self.query_one("#metrics-details", Static).update("")
+            return
+        sync_rows(table, service_rows(s, colours))
+        self.query_one("#metrics-details", Static).update(details_text(s, colours))
+        if self.opened:
+            self._render_service(s, colours)
+
+    def _render_service(self, s: MetricsSnapshot, colours: dict[str, str]) -> None:
+        service = self.opened or ""
+        title = f"{one_line(service, 80)} · operations and the last hour (Esc: back)"
+        self.query_one("#metrics-service-title", Static).update(title)
+        width = max(10, min(60, self.size.width - 40))
+        self.query_one("#metrics-charts", Static).update(charts_text(s, service, width, colours))
+        ops = s.operations if s.focus == service else ()
+        sync_rows(self.query_one("#metrics-operations", ArcTable), operation_rows(ops))
+
+    # Keys ------------------------------------------------------------------------------
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        if event.data_table.id == "metrics-services":
+            event.stop()
+            self.action_open()
+
+    def action_open(self) -> None:
+        """Open the service under the cursor: its operations and charts."""
+        key = cursor_key(self.query_one("#metrics-services", ArcTable))
+        if key is None:
+            return
+        self.opened = key
+        self.query_one("#metrics-panels", ContentSwitcher).current = "metrics-service"
+        sync_rows(self.query_one("#metrics-operations", ArcTable), [])
+        if self.snapshot is not None:
+            self._render_service(self.snapshot, self._colours())
+        self._focus_table()
+        self.poller.request()
+
+    def action_back(self) -> None:
+        """Close the prompt's answer, or go back from a service to the overview."""
+        prompt = self.query_one("#metrics-prompt", Input)
+        scroll = self.query_one("#metrics-result-scroll")
+        if prompt.display or scroll.display:
+            prompt.display = False
+            scroll.display = False
+            self._focus_table()
+            return
+        self.opened = None
+        self.query_one("#metrics-panels", ContentSwitcher).current = "metrics-overview"
+        self._focus_table()
+
+    def action_window(self) -> None:
+        """The next rate window (1m, 5m, 15m, 30m, 1h)."""
+        self.window = WINDOWS[(WINDOWS.index(self.window) + 1) % len(WINDOWS)]
+        self.notify(f"rate window {self.window}", timeout=2)
+        self.poller.request()
+
+    def action_prompt(self) -> None:
+        """Open the PromQL prompt."""
+        prompt = self.query_one("#metrics-prompt", Input)
+        prompt.display = True
+        prompt.focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id != "metrics-prompt":
+            return
+        event.stop()
+        expr = event.value.strip()
+        if not expr:
+            return
+        with self._lock:
+            reader = self._reader
+        if reader is None:
+            self._show_result(QueryResult(expr, time.time(), error="no Prometheus to ask yet"))
+            return
+        self.run_worker(
+            lambda: self._ask(reader, expr), thread=True, exit_on_error=False, group="promql"
+        )
+
+    def _ask(self, reader: Any, expr: str) -> None:
+        result = reader.run_query(expr)
+        self.app.call_from_thread(self._show_result, result)
+
+    def _show_result(self, result: QueryResult) -> None:
+        self.result = result
+        scroll = self.query_one("#metrics-result-scroll")
+        scroll.display = True
+        width = max(10, min(60, self.size.width - 6))
+        self.query_one("#metrics-result", Static).update(query_text(result, width, self._colours()))

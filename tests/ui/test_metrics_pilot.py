@@ -1,0 +1,120 @@
+"""Pilot tests of the Metrics tab over the demo source (and a failing, then absent one)."""
+
+from __future__ import annotations
+
+from arctui.sources.base import SourceError
+from arctui.sources.prometheus import PrometheusAbsent
+from arctui.tabs.metrics.view import tab as tab_module
+from arctui.tabs.metrics.view.tab import MetricsTab
+from arctui.ui.widgets.banner import ProblemBanner
+from tests.ui.conftest import make_demo_app, wait_for
+
+
+async def show(pilot) -> MetricsTab:
+    """Open the Metrics tab (key 7) and wait for its first reading."""
+    await pilot.press("7")
+    tab = pilot.app.query_one(MetricsTab)
+    await wait_for(pilot, lambda: tab.snapshot is not None)
+    await pilot.pause()
+    return tab
+
+
+def column(table, i: int) -> list[str]:
+    return [str(table.get_row_at(r)[i]) for r in range(table.row_count)]
+
+
+async def test_key_7_shows_red_worst_first_flow_and_prometheus() -> None:
+    app = make_demo_app()
+    async with app.run_test(size=(160, 48)) as pilot:
+        tab = await show(pilot)
+        assert pilot.app.active_tab == "metrics"
+        table = tab.query_one("#metrics-services")
+        names = column(table, 0)
+        assert names[0] == "arc-fury-vault"  # 12 % errors: the worst
+        assert len(names) == 6
+        details = str(tab.query_one("#metrics-details").render())
+        assert "the collector refuses 40 % of log records" in details
+        assert "target livekit" in details and "PostgresHighCPU" in details
+        assert "simulated (--demo)" in str(tab.query_one("#metrics-status").render())
+
+
+async def test_enter_opens_operations_and_escape_goes_back() -> None:
+    app = make_demo_app()
+    async with app.run_test(size=(160, 48)) as pilot:
+        tab = await show(pilot)
+        await pilot.press("down", "enter")
+        await wait_for(pilot, lambda: tab.snapshot is not None and tab.snapshot.focus is not None)
+        await pilot.pause()
+        assert tab.opened == "arc-raymond-services"
+        ops = column(tab.query_one("#metrics-operations"), 0)
+        assert "GET /orders" in ops
+        charts = str(tab.query_one("#metrics-charts").render())
+        assert "requests/s" in charts and "P99" in charts
+        await pilot.press("escape")
+        await pilot.pause()
+        assert tab.opened is None
+        assert tab.query_one("#metrics-panels").current == "metrics-overview"
+
+
+async def test_promql_prompt_in_the_demo_says_it_needs_a_real_prometheus() -> None:
+    app = make_demo_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        tab = await show(pilot)
+        await pilot.press("colon")
+        await pilot.press(*"up")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: tab.result is not None)
+        await pilot.pause()
+        assert "need a real Prometheus" in str(tab.query_one("#metrics-result").render())
+
+
+async def test_a_failing_prometheus_gives_a_banner_and_the_tab_recovers(monkeypatch) -> None:
+    state = {"down": False}
+    real = tab_module.reader_for
+
+    class Flaky:
+        def __init__(self, inner) -> None:
+            self.inner, self.window, self.focus = inner, inner.window, None
+
+        def read(self):
+            if state["down"]:
+                raise SourceError("cannot connect to Prometheus at x: refused", "start it")
+            return self.inner.read()
+
+        def close(self) -> None: ...
+
+    monkeypatch.setattr(tab_module, "reader_for", lambda s, w: Flaky(real(s, w)))
+    app = make_demo_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        tab = await show(pilot)
+        banner = pilot.app.query_one(ProblemBanner)
+        state["down"] = True
+        tab.poller.request()
+        await wait_for(pilot, lambda: bool(tab.failure))
+        await pilot.pause()
+        assert banner.display and "cannot connect to Prometheus" in str(banner.render())
+        state["down"] = False
+        tab.poller.schedule.soon()
+        tab.poller.request()
+        await wait_for(pilot, lambda: not tab.failure, timeout=40)
+        await pilot.pause()
+        assert not banner.display or "cannot connect" not in str(banner.render())
+        assert tab.query_one("#metrics-services").row_count == 6
+
+
+async def test_no_prometheus_in_the_stack_is_explained_not_a_failure(monkeypatch) -> None:
+    def absent(session, window):
+        raise PrometheusAbsent(
+            "the stack has no Prometheus (no service with role prometheus)", "set prometheus_url"
+        )
+
+    monkeypatch.setattr(tab_module, "reader_for", absent)
+    app = make_demo_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        tab = await show(pilot)
+        status = str(tab.query_one("#metrics-status").render())
+        assert "the stack has no Prometheus" in status and "set prometheus_url" in status
+        assert tab.poller.failure is None
+        await pilot.press("1")  # the other tabs are unaffected
+        await pilot.pause()
+        assert pilot.app.active_tab == "services"
