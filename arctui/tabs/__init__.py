@@ -39,10 +39,14 @@ class TabSpec:
     # "module:function" building the tab's data source from the Session, for a tab whose
     # source the session carries (the session names no tab module: imports point down).
     source: str | None = None
+    # "module:Class": the view in a replay (`--at`), for a tab whose live view cannot show
+    # a recording (Logs follows the engine; replay has its counts). None: `view` itself.
+    replay_view: str | None = None
 
-    def load_view(self) -> Any:
-        """The view class (imports Textual: TUI only)."""
-        module, _, name = self.view.partition(":")
+    def load_view(self, replay: bool = False) -> Any:
+        """The view class (imports Textual: TUI only); `replay`: the replay's view."""
+        path = self.replay_view if replay and self.replay_view else self.view
+        module, _, name = path.partition(":")
         return getattr(importlib.import_module(module), name)
 
     def css_path(self) -> Path | None:
@@ -98,6 +102,7 @@ TABS: tuple[TabSpec, ...] = (
         "arctui.tabs.logs.view.tab:LogsTab",
         cli="arctui.tabs.logs.cli",
         commands=("logs",),
+        replay_view="arctui.tabs.logs.view.replay:ReplayLogsTab",
         plan="Merged, filterable logs across services, follow mode, search with context.",
     ),
     TabSpec(
@@ -106,6 +111,13 @@ TABS: tuple[TabSpec, ...] = (
         "arctui.tabs.backups.view.tab:BackupsTab",
         cli="arctui.tabs.backups.cli",
         commands=("backup", "restore", "drill"),
+    ),
+    TabSpec(
+        "metrics",
+        "Metrics",
+        "arctui.tabs.metrics.view.tab:MetricsTab",
+        cli="arctui.tabs.metrics.cli",
+        commands=("metrics",),
     ),
 )
 
