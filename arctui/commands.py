@@ -14,6 +14,8 @@ from types import ModuleType
 
 # command name -> module path. Names, no imports: this sits with the tab registry.
 EXTRA: dict[str, str] = {
+    "record": "arctui.record.cli",
+    "history": "arctui.record.cli",
     "images": "arctui.ops.maintenance.images_cli",
     "update": "arctui.ops.maintenance.images_cli",
     "disk": "arctui.tabs.maintenance.cli",
