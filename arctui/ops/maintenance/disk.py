@@ -219,8 +219,8 @@ def data_root(info: Mapping[str, Any], local_engine: bool) -> DataRoot:
 def growth_note() -> str:
     """Where volume growth would come from, said honestly."""
     if importlib.util.find_spec("arctui.record.store") is None:
-        return "growth and days left: not recorded (no flight recorder store in this install)"
-    return "growth and days left: not recorded (the recorder keeps no volume sizes yet)"
+        return "growth, days left: not recorded (no flight recorder store)"
+    return "growth, days left: not recorded (the recorder keeps no volume sizes)"
 
 
 def read_disk(

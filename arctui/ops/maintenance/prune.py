@@ -215,7 +215,7 @@ def plan_prune(
     action = Action(
         verb="prune",
         scope="engine",
-        target=f"{session.project}: {what}",
+        target=session.project + "".join(f" label={label}" for label in labels),
         project=session.project,
         env=session.env,
         command=cmds[0],
