@@ -119,6 +119,14 @@ TABS: tuple[TabSpec, ...] = (
         cli="arctui.tabs.metrics.cli",
         commands=("metrics",),
     ),
+    # Its headless commands (disk, prune, run, maintenance) are in arctui/commands.py.
+    TabSpec(
+        "maintenance",
+        "Maintenance",
+        "arctui.tabs.maintenance.view.tab:MaintenanceTab",
+        plan="The guide's maintenance calendar, disk use and prune, the Makefile runbook,"
+        " image updates.",
+    ),
 )
 
 
