@@ -61,7 +61,7 @@ class UpdateAction(Action):
     up: tuple[str, ...] = ()
 
 
-def tested_elsewhere(
+def healthy_elsewhere(
     audit: AuditLog, env: str, ref: str, digest: str, limit: int = AUDIT_LOOKBACK
 ) -> tuple[str, ...]:
     """The environments (and when) where `digest` of `ref` was updated to and healthy."""
@@ -134,7 +134,7 @@ def plan_update(
     base = _compose(session)
     pull = (*base, "pull", service)
     up = (*base, "up", "-d", "--no-deps", service)
-    tested = tested_elsewhere(audit, session.env, row.image, row.remote_digest)
+    tested = healthy_elsewhere(audit, session.env, row.image, row.remote_digest)
     display = (
         f"{shlex.join(pull)} && {shlex.join(up)}"
         f"  (if not healthy: docker tag {row.running_id[:19]} {row.image}, up --force-recreate)"
