@@ -179,6 +179,45 @@ def _backup(op: str) -> Run:
     return run
 
 
+class _StillOld:
+    """The engine reads of an image update: the service still runs the planned image."""
+
+    def image(self, ref: str) -> dict[str, Any] | None:
+        return None
+
+    def service_containers(self, project: str, service: str) -> list[dict[str, Any]]:
+        return [{"Image": "sha256:old"}]
+
+
+def _k_image_update(s, audit, rec, tmp, text):
+    from arctui.ops.maintenance.update import UpdateAction, perform_update
+
+    pull = ("docker", "compose", "-p", s.project, "pull", text)
+    action = UpdateAction(
+        verb="update",
+        scope="service",
+        target=text,
+        project=s.project,
+        env=s.env,
+        command=pull,
+        summary=f"update {text}",
+        confirmations=typed_confirmations(s),
+        ref=f"127.0.0.1:15000/app:{text}",
+        old_image="sha256:old",
+        remote_digest="sha256:new",
+        pull=pull,
+        up=("docker", "compose", "-p", s.project, "up", "-d", "--no-deps", text),
+    )
+
+    def runner(command, on_output, cancel, cwd=None, env=None):
+        rec.calls.append(tuple(command))
+        return ActionResult(Outcome.FAILED, 1, 0.01, (rec.message,), rec.message)
+
+    return perform_update(
+        s, action, lambda _: None, threading.Event(), audit, runner=runner, reads=_StillOld()
+    )
+
+
 KINDS: dict[str, Run] = {
     "restart": _k_restart,
     "scale": _k_scale,
@@ -195,6 +234,7 @@ KINDS: dict[str, Run] = {
     "backup-delete": _backup("delete"),
     "restore": _backup("restore"),
     "drill": _backup("drill"),
+    "image-update": _k_image_update,
 }
 READS = {"backup-verify"}  # only reads the backup (records a verdict): runs in read-only
 
