@@ -218,6 +218,39 @@ def _k_image_update(s, audit, rec, tmp, text):
     )
 
 
+def _recording(rec: Recorder) -> Callable[..., ActionResult]:
+    """A command runner that records the command and fails with the recorder's message."""
+
+    def run(command, on_output, cancel, cwd=None, env=None):
+        rec.calls.append(tuple(command))
+        return ActionResult(Outcome.FAILED, 1, 0.01, (rec.message,), rec.message)
+
+    return run
+
+
+def _k_prune(s, audit, rec, tmp, text):
+    from arctui.ops.maintenance.prune import Candidates, perform_prune, plan_prune
+
+    plan = plan_prune(s, (f"arctui.gate-test={text}",), Candidates())
+    return perform_prune(s, plan, lambda _: None, threading.Event(), audit, run=_recording(rec))
+
+
+def _runbook(make: bool) -> Run:
+    def run(s, audit, rec, tmp, text):
+        from arctui.config.custom_commands import CustomCommand
+        from arctui.ops.maintenance.runbook import Runbook, Target, perform_run, plan_run
+
+        if make:
+            book, name = Runbook(tmp / "Makefile", (Target(f"t{text}"),)), f"t{text}"
+        else:
+            wipe = CustomCommand("wipe", ("echo", text), dangerous=True)
+            book, name = Runbook(None, (), (wipe,)), "wipe"
+        plan = plan_run(s, book, name)
+        return perform_run(s, plan, lambda _: None, threading.Event(), audit, run=_recording(rec))
+
+    return run
+
+
 KINDS: dict[str, Run] = {
     "restart": _k_restart,
     "scale": _k_scale,
@@ -235,6 +268,9 @@ KINDS: dict[str, Run] = {
     "restore": _backup("restore"),
     "drill": _backup("drill"),
     "image-update": _k_image_update,
+    "prune": _k_prune,
+    "run-make-target": _runbook(make=True),
+    "run-dangerous-command": _runbook(make=False),
 }
 READS = {"backup-verify"}  # only reads the backup (records a verdict): runs in read-only
 
