@@ -293,10 +293,12 @@ def _custom_values(
                 raise RunError(f"{service} has no running container for $CONTAINER")
             values["CONTAINER"] = running[0].name
     for name, value in values.items():
+        if name not in command.variables:
+            continue  # only what the command uses is checked (and put into it)
         if name != "ENV" and not _SAFE_NAME.match(value):
             raise RunError(f"{name} {one_line(value, 60)!r} is not a plain name: refused")
-    if not _SAFE_VALUE.match(values["ENV"]):
-        raise RunError("the environment name has characters a shell would interpret: refused")
+        if name == "ENV" and not _SAFE_VALUE.match(value):
+            raise RunError("the environment name has characters a shell would interpret: refused")
     return values
 
 
