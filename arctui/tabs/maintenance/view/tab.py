@@ -390,4 +390,8 @@ class MaintenanceTab(Vertical):
                 out.append((title, partial(self.do_task, s.task.id), f"{s.status}: {s.task.how}"))
         if not read_only:
             out.append(("Prune unused images, containers, build cache", self.action_prune, ""))
+        # The images panel's own entries (update a service, check the registries).
+        images = getattr(self.query_one("#maintenance-images"), "palette_commands", None)
+        if callable(images):
+            out += images()
         return out
