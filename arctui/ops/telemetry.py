@@ -369,3 +369,21 @@ def target_for(session: Session) -> PromTarget:
         session.redactor.learn(url_secrets(url))
         return discover((), url, origin)
     return discover(session.reader.latest().services)
+
+
+def read_flow(session: Session, window: str = "5m") -> Flow:
+    """The session's pipeline flow now (for the doctor). Raises SourceError."""
+    client = PromClient(target_for(session))
+    try:
+        return FlowReader(client, window, session.clock).read()
+    finally:
+        client.close()
+
+
+def log_losses(flow: Flow) -> list[Loss]:
+    """The losses that keep logs out of Loki (and so out of Grafana)."""
+    return [
+        loss
+        for loss in flow.losses
+        if loss.signal == "log_records" or loss.key.startswith("queue:loki")
+    ]

@@ -17,8 +17,7 @@ import yaml
 from arctui.models import ServiceView
 from arctui.ops.doctor.context import DoctorContext
 from arctui.ops.doctor.models import FOUND, INFO, OK, SKIPPED, Finding, Fix, Step, WizardResult
-from arctui.tabs.logs.levels import parse_level
-from arctui.tabs.logs.models import Level
+from arctui.sources.log_levels import Level, parse_level
 from arctui.text import one_line
 from arctui.yamlio import load_yaml
 
@@ -136,12 +135,66 @@ def _health_step(
     return [e.service for e in entries]
 
 
+def _flow_step(ctx: DoctorContext, steps: list[Step], findings: list[Finding]) -> None:
+    """Whether log records flow, from Prometheus: where they are lost, and since when."""
+    from arctui.ops import telemetry
+    from arctui.sources.base import SourceError
+
+    name = "log records flowing (Prometheus)"
+    if ctx.session.demo:
+        steps.append(Step(name, SKIPPED, "the demo platform has no Prometheus to ask"))
+        return
+    try:
+        flow = telemetry.read_flow(ctx.session)
+    except SourceError as exc:
+        steps.append(Step(name, SKIPPED, exc.reason))
+        return
+    now = ctx.session.clock()
+    losses = telemetry.log_losses(flow)
+    if not flow.collector_seen and not flow.loki_seen:
+        steps.append(Step(name, SKIPPED, "no collector or Loki metrics in Prometheus"))
+        return
+    received = [h for h in flow.receivers("log_records")]
+    accepted = sum(h.passed for h in received)
+    facts = f"collector accepts {accepted:.1f} log records/s"
+    if flow.loki_lines is not None:
+        facts += f", Loki ingests {flow.loki_lines:.1f} lines/s"
+    if not losses:
+        steps.append(Step(name, OK, facts))
+        return
+    sentences = [telemetry.loss_sentence(loss, now) for loss in losses]
+    steps.append(Step(name, FOUND, f"{sentences[0]} ({facts})"))
+    findings.append(
+        Finding(
+            ID,
+            "logs-lost",
+            "error",
+            sentences[0],
+            "",
+            (*sentences, facts),
+            (
+                Fix(
+                    "A refusing receiver is usually the memory_limiter or a full queue: check"
+                    " the collector's log, raise memory_limiter limit_mib or its queue size",
+                    "advice",
+                ),
+                Fix(
+                    "Loki discarding lines (rate_limited, per-stream limits): raise"
+                    " limits_config ingestion_rate_mb / per_stream_rate_limit",
+                    "advice",
+                ),
+            ),
+        )
+    )
+
+
 def run(ctx: DoctorContext) -> WizardResult:
-    """Collector, Loki, the exporters section, the apps' OTLP endpoint."""
+    """Collector, Loki, the exporters section, the apps' OTLP endpoint, the flow."""
     steps = ctx.step_log(ID)
     findings: list[Finding] = []
     collectors = _health_step(ctx, "otel-collector", "OTel Collector", steps, findings)
     _health_step(ctx, "loki", "Loki", steps, findings)
+    _flow_step(ctx, steps, findings)
     views = {s.name: s for s in ctx.snapshot.services}
     for name in collectors:
         path = config_path(views[name], ctx.project_dir)

@@ -157,12 +157,19 @@ class MetricsReader:
         now = self.clock()
         before = self.client.requests
         partial: list[tuple[str, str]] = []
+        cached = self._presence
         unit, has_calls, top = self._presence_at(now)  # the first call: raises if down
+        from_cache = self._presence is cached
         scale = 0.001 if unit == "milliseconds" else 1.0
         top_scaled = top
         figures: dict[str, list[Sample]] = {}
         for name, expr in red_queries(unit, self.window, self.service).items():
             figures[name] = self._query(expr, now, name, partial)
+        if has_calls and not figures.get("rate") and from_cache:
+            # The series went away since the cached look: look again now, so a removed
+            # connector is explained at once rather than a minute later.
+            self._presence = None
+            unit, has_calls, top_scaled = self._presence_at(now)
         services = combine("service_name", figures, scale, top_scaled) if has_calls else []
         focus, operations = self.focus, []
         if focus:
@@ -211,6 +218,7 @@ class MetricsReader:
         cached = self._presence
         if cached is not None and now - cached[0] < PRESENCE_EVERY and cached[2]:
             return cached[1], cached[2], cached[3]
+        self._presence = None
         units: dict[str, list[float]] = {}
         has_calls = False
         for s in self.client.query(PRESENCE, now):
