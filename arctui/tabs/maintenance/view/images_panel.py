@@ -39,13 +39,13 @@ if TYPE_CHECKING:
 
 SOURCE = "images"
 INTERVAL = 60.0  # engine reads each time; registry answers from the client's cache
-COLUMNS = (
+COLUMNS = (  # the status first: at 80 columns the digests are what falls off
     ("service", "Service"),
+    ("status", "Status"),
     ("image", "Image"),
     ("running", "Running"),
     ("digest", "Digest"),
     ("registry", "Registry"),
-    ("status", "Status"),
 )
 _STATUS_STYLE = {
     "update available": "bold yellow",
@@ -71,18 +71,18 @@ def image_rows(report: ImagesReport) -> list[tuple[str, list[Text]]]:
                 r.service,
                 [
                     Text(one_line(r.service, 40)),
+                    status,
                     Text(one_line(r.image, 60)),
                     Text(_short(r.running_id.removeprefix("sha256:"), 12)),
                     Text(_short(r.local_digest)),
                     Text(_short(r.remote_digest)),
-                    status,
                 ],
             )
         )
     return out
 
 
-def summary(report: ImagesReport | None, now: float) -> Text:
+def summary(report: ImagesReport | None, now: float, read_only: bool = False) -> Text:
     """The line over the table: how many updates, when checked, notes."""
     if report is None:
         return Text("checking images against the registries …")
@@ -98,7 +98,8 @@ def summary(report: ImagesReport | None, now: float) -> Text:
     out.append(f" in {report.elapsed:.2f} s")
     if flagged:
         out.append(f" · {flagged} datastore(s) on a floating tag", style="bold red")
-    out.append("  (U update, r ask the registries again)", style="dim")
+    keys = "r asks the registries again" if read_only else "U update, r ask the registries again"
+    out.append(f"  ({keys})", style="dim")
     if report.note:
         out.append(f"\nnote: {one_line(report.note, 300)}", style="dim")
     return out
@@ -110,9 +111,9 @@ def detail(row: ImageRow | None) -> Text:
         return Text("")
     out = Text(f"{one_line(row.service, 40)}: {one_line(row.image, 120)}", style="bold")
     if row.remote_digest:
-        out.append(f"\nregistry {row.remote_digest}")
+        out.append(f"\nnew {row.remote_digest}")
     if row.local_digest:
-        out.append(f"\nrunning  {row.local_digest}")
+        out.append(f"\nrun {row.local_digest}")
     if row.reason:
         out.append(f"\n{one_line(row.reason, 300)}", style="red" if row.flagged else "")
     return out
@@ -178,7 +179,9 @@ class ImagesPanel(Vertical):
             return
         message.stop()
         self.report = message.value
-        self.query_one("#images-summary", Static).update(summary(self.report, time.time()))
+        self.query_one("#images-summary", Static).update(
+            summary(self.report, time.time(), self.session.read_only)
+        )
         sync_rows(self.query_one("#images-table", ArcTable), image_rows(message.value))
         self._update_detail()
 
