@@ -248,8 +248,12 @@ def inspect_many(api: Any, ids: list[str]) -> dict[str, Any]:
 
     The engine answers each inspect in a few ms, mostly waiting: one after another they
     were half of a headless `status`. Each call has its own connection and timeout; the
-    first error other than "gone" is raised after every thread has ended.
+    first error other than "gone" is raised after every thread has ended. On the local
+    socket the EngineClient sends them all at once instead, on this thread: on two busy
+    cores starting eight threads cost more than the waits they overlapped.
     """
+    if len(ids) > 1 and getattr(api, "sends_at_once", False):
+        return dict(api.inspect_containers(ids))
     found: dict[str, Any] = {}
     errors: list[BaseException] = []
 

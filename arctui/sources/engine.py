@@ -25,7 +25,7 @@ import socket
 import struct
 import threading
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 from urllib.parse import quote
 
@@ -123,6 +123,15 @@ class _SdkTransport:
         self._check(res)
         return res.json()
 
+    def get_json_many(self, paths: Sequence[str], timeout: float) -> list[Any]:
+        out: list[Any] = []
+        for path in paths:  # one after another: the SDK path is not the hot one
+            try:
+                out.append(self.get_json(path, None, timeout))
+            except EngineHTTPError as exc:
+                out.append(exc)
+        return out
+
     def post_json(self, path: str, body: Any, timeout: float) -> Any:
         res = self.api.post(self._url(path, None), json=body, timeout=timeout)
         self._check(res)
@@ -166,6 +175,9 @@ class _UnixTransport:
 
     def get_json(self, path: str, params: Mapping[str, Any] | None, timeout: float) -> Any:
         return self.engine.get_json(path + query_string(params or {}), timeout)
+
+    def get_json_many(self, paths: Sequence[str], timeout: float) -> list[Any]:
+        return self.engine.get_json_many(paths, timeout)
 
     def stream(
         self, path: str, params: Mapping[str, Any] | None, timeout: float
@@ -221,6 +233,11 @@ class EngineClient:
         """Where the engine is reached (for the header and error texts)."""
         path = self.local_socket()
         return f"unix://{path}" if path is not None else self._resolve()[1]
+
+    @property
+    def sends_at_once(self) -> bool:
+        """Whether `inspect_containers` sends its requests together (the local socket)."""
+        return self.local_socket() is not None
 
     @property
     def is_unix_socket(self) -> bool:
@@ -319,6 +336,23 @@ class EngineClient:
     def inspect_container(self, container: str) -> Any:
         """GET /containers/{id}/json; EngineNotFound when it is gone."""
         return self.get_json(f"/containers/{quote(container, safe='')}/json")
+
+    def inspect_containers(self, ids: Sequence[str]) -> dict[str, Any]:
+        """The inspect of each id (None when it is gone), the requests sent at once.
+
+        Raises SourceError for any other failure (the first, after all were read).
+        """
+        paths = [f"/containers/{quote(cid, safe='')}/json" for cid in ids]
+        answers = self._call(lambda t: t.get_json_many(paths, self.timeout))
+        found: dict[str, Any] = {}
+        for cid, answer in zip(ids, answers, strict=True):
+            if isinstance(answer, EngineNotFound):
+                found[cid] = None
+            elif isinstance(answer, EngineHTTPError):
+                raise SourceError(f"Docker engine error: {answer}"[:300]) from answer
+            else:
+                found[cid] = answer
+        return found
 
     def version(self) -> Any:
         """GET /version."""

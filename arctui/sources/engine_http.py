@@ -15,12 +15,13 @@ import json
 import os
 import socket
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
 DEFAULT_SOCKET = "/var/run/docker.sock"
+BATCH = 32  # requests `get_json_many` keeps open at once
 
 
 class EngineHTTPError(Exception):
@@ -230,10 +231,8 @@ class _UnixConnection:
             raise
         self.sock = sock
 
-    def request(
-        self, method: str, url: str, body: bytes | None, headers: Mapping[str, str]
-    ) -> _Response:
-        """Send the request (the headers http.client sent) and read the answer's head."""
+    def send(self, method: str, url: str, body: bytes | None, headers: Mapping[str, str]) -> None:
+        """Send the request (the headers http.client sent); the answer is read apart."""
         if self.sock is None:
             self.connect()
         assert self.sock is not None
@@ -242,7 +241,19 @@ class _UnixConnection:
         if body is not None or method in ("POST", "PUT", "PATCH"):
             lines.append(f"Content-Length: {len(body or b'')}")
         self.sock.sendall("\r\n".join(lines).encode("latin-1") + b"\r\n\r\n" + (body or b""))
-        return _Response(self.sock, method)
+        self._method = method
+
+    def response(self) -> _Response:
+        """The answer's status and headers (the body is read from it)."""
+        assert self.sock is not None
+        return _Response(self.sock, self._method)
+
+    def request(
+        self, method: str, url: str, body: bytes | None, headers: Mapping[str, str]
+    ) -> _Response:
+        """Send the request and read the answer's head."""
+        self.send(method, url, body, headers)
+        return self.response()
 
     def close(self) -> None:
         sock, self.sock = self.sock, None
@@ -282,7 +293,17 @@ class UnixEngine:
             data = json.dumps(body).encode()
             headers["Content-Type"] = "application/json"
         try:
-            response = conn.request(method, url, data, headers)
+            conn.send(method, url, data, headers)
+        except BaseException:
+            conn.close()
+            raise
+        return conn, self._answer(conn)
+
+    @staticmethod
+    def _answer(conn: _UnixConnection) -> _Response:
+        """The response on a connection whose request was sent; EngineHTTPError from 400."""
+        try:
+            response = conn.response()
         except BaseException:
             conn.close()
             raise
@@ -295,7 +316,7 @@ class UnixEngine:
                 message = body.decode("utf-8", "replace")
             kind = EngineNotFound if response.status == 404 else EngineHTTPError
             raise kind(response.status, message or response.reason)
-        return conn, response
+        return response
 
     def get_json(self, url: str, timeout: float | None = None) -> Any:
         """The decoded JSON body of a GET."""
@@ -304,6 +325,31 @@ class UnixEngine:
             return json.loads(response.read())
         finally:
             conn.close()
+
+    def get_json_many(self, urls: Sequence[str], timeout: float | None = None) -> list[Any]:
+        """GETs sent at once on their own connections, then read in order: the decoded
+        body of each, or the EngineHTTPError the engine answered it with.
+
+        The engine works on them side by side, with no thread started here (threads cost
+        more than the waits on two busy cores). Up to `BATCH` connections are open at once.
+        """
+        out: list[Any] = []
+        for start in range(0, len(urls), BATCH):
+            conns: list[_UnixConnection] = []
+            try:
+                for url in urls[start : start + BATCH]:
+                    conn = _UnixConnection(self.path, self.timeout if timeout is None else timeout)
+                    conns.append(conn)
+                    conn.send("GET", url, None, {"Accept": "application/json"})
+                for conn in conns:
+                    try:
+                        out.append(json.loads(self._answer(conn).read()))
+                    except EngineHTTPError as exc:
+                        out.append(exc)
+            finally:
+                for conn in conns:
+                    conn.close()
+        return out
 
     def post_json(self, url: str, body: Any, timeout: float | None = None) -> Any:
         """POST a JSON body; the decoded answer (None when the engine sends no body)."""

@@ -160,3 +160,33 @@ def test_a_stream_closed_from_another_thread_ends_its_reader(server: tuple[Serve
     stream.close()
     reader.join(2)
     assert not reader.is_alive() and got == [b"ab"]
+
+
+def test_inspects_are_sent_at_once_and_read_in_order() -> None:
+    """The engine only answers once it holds all three requests: sent one after another
+    (each waiting for its answer) they would time out."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = str(Path(tmp) / "e.sock")
+        listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        listener.bind(path)
+        listener.listen(8)
+
+        def serve() -> None:
+            conns = [listener.accept()[0] for _ in range(3)]
+            wanted = [c.recv(65536).split(b" ")[1].decode() for c in conns]
+            for conn, url in reversed(list(zip(conns, wanted, strict=True))):
+                cid = url.split("/")[2]
+                if cid == "gone":
+                    body, status = b'{"message": "No such container: gone"}', b"404 Not Found"
+                else:
+                    body, status = b'{"Id": "%s"}' % cid.encode(), b"200 OK"
+                head = b"HTTP/1.1 %s\r\nContent-Length: %d\r\n\r\n" % (status, len(body))
+                conn.sendall(head + body)
+                conn.close()
+
+        threading.Thread(target=serve, daemon=True).start()
+        client = EngineClient({"DOCKER_HOST": f"unix://{path}"}, timeout=2)
+        assert client.sends_at_once
+        found = client.inspect_containers(["a", "gone", "b"])
+        assert found == {"a": {"Id": "a"}, "gone": None, "b": {"Id": "b"}}
+        listener.close()
