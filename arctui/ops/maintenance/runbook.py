@@ -157,6 +157,8 @@ def parse_database(db: str) -> dict[str, tuple[str, ...]]:
         if not m or lines[0].startswith("#"):
             continue
         recipe = tuple(one_line(x[1:], 400) for x in lines[1:] if x.startswith("\t"))
+        if not recipe and not m.group(2).strip():
+            continue  # only named (in .PHONY, say): nothing would run
         for name in m.group(1).split():
             if name.startswith(".") or "%" in name or "$" in name or name == NO_GOAL:
                 continue
