@@ -30,6 +30,7 @@ from arctui.ui.actions import ActionsApp, ReadOnlyBadge
 from arctui.ui.palette_base import open_palette
 from arctui.ui.palette_commands import TabCommands
 from arctui.ui.polling import Poller, SourceFailed, SourceUpdated
+from arctui.ui.replay import ReplayApp
 from arctui.ui.shell import Shell
 from arctui.ui.theming import APP_VARIABLES, keymap_names, load_themes
 from arctui.ui.widgets.banner import ProblemBanner
@@ -57,8 +58,8 @@ def _css_paths() -> list[str | PurePath]:
     return paths
 
 
-class ArcApp(ActionsApp):
-    """Operate an A.R.C. compose stack."""
+class ArcApp(ReplayApp):
+    """Operate an A.R.C. compose stack (or replay a recorded moment of it: ui/replay.py)."""
 
     TITLE = "arctui"
     CSS_PATH: ClassVar = _css_paths()
@@ -150,16 +151,21 @@ class ArcApp(ActionsApp):
 
     def compose(self) -> ComposeResult:
         s = self.session
+        replay = s.replay is not None
         yield self._header
+        if replay:
+            yield from self.replay_compose()
         self._banner.display = False
         yield self._banner
         with self._tabs:
             for i, spec in enumerate(TABS, start=1):
                 with TabPane(f"{i} {spec.title}", id=spec.id):
+                    if replay:  # "nothing recorded for this tab at this moment"
+                        yield self.replay_notice(spec.id)
                     # Only the first tab is built before the first frame; the others
                     # (and their imports: psycopg, redis-py ...) when first shown.
                     if i == 1:
-                        yield spec.load_view()(s, id=f"{spec.id}-tab")
+                        yield spec.load_view(replay)(s, id=f"{spec.id}-tab")
         yield Footer()
         if s.read_only:
             yield ReadOnlyBadge("READ-ONLY")
@@ -178,6 +184,9 @@ class ArcApp(ActionsApp):
         self.set_interval(0.5, self._tick_pollers)
         self.poller.start()
         self.poller.request()
+        if self.replay is not None:  # no engine events, no live monitoring: the recording
+            self.set_interval(0.5, self.replay_tick)
+            self.call_after_refresh(self.replay_shown)
         if self.pending_keymap_check:  # off the first frame: imports every tab's view
             self.run_worker(
                 lambda: preferences.check_keymap_later(self),
@@ -185,6 +194,8 @@ class ArcApp(ActionsApp):
                 exit_on_error=False,
                 group="keymap",
             )
+        if self.replay is not None:
+            return
         # The session's one event subscription (sources/event_hub.py): state events name
         # the containers to re-read; None (stream cut, events lost) asks for a full read.
         self._events_sub = self.session.events.subscribe(self._engine_event, "app")
@@ -409,9 +420,11 @@ class ArcApp(ActionsApp):
 
     def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
         pane = event.pane
-        if pane.id in TAB_IDS and not pane.children:
+        if pane.id in TAB_IDS and not pane.query(f"#{pane.id}-tab"):
             spec = TABS[TAB_IDS.index(pane.id)]
-            pane.mount(spec.load_view()(self.session, id=f"{spec.id}-tab"))
+            replay = self.replay is not None
+            pane.mount(spec.load_view(replay)(self.session, id=f"{spec.id}-tab"))
+            self.call_after_refresh(self.replay_shown)  # a replay hides what has no data
         self._show_notes()
         self._tick_pollers()  # a tab just shown reads at once if it is due
 
