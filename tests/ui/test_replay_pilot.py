@@ -42,7 +42,7 @@ def _crashed_state(app: ArcApp) -> str | None:
 
 
 def _notes(app: ArcApp) -> list[str]:
-    return [n.message for n in app._notifications]  # noqa: SLF001 - the toasts shown
+    return [n.message for n in app._notifications]
 
 
 def _bar(app: ArcApp) -> str:
