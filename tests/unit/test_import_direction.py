@@ -43,13 +43,6 @@ ALLOWED: frozenset[tuple[str, str]] = frozenset(
     {
         ("arctui.ops.diagnostics", "arctui.tabs.redis.reader"),
         ("arctui.ops.diagnostics", "arctui.tabs.services.report"),
-        ("arctui.ops.doctor.context", "arctui.tabs.logs.demo"),
-        ("arctui.ops.doctor.context", "arctui.tabs.resources.models"),
-        ("arctui.ops.doctor.logs_pipeline", "arctui.tabs.logs.levels"),
-        ("arctui.ops.doctor.logs_pipeline", "arctui.tabs.logs.models"),
-        ("arctui.ops.doctor.memory", "arctui.tabs.resources.models"),
-        ("arctui.ops.doctor.startup", "arctui.tabs.logs.levels"),
-        ("arctui.ops.doctor.startup", "arctui.tabs.logs.models"),
         ("arctui.ops.lifecycle", "arctui.ops.backups.unlock"),
         ("arctui.tabs.redis.cli", "arctui.tabs.redis.view.presenters"),
         ("arctui.ui.palette_commands", "arctui.tabs.backups.view.modal"),

@@ -8,7 +8,8 @@ import sys
 
 def test_logs_data_modules_import_no_ui_and_no_docker_sdk() -> None:
     code = (
-        "import sys, arctui.tabs.logs.cli, arctui.tabs.logs.reader, arctui.tabs.logs.demo, "
+        "import sys, arctui.tabs.logs.cli, arctui.tabs.logs.reader, arctui.demo.logs, "
+        "arctui.sources.log_levels, "
         "arctui.tabs.logs.export, arctui.tabs.logs.buffer, arctui.sources.docker_logs\n"
         "bad = sorted(m for m in sys.modules if m.split('.')[0] in "
         "('textual', 'rich', 'docker') or m.startswith('arctui.ui'))\n"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from arctui.tabs.logs.levels import is_continuation, parse_level
+from arctui.sources.log_levels import is_continuation, parse_level
 from arctui.tabs.logs.models import Level
 
 E, W, I, D = Level.ERROR, Level.WARN, Level.INFO, Level.DEBUG  # noqa: E741

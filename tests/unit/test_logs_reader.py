@@ -6,9 +6,9 @@ import threading
 import time
 
 from arctui.config.masking import MASK, Redactor
+from arctui.demo.logs import DemoLogSource
 from arctui.sources.docker_logs import LogRecord, LogTarget, LogWindow
 from arctui.tabs.logs.buffer import LogBuffer
-from arctui.tabs.logs.demo import DemoLogSource
 from arctui.tabs.logs.models import Level
 from arctui.tabs.logs.reader import LineMaker, LogFeed, read_lines, source_tag
 

@@ -24,7 +24,7 @@ from arctui.text import one_line
 if TYPE_CHECKING:
     from arctui.ops.health.probes import ExecRunner
     from arctui.session import Session
-    from arctui.tabs.resources.models import ResourcesSnapshot
+    from arctui.sources.usage import ResourcesSnapshot
 
 LOG_TAIL = 40
 
@@ -32,7 +32,7 @@ LOG_TAIL = 40
 def log_source(session: Session) -> Any:
     """The session's log source: the engine's, or the demo's simulation (same interface)."""
     if session.demo:
-        from arctui.tabs.logs.demo import DemoLogSource
+        from arctui.demo.logs import DemoLogSource
 
         return DemoLogSource(clock=session.clock)
     from arctui.sources.docker_logs import DockerLogSource

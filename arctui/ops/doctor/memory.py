@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from arctui.ops.doctor.context import DoctorContext
 from arctui.ops.doctor.models import FOUND, INFO, OK, SKIPPED, Finding, Fix, Step, WizardResult
-from arctui.tabs.resources.models import MEM_WARN_FRACTION, ContainerStats
+from arctui.sources.usage import MEM_WARN_FRACTION, ContainerStats
 from arctui.units import size
 
 ID, TITLE = "memory", "High memory usage / OOM kills"

@@ -13,8 +13,7 @@ from arctui.models import ServiceView
 from arctui.ops.doctor.context import DoctorContext
 from arctui.ops.doctor.models import FOUND, INFO, OK, Finding, Fix, Step, WizardResult
 from arctui.ops.health.models import FINE, NOT_CREATED, ServiceHealth
-from arctui.tabs.logs.levels import parse_level
-from arctui.tabs.logs.models import Level
+from arctui.sources.log_levels import Level, parse_level
 from arctui.units import size
 
 ID, TITLE = "startup", "Services hang on startup / restart loop"

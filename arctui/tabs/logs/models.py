@@ -2,28 +2,13 @@
 
 from __future__ import annotations
 
-import enum
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+# The levels live below the tabs (the doctor reads them too); re-exported here.
+from arctui.sources.log_levels import Level
 
-class Level(enum.IntEnum):
-    """Severity, ordered: a filter at WARN shows WARN and ERROR."""
-
-    DEBUG = 10
-    INFO = 20
-    WARN = 30
-    ERROR = 40
-
-    @classmethod
-    def parse(cls, name: str) -> Level:
-        """`error`, `ERR`, `warning`, `Info`, `debug` ... -> Level (ValueError if unknown)."""
-        from arctui.tabs.logs.levels import level_word
-
-        level = level_word(name)
-        if level is None:
-            raise ValueError(f"unknown level {name!r}: use error, warn, info or debug")
-        return level
+__all__ = ["Level", "LogLine", "LogQuery"]
 
 
 @dataclass(frozen=True, slots=True)

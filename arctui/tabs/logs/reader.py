@@ -23,8 +23,8 @@ from typing import TYPE_CHECKING, NamedTuple, Protocol
 from arctui.config.masking import Redactor
 from arctui.sources.base import SourceError
 from arctui.sources.docker_logs import LogRecord, LogTarget, LogWindow
+from arctui.sources.log_levels import is_continuation, parse_level
 from arctui.tabs.logs.buffer import DEFAULT_CAPACITY
-from arctui.tabs.logs.levels import is_continuation, parse_level
 from arctui.tabs.logs.models import Level, LogLine
 from arctui.text import clean
 
@@ -125,7 +125,7 @@ class LineMaker:
 def session_source(session: Session) -> LogSource:
     """The session's log source: the demo's simulation, or the real engine."""
     if session.demo:
-        from arctui.tabs.logs.demo import DemoLogSource
+        from arctui.demo.logs import DemoLogSource
 
         return DemoLogSource(clock=session.clock)
     from arctui.sources.docker_logs import DockerLogSource

@@ -1,4 +1,6 @@
-"""The level of a log line, as the platform's services write it (pure, no Textual).
+"""Log levels, and the level of a log line as the platform's services write it (pure).
+
+Below the tabs: the Logs tab and the doctor's wizards both read them.
 
 Three shapes, tried in this order:
 - JSON objects: `{"level":"error"}`, `"lvl"`, `"severity"`, `"levelname"`, `"log.level"`,
@@ -14,10 +16,27 @@ Lines with no level stay without one; a continuation line (indented, `Traceback`
 
 from __future__ import annotations
 
+import enum
 import json
 import re
 
-from arctui.tabs.logs.models import Level
+
+class Level(enum.IntEnum):
+    """Severity, ordered: a filter at WARN shows WARN and ERROR."""
+
+    DEBUG = 10
+    INFO = 20
+    WARN = 30
+    ERROR = 40
+
+    @classmethod
+    def parse(cls, name: str) -> Level:
+        """`error`, `ERR`, `warning`, `Info`, `debug` ... -> Level (ValueError if unknown)."""
+        level = level_word(name)
+        if level is None:
+            raise ValueError(f"unknown level {name!r}: use error, warn, info or debug")
+        return level
+
 
 _WORDS: dict[str, Level] = {
     **dict.fromkeys(("fatal", "panic", "critical", "crit", "emerg", "emergency", "alert",
