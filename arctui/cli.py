@@ -258,7 +258,7 @@ def _notes(session: Session) -> None:
 
 
 def _status(session: Session, as_json: bool) -> int:
-    from arctui.tabs.services.report import status_rows
+    from arctui.stack.report import status_rows
 
     try:
         snapshot = session.reader.read()
@@ -304,7 +304,7 @@ def _status(session: Session, as_json: bool) -> int:
 
 def _status_table(snapshot: StackSnapshot, rows: list[dict[str, Any]]) -> None:
     """The text table, names marked as on the Services tab (`?`, `⇄`), then the legend."""
-    from arctui.tabs.services.report import marker_legend, name_with_marks
+    from arctui.stack.report import marker_legend, name_with_marks
 
     marked = [name_with_marks(s) for s in snapshot.services]
     rows = [{**r, "service": name} for r, name in zip(rows, marked, strict=True)]

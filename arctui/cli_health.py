@@ -101,7 +101,7 @@ def health_lines(report: object, snapshot: object = None) -> list[str]:
     """
     from arctui.models import StackSnapshot
     from arctui.ops.health.models import HealthReport
-    from arctui.tabs.services.report import marker_legend, name_with_marks
+    from arctui.stack.report import marker_legend, name_with_marks
 
     assert isinstance(report, HealthReport)
     views = snapshot.services if isinstance(snapshot, StackSnapshot) else ()
@@ -179,7 +179,7 @@ def _doctor(session: Session, args: argparse.Namespace) -> int:
 
 def _legend(session: Session) -> None:
     """The `?`/`⇄` services of the stack the checks looked at, and what that means."""
-    from arctui.tabs.services.report import marker_legend
+    from arctui.stack.report import marker_legend
 
     snapshot = session.reader.last
     for line in marker_legend(snapshot.services if snapshot is not None else ()):

@@ -179,7 +179,7 @@ def _table(rows: list[dict[str, Any]], cols: tuple[str, ...]) -> str:
 
 
 def _services(session: Session) -> str:
-    from arctui.tabs.services.report import status_rows
+    from arctui.stack.report import status_rows
 
     rows = status_rows(session.reader.read())
     return (

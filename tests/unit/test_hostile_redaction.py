@@ -32,7 +32,7 @@ from arctui.session import Session, demo_session
 from arctui.sources.base import SourceError
 from arctui.sources.redacting import LearningCompose, LearningContainers
 from arctui.stack.reader import StackReader
-from arctui.tabs.services.report import status_rows
+from arctui.stack.report import status_rows
 from arctui.tabs.services.view.presenters import service_detail, service_row
 from arctui.text import clean, one_line
 

@@ -42,12 +42,10 @@ LAYERS: tuple[tuple[str, ...], ...] = (
 ALLOWED: frozenset[tuple[str, str]] = frozenset(
     {
         ("arctui.ops.diagnostics", "arctui.tabs.redis.reader"),
-        ("arctui.ops.diagnostics", "arctui.tabs.services.report"),
         ("arctui.ops.lifecycle", "arctui.ops.backups.unlock"),
         ("arctui.tabs.redis.cli", "arctui.tabs.redis.view.presenters"),
         ("arctui.ui.palette_commands", "arctui.tabs.backups.view.modal"),
         ("arctui.ui.widgets.charts", "arctui.tabs.resources.rates"),
-        ("arctui.ui.widgets.header", "arctui.tabs.services.view.presenters"),
     }
 )
 

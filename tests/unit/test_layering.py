@@ -21,7 +21,7 @@ HEADLESS_MODULES = (
     "arctui.sources.compose",
     "arctui.stack.model",
     "arctui.stack.reader",
-    "arctui.tabs.services.report",
+    "arctui.stack.report",
     "arctui.models",
     "arctui.demo.platform",
     "arctui.config",

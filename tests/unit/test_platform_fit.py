@@ -30,7 +30,7 @@ from arctui.ops.envinfo import compose_reads, env_rows, env_warnings
 from arctui.sources.base import SourceError
 from arctui.sources.compose import ComposeCli, split_output
 from arctui.stack.model import build_services, port_labels
-from arctui.tabs.services.report import status_rows
+from arctui.stack.report import status_rows
 from arctui.tabs.services.view.presenters import ports_text, service_detail
 from tests.platform_fixture import COMPOSE_DIR, SERVICES, checkout, compose_files
 

@@ -15,6 +15,7 @@ from arctui.models import (
     ServiceView,
     StackSnapshot,
 )
+from arctui.stack.report import summary
 from arctui.tabs.services.view.presenters import (
     COLUMNS,
     DEFAULT_COLOURS,
@@ -23,7 +24,6 @@ from arctui.tabs.services.view.presenters import (
     ports_text,
     service_detail,
     service_row,
-    summary,
     uptime,
     visible_services,
 )

@@ -9,7 +9,7 @@ from textual.reactive import var
 from textual.widgets import Static
 
 from arctui.models import StackSnapshot
-from arctui.tabs.services.view.presenters import summary
+from arctui.stack.report import summary
 from arctui.text import one_line
 from arctui.units import duration
 

@@ -383,14 +383,3 @@ def service_detail(service: ServiceView, now: float, snapshot: StackSnapshot | N
     _section(out, "Mounts")
     _mount_lines(out, service)
     return out
-
-
-def summary(snapshot: StackSnapshot) -> tuple[int, int, int]:
-    """(services, running, with problems) for the header."""
-    problems = sum(
-        s.state in (ServiceState.RESTARTING, ServiceState.STOPPED, ServiceState.PARTIAL)
-        or s.health == "unhealthy"
-        for s in snapshot.services
-    )
-    running = sum(s.state is ServiceState.RUNNING for s in snapshot.services)
-    return len(snapshot.services), running, problems

@@ -1,4 +1,6 @@
-"""Plain-data views of a snapshot for headless output (`arctui status --json`)."""
+"""Plain-data views of a stack snapshot: `arctui status --json`, the text printers' marks,
+the header's counts. Below the tabs and the shell: the CLI, the diagnostics bundle and the
+app's header all use them."""
 
 from __future__ import annotations
 
@@ -6,7 +8,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from arctui.config.masking import redact
-from arctui.models import ServiceView, StackSnapshot
+from arctui.models import ServiceState, ServiceView, StackSnapshot
 from arctui.stack.model import port_labels
 from arctui.text import one_line
 
@@ -116,3 +118,14 @@ def marker_legend(services: Iterable[ServiceView]) -> list[str]:
             f" {', '.join(names)}; actions here act on those containers"
         )
     return lines
+
+
+def summary(snapshot: StackSnapshot) -> tuple[int, int, int]:
+    """(services, running, with problems) for the header."""
+    problems = sum(
+        s.state in (ServiceState.RESTARTING, ServiceState.STOPPED, ServiceState.PARTIAL)
+        or s.health == "unhealthy"
+        for s in snapshot.services
+    )
+    running = sum(s.state is ServiceState.RUNNING for s in snapshot.services)
+    return len(snapshot.services), running, problems
