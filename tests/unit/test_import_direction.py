@@ -45,7 +45,6 @@ ALLOWED: frozenset[tuple[str, str]] = frozenset(
         ("arctui.ops.lifecycle", "arctui.ops.backups.unlock"),
         ("arctui.tabs.redis.cli", "arctui.tabs.redis.view.presenters"),
         ("arctui.ui.palette_commands", "arctui.tabs.backups.view.modal"),
-        ("arctui.ui.widgets.charts", "arctui.tabs.resources.rates"),
     }
 )
 

@@ -9,18 +9,27 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
+from typing import Protocol, TypeVar
 
 from rich.text import Text
 
-from arctui.tabs.resources.rates import Point
+
+class Sample(Protocol):
+    """A history sample: anything with a time (a tab's points; the shell knows no tab)."""
+
+    @property
+    def t(self) -> float: ...
+
+
+P = TypeVar("P", bound=Sample)
 
 BLOCKS = " ▁▂▃▄▅▆▇█"
 GUTTER = 7  # y labels
 
 
 def resample(
-    points: Sequence[Point],
-    get: Callable[[Point], float | None],
+    points: Sequence[P],
+    get: Callable[[P], float | None],
     now: float,
     window: float,
     width: int,
