@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from arctui.sources.base import SourceError
 from arctui.tabs.redis.models import BigKeysResult, RedisSnapshot, ScanProgress
-from arctui.tabs.redis.view.presenters import overview_lines
+from arctui.tabs.redis.report import overview_lines
 from arctui.units import duration, micros, size
 
 if TYPE_CHECKING:

@@ -5,8 +5,9 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import Sparkline, Static
 
+from arctui.tabs.redis.report import overview_lines
 from arctui.tabs.redis.view.base import RedisTabBase
-from arctui.tabs.redis.view.presenters import overview_lines, slowlog_row
+from arctui.tabs.redis.view.presenters import slowlog_row
 from arctui.text import one_line
 from arctui.ui.widgets.rows import sync_rows
 from arctui.ui.widgets.table import ArcTable
