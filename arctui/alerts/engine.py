@@ -12,14 +12,16 @@ one line, sanitized and redacted, as the store wants it.
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from arctui.alerts.base import Condition, Rule
-from arctui.alerts.delivery import Delivery, Message
+from arctui.alerts.delivery import Delivery, Message, targets_from
 from arctui.alerts.rules import TITLES, build_rules, evaluate
 from arctui.config.alerts import parse_quiet_hours
 from arctui.config.masking import Redactor
@@ -228,3 +230,24 @@ def in_quiet_hours(quiet: tuple[int, int], ts: float) -> bool:
     minute = t.tm_hour * 60 + t.tm_min
     start, end = quiet
     return start <= minute < end if start < end else minute >= start or minute < end
+
+
+def engine_for(
+    session: Any, interval: float | None = None, store: Path | None = None
+) -> AlertEngine:
+    """The session's engine: its settings, its redactor, delivery to its targets (the
+    settings' and ARCTUI_ALERT_URLS), and the incidents the project's store left firing."""
+    alerts = session.settings.alerts
+    targets = targets_from(alerts, session.environ)
+    delivery = Delivery(targets, session.redactor, clock=session.clock) if targets else None
+    every = interval or session.settings.recorder.interval
+    engine = AlertEngine(
+        alerts, session.redactor, delivery, interval=every, project=session.project
+    )
+    with contextlib.suppress(Exception):  # no store yet, or unreadable: start afresh
+        from arctui.alerts.status import firing, read_alert_events
+        from arctui.record.store import default_path
+
+        path = store or default_path(session.project)
+        engine.resume(firing(read_alert_events(path, session.clock())))
+    return engine

@@ -1,0 +1,68 @@
+"""What is firing, from the store's alert events (the CLI, the header, the health view).
+
+An incident fires with an `alert` event and ends with an `alert-resolved` one; `alert`
+events carrying `delivery` are the outcomes of sending it, shown beside it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from arctui.record.frame import Event
+
+RECENT_S = 24 * 3600.0
+
+
+@dataclass
+class AlertRecord:
+    """One incident as the store tells it."""
+
+    fired: Event
+    resolved: Event | None = None
+    deliveries: list[Event] = field(default_factory=list)
+
+    @property
+    def firing(self) -> bool:
+        return self.resolved is None
+
+
+def read_alert_events(path: Path, now: float, since_s: float = RECENT_S) -> list[Event]:
+    """The alert events of the last `since_s` in the store at `path` (read-only)."""
+    from arctui.record.store import Store
+
+    if not path.is_file():
+        return []
+    store = Store.open(path, readonly=True)
+    try:
+        return store.events(now - since_s, now + 60, kinds=("alert", "alert-resolved"))
+    finally:
+        store.close()
+
+
+def incidents(events: list[Event]) -> list[AlertRecord]:
+    """Alert events grouped by incident, oldest first (a repeat after resolving is new)."""
+    out: list[AlertRecord] = []
+    open_: dict[str, AlertRecord] = {}
+    for e in events:
+        key = str(e.data.get("incident", ""))
+        if e.kind == "alert" and "delivery" in e.data:
+            if key in open_:
+                open_[key].deliveries.append(e)
+            elif out and any(r.fired.data.get("incident") == key for r in out):
+                next(
+                    r for r in reversed(out) if r.fired.data.get("incident") == key
+                ).deliveries.append(e)
+            continue
+        if e.kind == "alert":
+            if key not in open_:  # a repeat ("sent after being held") is the same incident
+                open_[key] = AlertRecord(e)
+                out.append(open_[key])
+        elif e.kind == "alert-resolved" and key in open_:
+            open_.pop(key).resolved = e
+    return out
+
+
+def firing(events: list[Event]) -> list[Event]:
+    """The `alert` events of incidents not resolved yet."""
+    return [r.fired for r in incidents(events) if r.firing]
