@@ -16,6 +16,7 @@ from types import ModuleType
 EXTRA: dict[str, str] = {
     "record": "arctui.record.cli",
     "history": "arctui.record.cli",
+    "alerts": "arctui.alerts.cli",
     "images": "arctui.ops.maintenance.images_cli",
     "update": "arctui.ops.maintenance.images_cli",
     "disk": "arctui.tabs.maintenance.cli",
