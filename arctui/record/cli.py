@@ -35,13 +35,14 @@ SAFE_OUTPUT = True
 DEFAULT_METRICS_PORT = 9464  # the port range OpenTelemetry's Prometheus exporter uses
 
 
-def observers(session: Session) -> list[Observer]:
-    """Called after each sample with (frame, events); what they return is stored too.
+def observers(
+    session: Session, interval: float | None = None, store: Path | None = None
+) -> list[Observer]:
+    """Called after each sample with (frame, events); what they return is stored too:
+    the alert engine (arctui.alerts: rules, incidents, delivery on its own thread)."""
+    from arctui.alerts.engine import engine_for
 
-    ALERTS: plug the alert engine in here, one line, e.g.
-        return [AlertEngine(session).observe]
-    """
-    return []
+    return [engine_for(session, interval, store)]
 
 
 def _interval(text: str) -> float:
@@ -213,7 +214,7 @@ def record_command(session: Session, args: argparse.Namespace) -> int:
         sampler,
         store,
         interval,
-        observers=observers(session),
+        observers=observers(session, interval, store.path),
         status=status,
         on_frame=server.update if server else None,
     )
