@@ -39,6 +39,10 @@ class TabSpec:
     # "module:function" building the tab's data source from the Session, for a tab whose
     # source the session carries (the session names no tab module: imports point down).
     source: str | None = None
+    # "module:function" giving the command palette's entries named after the tab's state
+    # (called with the app: a list of (title, callback, help)), listed even while the
+    # tab is not built; the shell asks the registry, never imports a tab.
+    palette: str | None = None
     # "module:Class": the view in a replay (`--at`), for a tab whose live view cannot show
     # a recording (Logs follows the engine; replay has its counts). None: `view` itself.
     replay_view: str | None = None
@@ -62,6 +66,13 @@ class TabSpec:
         if self.source is None:
             return None
         module, _, name = self.source.partition(":")
+        return getattr(importlib.import_module(module), name)
+
+    def load_palette(self) -> Any | None:
+        """The palette entries function (called with the app), or None."""
+        if self.palette is None:
+            return None
+        module, _, name = self.palette.partition(":")
         return getattr(importlib.import_module(module), name)
 
     def load_cli(self) -> Any | None:
@@ -111,6 +122,7 @@ TABS: tuple[TabSpec, ...] = (
         "arctui.tabs.backups.view.tab:BackupsTab",
         cli="arctui.tabs.backups.cli",
         commands=("backup", "restore", "drill"),
+        palette="arctui.tabs.backups.view.palette:palette_commands",
     ),
     TabSpec(
         "metrics",

@@ -2,9 +2,9 @@
 
 - every key of every tab, by name ("Postgres: Slow queries"), which switches to the tab
   and runs the same action the key runs;
-- actions named after the current state: "Back up Postgres now" only when the stack has
-  a Postgres service, "Restore backup <id>" for each verified backup the Backups tab
-  has read; the health view and every troubleshooting wizard ("Open wizard: ...");
+- actions named after the current state, from each tab's `TabSpec.palette` (the Backups
+  tab's "Back up Postgres now", "Restore backup <id>"); the health view and every
+  troubleshooting wizard ("Open wizard: ...");
 - theme, keymap and help.
 
 A tab adds commands named after its own state by giving its view a method
@@ -25,7 +25,6 @@ from typing import Any
 from textual.actions import parse
 
 from arctui.tabs import TABS, TabSpec
-from arctui.text import one_line
 from arctui.ui.palette_base import Command, PlainProvider
 from arctui.ui.shell import shell
 from arctui.ui.theming import merged_bindings
@@ -33,7 +32,6 @@ from arctui.ui.theming import merged_bindings
 # Bindings that only make sense with a key in hand (movement, closing a pane) or that
 # the lifecycle provider already lists per service.
 _SKIP_ACTIONS = frozenset({"close", "service", "cursor", "cursor_to", "page", "step", "top"})
-_BACKUP_KINDS = {"postgres": "Postgres", "redis": "Redis"}
 
 
 def tab_widgets(app: Any, tab_id: str) -> Any:
@@ -103,73 +101,10 @@ def tab_commands(app: Any, spec: TabSpec) -> list[Command]:
     return commands
 
 
-def backup_commands(app: Any) -> list[Command]:
-    """Commands like "Back up Postgres now" for the datastores the stack has, and a
-    "Restore backup ID" for each verified backup the Backups tab has read."""
-    if shell(app).actions_disabled:
-        return []
-    snapshot = app.current_snapshot()
-    if snapshot is None:
-        return []
-    roles = {service.role for service in snapshot.services}
-    out: list[Command] = []
-    for kind, title in _BACKUP_KINDS.items():
-        if kind in roles:
-            out.append(
-                (
-                    f"Back up {title} now",
-                    partial(open_backup, app, kind),
-                    f"verified backup, as `arctui backup {kind}`",
-                )
-            )
-    backups = _backups_tab(app)
-    snap = getattr(backups, "snapshot", None)
-    for manifest in getattr(snap, "backups", ())[:50]:
-        if getattr(manifest, "verified", False):
-            name = one_line(str(manifest.id), 80)
-            out.append(
-                (
-                    f"Restore backup {name}",
-                    partial(_restore, app, str(manifest.id)),
-                    f"{manifest.kind}: typed confirmation, as `arctui restore {name}`",
-                )
-            )
-    return out
-
-
-def _backups_tab(app: Any) -> Any:
-    found = tab_widgets(app, "backups")
-    return found.first() if found else None
-
-
-def open_backup(app: Any, kind: str) -> None:
-    """The backup modal for one datastore (same modal, audit and checks as the tab's key)."""
-    from arctui.ops.backups import run as ops
-    from arctui.tabs.backups.view.modal import BackupAction, confirm_backup
-
-    title = _BACKUP_KINDS[kind]
-    ctx = ops.Context.of(app.session, audit=shell(app).audit)
-    request = BackupAction(
-        "backup",
-        kind,
-        f"Back up {title} now",
-        f"arctui backup {kind}",
-        lambda c: ops.backup(c, kind),
-    )
-    confirm_backup(app, ctx, request)
-
-
-def _restore(app: Any, backup_id: str) -> None:
-    """Select the backup on the Backups tab and run its restore key's action."""
-    tab = _backups_tab(app)
-    if tab is not None:
-        tab.selected = backup_id
-        table = tab.query("#backups-table")
-        if table:
-            # The row may have gone meanwhile: the modal names what it restores.
-            with contextlib.suppress(Exception):
-                table.first().move_cursor(row=table.first().get_row_index(backup_id))
-    run_on_tab(app, "backups", "restore")
+def state_commands(app: Any, spec: TabSpec) -> list[Command]:
+    """The entries a tab names after its state ("Back up Postgres now"), via the registry."""
+    build = spec.load_palette()
+    return list(build(app)) if build is not None else []
 
 
 def screen_commands(app: Any) -> list[Command]:
@@ -241,7 +176,8 @@ class TabCommands(PlainProvider):
     def _commands(self) -> tuple[list[Command], list[Command]]:
         app: Any = self.app
         active = shell(app).active_tab
-        stateful = _safe(lambda: backup_commands(app)) + _safe(lambda: screen_commands(app))
+        stateful = [c for spec in TABS for c in _safe(partial(state_commands, app, spec))]
+        stateful += _safe(lambda: screen_commands(app))
         per_tab = {spec.id: _safe(partial(tab_commands, app, spec)) for spec in TABS}
         everything = stateful + [c for cmds in per_tab.values() for c in cmds]
         everything += _safe(lambda: app_commands(app))

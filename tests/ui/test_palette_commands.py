@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 from textual.command import CommandList, CommandPalette
 
-from arctui.ui.palette_commands import TabCommands, app_commands, backup_commands, tab_commands
+from arctui.tabs.backups.view.palette import palette_commands as backup_commands
+from arctui.ui.palette_commands import TabCommands, app_commands, tab_commands
 from arctui.ui.widgets.stats_table import StatsTable
 from tests.ui.conftest import loaded, make_demo_app, wait_for
 

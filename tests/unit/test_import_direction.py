@@ -43,7 +43,6 @@ ALLOWED: frozenset[tuple[str, str]] = frozenset(
     {
         ("arctui.ops.diagnostics", "arctui.tabs.redis.reader"),
         ("arctui.ops.lifecycle", "arctui.ops.backups.unlock"),
-        ("arctui.ui.palette_commands", "arctui.tabs.backups.view.modal"),
     }
 )
 
