@@ -135,6 +135,7 @@ def run_action_command(
     interactive: bool | None = None,
 ) -> int:
     """`arctui <verb> [SERVICE] ...`: plan, refuse or confirm, run, audit; the exit code."""
+    import arctui.ops.backups.unlock  # noqa: F401  (registers the production clean check)
     from arctui.ops.audit import AuditLog, redactor_for
     from arctui.ops.gate import Gate, ask_confirmation
     from arctui.ops.lifecycle import ActionError, plan_action

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import shlex
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -22,6 +23,9 @@ from arctui.ops.plan_warnings import with_warnings
 
 if TYPE_CHECKING:
     from arctui.session import Session
+
+    CleanRefusal = Callable[[Session], str | None]
+    CleanBackups = Callable[[Session, StackSnapshot], str]
 
 SERVICE_VERBS = ("start", "stop", "restart", "kill", "pause", "unpause", "scale", "shell")
 STACK_VERBS = ("up", "down", "kill", "clean", "restart")
@@ -37,13 +41,28 @@ _STACK_SUMMARY = {
 }
 
 
-def _clean_rule(session: Session) -> str | None:
-    from arctui.ops.backups.unlock import clean_refusal  # the backups decide
-
-    return clean_refusal(session)
-
-
 # clean (down -v) in production: only with fresh verified backups of every datastore.
+# The backups (a layer above) decide: ops/backups/unlock.py registers its check here when
+# imported (`guard_clean`); the entry points that plan actions import it. Until it is
+# registered a production clean is refused: fail closed.
+_CLEAN_GUARD: list[tuple[CleanRefusal, CleanBackups]] = []
+CLEAN_UNCHECKED = (
+    "clean (down -v) deletes every volume; in production it needs the backups' freshness"
+    " check, which is not loaded here: refused"
+)
+
+
+def guard_clean(refusal: CleanRefusal, named: CleanBackups) -> None:
+    """Register the production clean's check and the backups its confirmation names."""
+    _CLEAN_GUARD[:] = [(refusal, named)]
+
+
+def _clean_rule(session: Session) -> str | None:
+    if not _CLEAN_GUARD:
+        return CLEAN_UNCHECKED
+    return _CLEAN_GUARD[0][0](session)
+
+
 production_rule("stack", "clean", _clean_rule)
 
 
@@ -163,10 +182,8 @@ def plan_action(
             )
             named = ", ".join(volumes) if volumes else "every volume the compose files declare"
             consequence = f"Volumes removed (data loss): {named}."
-            if session.production and not session.demo:
-                from arctui.ops.backups.unlock import named_backups
-
-                consequence += " " + named_backups(session, snapshot)
+            if session.production and not session.demo and _CLEAN_GUARD:
+                consequence += " " + _CLEAN_GUARD[0][1](session, snapshot)
         elif verb == "kill":
             consequence = "No graceful shutdown: unflushed writes can be lost."
         return Action(

@@ -20,6 +20,7 @@ from textual.screen import Screen
 from textual.theme import Theme
 from textual.widgets import Static
 
+import arctui.ops.backups.unlock  # noqa: F401  (registers the production clean check)
 from arctui.models import StackSnapshot
 from arctui.ops.audit import AuditLog
 from arctui.ops.gate import Gate

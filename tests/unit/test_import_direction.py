@@ -42,7 +42,6 @@ LAYERS: tuple[tuple[str, ...], ...] = (
 ALLOWED: frozenset[tuple[str, str]] = frozenset(
     {
         ("arctui.ops.diagnostics", "arctui.tabs.redis.reader"),
-        ("arctui.ops.lifecycle", "arctui.ops.backups.unlock"),
     }
 )
 

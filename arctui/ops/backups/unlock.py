@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from arctui.ops.backups.settings import backup_settings
 from arctui.ops.backups.store import BackupStore, Manifest
 from arctui.ops.backups.targets import KINDS
+from arctui.ops.lifecycle import guard_clean
 from arctui.sources.base import SourceError
 from arctui.units import duration
 
@@ -77,3 +78,8 @@ def named_backups(session: Session, snapshot: StackSnapshot) -> str:
     if missing:
         text += f". NO fresh backup of {', '.join(missing)}"
     return text + "."
+
+
+# The lifecycle refuses a production clean until this check is registered (looked up at
+# each call, so a test can patch the module's functions).
+guard_clean(lambda s: clean_refusal(s), lambda s, snap: named_backups(s, snap))

@@ -22,6 +22,7 @@ from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Log, Static
 
+import arctui.ops.backups.unlock  # noqa: F401  (registers the production clean check)
 from arctui.models import StackSnapshot
 from arctui.ops.audit import AuditLog
 from arctui.ops.gate import Gate
