@@ -55,16 +55,16 @@ class TaskDef:
 
 
 TASKS: tuple[TaskDef, ...] = (
-    TaskDef("backup", "daily", "Verified backups of Postgres and Redis", "backup", "arctui backup"),
+    TaskDef("backup", "daily", "Verified backups", "backup", "arctui backup"),
     TaskDef("disk", "weekly", "Check disk usage", "disk", "Disk panel, arctui disk / prune"),
     TaskDef("error-logs", "weekly", "Review error logs", "logs", "Logs tab, level error"),
-    TaskDef("slow-queries", "weekly", "Check the slowest queries", "queries", "Postgres tab, Q"),
+    TaskDef("slow-queries", "weekly", "Slowest queries", "queries", "Postgres tab, Q"),
     TaskDef("secrets", "monthly", "Rotate secrets", "env", "edit the env files, then recreate"),
-    TaskDef("images", "monthly", "Upgrade images to the latest patches", "images", "arctui update"),
-    TaskDef("vacuum", "monthly", "VACUUM ANALYZE on Postgres", "vacuum", "Postgres tab, V"),
-    TaskDef("archive", "monthly", "Archive old traces and logs", "", "Loki/Tempo retention", False),
-    TaskDef("drill", "quarterly", "Disaster recovery drill", "drill", "arctui drill"),
-    TaskDef("load-test", "quarterly", "Load testing (replica setup)", "", "outside arctui", False),
+    TaskDef("images", "monthly", "Upgrade images", "images", "arctui update"),
+    TaskDef("vacuum", "monthly", "VACUUM ANALYZE", "vacuum", "Postgres tab, V"),
+    TaskDef("archive", "monthly", "Archive traces, logs", "", "Loki/Tempo retention", False),
+    TaskDef("drill", "quarterly", "DR drill", "drill", "arctui drill"),
+    TaskDef("load-test", "quarterly", "Load testing", "", "outside arctui", False),
     TaskDef("security", "quarterly", "Security audit", "security", "the doctor's security check"),
 )
 

@@ -131,6 +131,9 @@ class MaintenanceTab(Vertical):
     def action_panel(self, name: str) -> None:
         """Show one panel."""
         self.panel = name
+        if name == "disk" and self.reader is not None and self.poller is not None:
+            self.reader.refresh_disk()  # df is read rarely: opening the panel reads it now
+            self.poller.request()
         self.query_one(ContentSwitcher).current = f"maintenance-{name}"
         self.query_one("#maintenance-bar", Static).update(self._panel_bar())
         self._focus_panel()
