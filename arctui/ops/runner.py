@@ -9,8 +9,6 @@ can stop cleanly; SIGKILL for whatever is left after a grace period. No Textual 
 from __future__ import annotations
 
 import contextlib
-import os
-import signal
 import subprocess
 import threading
 import time
@@ -19,6 +17,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
+from arctui.sources import procs
 from arctui.text import clean
 
 OUTPUT_TAIL = 40  # lines kept in the result (the UI shows the full stream live)
@@ -53,29 +52,9 @@ class ActionResult:
         return self.outcome in (Outcome.OK, Outcome.SIMULATED)
 
 
-def _group_alive(pgid: int) -> bool:
-    try:
-        os.killpg(pgid, 0)
-    except (ProcessLookupError, PermissionError):
-        return False
-    return True
-
-
 def stop_group(proc: subprocess.Popen[bytes], grace: float = CANCEL_GRACE) -> None:
     """SIGINT the process group, then SIGKILL what remains after `grace` seconds."""
-    pgid = proc.pid  # the leader of a new session: its pid is the group id
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(pgid, signal.SIGINT)
-    deadline = time.monotonic() + grace
-    while time.monotonic() < deadline:
-        proc.poll()  # reap the leader, or it would keep the group alive as a zombie
-        if proc.returncode is not None and not _group_alive(pgid):
-            return
-        time.sleep(0.05)
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(pgid, signal.SIGKILL)
-    with contextlib.suppress(subprocess.TimeoutExpired):
-        proc.wait(timeout=5)
+    procs.stop_group(proc, grace)
 
 
 def run_action(

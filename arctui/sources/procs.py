@@ -13,16 +13,45 @@ import contextlib
 import os
 import signal
 import subprocess
+import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 
-def kill_group(proc: subprocess.Popen[str] | subprocess.Popen[bytes]) -> None:
-    """SIGKILL the process group `proc` leads (a capture has nothing to shut down cleanly)."""
+def _group_alive(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+    except (ProcessLookupError, PermissionError):
+        return False
+    return True
+
+
+def stop_group(
+    proc: subprocess.Popen[str] | subprocess.Popen[bytes],
+    grace: float = 5.0,
+    first: signal.Signals | None = signal.SIGINT,
+) -> None:
+    """Send `first` to the process group `proc` leads, then SIGKILL what remains after
+    `grace` seconds (`first=None`: SIGKILL at once); the one shape of every group kill."""
+    pgid = proc.pid  # the leader of a new session: its pid is the group id
+    if first is not None:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(pgid, first)
+        deadline = time.monotonic() + grace
+        while time.monotonic() < deadline:
+            proc.poll()  # reap the leader, or it would keep the group alive as a zombie
+            if proc.returncode is not None and not _group_alive(pgid):
+                return
+            time.sleep(0.05)
     with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(proc.pid, signal.SIGKILL)  # the leader of a new session: pid == pgid
+        os.killpg(pgid, signal.SIGKILL)
     with contextlib.suppress(subprocess.TimeoutExpired):
         proc.wait(timeout=5)
+
+
+def kill_group(proc: subprocess.Popen[str] | subprocess.Popen[bytes]) -> None:
+    """SIGKILL the process group `proc` leads (a capture has nothing to shut down cleanly)."""
+    stop_group(proc, first=None)
 
 
 def run_captured(
