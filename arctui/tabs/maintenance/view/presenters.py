@@ -104,7 +104,7 @@ def disk_rows(report: DiskReport) -> list[tuple[str, list[Text]]]:
     """The four lines of `docker system df`."""
     out = []
     for r in report.rows:
-        pct = f" ({100 * r.reclaimable / r.size:.0f}%)" if r.size else ""
+        pct = f" ({int(100 * r.reclaimable / r.size)}%)" if r.size else ""  # floor, as docker
         out.append(
             (
                 r.kind,
