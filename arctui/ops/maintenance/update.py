@@ -112,6 +112,8 @@ def plan_update(
     force: bool = False,
 ) -> UpdateAction:
     """Describe the update of `service`. Raises ActionError (nothing to update, why)."""
+    if session.demo:
+        raise ActionError("the demo platform has no registry: nothing to update")
     snapshot = snapshot or session.reader.read()
     view = snapshot.service(service)
     if view is None:
