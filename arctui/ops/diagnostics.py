@@ -331,9 +331,13 @@ def _arctui(session: Session) -> str:
 
 
 def build_members(
-    session: Session, log_lines: int = MAX_LOG_LINES, health: HealthReport | None = None
+    session: Session,
+    log_lines: int = MAX_LOG_LINES,
+    health: HealthReport | None = None,
+    extra: Mapping[str, Callable[[], str]] | None = None,
 ) -> _Builder:
-    """Every member, redacted (not yet written)."""
+    """Every member, redacted (not yet written); `extra` members come from layers above
+    (the flight recorder's last hour, passed in by the entry point)."""
     from arctui.ops.doctor import run_doctor
     from arctui.ops.doctor.context import DoctorContext
     from arctui.ops.health.report import build_report
@@ -364,6 +368,8 @@ def build_members(
     b.section("redis_info.txt", lambda: _redis(session))
     b.section("compose-config.yml", lambda: _compose_config(session))
     b.section("env.json", lambda: _env(session))
+    for name, build in (extra or {}).items():
+        b.section(name, build)
     return b
 
 
@@ -391,7 +397,11 @@ def _open_new(path: Path) -> tuple[int, Path]:
 
 
 def write_bundle(
-    session: Session, path: Path, log_lines: int = MAX_LOG_LINES, health: HealthReport | None = None
+    session: Session,
+    path: Path,
+    log_lines: int = MAX_LOG_LINES,
+    health: HealthReport | None = None,
+    extra: Mapping[str, Callable[[], str]] | None = None,
 ) -> BundleResult:
     """Read everything, redact it, write the `.tar.gz` (0600). Raises DiagnosticsError."""
     try:
@@ -400,7 +410,7 @@ def write_bundle(
         note = exc.reason
     else:
         note = ""
-    b = build_members(session, min(log_lines, 100_000), health)
+    b = build_members(session, min(log_lines, 100_000), health, extra)
     result = BundleResult(path=path, redactions=b.redactions, problems=b.problems, failed=b.failed)
     if note and not any(p.startswith("services.txt") for p in b.problems):
         result.problems.append(f"engine: {note}")
