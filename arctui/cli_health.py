@@ -195,7 +195,10 @@ def _diagnostics(session: Session, args: argparse.Namespace) -> int:
     stamp = time.strftime("%Y%m%d_%H%M%S", time.localtime(session.clock()))
     path = args.output or Path.cwd() / f"arc-diagnostics-{stamp}.tar.gz"
     try:
-        result = write_bundle(session, path, log_lines=args.log_lines)
+        from arctui.record.bundle import bundle_members  # above ops: passed in from here
+
+        extra = bundle_members(session, getattr(args, "store", None))
+        result = write_bundle(session, path, log_lines=args.log_lines, extra=extra)
     except DiagnosticsError as exc:
         error(str(exc))
         return 1
