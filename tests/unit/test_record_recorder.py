@@ -112,3 +112,26 @@ def test_history_reads_a_demo_recording(tmp_path, capsys) -> None:
     assert main(["--demo", "--store", str(path), "history", "--metric", "nope"]) == 2
     assert main(["--demo", "--store", str(tmp_path / "none"), "history"]) == 1
     assert "nothing recorded" in capsys.readouterr().err
+
+
+def test_the_diagnostics_bundle_carries_the_last_hour(tmp_path, capsys) -> None:
+    import tarfile
+
+    from arctui.record.sampler import Sampler
+    from arctui.session import demo_session
+
+    path = tmp_path / "d.sqlite"
+    session = demo_session()
+    sampler = Sampler(session, doctor_every=0)
+    with Store.open(path, redact=session.redactor.redact) as store:
+        Recorder(sampler, store, 1).step()
+    sampler.close()
+    session.close()
+    out = tmp_path / "b.tar.gz"
+    main(["--demo", "--store", str(path), "diagnostics", "-o", str(out)])
+    with tarfile.open(out) as tar:
+        names = {m.name.split("/", 1)[1]: m for m in tar.getmembers() if "/" in m.name}
+        timeline = tar.extractfile(names["recorder/timeline.txt"]).read().decode()
+        data = json.loads(tar.extractfile(names["recorder/last-hour.json"]).read())
+    assert "blocker" in timeline
+    assert data["metrics"]["cpu"]
