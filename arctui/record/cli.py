@@ -120,8 +120,8 @@ def run(session: Session, args: argparse.Namespace) -> int:
 
 def unit_text(args: argparse.Namespace, session: Session) -> str:
     """A systemd unit running this recorder with the options given."""
-    exe = shutil.which("arctui") or f"{sys.executable} -m arctui"
-    argv = [exe]
+    found = shutil.which("arctui")
+    argv = [found] if found else [sys.executable, "-m", "arctui"]
     if session.spec is not None:
         argv += ["--project-dir", str(session.spec.project_dir)]
     for f in getattr(args, "files", []) or []:
