@@ -1,0 +1,111 @@
+"""Monitoring load of the Metrics tab: Prometheus' extra CPU and the reader's own CPU.
+
+    .venv/bin/python benchmarks/metrics_bench.py [--seconds 30] [--refresh 2] [--services 50]
+
+Starts the test fixture (tests/integration/metrics_fixture.py: the prometheus_client
+exporter, here with N services' spanmetrics series, and Debian's Prometheus in the
+`arctui-metrics` compose project), then measures two phases of the same length:
+baseline (Prometheus only scrapes and evaluates its rules) and the Metrics reader at the
+refresh interval. Prometheus' CPU is utime+stime of its process from /proc/<pid>/stat
+(the container's pid as the engine reports it); the reader's CPU is the thread time of
+the thread that reads (the tab's data path; drawing is not included). Prints a table;
+removes the project at the end. Not a test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from arctui.sources.prometheus import PromClient, PromTarget  # noqa: E402
+from arctui.tabs.metrics.reader import MetricsReader  # noqa: E402
+from tests.integration import metrics_fixture as fx  # noqa: E402
+
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def prom_pid() -> int:
+    out = subprocess.run(
+        ["docker", "inspect", "-f", "{{.State.Pid}}", "arctui-metrics-house-metrics"],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    return int(out.stdout.strip())
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / TICK
+
+
+def phase(pid: int, seconds: float, work: object = None) -> tuple[float, float, int]:
+    """(Prometheus CPU s, reader thread CPU s, reads) over `seconds`."""
+    result = {"cpu": 0.0, "reads": 0}
+    stop = threading.Event()
+
+    def loop() -> None:
+        start = time.thread_time()
+        while not stop.is_set():
+            began = time.monotonic()
+            work.read()  # type: ignore[attr-defined]
+            result["reads"] += 1
+            stop.wait(max(0.0, args.refresh - (time.monotonic() - began)))
+        result["cpu"] = time.thread_time() - start
+
+    before = cpu_seconds(pid)
+    thread = threading.Thread(target=loop) if work is not None else None
+    if thread:
+        thread.start()
+    time.sleep(seconds)
+    stop.set()
+    if thread:
+        thread.join()
+    return cpu_seconds(pid) - before, result["cpu"], result["reads"]
+
+
+def main() -> int:
+    fx.SERVICES = tuple(  # type: ignore[misc]
+        fx.Service(f"svc{i:02d}", 5.0 + i, 0.01 * (i % 7), fx.SERVICES[i % 3].shares)
+        for i in range(args.services)
+    )
+    stack = fx.MetricsStack()
+    try:
+        pid = prom_pid()
+        fx.wait_until(lambda: fx.instant("count(up)", time.time()), 30, "Prometheus")
+        reader = MetricsReader(PromClient(PromTarget(fx.PROM_URL, "bench")), "bench", "1m")
+        reader.read()  # the first read (charts, onsets) is not the steady state
+        base, _, _ = phase(pid, args.seconds)
+        extra, own, reads = phase(pid, args.seconds, reader)
+        snap = reader.read()
+        print(
+            f"{args.services} services ({len(snap.services)} read), refresh {args.refresh:g} s,"
+            f" {args.seconds:g} s per phase, {snap.queries} requests per refresh"
+        )
+        print(f"Prometheus CPU baseline      {base / args.seconds * 100:6.2f} % of a core")
+        print(f"Prometheus CPU with reader   {extra / args.seconds * 100:6.2f} % of a core")
+        print(
+            f"  extra                      {(extra - base) / args.seconds * 100:6.2f} % of a core"
+        )
+        print(
+            f"reader thread CPU            {own / args.seconds * 100:6.2f} % of a core"
+            f" ({own / max(reads, 1) * 1000:.1f} ms per read, {reads} reads)"
+        )
+    finally:
+        stack.close()
+    return 0
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--seconds", type=float, default=30.0)
+    parser.add_argument("--refresh", type=float, default=2.0)
+    parser.add_argument("--services", type=int, default=50)
+    args = parser.parse_args()
+    sys.exit(main())
