@@ -1,0 +1,154 @@
+"""Alerts against the real stack and real receivers on loopback: the recorder's own sampler
+builds the frames, Apprise delivers to a plain http.server (json://) and to aiosmtpd
+(mailto://). Stopping the stack's Postgres gives exactly one alert within the rule's
+window and one resolved message after it is started again (and healthy)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import threading
+import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import pytest
+
+from arctui.alerts.delivery import Delivery
+from arctui.alerts.engine import AlertEngine
+from arctui.config.settings import Settings
+from arctui.record.sampler import Sampler
+from arctui.session import real_session
+from tests.integration.stack import PG_CONTAINER, RunningStack, compose_env
+
+HOSTILE_SECRET = "Hst1le-Pw-7c1d"
+FOR_S = 4.0
+
+
+class Hook(BaseHTTPRequestHandler):
+    received: list[dict[str, Any]] = []
+
+    def do_POST(self) -> None:
+        body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        Hook.received.append(json.loads(body))
+        self.send_response(200)
+        self.end_headers()
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def receivers() -> Iterator[tuple[str, str, list[dict[str, Any]], list[str]]]:
+    from aiosmtpd.controller import Controller
+
+    http = ThreadingHTTPServer(("127.0.0.1", 0), Hook)
+    threading.Thread(target=http.serve_forever, daemon=True).start()
+    mails: list[str] = []
+
+    class Handler:
+        async def handle_DATA(self, server: object, session: object, envelope: Any) -> str:
+            mails.append(envelope.content.decode("utf-8", "replace"))
+            return "250 OK"
+
+    smtp = Controller(Handler(), hostname="127.0.0.1", port=18025)
+    smtp.start()
+    json_url = f"json://127.0.0.1:{http.server_address[1]}/hook"
+    mail_url = (
+        "mailto://127.0.0.1:18025?from=arctui@example.test&to=oncall@example.test&mode=insecure"
+    )
+    try:
+        yield json_url, mail_url, Hook.received, mails
+    finally:
+        http.shutdown()
+        smtp.stop()
+
+
+def _wait_healthy(cid: str, timeout: float = 90) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        out = subprocess.run(
+            ["docker", "inspect", "-f", "{{.State.Health.Status}}", cid],
+            capture_output=True,
+            text=True,
+            check=False,
+        ).stdout.strip()
+        if out == "healthy":
+            return
+        time.sleep(0.5)
+    raise AssertionError("postgres did not come back healthy")
+
+
+def test_postgres_stop_one_alert_then_resolved(
+    test_stack: RunningStack, receivers: tuple[str, str, list[dict[str, Any]], list[str]]
+) -> None:
+    json_url, mail_url, hooks, mails = receivers
+    alerts = {"targets": (json_url, mail_url), "rules": {"service_down": {"for_s": FOR_S}}}
+    session = real_session(
+        test_stack.stack_dir,
+        env=None,
+        files=[str(test_stack.compose_file)],
+        project_name=test_stack.project,
+        settings=Settings(alerts=alerts),
+        environ=compose_env(),
+    )
+    delivery = Delivery(alerts["targets"], session.redactor, backoff=0.5)
+    engine = AlertEngine(alerts, session.redactor, delivery, interval=1.0)
+    sampler = Sampler(session)
+    cid = subprocess.run(
+        ["docker", "inspect", "-f", "{{.Id}}", PG_CONTAINER],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    pg_events: list[Any] = []
+
+    def sample() -> None:
+        frame, events = sampler.sample()
+        out = engine(frame, events)
+        pg_events.extend(e for e in out if e.service == "postgres" and "delivery" not in e.data)
+        time.sleep(1.0)
+
+    try:
+        for _ in range(2):
+            sample()
+        assert pg_events == []
+        subprocess.run(["docker", "stop", cid], check=True, capture_output=True)
+        stopped = time.time()
+        try:
+            deadline = time.monotonic() + 60
+            while not pg_events and time.monotonic() < deadline:
+                sample()
+            assert [e.kind for e in pg_events] == ["alert"]
+            assert pg_events[0].ts - stopped >= FOR_S - 1.5  # not before the rule's window
+            for _ in range(3):  # still down: no second message for the same incident
+                sample()
+            assert [e.kind for e in pg_events] == ["alert"]
+        finally:
+            subprocess.run(["docker", "start", cid], check=True, capture_output=True)
+        _wait_healthy(cid)
+        deadline = time.monotonic() + 30
+        while len(pg_events) < 2 and time.monotonic() < deadline:
+            sample()
+        assert [e.kind for e in pg_events] == ["alert", "alert-resolved"]
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            about = [h for h in hooks if "postgres" in h.get("title", "")]
+            if len(about) >= 2 and sum("postgres" in m for m in mails) >= 2:
+                break
+            time.sleep(0.2)
+        about = [h for h in hooks if "postgres" in h.get("title", "")]
+        assert [h["type"] for h in about] == ["failure", "success"]
+        assert "threshold:" in about[0]["message"] and "look at:" in about[0]["message"]
+        assert "RESOLVED" in about[1]["title"]
+        assert sum("postgres" in m for m in mails) == 2
+        everything = json.dumps(hooks) + "".join(mails)
+        assert HOSTILE_SECRET not in everything and "arctui-test-secret" not in everything
+        outcomes = [e for e in delivery.drain()]  # the rest; earlier ones went with samples
+        assert all(e.data["delivery"] != "failed" for e in outcomes)
+    finally:
+        _wait_healthy(cid)
+        sampler.close()
+        engine.close()
+        session.close()
