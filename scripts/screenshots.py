@@ -117,6 +117,12 @@ async def backups(pilot: Pilot) -> None:
     await _tab(pilot, "6", lambda t: t.snapshot is not None and t.table.row_count > 0)
 
 
+async def metrics(pilot: Pilot) -> None:
+    tab = await _tab(pilot, "7", lambda t: t.snapshot is not None)
+    tab.poller.stop()
+    await pilot.pause()
+
+
 async def detail(pilot: Pilot) -> None:
     await pilot.press("down", "down", "enter")
 
@@ -201,6 +207,7 @@ TABS: tuple[tuple[str, Step], ...] = (
     ("redis", redis),
     ("logs", logs),
     ("backups", backups),
+    ("metrics", metrics),
 )
 SHOTS: tuple[Shot, ...] = (
     # Every tab in the default theme (arc-dark) and in arc-light.
