@@ -92,8 +92,8 @@ def _sentence(loss: Any, now: float) -> str:
     return loss_sentence(loss, now)
 
 
-def _table(rows: list[tuple[str, ...]]) -> list[str]:
-    head = ("SERVICE", "REQ/S", "ERRORS", "P50", "P95", "P99")
+def _table(rows: list[tuple[str, ...]], first: str = "SERVICE") -> list[str]:
+    head = (first, "REQ/S", "ERRORS", "P50", "P95", "P99")
     widths = [max(len(r[i]) for r in [head, *rows]) for i in range(len(head))]
     out = []
     for r in [head, *rows]:
@@ -117,7 +117,7 @@ def print_snapshot(s: MetricsSnapshot) -> None:
     if s.operations:
         emit()
         emit(f"operations of {name(s.focus or '')}:")
-        for line in _table([red_cells(r) for r in s.operations]):
+        for line in _table([red_cells(r) for r in s.operations], "OPERATION"):
             emit("  " + line)
     emit()
     emit("telemetry pipeline:")
