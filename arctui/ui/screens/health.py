@@ -162,6 +162,27 @@ def event_lines(events: tuple[HealthEvent, ...], limit: int = SHOWN_EVENTS) -> T
     return out
 
 
+def alert_history(session: Any) -> Text:
+    """The recorder's alerts of the last day (firing first), or nothing without a store."""
+    from arctui.alerts.status import incidents, read_alert_events
+    from arctui.record.store import default_path
+
+    try:
+        records = incidents(read_alert_events(default_path(session.project), time.time()))
+    except Exception:  # no store, locked, damaged: the health view stands without it
+        return Text()
+    if not records:
+        return Text()
+    out = Text("Alerts (the recorder's, last 24 h, newest first)\n", style="bold")
+    for r in sorted(records, key=lambda r: (not r.firing, -r.fired.ts))[:20]:
+        stamp = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(r.fired.ts))
+        state = "FIRING  " if r.firing else "resolved"
+        out.append(f"{stamp}  ", style="dim")
+        out.append(state, style="bold red" if r.firing else "green")
+        out.append(f" {one_line(r.fired.text, 200)}\n")
+    return out
+
+
 class HealthScreen(ModalScreen[None]):
     """The health report with root causes, refreshed while open, and the event history."""
 
@@ -191,6 +212,7 @@ class HealthScreen(ModalScreen[None]):
         self.report: HealthReport | None = None
         self.reading = False
         self.history_from_file: tuple[HealthEvent, ...] = ()
+        self.alert_lines = Text()  # the recorder's alerts (store), when there are any
 
     def compose(self) -> ComposeResult:
         with Vertical():
@@ -213,7 +235,8 @@ class HealthScreen(ModalScreen[None]):
         events = self.history.events() or self.history_from_file
         title = Text("Event history ", style="bold")
         title.append("(newest first, this run and earlier ones)\n", style="dim")
-        self.query_one("#health-events", Static).update(title + event_lines(events))
+        shown = title + event_lines(events)
+        self.query_one("#health-events", Static).update(self.alert_lines + shown)
 
     def action_refresh(self) -> None:
         """Probe every service now (on a worker thread)."""
@@ -233,10 +256,12 @@ class HealthScreen(ModalScreen[None]):
             )
         else:
             report = build_report(self.session, snapshot)
-        self.app.call_from_thread(self._show, report)
+        alerts = alert_history(self.session)  # the store, read here: off the event loop
+        self.app.call_from_thread(self._show, report, alerts)
 
-    def _show(self, report: HealthReport) -> None:
+    def _show(self, report: HealthReport, alerts: Text | None = None) -> None:
         self.reading = False
+        self.alert_lines = alerts or Text()
         previous, self.report = self.report, report
         notify_events(self.app, self.history.add(verdict_changes(previous, report)))
         title = Text("Health ", style="bold")
