@@ -255,3 +255,30 @@ def test_settings_errors(tmp_path: Path, text: str, message: str) -> None:
     with pytest.raises(ConfigError) as info:
         load_settings(path)
     assert message in str(info.value) and SECRET not in str(info.value)
+
+
+def test_health_view_lists_the_stores_alerts(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from arctui.record.store import Store, default_path
+    from arctui.ui.screens.health import alert_history
+
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path))
+
+    class S:
+        project = "p-alerts"
+
+    assert alert_history(S()).plain == ""  # no store: nothing, no error
+    path = default_path("p-alerts")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    store = Store.open(path)
+    now = time.time()
+    store.add_events(
+        [
+            Event(now - 9, "alert", "db", "service down: db", {"incident": "service_down:db"}),
+            Event(now - 5, "alert", "", "disk low", {"incident": "disk:root"}),
+            Event(now - 1, "alert-resolved", "db", "resolved", {"incident": "service_down:db"}),
+        ]
+    )
+    store.close()
+    lines = alert_history(S()).plain.splitlines()
+    assert "FIRING" in lines[1] and "disk low" in lines[1]
+    assert "resolved" in lines[2] and "service down: db" in lines[2]
