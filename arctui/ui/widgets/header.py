@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 
 from rich.text import Text
@@ -13,6 +14,8 @@ from arctui.stack.report import summary
 from arctui.text import one_line
 from arctui.units import duration
 
+ALERTS_EVERY = 15.0  # seconds between reads of the recorder store's firing alerts
+
 
 class ArcHeader(Static):
     """One line; red with a PRODUCTION badge when the environment is production."""
@@ -20,6 +23,7 @@ class ArcHeader(Static):
     # vars: the watchers redraw the line only when its text changed.
     snapshot: var[StackSnapshot | None] = var(None, always_update=True)
     stale_reason: var[str] = var("")
+    alerts_firing: var[int] = var(0)  # the recorder's firing alerts (its store)
 
     def __init__(
         self,
@@ -39,6 +43,26 @@ class ArcHeader(Static):
         self._shown: Text | None = None
 
     def on_mount(self) -> None:
+        self._show()
+        self._read_alerts()
+        self.set_interval(ALERTS_EVERY, self._read_alerts)
+
+    def _read_alerts(self) -> None:
+        # The store is a file read: on a worker thread, never on the event loop.
+        self.run_worker(self._count_alerts, thread=True, exit_on_error=False, group="alerts")
+
+    def _count_alerts(self) -> None:
+        from arctui.alerts.status import firing, read_alert_events
+        from arctui.record.store import default_path
+
+        try:
+            count = len(firing(read_alert_events(default_path(self.project), time.time())))
+        except Exception:  # no store, locked, damaged: no count, the header stands
+            count = 0
+        if count != self.alerts_firing:
+            self.app.call_from_thread(setattr, self, "alerts_firing", count)
+
+    def watch_alerts_firing(self) -> None:
         self._show()
 
     def watch_snapshot(self) -> None:
@@ -71,6 +95,9 @@ class ArcHeader(Static):
         if self.read_only:
             out.append(" READ-ONLY ", style="bold reverse")
         out.append(f"│ {one_line(self.project, 40)} ", style="bold")
+        if self.alerts_firing:
+            n = self.alerts_firing
+            out.append(f" ⚠ {n} alert{'s' if n > 1 else ''} ", style="bold reverse")
         snap = self.snapshot
         # Age before endpoint: on a narrow terminal the endpoint is what gets cut.
         if snap is None:
