@@ -5,6 +5,7 @@ window and one resolved message after it is started again (and healthy)."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import subprocess
 import threading
@@ -152,3 +153,72 @@ def test_postgres_stop_one_alert_then_resolved(
         sampler.close()
         engine.close()
         session.close()
+
+
+def test_refusing_or_hanging_receiver_does_not_slow_sampling(test_stack: RunningStack) -> None:
+    import socket
+
+    hang = socket.socket()
+    hang.bind(("127.0.0.1", 0))
+    hang.listen(8)  # accepts (the kernel's backlog), never answers
+    refused = socket.socket()
+    refused.bind(("127.0.0.1", 0))
+    refused_port = refused.getsockname()[1]
+    refused.close()  # nothing listens there: connection refused
+    targets = (
+        f"json://127.0.0.1:{hang.getsockname()[1]}/hook",
+        f"json://127.0.0.1:{refused_port}/hook",
+    )
+    # flags settles on unhealthy in the test stack: with for_s 0 it fires on the first sample
+    alerts = {"targets": targets, "rules": {"service_down": {"for_s": 0}}}
+    session = real_session(
+        test_stack.stack_dir,
+        env=None,
+        files=[str(test_stack.compose_file)],
+        project_name=test_stack.project,
+        settings=Settings(alerts=alerts),
+        environ=compose_env(),
+    )
+    sampler = Sampler(session)
+
+    def run(engine: AlertEngine, n: int = 4) -> tuple[list[float], list[float]]:
+        stamps, calls = [], []
+        for _ in range(n):
+            frame, events = sampler.sample()
+            started = time.monotonic()
+            engine(frame, events)
+            calls.append(time.monotonic() - started)
+            stamps.append(frame.ts)
+        return stamps, calls
+
+    try:
+        quiet = AlertEngine(alerts, session.redactor, None, interval=1.0)
+        base_stamps, _base_calls = run(quiet)
+        delivery = Delivery(targets, session.redactor, backoff=0.2)
+        noisy = AlertEngine(alerts, session.redactor, delivery, interval=1.0)
+        sent_at = time.monotonic()
+        stamps, calls = run(noisy)
+        # The hanging receiver holds a send for Apprise's read timeout (seconds), and the
+        # refused one is retried with backoff; neither reaches the sampling loop:
+        assert wait_for_outcome(delivery, "retrying")
+        blocked_for = time.monotonic() - sent_at
+        assert max(calls) < blocked_for / 2
+        gaps = [b - a for a, b in itertools.pairwise(stamps)]
+        base_gaps = [b - a for a, b in itertools.pairwise(base_stamps)]
+        assert max(gaps) < max(base_gaps) * 2 + 1.0  # sampling kept its own pace
+        noisy.close()
+    finally:
+        hang.close()
+        sampler.close()
+        session.close()
+
+
+def wait_for_outcome(delivery: Delivery, status: str, timeout: float = 30) -> bool:
+    deadline = time.monotonic() + timeout
+    seen: list[Any] = []
+    while time.monotonic() < deadline:
+        seen += delivery.drain()
+        if any(e.data["delivery"] == status for e in seen):
+            return True
+        time.sleep(0.1)
+    return False
