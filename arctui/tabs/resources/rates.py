@@ -94,6 +94,9 @@ class History:
     def __init__(self, window: float = 600.0, max_points: int = 1200) -> None:
         self.window = window
         self.max_points = max_points
+        # True: a full series thins its older half instead of dropping its oldest point,
+        # so a long window (charts backed by a recording) keeps its reach.
+        self.thin = False
         self._series: dict[str, deque[Point]] = {}
 
     def add(self, snapshot: ResourcesSnapshot) -> None:
@@ -110,6 +113,11 @@ class History:
             if series and series[-1].t >= point.t:
                 series[-1] = point  # same instant again (a frozen clock): replace
             else:
+                if self.thin and len(series) == series.maxlen:
+                    kept = list(series)
+                    half = len(kept) // 2
+                    series.clear()
+                    series.extend(kept[:half:2] + kept[half:])
                 series.append(point)
             while series and series[0].t < point.t - self.window:
                 series.popleft()

@@ -24,6 +24,7 @@ from arctui.tabs.resources.rates import History
 from arctui.tabs.resources.source import ResourcesSource
 from arctui.tabs.resources.view.charts import render_charts, update_text
 from arctui.tabs.resources.view.polling import (
+    HISTORY_WINDOW,
     EngineChanged,
     ResourcesFeed,
     bench_log,
@@ -79,6 +80,7 @@ class ResourcesTab(Vertical):
         self.feed = ResourcesFeed(self, source, interval) if source else None
         self.schedule = self.feed.usage.schedule if self.feed else PollSchedule(interval)
         self.history = History()
+        self.chart_window = HISTORY_WINDOW  # longer when the backfill came from a recording
         self.snapshot: ResourcesSnapshot | None = None
         self.volumes: VolumesSnapshot | None = None
         self.failure: SourceFailure | None = None
@@ -143,6 +145,11 @@ class ResourcesTab(Vertical):
         message.stop()
         snapshot, past = message.value
         self.failure = None
+        if past and snapshot.taken_at - past[0].taken_at > self.chart_window * 1.5:
+            # A recording backs the charts: they reach back as far as it does.
+            self.chart_window = snapshot.taken_at - past[0].taken_at
+            self.history.window = self.chart_window
+            self.history.thin = True
         self.history.extend(past)
         self.history.add(snapshot)
         self.snapshot = snapshot
@@ -240,7 +247,7 @@ class ResourcesTab(Vertical):
         if selected is None and snap.containers:
             shown = visible_containers(snap, self.query_text, self.sort_column, self.sort_reverse)
             selected = shown[0] if shown else None
-        render_charts(self, selected, self.history, now, self.palette())
+        render_charts(self, selected, self.history, now, self.palette(), self.chart_window)
         info = container_info(selected, snap.host.ncpu, now)
         update_text(self.query_one("#res-info", Static), info)
         update_text(self.query_one("#res-oom", Static), oom_list(snap.oom_events, now))
