@@ -108,6 +108,10 @@ def make_session(args: argparse.Namespace) -> Session:
         from arctui.record.replay_session import replay_session
 
         return replay_session(session, args.at, args.store)
+    if getattr(args, "command", None) is None:  # the TUI: Resources charts from the recording
+        from arctui.record.chart_history import with_store_history
+
+        return with_store_history(session, getattr(args, "store", None))
     return session
 
 
