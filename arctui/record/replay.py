@@ -95,7 +95,7 @@ class Replay:
         self.store = store
         self.wall = wall
         self._monotonic = monotonic
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
         span = store.span()
         if span is None:
             raise ReplayError("the store holds no sample yet (is `arctui record` running?)")
@@ -110,33 +110,32 @@ class Replay:
         self.last_event: Event | None = None  # the event the last event jump stopped at
         self.version = 0  # bumped when the frame shown changes: the tabs read again
         self._cache: OrderedDict[float, Frame] = OrderedDict()
-        self._past: list[Any] | None = None  # usage history not yet taken by the charts
+        self._past_version = -1  # the frame version whose history the charts have
         self._played_at = monotonic()
         self._load()
 
     # Moving (the app's thread) -------------------------------------------------------
     def _load(self) -> None:
-        """Read the frame at the moment (and, if charts want it, the history before it)."""
+        """Read the frame at the moment (the charts' history is read by their poller)."""
         frame = self.store.frame_at(self.at)
         if frame is not None:
             frame = self._remember(frame)
-        past = self._history(frame)
         with self._lock:
             changed = frame is not self.frame
             self.frame = frame
             if changed:
                 self.version += 1
-                self._past = past
 
     def _remember(self, frame: Frame) -> Frame:
-        known = self._cache.get(frame.ts)
-        if known is not None:
-            self._cache.move_to_end(frame.ts)
-            return known  # the same object: a step back and forth is no new moment
-        self._cache[frame.ts] = frame
-        while len(self._cache) > CACHE_FRAMES:
-            self._cache.popitem(last=False)
-        return frame
+        with self._lock:  # the app's thread and the Resources poller's share the cache
+            known = self._cache.get(frame.ts)
+            if known is not None:
+                self._cache.move_to_end(frame.ts)
+                return known  # the same object: a step back and forth is no new moment
+            self._cache[frame.ts] = frame
+            while len(self._cache) > CACHE_FRAMES:
+                self._cache.popitem(last=False)
+            return frame
 
     def move_to(self, ts: float) -> bool:
         """Show the moment `ts`, held inside what the store holds; whether it moved."""
@@ -304,13 +303,22 @@ class Replay:
         return read
 
     def _resources(self) -> tuple[Any, list[Any]]:
-        """The Resources poller's (snapshot, history): the window before a new moment once."""
+        """The Resources poller's (snapshot, history): the window before a new moment once.
+
+        The history is read here, on the poller's thread (the store is thread-safe), so a
+        move on the app's thread costs one frame, not the window's sixty."""
         with self._lock:
-            value = None if self.frame is None else self.frame.resources
-            past, self._past = self._past, None
+            frame, version = self.frame, self.version
+            fresh = self._past_version == version
+        value = None if frame is None else frame.resources
         if value is None:
             raise SourceError(f"replay: {self.missing('resources')}")
-        return value, past or []
+        if fresh:
+            return value, []
+        past = self._history(frame)
+        with self._lock:
+            self._past_version = version
+        return value, past
 
     def _volumes(self) -> Any:
         from arctui.tabs.resources.models import VolumesSnapshot
@@ -328,7 +336,8 @@ class Replay:
         """The frames recorded in [since, until], oldest first (each decoded once)."""
         out: list[Frame] = []
         for ts in self.store.frame_times(since, until):
-            frame = self._cache.get(ts)
+            with self._lock:
+                frame = self._cache.get(ts)
             if frame is None:
                 found = self.store.frame_at(ts)
                 frame = self._remember(found) if found is not None else None
