@@ -351,7 +351,8 @@ class ArcApp(ReplayApp):
         for poller in self.pollers:  # the stack's poller registered first
             failure = poller.failure
             tab = self.tab_of(poller.host) if isinstance(poller.host, Widget) else None
-            if failure is not None and tab in (None, active):
+            # In a replay a tab's "failure" is "nothing recorded": its notice says so.
+            if failure is not None and tab in (None, active) and not (tab and self.replay):
                 banner.set_class(False, "note")
                 has_data = poller.last_ok is not None
                 retry_in = max(0.0, poller.schedule.next_due - time.monotonic())
