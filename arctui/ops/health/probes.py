@@ -19,8 +19,6 @@ from __future__ import annotations
 
 import re
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -121,20 +119,29 @@ def plan_probe(
 # Running probes ---------------------------------------------------------------------------
 
 
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
-        return None  # answered with a redirect: alive; never follow it from here
+_OPENER: list[Any] = []  # built on the first probe: urllib.request brings http.client, ssl
 
 
-_OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}), _NoRedirect())
+def _opener() -> Any:
+    if not _OPENER:
+        import urllib.request
+
+        class NoRedirect(urllib.request.HTTPRedirectHandler):
+            def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+                return None  # answered with a redirect: alive; never follow it from here
+
+        _OPENER.append(urllib.request.build_opener(urllib.request.ProxyHandler({}), NoRedirect()))
+    return _OPENER[0]
 
 
 def http_probe(url: str, timeout: float = TIMEOUT, guessed: bool = False) -> ProbeResult:
     """GET the URL: 2xx/3xx healthy, anything else a failure with its status and body."""
+    import urllib.error
+
     target = f"GET {url}"
     started = time.monotonic()
     try:
-        with _OPENER.open(url, timeout=timeout) as res:
+        with _opener().open(url, timeout=timeout) as res:
             body = res.read(OUTPUT_LIMIT)
             status = res.status
     except urllib.error.HTTPError as exc:

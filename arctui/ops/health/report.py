@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import hashlib
 import os
 import time
-from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
 from arctui.models import ServiceView, StackSnapshot
@@ -141,6 +139,8 @@ def simulated_probe(view: ServiceView, plan: ProbePlan | None) -> ProbeResult | 
     }.get(plan.kind, f"GET {plan.url}")
     if plan.kind == "exec" and plan.container is not None:
         target = f"{' '.join(plan.command)} in {plan.container.name}"
+    import hashlib  # the demo's only: OpenSSL's load is not on `health`'s path
+
     digest = hashlib.sha256(view.name.encode()).digest()
     latency = 1.0 + digest[0] / 16
     failing = last_health_output(view)
@@ -187,6 +187,8 @@ def build_report(
         if session.demo:
             probes = {v.name: simulated_probe(v, plans.get(v.name)) for v in snapshot.services}
         elif plans:
+            from concurrent.futures import ThreadPoolExecutor  # not for `--no-probe`
+
             todo = {name: plan for name, plan in plans.items() if plan is not None}
             with ThreadPoolExecutor(max_workers=MAX_PARALLEL, thread_name_prefix="probe") as pool:
                 futures = {name: pool.submit(prober.run, plan) for name, plan in todo.items()}
