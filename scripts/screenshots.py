@@ -123,6 +123,13 @@ async def metrics(pilot: Pilot) -> None:
     await pilot.pause()
 
 
+async def maintenance(pilot: Pilot) -> None:
+    tab = await _tab(pilot, "8", lambda t: t.snapshot is not None)
+    if tab.poller is not None:
+        tab.poller.stop()
+    await pilot.pause()
+
+
 async def detail(pilot: Pilot) -> None:
     await pilot.press("down", "down", "enter")
 
@@ -208,6 +215,7 @@ TABS: tuple[tuple[str, Step], ...] = (
     ("logs", logs),
     ("backups", backups),
     ("metrics", metrics),
+    ("maintenance", maintenance),
 )
 SHOTS: tuple[Shot, ...] = (
     # Every tab in the default theme (arc-dark) and in arc-light.
