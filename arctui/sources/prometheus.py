@@ -27,6 +27,7 @@ from typing import Any
 from arctui.models import ServiceView
 from arctui.sources.base import SourceError
 from arctui.text import one_line
+from arctui.units import size
 
 DEFAULT_PORT = 9090
 TIMEOUT = 3.0
@@ -146,7 +147,7 @@ class PromClient:
                 f"cannot connect to {where}: {text}", _reach_fix(self.target)
             ) from None
         if len(body) > MAX_BODY:
-            raise SourceError(f"{where} sent more than {MAX_BODY // 1024 // 1024} MB")
+            raise SourceError(f"{where} sent more than {size(MAX_BODY)}")
         try:
             doc = json.loads(body)
         except ValueError:
