@@ -130,9 +130,9 @@ def shown(value: float, unit: str) -> str:
 
 
 def event_line(e: Event) -> str:
-    """One timeline line: time, kind, service, text."""
-    who = f" {e.service}" if e.service else ""
-    return f"{stamp(e.ts)}  {e.kind:<14}{who}  {e.text}"
+    """One timeline line: time, kind, service, text, in columns ("-": the stack as a whole)."""
+    who = e.service[:18] or "-"
+    return f"{stamp(e.ts)}  {e.kind:<14} {who:<18} {e.text}"
 
 
 def print_events(events: list[Event], as_json: bool) -> None:
