@@ -178,9 +178,12 @@ def plot_text(title: str, unit: str, data: dict[str, list[tuple[float, float]]])
     plt.theme("clear")
     plt.plotsize(100, 25)
     plt.date_form("H:M:S")
+    scale = 1.0
+    if unit == "bytes":  # raw byte counts make an unreadable axis
+        scale, unit = 1024.0**2, "MiB"
     for name, pts in sorted(data.items()):
         xs = [datetime.fromtimestamp(t).strftime("%H:%M:%S") for t, _ in pts]
-        plt.plot(xs, [v for _, v in pts], label=name[:20])
+        plt.plot(xs, [v / scale for _, v in pts], label=name[:20])
     plt.title(f"{title} ({unit})" if unit else title)
     text: str = plt.build()
     return text

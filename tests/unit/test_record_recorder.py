@@ -135,3 +135,13 @@ def test_the_diagnostics_bundle_carries_the_last_hour(tmp_path, capsys) -> None:
         data = json.loads(tar.extractfile(names["recorder/last-hour.json"]).read())
     assert "blocker" in timeline
     assert data["metrics"]["cpu"]
+
+
+def test_plot_draws_a_chart_in_mib() -> None:
+    """`history --plot`: plotext's functional API (6.x dropped it) draws the series."""
+    from arctui.record.history import plot_text
+
+    mib = 1024.0**2
+    text = plot_text("memory", "bytes", {"postgres": [(1000.0, 20 * mib), (1005.0, 30 * mib)]})
+    assert "memory (MiB)" in text
+    assert "30" in text and "31457280" not in text  # the axis in MiB, not raw bytes
