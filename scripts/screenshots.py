@@ -118,8 +118,13 @@ async def backups(pilot: Pilot) -> None:
 
 
 async def metrics(pilot: Pilot) -> None:
-    tab = await _tab(pilot, "7", lambda t: t.snapshot is not None)
+    def filled(t: Any) -> bool:  # the rows are in and the column widths follow them
+        return t.snapshot is not None and t.query_one("#metrics-services").row_count > 0
+
+    tab = await _tab(pilot, "7", filled)
     tab.poller.stop()
+    await pilot.pause(0.2)
+    tab.query_one("#metrics-services").refresh()
     await pilot.pause()
 
 
