@@ -222,7 +222,7 @@ def _resources(session: Session) -> str:
 
 
 def _logs(session: Session, service: str, lines: int) -> str:
-    from arctui.ops.doctor.context import log_source
+    from arctui.ops.log_source import log_source
     from arctui.sources.docker_logs import LogWindow
 
     source = log_source(session)

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from arctui.models import StackSnapshot
 from arctui.ops.doctor.models import Step, StepLog
 from arctui.ops.health.models import HealthReport
+from arctui.ops.log_source import log_source
 from arctui.sources.base import SourceError
 from arctui.text import one_line
 
@@ -27,19 +28,6 @@ if TYPE_CHECKING:
     from arctui.sources.usage import ResourcesSnapshot
 
 LOG_TAIL = 40
-
-
-def log_source(session: Session) -> Any:
-    """The session's log source: the engine's, or the demo's simulation (same interface)."""
-    if session.demo:
-        from arctui.demo.logs import DemoLogSource
-
-        return DemoLogSource(clock=session.clock)
-    from arctui.sources.docker_logs import DockerLogSource
-
-    return DockerLogSource(
-        session.project, environ=session.environ, engine=session.engine, hub=session.events
-    )
 
 
 class DoctorContext:

@@ -124,16 +124,10 @@ class LineMaker:
 
 def session_source(session: Session) -> LogSource:
     """The session's log source: the demo's simulation, or the real engine."""
-    if session.demo:
-        from arctui.demo.logs import DemoLogSource
+    from arctui.ops.log_source import log_source
 
-        return DemoLogSource(clock=session.clock)
-    from arctui.sources.docker_logs import DockerLogSource
-
-    # The session's one engine client and event subscription (sources/event_hub.py).
-    return DockerLogSource(
-        session.project, environ=session.environ, engine=session.engine, hub=session.events
-    )
+    source: LogSource = log_source(session)
+    return source
 
 
 def session_maker(session: Session) -> LineMaker:
