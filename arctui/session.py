@@ -88,6 +88,9 @@ class Session:
     # (arctui/record/replay.py) the tabs read from. The gate refuses every mutation then.
     replay_at: float | None = None
     replay: Any = field(default=None, compare=False, repr=False)
+    # `--store PATH`: the flight recorder's store; None means the project's default one
+    # (every reader of the store asks `arctui.record.store.session_store(session)`).
+    store_path: Path | None = None
 
     def __post_init__(self) -> None:
         if self.events is None:
