@@ -104,6 +104,9 @@ def make_session(args: argparse.Namespace) -> Session:
     `--at WHEN` turns it into a replay of the recorded moment (record/replay_session.py).
     """
     session = _live_session(args)
+    if getattr(args, "store", None) is not None:  # the header and health view read it too
+        # Set once, before anything else sees the session (as `with_tab_sources` does).
+        object.__setattr__(session, "store_path", args.store.expanduser())
     if getattr(args, "at", None) is not None:
         from arctui.record.replay_session import replay_session
 
