@@ -32,6 +32,7 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 from arctui.config.alerts import check_alert_settings
 from arctui.config.backups import BackupSettings, check_backup_settings
 from arctui.config.custom_commands import CustomCommand, check_custom_commands
+from arctui.config.engines import EngineSpec, check_engine_settings
 from arctui.config.errors import ConfigError, SettingError
 from arctui.config.recorder import RecorderSettings, check_recorder_settings
 from arctui.quoting import quoted
@@ -181,6 +182,7 @@ _TOP_LEVEL: dict[str, Callable[[object], Any]] = {
     "commands": check_custom_commands,
     "recorder": check_recorder_settings,
     "alerts": check_alert_settings,
+    "engines": check_engine_settings,
 }
 _VALID_KEYS = (*_TOP_LEVEL, "envs")
 
@@ -243,6 +245,8 @@ class Settings:
     recorder: RecorderSettings = field(default_factory=RecorderSettings)
     # alerts: {targets, quiet_hours, rules} (the schema: config/alerts.py)
     alerts: Mapping[str, Any] = field(default_factory=dict, repr=False)
+    # engines: more Docker engines watched beside the default one (config/engines.py)
+    engines: tuple[EngineSpec, ...] = ()
     # Overrides of the Postgres and Redis discovery (a database outside the stack);
     # ARCTUI_POSTGRES_DSN and a REDIS_URL given on the command line still win.
     postgres_dsn: str | None = field(default=None, repr=False)
