@@ -39,6 +39,16 @@ class LogCounts:
 
 
 @dataclass(frozen=True)
+class VolumeSizes:
+    """The project volumes' sizes at one reading (taken every few minutes, not every
+    sample: each frame carries the latest, so a frame read alone has one)."""
+
+    taken_at: float
+    sizes: dict[str, int] = field(default_factory=dict)  # volume name -> bytes
+    how: str = ""  # "walk" (the mountpoints, on the engine's host) or "engine" (/system/df)
+
+
+@dataclass(frozen=True)
 class Frame:
     """Everything recorded at one moment (wall-clock unix seconds)."""
 
@@ -49,7 +59,8 @@ class Frame:
     redis: RedisSnapshot | None = None
     backups: BackupsSnapshot | None = None
     logs: LogCounts | None = None
-    # source name (one of SOURCES) -> why it could not be read this interval
+    volumes: VolumeSizes | None = None
+    # source name (one of SOURCES, or "volumes") -> why it could not be read this interval
     down: dict[str, str] = field(default_factory=dict)
 
 

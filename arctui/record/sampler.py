@@ -23,7 +23,7 @@ from typing import Any
 from arctui.models import SourceFailure
 from arctui.record import changes
 from arctui.record.codec import quantize
-from arctui.record.frame import Event, Frame, LogCounts, ServiceLogCounts
+from arctui.record.frame import Event, Frame, LogCounts, ServiceLogCounts, VolumeSizes
 from arctui.session import Session
 from arctui.sources.base import EngineEvent, SourceError
 from arctui.text import one_line
@@ -34,6 +34,7 @@ LAST_ERRORS = 3  # error lines kept per service per interval
 ERROR_LINE_MAX = 300
 DOCTOR_EVERY = 900.0  # seconds between doctor runs (its probes exec into containers)
 EVENTS_MAX = 10_000  # engine events held between two samples (a flood is cut)
+VOLUMES_EVERY = 300.0  # seconds between volume size readings (growth is per day)
 
 
 @dataclasses.dataclass
@@ -109,8 +110,12 @@ class Sampler:
         audit_path: Path | None = None,
         doctor_every: float = DOCTOR_EVERY,
         clock: Callable[[], float] | None = None,
+        volumes_every: float = VOLUMES_EVERY,
     ) -> None:
         self.session = session
+        self.volumes_every = volumes_every
+        self._volumes: VolumeSizes | None = None
+        self._volumes_at: float | None = None
         self.clock = clock or session.clock
         self.doctor_every = doctor_every
         self._readers: dict[str, Any] = {}
@@ -225,6 +230,7 @@ class Sampler:
             redis=quantize(redis, DIGITS),
             backups=values["backups"],
             logs=values["logs"],
+            volumes=self._volume_sizes(now, down),
             down=down,
         )
         with self._lock:
@@ -243,6 +249,23 @@ class Sampler:
         self._prev = frame
         events.sort(key=lambda e: e.ts)
         return frame, events
+
+    def _volume_sizes(self, now: float, down: dict[str, str]) -> VolumeSizes | None:
+        """The latest reading, taken again every `volumes_every` (or after a clock jump)."""
+        at = self._volumes_at
+        if self.volumes_every <= 0 or (at is not None and 0 <= now - at < self.volumes_every):
+            return self._volumes
+        self._volumes_at = now
+        from arctui.ops.maintenance.volumes import measure_volumes
+
+        try:
+            found = measure_volumes(self.session)
+        except Exception as exc:  # sizes are a bonus: the last reading stays
+            down["volumes"] = _reason(exc)
+            return self._volumes
+        if found is not None:
+            self._volumes = VolumeSizes(now, found[1], found[0])
+        return self._volumes
 
     def _doctor_events(self, now: float) -> list[Event]:
         if self.doctor_every <= 0 or now - self._doctor_at < self.doctor_every:
