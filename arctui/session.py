@@ -88,6 +88,9 @@ class Session:
     # (arctui/record/replay.py) the tabs read from. The gate refuses every mutation then.
     replay_at: float | None = None
     replay: Any = field(default=None, compare=False, repr=False)
+    # The recording's volume sizes (ops/maintenance/volumes.py `VolumeHistory`), put here
+    # by the entry layer (record/volume_history.py): the Disk view's growth and days left.
+    volume_history: Any = field(default=None, compare=False, repr=False)
     # `--store PATH`: the flight recorder's store; None means the project's default one
     # (every reader of the store asks `arctui.record.store.session_store(session)`).
     store_path: Path | None = None
