@@ -111,6 +111,9 @@ def make_session(args: argparse.Namespace) -> Session:
         from arctui.record.replay_session import replay_session
 
         return replay_session(session, args.at, args.store)
+    from arctui.record.volume_history import with_volume_history  # opens nothing yet
+
+    session = with_volume_history(session, getattr(args, "store", None))
     if getattr(args, "command", None) is None:  # the TUI: Resources charts from the recording
         from arctui.record.chart_history import with_store_history
 
