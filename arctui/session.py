@@ -24,6 +24,7 @@ from arctui.stack.reader import StackReader
 if TYPE_CHECKING:
     from arctui.config.envfiles import EnvLayers
     from arctui.config.project import ProjectSpec
+    from arctui.fleet import Fleet
     from arctui.sources.engine import EngineClient
 
 
@@ -94,8 +95,16 @@ class Session:
     # `--store PATH`: the flight recorder's store; None means the project's default one
     # (every reader of the store asks `arctui.record.store.session_store(session)`).
     store_path: Path | None = None
+    # Which engine this session watches (issue 24: one session per engine), and the fleet
+    # of every engine's session (arctui/fleet.py); a fleet of one unless --engine / engines:.
+    engine_name: str = "local"
+    fleet: Fleet = field(default=None, compare=False, repr=False)  # type: ignore[assignment]
 
     def __post_init__(self) -> None:
+        if self.fleet is None:
+            from arctui.fleet import Fleet
+
+            object.__setattr__(self, "fleet", Fleet(self))
         if self.events is None:
             hub = EventHub(self.project, self.reader.containers, clock=self.clock)
             object.__setattr__(self, "events", hub)
@@ -107,7 +116,14 @@ class Session:
         use_redactor(self.redactor)
 
     def close(self) -> None:
-        """End the event subscription and the engine's open streams (the app's exit)."""
+        """End the event subscription and the engine's open streams (the app's exit).
+
+        The fleet's primary closes the other engines' sessions too.
+        """
+        if self.fleet.primary is self:
+            for member in self.fleet.members:
+                member.close()
+            self.fleet.release()
         self.events.close()
         self.reader.containers.close()
         if self.engine is not None:
@@ -121,15 +137,17 @@ def demo_session(
     refresh: float | None = None,
     seed: int = 7,
     clock: Callable[[], float] = time.time,
+    engine_name: str = "local",
+    redactor: Redactor | None = None,
 ) -> Session:
-    """A session over the simulated platform."""
+    """A session over the simulated platform (`redactor`: a fleet's shared one)."""
     from arctui.demo.platform import PROJECT, DemoPlatform
 
     settings = (settings or Settings()).for_env(env)
     if refresh:
         settings = dataclasses.replace(settings, refresh=refresh)
     platform = DemoPlatform(seed=seed, clock=clock)
-    redactor = Redactor()
+    redactor = Redactor() if redactor is None else redactor
     reader = StackReader(PROJECT, LearningContainers(platform, redactor), platform, clock=clock)
     session = Session(
         env=env,
@@ -141,6 +159,7 @@ def demo_session(
         demo=True,
         clock=clock,
         redactor=redactor,
+        engine_name=engine_name,
     )
     return with_tab_sources(session)
 
@@ -154,8 +173,14 @@ def real_session(
     read_only: bool = False,
     environ: Mapping[str, str] | None = None,
     refresh: float | None = None,
+    engine_name: str = "local",
+    redactor: Redactor | None = None,
+    engine_timeout: float | None = None,
 ) -> Session:
-    """A session over a real engine and compose project. Raises ConfigError."""
+    """A session over a real engine and compose project. Raises ConfigError.
+
+    A fleet's other engines pass their name, the fleet's one `redactor` and their timeout.
+    """
     from arctui.config.project import resolve_project
     from arctui.sources.compose import ComposeCli
     from arctui.sources.compose_cache import RenderCache, cache_dir
@@ -175,7 +200,7 @@ def real_session(
     settings = settings.for_env(spec.env)
     if refresh:
         settings = dataclasses.replace(settings, refresh=refresh)
-    redactor = Redactor()
+    redactor = Redactor() if redactor is None else redactor
     watched = tuple(spec.compose_files) + tuple(spec.env_files)
     # Renders on disk, keyed by every input: `status` then runs no `compose config`.
     cache = RenderCache(cache_dir(environ), watched, environ)
@@ -183,7 +208,7 @@ def real_session(
         ComposeCli(spec.compose_args(), cwd=spec.project_dir, env=environ, cache=cache),
         redactor,
     )
-    client = EngineClient(environ)
+    client = EngineClient(environ, timeout=engine_timeout or 5.0)
     engine = LearningContainers(DockerSource(client), redactor)
     reader = StackReader(spec.project_name, engine, compose, watched)
     hub = EventHub(spec.project_name, engine)
@@ -200,6 +225,7 @@ def real_session(
         redactor=redactor,
         engine=client,
         events=hub,
+        engine_name=engine_name,
     )
     return with_tab_sources(session)
 
