@@ -22,7 +22,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("arctui.text", "arctui.output"),  # the sanitizer uses the redactor's known values
     ("arctui.sources", "arctui.demo"),
     ("arctui.stack",),
-    ("arctui.session",),
+    ("arctui.session", "arctui.fleet"),  # fleet: one session per engine (issue 24)
     ("arctui.ops.runner", "arctui.ops.audit", "arctui.ops.guards", "arctui.ops.gate"),
     ("arctui.ops",),  # lifecycle, perform, readback, health, blue-green ...
     ("arctui.ops.backups",),
