@@ -101,7 +101,8 @@ class Session:
     fleet: Fleet = field(default=None, compare=False, repr=False)  # type: ignore[assignment]
 
     def __post_init__(self) -> None:
-        if self.fleet is None:
+        # A copy (dataclasses.replace: a replay) is in no fleet but its own.
+        if self.fleet is None or not any(m is self for m in self.fleet.all):
             from arctui.fleet import Fleet
 
             object.__setattr__(self, "fleet", Fleet(self))
