@@ -40,6 +40,15 @@ def _refresh(value: str) -> float:
     return seconds
 
 
+def _engine_option(value: str) -> Any:
+    from arctui.config.engines import parse_engine_option
+
+    try:
+        return parse_engine_option(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     """The argument parser; subcommands are added here as features land.
 
@@ -63,6 +72,15 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     parser.add_argument("--keymap", help="keymap name (default, vim, or your own)")
     parser.add_argument("--refresh", type=_refresh, help="poll interval in seconds")
     parser.add_argument("--demo", action="store_true", help="run against a simulated platform")
+    parser.add_argument(
+        "--engine",
+        dest="engines",
+        metavar="NAME=DOCKER_HOST",
+        type=_engine_option,
+        action="append",
+        default=[],
+        help="watch another engine too (repeatable; NAME=CONTEXT, or NAME=demo with --demo)",
+    )
     parser.add_argument("--settings", type=Path, help=argparse.SUPPRESS)
     parser.add_argument(
         "--at",
@@ -104,6 +122,8 @@ def make_session(args: argparse.Namespace) -> Session:
     `--at WHEN` turns it into a replay of the recorded moment (record/replay_session.py).
     """
     session = _live_session(args)
+    if getattr(args, "at", None) is None:  # a replay is of one engine's recording
+        _with_fleet(session, args)
     if getattr(args, "store", None) is not None:  # the header and health view read it too
         # Set once, before anything else sees the session (as `with_tab_sources` does).
         object.__setattr__(session, "store_path", args.store.expanduser())
@@ -128,6 +148,22 @@ def replay_refusal(command: str) -> str:
         "the live stack, so it is refused with --at (nothing was run); run it without --at"
         + ("" if command == "history" else ", or see `arctui history`")
     )
+
+
+def _with_fleet(session: Session, args: argparse.Namespace) -> None:
+    """The settings' `engines:` and `--engine` as the session's fleet (arctui/fleet.py)."""
+    from arctui.fleet import build_fleet, merge_specs
+
+    specs = merge_specs(session.settings.engines, getattr(args, "engines", None) or ())
+    if specs:
+        build_fleet(
+            session,
+            specs,
+            settings=load_user_settings(args.settings),
+            files=args.files,
+            read_only=args.read_only,
+            refresh=args.refresh,
+        )
 
 
 def _live_session(args: argparse.Namespace) -> Session:
