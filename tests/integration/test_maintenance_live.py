@@ -292,3 +292,71 @@ def test_the_calendar_follows_what_was_done(test_stack: RunningStack, tmp_path) 
         assert state.status == "ok"  # type: ignore[attr-defined]
     with contextlib.suppress(Exception):
         session.close()
+
+
+def test_volume_sizes_are_recorded_and_disk_shows_their_growth(own_project, tmp_path) -> None:
+    """The recorder's sampler measures the project's real volume (as the engine does),
+    every `volumes_every` only, the store keeps it in every frame, and the Disk report's
+    growth and days left come from those readings."""
+    from arctui.ops.maintenance.disk import read_disk
+    from arctui.ops.maintenance.volumes import measure_volumes
+    from arctui.record.sampler import Sampler
+    from arctui.record.store import Store
+    from arctui.record.volume_history import RecordedVolumes
+
+    p = own_project
+    session = real_session(
+        Path(p["dir"]), None, [], p["project"], Settings(), environ=dict(os.environ)
+    )
+    assert session.engine is not None
+    mount = Path(docker("volume", "inspect", "-f", "{{.Mountpoint}}", p["volume"]))
+    (mount / "first.bin").write_bytes(os.urandom(300_001))
+    os.link(mount / "first.bin", mount / "same.bin")  # a hard link: counted once
+    how, sizes = measure_volumes(session) or ("", {})
+    df = session.engine.df(timeout=60)  # the engine's own walk, byte for byte
+    engine_sizes = {v["Name"]: v["UsageData"]["Size"] for v in df["Volumes"]}
+    assert how == "walk" and sizes == {p["volume"]: 300_001}
+    assert engine_sizes[p["volume"]] == sizes[p["volume"]]
+
+    t0 = time.time() - 5 * 3600
+    now = [t0]
+    sampler = Sampler(session, tmp_path / "audit.jsonl", doctor_every=0, clock=lambda: now[0])
+    store = Store.open(tmp_path / "rec.db")
+    seen = []
+    try:
+        for at, grow in ((0, 0), (60, 1 << 20), (7200, 0), (14400, 1 << 20)):
+            if grow:  # written before the sample at `at`
+                (mount / f"grow-{at}.bin").write_bytes(os.urandom(grow))
+            now[0] = t0 + at
+            frame, _ = sampler.sample()
+            assert frame.volumes is not None
+            seen.append((frame.volumes.taken_at - t0, frame.volumes.sizes[p["volume"]]))
+            store.write_frame(frame)
+    finally:
+        sampler.close()
+        store.close()
+    base = 300_001
+    # The sample at 60 s carried the first reading (the 1 MiB written then is not in it).
+    assert seen == [(0, base), (0, base), (7200, base + (1 << 20)), (14400, base + (2 << 20))]
+
+    history = RecordedVolumes(p["project"], tmp_path / "rec.db")
+    assert [(ts - t0, dict(s)) for ts, s in history.volume_sizes(t0 - 1)] == [
+        (0, {p["volume"]: base}),
+        (7200, {p["volume"]: base + (1 << 20)}),
+        (14400, {p["volume"]: base + (2 << 20)}),
+    ]
+    engine = session.engine
+    report = read_disk(engine, p["project"], lambda: t0 + 14400, True, history)
+    (row,) = [v for v in report.volumes if v.name == p["volume"]]
+    # Least squares over the three readings (0, 1 MiB, 2 MiB over 4 h): 1 MiB per 2 h.
+    assert row.growth is not None and abs(row.growth.per_day - 12 * (1 << 20)) < 1e-3
+    free = report.root.free
+    assert free is not None and row.days_left is not None
+    assert abs(row.days_left - free / (12 * (1 << 20))) < 1e-6
+    assert "(3 readings)" in report.growth
+    missing = RecordedVolumes(p["project"], tmp_path / "none.db")
+    assert (
+        "not recorded (nothing recorded at"
+        in read_disk(engine, p["project"], time.time, True, missing).growth
+    )
+    session.close()

@@ -6,22 +6,24 @@ figures here and in `docker system df` agree. The data root's free space is meas
 `statvfs` only when the engine is this host's (local socket and the same host name);
 otherwise the report says it is remote instead of showing this machine's disk.
 
-Growth and days left need a history of volume sizes: the flight recorder's store keeps
-one when it exists. Until then growth is reported as not recorded, never guessed.
-No Textual here.
+Growth and days left come from the volume sizes the flight recorder keeps
+(`volumes.py`), read through the session's `volume_history`; without a recording they
+are reported as not recorded, never guessed. No Textual here.
 """
 
 from __future__ import annotations
 
-import importlib.util
+import dataclasses
 import os
 import socket
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from arctui.ops.maintenance.volumes import GROWTH_WINDOW, Growth, VolumeHistory, growth
 from arctui.sources.base import SourceError
 from arctui.text import one_line
+from arctui.units import duration, size
 
 PROJECT_LABEL = "com.docker.compose.project"
 DF_TIMEOUT = 30.0  # /system/df walks every layer and volume: slow on a big host
@@ -46,6 +48,8 @@ class VolumeRow:
     size: int | None  # bytes; None: the engine did not measure it
     containers: int  # how many containers use it
     declared: bool  # carries the project's compose label (else: mounted by one of them)
+    growth: Growth | None = None  # from the recording; None: not enough of it
+    days_left: float | None = None  # the data root's free space at this volume's rate
 
 
 @dataclass(frozen=True)
@@ -68,6 +72,7 @@ class DiskReport:
     volumes: tuple[VolumeRow, ...] = ()
     root: DataRoot = field(default_factory=lambda: DataRoot(""))
     growth: str = ""  # why growth and days left are not shown, or the source they come from
+    days_left: float | None = None  # the data root's free space at all volumes' growth
     error: str | None = None
 
     @property
@@ -96,12 +101,13 @@ class DiskReport:
                     "size_bytes": v.size,
                     "containers": v.containers,
                     "declared_by_project": v.declared,
-                    "growth_per_day_bytes": None,
-                    "days_left": None,
+                    "growth_per_day_bytes": None if v.growth is None else round(v.growth.per_day),
+                    "days_left": None if v.days_left is None else round(v.days_left, 1),
                 }
                 for v in self.volumes
             ],
             "growth": self.growth,
+            "days_left": None if self.days_left is None else round(self.days_left, 1),
             "data_root": {
                 "path": self.root.path,
                 "free_bytes": self.root.free,
@@ -216,15 +222,48 @@ def data_root(info: Mapping[str, Any], local_engine: bool) -> DataRoot:
     )
 
 
-def growth_note() -> str:
-    """Where volume growth would come from, said honestly."""
-    if importlib.util.find_spec("arctui.record.store") is None:
-        return "growth, days left: not recorded (no flight recorder store)"
-    return "growth, days left: not recorded (the recorder keeps no volume sizes)"
+def growth_note(why: str = "no flight recorder store: run `arctui record`") -> str:
+    """Why there is no growth figure, said honestly."""
+    return f"growth, days left: not recorded ({why})"
+
+
+def with_growth(report: DiskReport, history: VolumeHistory | None, now: float) -> DiskReport:
+    """The report with each volume's growth and days left from the recording."""
+    if report.error or history is None:
+        return report
+    try:
+        readings = history.volume_sizes(now - GROWTH_WINDOW)
+    except LookupError as exc:
+        return dataclasses.replace(report, growth=growth_note(one_line(str(exc), 200)))
+    rates = growth(readings)
+    if not rates:
+        why = f"{len(readings)} reading(s) recorded; growth needs an hour of them"
+        return dataclasses.replace(report, growth=growth_note(why))
+    free = report.root.free
+    rows = tuple(
+        dataclasses.replace(v, growth=rates.get(v.name), days_left=_left(rates.get(v.name), free))
+        for v in report.volumes
+    )
+    names = {v.name for v in report.volumes}
+    span = max(g.span for g in rates.values())
+    total = sum(g.per_day for n, g in rates.items() if n in names)
+    left = free / total if free is not None and total > 0 else None
+    note = f"growth: over the recorder's last {duration(span)} ({len(readings)} readings)"
+    if free is None:
+        note += "; days left: the data root's free space is not measured here"
+    return dataclasses.replace(report, volumes=rows, growth=note, days_left=left)
+
+
+def _left(found: Growth | None, free: int | None) -> float | None:
+    return None if found is None else found.days_left(free)
 
 
 def read_disk(
-    engine: Any, project: str, clock: Callable[[], float], local_engine: bool
+    engine: Any,
+    project: str,
+    clock: Callable[[], float],
+    local_engine: bool,
+    history: VolumeHistory | None = None,
 ) -> DiskReport:
     """The whole report from one engine; a failure is the report's `error`, not a raise."""
     try:
@@ -232,10 +271,32 @@ def read_disk(
         info = engine.info() or {}
     except SourceError as exc:
         return DiskReport(clock(), error=exc.reason, growth=growth_note())
-    return DiskReport(
+    report = DiskReport(
         taken_at=clock(),
         rows=usage_rows(df),
         volumes=project_volumes(df, project),
         root=data_root(info, local_engine),
         growth=growth_note(),
     )
+    return with_growth(report, history, report.taken_at)
+
+
+def days_text(days: float | None) -> str:
+    """Days left as a person reads them."""
+    if days is None:
+        return "-"
+    if days >= 3650:
+        return "over 10 years"
+    return f"{days:.1f} days" if days < 10 else f"{days:.0f} days"
+
+
+def growth_text(row: VolumeRow) -> str:
+    """One volume's growth and days left ("not recorded" without a usable recording)."""
+    g = row.growth
+    if g is None:
+        return "not recorded"
+    if g.per_day == 0:
+        return "no growth"
+    sign = "+" if g.per_day > 0 else "-"
+    text = f"{sign}{size(abs(g.per_day))}/day"
+    return text + (f", {days_text(row.days_left)} left" if row.days_left is not None else "")

@@ -24,6 +24,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from arctui.interrupt import run_interruptible
+from arctui.ops.maintenance.disk import days_text, growth_text
 from arctui.output import emit, emit_json, error
 from arctui.sources.base import SourceError
 from arctui.units import size
@@ -118,7 +119,7 @@ def disk_command(session: Session, as_json: bool) -> int:
     emit(f"Volumes of {session.project}:")
     for v in report.volumes:
         used = f"{v.containers} container{'s' if v.containers != 1 else ''}"
-        emit(f"  {v.name:<40} {size(v.size):>11}  {used}")
+        emit(f"  {v.name:<40} {size(v.size):>11}  {used:<12}  {growth_text(v)}")
     if not report.volumes:
         emit("  none")
     emit(f"  {report.growth}")
@@ -126,6 +127,8 @@ def disk_command(session: Session, as_json: bool) -> int:
     if root.free is not None and root.total:
         pct = 100 * root.free / root.total
         emit(f"Data root {root.path}: {size(root.free)} free of {size(root.total)} ({pct:.0f} %)")
+        if report.days_left is not None:
+            emit(f"  full in {days_text(report.days_left)} at the project volumes' growth")
     else:
         emit(f"Data root {root.path or '?'}: {root.note}")
     return 0

@@ -28,7 +28,8 @@ def disk_report(session: Session) -> DiskReport:
     if session.demo or session.engine is None:
         return demo_disk(session.clock())
     engine = session.engine
-    return read_disk(engine, session.project, session.clock, engine.is_unix_socket)
+    history = session.volume_history  # the recording's volume sizes (entry layer)
+    return read_disk(engine, session.project, session.clock, engine.is_unix_socket, history)
 
 
 def runbook_of(session: Session) -> Runbook:

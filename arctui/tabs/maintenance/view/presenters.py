@@ -7,7 +7,7 @@ from datetime import datetime
 from rich.text import Text
 
 from arctui.ops.maintenance.calendar import TaskState
-from arctui.ops.maintenance.disk import DiskReport
+from arctui.ops.maintenance.disk import DiskReport, days_text, growth_text
 from arctui.ops.maintenance.prune import Candidates
 from arctui.ops.maintenance.runbook import Runbook
 from arctui.text import one_line
@@ -129,7 +129,7 @@ def volume_rows(report: DiskReport) -> list[tuple[str, list[Text]]]:
                 Text(one_line(v.name, 60)),
                 Text(size(v.size) if v.size is not None else "?", justify="right"),
                 Text(f"{v.containers} container{'s' if v.containers != 1 else ''}"),
-                Text("not recorded", style="grey50"),
+                Text(growth_text(v), style="grey50" if v.growth is None else ""),
             ],
         )
         for v in report.volumes
@@ -153,6 +153,9 @@ def disk_summary(report: DiskReport | None, project: str) -> Text:
     else:
         out.append(f"Data root {one_line(root.path or '?', 80)}: {one_line(root.note, 200)}")
     out.append(f" · reclaimable {size(report.reclaimable)}")
+    if report.days_left is not None:
+        style = "bold red" if report.days_left < 14 else ""
+        out.append(f" · full in {days_text(report.days_left)} at this growth", style=style)
     out.append(f"\n{report.growth}", style="grey50")
     out.append("\nP: prune dangling images, stopped containers outside the project, build cache")
     return out
