@@ -13,6 +13,7 @@ from arctui.config.errors import ConfigError
 from arctui.config.settings import Settings, load_settings
 from arctui.fleet import Fleet, build_fleet, engine_env, merge_specs, with_engine
 from arctui.session import demo_session, real_session
+from arctui.sources.base import SourceError
 
 
 def _settings(tmp_path: Path, text: str) -> Settings:
@@ -118,7 +119,7 @@ def test_demo_fleet_sessions_differ_and_follow_their_env() -> None:
     )
     try:
         assert fleet.names == ("local", "staging", "prod")
-        staging, prod = fleet.members
+        _, prod = fleet.members
         assert [s.env for s in fleet] == ["dev", "staging", "prod"]
         assert [s.production for s in fleet] == [False, False, True]
         assert [s.read_only for s in fleet] == [False, True, False]  # staging's own rule
@@ -170,7 +171,7 @@ def test_real_member_builds_without_contacting_its_engine(tmp_path: Path) -> Non
     assert member.engine.endpoint == "unix:///nonexistent/e2.sock"
     assert primary.engine is not None and primary.engine.endpoint.endswith("primary.sock")
     # Its reads fail on their own, with their own reason.
-    with pytest.raises(Exception, match="e2.sock"):
+    with pytest.raises(SourceError, match=r"e2\.sock"):
         member.reader.read(with_compose=False)
     primary.close()
 
