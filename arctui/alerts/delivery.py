@@ -2,11 +2,18 @@
 
 `Delivery.submit` only puts a message on a bounded queue (a full queue drops it and says
 so); one worker thread sends each message to each target, retries a failure with backoff
-(2, 4, 8 ... s, up to `attempts` tries) and records every attempt's outcome as a timeline
-`Event` that the engine hands to the recorder with its next sample (`drain`). Apprise's own
+(2, 4, 8 ... s, up to `attempts` tries) and records every attempt's outcome as a `delivery`
+`Event` (sent, retrying, gave-up, dropped) that the engine hands to the recorder with its
+next sample (`drain`), so `arctui history events` shows it. Apprise's own
 timeouts bound one attempt (4 s connect and read for HTTP targets, 15 s for SMTP); a
 receiver that hangs delays only later messages, never a sample. Every title, body and
 error passes the session's redactor, and targets are shown only as Apprise's privacy URL.
+
+At exit (`close`) what is still queued, and every retry at once, is sent for at most
+`FLUSH_S`; what is left then is recorded as given up. A flush rather than a queue kept on
+disk for the next start: an alert or "resolved" is news when it happens, and a recorder
+restarted hours later would deliver stale news (while the restarted engine already
+re-reads the store's firing incidents, so nothing is forgotten).
 """
 
 from __future__ import annotations
@@ -36,6 +43,9 @@ BACKOFF_S = 2.0
 MAX_BACKOFF_S = 60.0
 OUTCOMES_KEPT = 1000
 BODY_LIMIT = 2000
+FLUSH_S = 10.0  # the exit's bound (systemd waits 90 s by default before killing)
+SENT, RETRYING, GAVE_UP, DROPPED = "sent", "retrying", "gave-up", "dropped"
+STOPPED = "the recorder stopped before it could be sent"
 
 
 @dataclass(frozen=True)
@@ -132,7 +142,9 @@ class Delivery:
         self._queue: queue.Queue[tuple[str, Message, int] | None] = queue.Queue(queue_size)
         self._outcomes: deque[Event] = deque(maxlen=OUTCOMES_KEPT)
         self._lock = threading.Lock()
-        self._stop = threading.Event()
+        self._stop = threading.Event()  # no new messages: flushing, then stopped
+        self._flush_by: float | None = None  # monotonic deadline of the exit's flush
+        self._retries: list[tuple[float, int, tuple[str, Message, int]]] = []  # (due, n, job)
         self._thread: threading.Thread | None = None
 
     # -- called by the engine, on the recorder's thread: never blocks ---------------------
@@ -146,7 +158,7 @@ class Delivery:
             try:
                 self._queue.put_nowait((url, message, 1))
             except queue.Full:
-                self._record(url, message, 0, "dropped", "the delivery queue is full")
+                self._record(url, message, 0, DROPPED, "the delivery queue is full")
 
     def drain(self) -> list[Event]:
         """The outcomes recorded since the last call, oldest first."""
@@ -155,13 +167,32 @@ class Delivery:
             self._outcomes.clear()
         return out
 
-    def close(self, timeout: float = 2.0) -> None:
-        """Stop the worker (messages still queued are not sent)."""
+    def close(self, timeout: float = FLUSH_S) -> None:
+        """Send what is queued (retries at once) for at most `timeout` s, then stop; what
+        is still unsent is recorded as given up (`drain` has those outcomes)."""
         self._stop.set()
-        if self._thread is not None:
-            with contextlib.suppress(queue.Full):
-                self._queue.put_nowait(None)
-            self._thread.join(timeout)
+        if self._thread is None:
+            return
+        self._flush_by = time.monotonic() + max(0.0, timeout)
+        with contextlib.suppress(queue.Full):
+            self._queue.put_nowait(None)  # wakes a worker waiting for a message or a retry
+        # One attempt in flight may outlast the deadline by its own timeout: not waited for.
+        self._thread.join(max(0.0, timeout) + 0.5)
+        self._give_up_rest()
+
+    def _give_up_rest(self) -> None:
+        """Record every message not sent by the deadline as given up (any thread)."""
+        with self._lock:
+            left, self._retries = [job for _, _, job in self._retries], []
+        while True:
+            try:
+                job = self._queue.get_nowait()
+            except queue.Empty:
+                break
+            if job is not None:
+                left.append(job)
+        for url, message, attempt in left:
+            self._record(url, message, attempt, GAVE_UP, STOPPED)
 
     # -- the worker ----------------------------------------------------------------------
 
@@ -170,28 +201,47 @@ class Delivery:
             self._thread = threading.Thread(target=self._run, name="arctui-alerts", daemon=True)
             self._thread.start()
 
-    def _run(self) -> None:
-        retries: list[tuple[float, int, tuple[str, Message, int]]] = []  # (due, n, job)
-        order = itertools.count()
-        while not self._stop.is_set():
-            job: tuple[str, Message, int] | None
-            if retries and retries[0][0] <= time.monotonic():
-                job = heapq.heappop(retries)[2]  # a due retry goes before new messages
+    def _next_job(self) -> tuple[str, Message, int] | None:
+        """The next job: a due retry first (any retry while flushing), else a message;
+        None when flushing is over (nothing left, or the deadline passed)."""
+        while True:
+            flush_by = self._flush_by
+            now = time.monotonic()
+            if flush_by is not None and now >= flush_by:
+                return None
+            with self._lock:
+                if self._retries and (flush_by is not None or self._retries[0][0] <= now):
+                    return heapq.heappop(self._retries)[2]
+                due = self._retries[0][0] if self._retries else None
+            if flush_by is not None:
+                try:  # flushing: what is queued, without waiting for more
+                    job = self._queue.get_nowait()
+                except queue.Empty:
+                    return None
             else:
-                wait = max(0.0, retries[0][0] - time.monotonic()) if retries else None
+                wait = max(0.0, due - now) if due is not None else None
                 try:
                     job = self._queue.get(timeout=wait)
                 except queue.Empty:
                     continue
+            if job is not None:
+                return job
+            # None: close() woke us; the loop now flushes
+
+    def _run(self) -> None:
+        order = itertools.count()
+        while True:
+            job = self._next_job()
             if job is None:
+                self._give_up_rest()
                 return
             url, message, attempt = job
             ok, _why = self.send_now(url, message, attempt)
             if not ok and attempt < self.attempts:
                 delay = min(MAX_BACKOFF_S, self.backoff * 2 ** (attempt - 1))
-                heapq.heappush(
-                    retries, (time.monotonic() + delay, next(order), (url, message, attempt + 1))
-                )
+                retry = (time.monotonic() + delay, next(order), (url, message, attempt + 1))
+                with self._lock:
+                    heapq.heappush(self._retries, retry)
 
     def send_now(self, url: str, message: Message, attempt: int = 1) -> tuple[bool, str]:
         """One attempt to one target, its outcome recorded (also used by `alerts test`)."""
@@ -202,13 +252,14 @@ class Delivery:
         except Exception as exc:  # the worker must survive anything a sender raises
             ok, why = False, f"{type(exc).__name__}: {exc}"
         why = self.redactor.redact(one_line(why, 300))
-        status = "ok" if ok else "retrying" if attempt < self.attempts else "failed"
+        status = SENT if ok else RETRYING if attempt < self.attempts else GAVE_UP
         self._record(url, message, attempt, status, why)
         return ok, why
 
     def _record(self, url: str, message: Message, attempt: int, status: str, why: str) -> None:
         target = self.labels.get(url, "?")
-        text = f"alert delivery to {target}: {status}"
+        said = {RETRYING: "failed, will retry", GAVE_UP: "gave up"}.get(status, status)
+        text = f"alert delivery to {target}: {said}"
         if attempt:
             text += f" (attempt {attempt} of {self.attempts})"
         if why:
@@ -220,6 +271,6 @@ class Delivery:
             "attempt": attempt,
             "error": why,
         }
-        event = Event(self.clock(), "alert", message.service, one_line(text, 400), data)
+        event = Event(self.clock(), "delivery", message.service, one_line(text, 400), data)
         with self._lock:
             self._outcomes.append(event)

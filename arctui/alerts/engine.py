@@ -218,10 +218,15 @@ class AlertEngine:
         body = self.redactor.redact(clean("\n".join(lines), 3000))
         return Message(self._safe(head, 250), body, kind, c.incident, c.service)
 
-    def close(self) -> None:
-        """Stop delivery (the recorder's exit)."""
-        if self.delivery is not None:
+    def close(self, timeout: float | None = None) -> list[Event]:
+        """The recorder's exit: flush delivery (bounded), and its last outcomes to store."""
+        if self.delivery is None:
+            return []
+        if timeout is None:
             self.delivery.close()
+        else:
+            self.delivery.close(timeout)
+        return self.delivery.drain()
 
 
 def in_quiet_hours(quiet: tuple[int, int], ts: float) -> bool:
@@ -245,9 +250,8 @@ def engine_for(
         alerts, session.redactor, delivery, interval=every, project=session.project
     )
     with contextlib.suppress(Exception):  # no store yet, or unreadable: start afresh
-        from arctui.alerts.status import firing, read_alert_events
-        from arctui.record.store import default_path
+        from arctui.alerts.status import firing, read_alert_events, store_of
 
-        path = store or default_path(session.project)
+        path = store or store_of(session)
         engine.resume(firing(read_alert_events(path, session.clock())))
     return engine

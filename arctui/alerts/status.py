@@ -1,17 +1,24 @@
 """What is firing, from the store's alert events (the CLI, the header, the health view).
 
-An incident fires with an `alert` event and ends with an `alert-resolved` one; `alert`
-events carrying `delivery` are the outcomes of sending it, shown beside it.
+An incident fires with an `alert` event and ends with an `alert-resolved` one; `delivery`
+events are the outcomes of sending it, shown beside it (stores written before that kind
+existed hold them as `alert` events carrying `delivery`).
+
+`session_alerts(session)` is what the header and the health view show: the store named by
+`--store` (else the project's), as of the session's clock. In a replay that clock is the
+moment shown and nothing after it is read, so the alerts are the ones firing then.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from arctui.record.frame import Event
 
 RECENT_S = 24 * 3600.0
+KINDS = ("alert", "alert-resolved", "delivery")
 
 
 @dataclass
@@ -35,9 +42,31 @@ def read_alert_events(path: Path, now: float, since_s: float = RECENT_S) -> list
         return []
     store = Store.open(path, readonly=True)
     try:
-        return store.events(now - since_s, now + 60, kinds=("alert", "alert-resolved"))
+        return store.events(now - since_s, now + 60, kinds=KINDS)
     finally:
         store.close()
+
+
+def store_of(session: Any) -> Path:
+    """The store this run reads: `--store PATH` (session.store_path), else the project's."""
+    from arctui.record.store import default_path
+
+    given: Path | None = session.store_path
+    return given if given is not None else default_path(session.project)
+
+
+def session_alerts(session: Any, since_s: float = RECENT_S) -> list[AlertRecord]:
+    """The incidents of the last `since_s` as of the session's moment (see the module doc)."""
+    now = session.clock()
+    replay = session.replay
+    if replay is not None:  # the replay's own store (thread-safe), up to the moment shown
+        return incidents(replay.store.events(now - since_s, now, kinds=KINDS))
+    return incidents(read_alert_events(store_of(session), now, since_s))
+
+
+def is_delivery(e: Event) -> bool:
+    """A delivery outcome (its own kind, or an older store's `alert` with `delivery`)."""
+    return e.kind == "delivery" or (e.kind == "alert" and "delivery" in e.data)
 
 
 def incidents(events: list[Event]) -> list[AlertRecord]:
@@ -46,7 +75,7 @@ def incidents(events: list[Event]) -> list[AlertRecord]:
     open_: dict[str, AlertRecord] = {}
     for e in events:
         key = str(e.data.get("incident", ""))
-        if e.kind == "alert" and "delivery" in e.data:
+        if is_delivery(e):
             if key in open_:
                 open_[key].deliveries.append(e)
             elif out and any(r.fired.data.get("incident") == key for r in out):

@@ -149,7 +149,7 @@ def test_delivery_retries_with_backoff_and_records_each_attempt() -> None:
     assert wait_for(lambda: len(sink.sent) == 3)
     assert wait_for(lambda: len(delivery._outcomes) == 3)
     statuses = [e.data["delivery"] for e in delivery.drain()]
-    assert statuses == ["retrying", "retrying", "ok"]
+    assert statuses == ["retrying", "retrying", "sent"]
     delivery.close()
 
 
@@ -265,6 +265,9 @@ def test_health_view_lists_the_stores_alerts(tmp_path: Path, monkeypatch) -> Non
 
     class S:
         project = "p-alerts"
+        store_path = None
+        replay = None
+        clock = staticmethod(time.time)
 
     assert alert_history(S()).plain == ""  # no store: nothing, no error
     path = default_path("p-alerts")
