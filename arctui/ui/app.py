@@ -137,6 +137,7 @@ class ArcApp(ReplayApp):
             project=s.project,
             read_only=s.read_only,
             clock=s.clock,
+            session=s,
         )
         self._banner = ProblemBanner(id="banner")
         self._tabs = TabbedContent(id="tabs", initial=TAB_IDS[0])
