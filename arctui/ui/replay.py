@@ -11,8 +11,10 @@ In a replay:
   whose source has nothing recorded at that moment hides its view behind a notice that
   says so (a tab never shows another moment's data, nor invented data);
 - every mutating key says why it is refused, and keys that would read the live stack
-  (health probes, doctor, diagnostics, EXPLAIN, the big-key scan, MONITOR) say that a
+  (doctor, diagnostics, EXPLAIN, the big-key scan, MONITOR) say that a
   replay reads nothing live. Palette entries reach the gate, which refuses them too.
+  The health view (H) opens: the recorded containers' health and the alerts of the
+  moment, without probes (and its wizards key refuses).
 """
 
 from __future__ import annotations
@@ -54,7 +56,6 @@ MUTATING_IDS = frozenset(
 )  # fmt: skip
 # ... or they read the live stack (probes, queries, streams), which a replay never touches.
 LIVE_IDS = {
-    "app.health": "the health probes",
     "app.doctor": "the troubleshooting wizards",
     "app.diagnostics": "the diagnostics bundle",
     "postgres.explain": "EXPLAIN",
