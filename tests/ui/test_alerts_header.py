@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 from arctui.record.frame import Event
 from arctui.record.store import Store, default_path
 from arctui.ui.widgets.header import ArcHeader
@@ -16,7 +14,7 @@ async def test_header_counts_firing_alerts(tmp_path, monkeypatch):
     path = default_path(app.session.project)
     path.parent.mkdir(parents=True, exist_ok=True)
     store = Store.open(path)
-    now = time.time()
+    now = app.session.clock()  # the header reads as of the session's clock
     store.add_events(
         [
             Event(now - 9, "alert", "db", "down", {"incident": "service_down:db"}),

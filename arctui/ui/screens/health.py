@@ -163,17 +163,20 @@ def event_lines(events: tuple[HealthEvent, ...], limit: int = SHOWN_EVENTS) -> T
 
 
 def alert_history(session: Any) -> Text:
-    """The recorder's alerts of the last day (firing first), or nothing without a store."""
-    from arctui.alerts.status import incidents, read_alert_events
-    from arctui.record.store import default_path
+    """The recorder's alerts of the last day (firing first), or nothing without a store:
+    the session's store (--store), as of its clock (in a replay, the moment shown)."""
+    from arctui.alerts.status import session_alerts
 
     try:
-        records = incidents(read_alert_events(default_path(session.project), time.time()))
+        records = session_alerts(session)
     except Exception:  # no store, locked, damaged: the health view stands without it
         return Text()
     if not records:
         return Text()
-    out = Text("Alerts (the recorder's, last 24 h, newest first)\n", style="bold")
+    heading = "Alerts (the recorder's, last 24 h, newest first)\n"
+    if session.replay is not None:
+        heading = "Alerts as they stood at the moment replayed (last 24 h before it)\n"
+    out = Text(heading, style="bold")
     for r in sorted(records, key=lambda r: (not r.firing, -r.fired.ts))[:20]:
         stamp = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(r.fired.ts))
         state = "FIRING  " if r.firing else "resolved"
@@ -255,7 +258,9 @@ class HealthScreen(ModalScreen[None]):
                 self.session.project, self.session.env, time.time(), (), exc.reason
             )
         else:
-            report = build_report(self.session, snapshot)
+            # A replay shows the recorded containers' own health: probing would read now.
+            live = self.session.replay is None
+            report = build_report(self.session, snapshot, probe=live)
         alerts = alert_history(self.session)  # the store, read here: off the event loop
         self.app.call_from_thread(self._show, report, alerts)
 
@@ -263,7 +268,8 @@ class HealthScreen(ModalScreen[None]):
         self.reading = False
         self.alert_lines = alerts or Text()
         previous, self.report = self.report, report
-        notify_events(self.app, self.history.add(verdict_changes(previous, report)))
+        if self.session.replay is None:  # a replay's verdicts are the past's, not news
+            notify_events(self.app, self.history.add(verdict_changes(previous, report)))
         title = Text("Health ", style="bold")
         title.append(one_line(report.project, 60))
         if report.error:
@@ -271,6 +277,8 @@ class HealthScreen(ModalScreen[None]):
         else:
             counts = ", ".join(f"{v} {k}" for k, v in report.counts().items() if v)
             took = "simulated" if self.session.demo else f"{report.duration_ms:.0f} ms"
+            if self.session.replay is not None:
+                took = "not run (replay: Docker's recorded health only)"
             title.append(f"  ·  {counts}  ·  probes {took}")
         title.append(
             f"  ·  every {REFRESH:.0f} s  ·  r probe now  ·  w wizards  ·  Esc closes", style="dim"
@@ -299,6 +307,15 @@ class HealthScreen(ModalScreen[None]):
     def action_doctor(self) -> None:
         """Open the troubleshooting wizards."""
         from arctui.ui.screens.wizard import DoctorScreen
+
+        if self.session.replay is not None:  # the wizards read the live stack
+            self.notify(
+                "replay: the troubleshooting wizards would read the live stack",
+                title="replay",
+                severity="warning",
+                markup=False,
+            )
+            return
 
         entry = self.selected()
         self.app.push_screen(

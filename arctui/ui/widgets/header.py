@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from typing import Any
 
 from rich.text import Text
 from textual.reactive import var
@@ -32,6 +33,7 @@ class ArcHeader(Static):
         project: str,
         read_only: bool,
         clock: Callable[[], float],
+        session: Any = None,
     ) -> None:
         super().__init__(id="header")
         self.env = env
@@ -39,6 +41,10 @@ class ArcHeader(Static):
         self.project = project
         self.read_only = read_only
         self.clock = clock
+        # The alerts' store is the session's (--store); in a replay its clock is the
+        # moment shown, and the count is read again whenever that moment moves.
+        self.session = session
+        self._alerts_at: float | None = None  # the moment the count was read for (replay)
         self.set_class(production, "production")
         self._shown: Text | None = None
 
@@ -52,11 +58,15 @@ class ArcHeader(Static):
         self.run_worker(self._count_alerts, thread=True, exit_on_error=False, group="alerts")
 
     def _count_alerts(self) -> None:
-        from arctui.alerts.status import firing, read_alert_events
-        from arctui.record.store import default_path
+        from arctui.alerts.status import firing, read_alert_events, session_alerts
 
         try:
-            count = len(firing(read_alert_events(default_path(self.project), time.time())))
+            if self.session is not None:
+                count = sum(r.firing for r in session_alerts(self.session))
+            else:
+                from arctui.record.store import default_path
+
+                count = len(firing(read_alert_events(default_path(self.project), time.time())))
         except Exception:  # no store, locked, damaged: no count, the header stands
             count = 0
         if count != self.alerts_firing:
@@ -72,7 +82,13 @@ class ArcHeader(Static):
         self._show()
 
     def tick(self) -> None:
-        """Refresh the age of the data (called every second)."""
+        """Refresh the age of the data (called every second); in a replay, the alerts
+        again when the moment shown moved."""
+        if self.session is not None and self.session.replay is not None:
+            moment = self.clock()
+            if moment != self._alerts_at:
+                self._alerts_at = moment
+                self._read_alerts()
         self._show()
 
     def _show(self) -> None:
