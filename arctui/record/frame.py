@@ -79,6 +79,7 @@ EVENT_KINDS = (
     "doctor",  # doctor findings changed
     "alert",  # an alert fired
     "alert-resolved",
+    "delivery",  # an alert message's delivery outcome (sent, retrying, gave-up, dropped)
     "source-down",
     "source-up",
     "recorder",  # the recorder started, paused (disk full), resumed, fell behind
