@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.integration import stack
+from tests.integration.extra_engines import extra_engines  # noqa: F401  (session fixture)
 from tests.integration.stack import RunningStack
 
 _HERE = Path(__file__).resolve().parent
