@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from arctui.output import emit, error
-from arctui.record.frame import EVENT_KINDS
+from arctui.record.frame import EVENT_KINDS, Event
 
 if TYPE_CHECKING:
     from arctui.record.recorder import Observer
@@ -43,6 +43,18 @@ def observers(
     from arctui.alerts.engine import engine_for
 
     return [engine_for(session, interval, store)]
+
+
+def close_observers(found: list[Observer]) -> list[Event]:
+    """The recorder's exit: each observer that has `close` flushes (the alert engine's
+    delivery, bounded) and returns its last events, stored before "recorder stopped"."""
+    out: list[Event] = []
+    for observer in found:
+        close = getattr(observer, "close", None)
+        if close is not None:
+            with contextlib.suppress(Exception):  # an observer's failure never loses the exit
+                out += close() or []
+    return out
 
 
 def _interval(text: str) -> float:
@@ -180,7 +192,6 @@ def record_command(session: Session, args: argparse.Namespace) -> int:
     if args.print_unit:
         emit(unit_text(args, session))
         return 0
-    from arctui.record.frame import Event
     from arctui.record.recorder import Recorder
     from arctui.record.sampler import Sampler
 
@@ -210,11 +221,12 @@ def record_command(session: Session, args: argparse.Namespace) -> int:
     def status(text: str, bad: bool) -> None:
         (error if bad else lambda t: emit(f"arctui: {t}", file=sys.stderr))(text)
 
+    watching = observers(session, interval, store.path)
     recorder = Recorder(
         sampler,
         store,
         interval,
-        observers=observers(session, interval, store.path),
+        observers=watching,
         status=status,
         on_frame=server.update if server else None,
     )
@@ -227,8 +239,10 @@ def record_command(session: Session, args: argparse.Namespace) -> int:
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+        last = close_observers(watching)  # queued alert messages: sent (bounded) or given up
         with contextlib.suppress(Exception):
-            store.add_events([Event(session.clock(), "recorder", "", "recorder stopped")])
+            stopped = Event(session.clock(), "recorder", "", "recorder stopped")
+            store.add_events([*last, stopped])
         sampler.close()
         if server is not None:
             server.close()
