@@ -133,7 +133,8 @@ class RemoteHost(Protocol):
 def remote_host(spec: EngineSpec) -> RemoteHost:
     """The shared connection of an `ssh://` engine. Raises ConfigError when unavailable.
 
-    THE SEAM: arctui/sources/ssh.py's `SshHost(url, timeout=...)` implements `RemoteHost`.
+    THE SEAM: arctui/sources/ssh.py's `SshHost.for_url(url, timeout=...)` (one per host,
+    shared by the process) implements `RemoteHost`.
     """
     try:
         from arctui.sources import ssh  # type: ignore[attr-defined,unused-ignore]
@@ -141,7 +142,8 @@ def remote_host(spec: EngineSpec) -> RemoteHost:
         raise ConfigError(
             f"engine {spec.name}: ssh:// engines are not supported by this arctui yet"
         ) from None
-    host: RemoteHost = ssh.SshHost(spec.host, timeout=spec.timeout or 5.0)
+    assert spec.host is not None  # an ssh:// engine has a host
+    host: RemoteHost = ssh.SshHost.for_url(spec.host, timeout=spec.timeout or 5.0)
     return host
 
 
@@ -386,3 +388,34 @@ def _remote_member(
         engine_name=spec.name,
     )
     return with_tab_sources(session)
+
+
+# Swarm (issue 24): a stack file's `deploy.replicas` means a Swarm, whose services and
+# tasks arctui does not read yet. An engine that is a Swarm node says so, nothing pretended.
+SWARM_NOTICE = "Swarm services and tasks are not shown yet"
+_SWARM_NODE_STATES = ("active", "locked")  # a manager whose keys are locked is still one
+
+
+def swarm_state(info: Mapping[str, Any] | None) -> str:
+    """`Swarm.LocalNodeState` of an engine's /info ("inactive", "active" ...; "" unknown)."""
+    swarm = (info or {}).get("Swarm") if isinstance(info, Mapping) else None
+    state = swarm.get("LocalNodeState") if isinstance(swarm, Mapping) else None
+    return state.strip().lower() if isinstance(state, str) else ""
+
+
+def swarm_notice(info: Mapping[str, Any] | None) -> str | None:
+    """The notice to show for an engine whose /info says it is a Swarm node, else None."""
+    return SWARM_NOTICE if swarm_state(info) in _SWARM_NODE_STATES else None
+
+
+def engine_notices(session: Session) -> tuple[str, ...]:
+    """What an engine's /info says the operator should know (Swarm); () when the engine
+    cannot say (the reads report that) or for the demo."""
+    if session.engine is None:
+        return ()
+    try:
+        info = session.engine.info()
+    except SourceError:
+        return ()
+    notice = swarm_notice(info)
+    return (f"engine {session.engine_name}: {notice}",) if notice else ()

@@ -184,3 +184,44 @@ def test_cli_builds_the_fleet_from_engine_options() -> None:
         assert session.fleet.members[1].production
     finally:
         session.close()
+
+
+@pytest.mark.parametrize(
+    ("info", "state", "notice"),
+    [
+        ({"Swarm": {"LocalNodeState": "active", "NodeID": "abc"}}, "active", True),
+        ({"Swarm": {"LocalNodeState": "locked"}}, "locked", True),
+        ({"Swarm": {"LocalNodeState": "inactive", "NodeID": ""}}, "inactive", False),
+        ({"Swarm": {"LocalNodeState": "pending"}}, "pending", False),
+        ({"Swarm": None}, "", False),
+        ({}, "", False),
+        (None, "", False),
+        ({"Swarm": {"LocalNodeState": 3}}, "", False),
+        ({"Swarm": "active"}, "", False),
+    ],
+)
+def test_swarm_from_info(info: object, state: str, notice: bool) -> None:
+    from arctui.fleet import SWARM_NOTICE, swarm_notice, swarm_state
+
+    assert swarm_state(info) == state  # type: ignore[arg-type]
+    assert swarm_notice(info) == (SWARM_NOTICE if notice else None)  # type: ignore[arg-type]
+
+
+def test_engine_notices_name_the_engine() -> None:
+    from arctui.fleet import SWARM_NOTICE, engine_notices
+
+    class Engine:
+        def __init__(self, info: object) -> None:
+            self._info = info
+
+        def info(self) -> object:
+            if isinstance(self._info, Exception):
+                raise self._info
+            return self._info
+
+    session = demo_session(engine_name="prod")
+    assert engine_notices(session) == ()  # the demo has no engine to ask
+    swarm = dataclasses.replace(session, engine=Engine({"Swarm": {"LocalNodeState": "active"}}))
+    assert engine_notices(swarm) == (f"engine prod: {SWARM_NOTICE}",)
+    down = dataclasses.replace(session, engine=Engine(SourceError("no answer")))
+    assert engine_notices(down) == ()
