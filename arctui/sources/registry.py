@@ -2,8 +2,10 @@
 
 One HEAD on `/v2/<name>/manifests/<tag>` with the manifest types the engine pulls (v2 and
 OCI, single and multi-platform), read from `Docker-Content-Digest`. Credentials come
-from the Docker config's `auths` (base64 `user:password`); credential helpers are not
-run (the answer says so when one is configured). A 401 with a `Bearer` challenge is
+from the Docker config as the docker CLI reads them: the registry's `credHelpers` entry,
+else `credsStore`, else `auths` (base64 `user:password`). A helper is run only when the
+registry answers 401, once per registry per client, and its secret is handed to the
+session's redactor (`learn`) before anything can print it. A 401 with a `Bearer` challenge is
 answered with a token from the realm. Plain HTTP is used only for the registries the
 engine itself treats as insecure: loopback and the engine's insecure registries (from
 `/info`); everything else is HTTPS with verification. Every request has a timeout;
@@ -14,6 +16,7 @@ cannot be reached gives a reason, never an exception. No Textual, no policy.
 from __future__ import annotations
 
 import base64
+import dataclasses
 import http.client
 import ipaddress
 import json
@@ -29,6 +32,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
+from arctui.sources.cred_helpers import HUB_SERVER, HelperError, helper_get, valid_name
 from arctui.text import one_line
 
 MANIFEST_TYPES = (
@@ -153,7 +157,13 @@ class DockerAuth:
     """What the Docker config offers: user/password per registry, and what is not used."""
 
     logins: Mapping[str, tuple[str, str]]
-    note: str = ""  # a credential helper configured, or the file unreadable
+    note: str = ""  # the file unreadable, a helper name refused
+    helpers: Mapping[str, str] = dataclasses.field(default_factory=dict)  # registry -> name
+    store: str = ""  # credsStore: the helper of every other registry
+
+    def helper_for(self, registry: str) -> str | None:
+        """The credential helper the docker CLI would ask for `registry`, if any."""
+        return self.helpers.get(registry) or self.store or None
 
     def secrets(self) -> list[str]:
         """The passwords and their base64 forms (for the session's redactor)."""
@@ -188,18 +198,23 @@ def load_docker_auth(environ: Mapping[str, str] | None = None) -> DockerAuth:
             user, _, password = decoded.partition(":")
         if user:
             logins[_auth_key(str(key))] = (user, password)
-    helpers = []
-    if data.get("credsStore"):
-        helpers.append(f"credsStore {one_line(str(data['credsStore']), 40)}")
-    if isinstance(data.get("credHelpers"), dict) and data["credHelpers"]:
-        helpers.append("credHelpers for " + ", ".join(sorted(map(str, data["credHelpers"]))))
+    refused = []
+    store = str(data.get("credsStore") or "")
+    if store and not valid_name(store):
+        refused.append(store)
+        store = ""
+    helpers: dict[str, str] = {}
+    configured = data.get("credHelpers")
+    for key, name in configured.items() if isinstance(configured, dict) else ():
+        if valid_name(str(name)):
+            helpers[_auth_key(str(key))] = str(name)
+        else:
+            refused.append(str(name))
     note = ""
-    if helpers:
-        note = (
-            f"{path}: {'; '.join(helpers)} configured; arctui does not run credential"
-            " helpers and uses only the `auths` entries"
-        )
-    return DockerAuth(logins, one_line(note, 300))
+    if refused:
+        names = ", ".join(one_line(n, 40) for n in refused)
+        note = f"{path}: credential helper names not run (not program names): {names}"
+    return DockerAuth(logins, one_line(note, 300), helpers, store)
 
 
 @dataclass(frozen=True)
@@ -231,8 +246,16 @@ class RegistryClient:
         fail_ttl: float = FAIL_TTL,
         clock: Callable[[], float] = time.monotonic,
         wall: Callable[[], float] = time.time,
+        environ: Mapping[str, str] | None = None,
+        learn: Callable[[list[str]], object] | None = None,
+        helper_timeout: float | None = None,
     ) -> None:
         self.auth = auth or DockerAuth({})
+        self.environ = environ  # the PATH credential helpers are found on
+        self.learn = learn  # the session's redactor learns each helper's secret
+        self.helper_timeout = helper_timeout
+        self._logins: dict[str, tuple[str, str] | None] = {}
+        self._login_lock = threading.Lock()
         self.insecure = set(insecure)
         self.cidrs = []
         for cidr in insecure_cidrs:
@@ -283,6 +306,28 @@ class RegistryClient:
         with self._lock:
             self._cache.clear()
 
+    # Credentials ------------------------------------------------------------------
+    def login(self, registry: str) -> tuple[str, str] | None:
+        """(user, secret) for `registry`: its helper's answer (asked once), else `auths`.
+        Raises RegistryError when the helper fails."""
+        helper = self.auth.helper_for(registry)
+        if helper is None:
+            return self.auth.logins.get(registry)
+        with self._login_lock:  # one helper run per registry, even from two threads
+            if registry in self._logins:
+                return self._logins[registry]
+            server = HUB_SERVER if registry == DOCKER_HUB else registry
+            kw = {} if self.helper_timeout is None else {"timeout": self.helper_timeout}
+            try:
+                found = helper_get(helper, server, self.environ, **kw)
+            except HelperError as exc:
+                raise RegistryError(f"{registry}: {exc}") from None
+            if found is not None and self.learn is not None:
+                basic = base64.b64encode(f"{found[0]}:{found[1]}".encode()).decode()
+                self.learn([found[1], basic])
+            self._logins[registry] = found
+            return found
+
     # HTTP -------------------------------------------------------------------------
     def _connection(self, host: str, secure: bool) -> http.client.HTTPConnection:
         if secure:
@@ -310,9 +355,10 @@ class RegistryClient:
         secure = not self.is_insecure(ref.registry)
         path = f"/v2/{ref.repository}/manifests/{ref.effective_tag}"
         headers = {"Accept": ", ".join(MANIFEST_TYPES), "User-Agent": "arctui"}
-        login = self.auth.logins.get(ref.registry)
+        login = None if self.auth.helper_for(ref.registry) else self.auth.logins.get(ref.registry)
         status, got, _ = self._request(secure, host, "HEAD", path, headers)
         if status == 401:
+            login = self.login(ref.registry)
             challenge = got.get("www-authenticate", "")
             headers["Authorization"] = self._authorize(challenge, ref, login, secure, host)
             status, got, _ = self._request(secure, host, "HEAD", path, headers)
@@ -325,11 +371,16 @@ class RegistryClient:
         if status == 404:
             raise RegistryError(f"{where}: not in the registry (404)")
         if status in (401, 403):
-            who = "as " + login[0] if login else "anonymously (no login in the Docker config)"
+            who = "as " + login[0] if login else f"anonymously ({self._none(ref.registry)})"
             raise RegistryError(f"{where}: access denied {who} (HTTP {status})")
         if status == 429:
             raise RegistryError(f"{ref.registry}: rate limited (HTTP 429); try again later")
         raise RegistryError(f"{where}: the registry answered HTTP {status}")
+
+    def _none(self, registry: str) -> str:
+        """Where a login was looked for and not found."""
+        helper = self.auth.helper_for(registry)
+        return f"credential helper {helper} has none" if helper else "none in the Docker config"
 
     def _authorize(
         self,
@@ -346,7 +397,7 @@ class RegistryClient:
         scheme = challenge.split(" ", 1)[0].lower()
         if scheme == "basic":
             if not basic:
-                raise RegistryError(f"{ref.registry}: needs a login (none in the Docker config)")
+                raise RegistryError(f"{ref.registry}: needs a login ({self._none(ref.registry)})")
             return basic
         if scheme != "bearer":
             raise RegistryError(f"{ref.registry}: unsupported authentication {scheme or '?'}")

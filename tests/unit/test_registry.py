@@ -74,8 +74,26 @@ def test_docker_config_auths_and_a_helper_note(tmp_path: Path):
         "docker.io": ("ops", "pa55-word-Xy"),
         "reg.example.com:5000": ("u", "p-long-enough"),
     }
-    assert "credsStore desktop" in found.note and "does not run credential helpers" in found.note
+    # credsStore names the helper of every registry; credHelpers would win per registry.
+    assert found.store == "desktop" and found.helper_for("reg.example.com:5000") == "desktop"
+    assert found.note == ""
     assert "pa55-word-Xy" in found.secrets() and auth in found.secrets()
+
+
+def test_cred_helpers_win_per_registry_and_path_names_are_refused(tmp_path: Path):
+    (tmp_path / "config.json").write_text(
+        json.dumps(
+            {
+                "credsStore": "../../bin/sh",
+                "credHelpers": {"https://reg.example.com/v1/": "ecr-login", "x.io": "a/b"},
+            }
+        )
+    )
+    found = load_docker_auth({"DOCKER_CONFIG": str(tmp_path)})
+    assert found.helpers == {"reg.example.com": "ecr-login"} and found.store == ""
+    assert found.helper_for("reg.example.com") == "ecr-login"
+    assert found.helper_for("x.io") is None  # refused, not run
+    assert "not run (not program names): ../../bin/sh, a/b" in found.note
 
 
 def test_an_unreadable_docker_config_is_a_note_not_an_error(tmp_path: Path):

@@ -173,7 +173,13 @@ class ImagesChecker:
                 # Unreadable: loopback stays insecure; other registries get HTTPS.
                 with contextlib.suppress(SourceError):
                     names, cidrs = insecure_from_info(self.session.engine.info() or {})
-            self._client = RegistryClient(auth, insecure=names, insecure_cidrs=cidrs)
+            self._client = RegistryClient(
+                auth,
+                insecure=names,
+                insecure_cidrs=cidrs,
+                environ=environ,  # the PATH its credential helpers are found on
+                learn=self.session.redactor.learn,  # a helper's secret, masked everywhere
+            )
         return self._client
 
     def read(self, snapshot: StackSnapshot | None = None, force: bool = False) -> ImagesReport:
