@@ -12,6 +12,7 @@ import threading
 import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -108,7 +109,7 @@ def test_postgres_stop_one_alert_then_resolved(
     def sample() -> None:
         frame, events = sampler.sample()
         out = engine(frame, events)
-        pg_events.extend(e for e in out if e.service == "postgres" and "delivery" not in e.data)
+        pg_events.extend(e for e in out if e.service == "postgres" and e.kind != "delivery")
         time.sleep(1.0)
 
     try:
@@ -147,7 +148,7 @@ def test_postgres_stop_one_alert_then_resolved(
         everything = json.dumps(hooks) + "".join(mails)
         assert HOSTILE_SECRET not in everything and "arctui-test-secret" not in everything
         outcomes = [e for e in delivery.drain()]  # the rest; earlier ones went with samples
-        assert all(e.data["delivery"] != "failed" for e in outcomes)
+        assert all(e.data["delivery"] != "gave-up" for e in outcomes)
     finally:
         _wait_healthy(cid)
         sampler.close()
@@ -222,3 +223,70 @@ def wait_for_outcome(delivery: Delivery, status: str, timeout: float = 30) -> bo
             return True
         time.sleep(0.1)
     return False
+
+
+LEAKY_DIR = Path(__file__).resolve().parents[1] / "stack" / "alerts"
+LEAKY_PROJECT, LEAKY_SECRET = "arctui-alerts", "Lky-Secr3t-9f2a"
+
+
+@pytest.fixture(scope="module")
+def leaky() -> Iterator[Path]:
+    """The arctui-alerts project: one service whose failing health check prints a secret."""
+    compose = [
+        "docker",
+        "compose",
+        "-p",
+        LEAKY_PROJECT,
+        "-f",
+        str(LEAKY_DIR / "docker-compose.yml"),
+    ]
+    subprocess.run([*compose, "up", "-d"], check=True, capture_output=True, timeout=120)
+    try:
+        yield LEAKY_DIR
+    finally:  # this project only, by its name
+        subprocess.run([*compose, "down", "-t", "2"], check=False, capture_output=True, timeout=120)
+
+
+def test_a_secret_in_a_failing_health_check_never_reaches_a_receiver(
+    leaky: Path, receivers: tuple[str, str, list[dict[str, Any]], list[str]]
+) -> None:
+    json_url, mail_url, hooks, mails = receivers
+    alerts = {"targets": (json_url, mail_url), "rules": {"service_down": {"for_s": 0}}}
+    session = real_session(
+        leaky,
+        env=None,
+        files=[str(leaky / "docker-compose.yml")],
+        project_name=LEAKY_PROJECT,
+        settings=Settings(alerts=alerts),
+        environ=compose_env(),
+    )
+    delivery = Delivery(alerts["targets"], session.redactor, backoff=0.5)
+    engine = AlertEngine(alerts, session.redactor, delivery, interval=1.0)
+    sampler = Sampler(session)
+
+    def about() -> tuple[list[dict[str, Any]], list[str]]:
+        return [h for h in hooks if "leaky" in h.get("title", "")], [
+            m for m in mails if "leaky" in m
+        ]
+
+    try:
+        deadline = time.monotonic() + 60
+        fired: list[Any] = []
+        while not fired and time.monotonic() < deadline:  # unhealthy after its first check
+            frame, events = sampler.sample()
+            fired = [e for e in engine(frame, events) if e.kind == "alert" and e.service == "leaky"]
+            time.sleep(0.5)
+        assert fired, "the leaky service's alert did not fire"
+        deadline = time.monotonic() + 30
+        while not all(about()) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        hook_msgs, mail_msgs = about()
+        assert hook_msgs and mail_msgs
+        # The evidence (the check's output) is in the message, its secret is not.
+        assert "evidence:" in hook_msgs[0]["message"] and "cannot auth" in hook_msgs[0]["message"]
+        everything = json.dumps(hook_msgs) + "".join(mail_msgs) + repr(fired)
+        assert LEAKY_SECRET not in everything
+    finally:
+        sampler.close()
+        engine.close()
+        session.close()
