@@ -1,10 +1,13 @@
 """The one Docker Engine API client of a session: list, inspect, stats, logs, events,
 volumes, networks and `docker exec` (create, start, inspect).
 
-Two transports behind one interface, picked once from the environment:
+Three transports behind one interface, picked once from the environment:
 - the plain local unix socket: `engine_http.UnixEngine` (http.client, no SDK import, so
   the first frame never waits for requests/urllib3);
-- anything else (TCP, TLS, SSH, a named context): the docker SDK, imported on first use
+- `ssh://` (or the unix socket an `ssh.SshHost` forwards): the same client over the
+  host's one multiplexed SSH connection (`sources/ssh.py`), never the SDK's paramiko or
+  `ssh` helper, which open a connection per call; the master is (re)connected first;
+- anything else (TCP, TLS, a named context): the docker SDK, imported on first use
   under a lock (`docker_engine.load_sdk`), used only to resolve the endpoint, negotiate
   the API version and carry requests (`APIClient` is a `requests.Session`: its public
   `get` with our own URLs; no private SDK helper).
@@ -21,12 +24,14 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import os
 import socket
 import struct
+import sys
 import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from arctui.sources.base import SourceError
@@ -38,6 +43,10 @@ from arctui.sources.engine_http import (
     query_string,
     read_until,
 )
+
+if TYPE_CHECKING:
+    from arctui.sources.engine_ssh import SshTransport
+    from arctui.sources.ssh import SshHost
 
 log = logging.getLogger(__name__)
 
@@ -210,7 +219,8 @@ class EngineClient:
         self._lock = threading.Lock()
         self._local: tuple[str | None] | None = None  # (socket path or None,) once known
         self._resolved: tuple[dict[str, Any], str] | None = None
-        self._transport: _SdkTransport | _UnixTransport | None = None
+        self._transport: _SdkTransport | _UnixTransport | SshTransport | None = None
+        self._ssh: tuple[SshHost | None] | None = None
         self._streams: set[EngineStream] = set()
         self._closed = False
 
@@ -220,6 +230,25 @@ class EngineClient:
         if self._local is None:
             self._local = (local_socket(self._environ),)
         return self._local[0]
+
+    def ssh_host(self) -> SshHost | None:
+        """The shared SSH connection when the engine is remote over `ssh://`, else None.
+
+        A `unix://` DOCKER_HOST counts when it is the socket an SshHost of this process
+        forwards (a fleet member's), so cgroups here are never taken for the remote's.
+        """
+        if self._ssh is None:
+            env = os.environ if self._environ is None else self._environ
+            host = env.get("DOCKER_HOST", "")
+            found: SshHost | None = None
+            if host.startswith("ssh://") or (
+                host.startswith("unix://") and "arctui.sources.ssh" in sys.modules
+            ):  # no SshHost exists before that module is loaded: nothing to import
+                from arctui.sources.engine_ssh import ssh_host_for
+
+                found = ssh_host_for(host, self.timeout)
+            self._ssh = (found,)
+        return self._ssh[0]
 
     def _resolve(self) -> tuple[dict[str, Any], str]:
         from arctui.sources.docker_engine import resolve_endpoint
@@ -231,17 +260,22 @@ class EngineClient:
     @property
     def endpoint(self) -> str:
         """Where the engine is reached (for the header and error texts)."""
+        ssh = self.ssh_host()
+        if ssh is not None:
+            return ssh.url
         path = self.local_socket()
         return f"unix://{path}" if path is not None else self._resolve()[1]
 
     @property
     def sends_at_once(self) -> bool:
-        """Whether `inspect_containers` sends its requests together (the local socket)."""
-        return self.local_socket() is not None
+        """Whether `inspect_containers` sends its requests together (a unix socket)."""
+        return self.local_socket() is not None or self.ssh_host() is not None
 
     @property
     def is_unix_socket(self) -> bool:
         """Whether the engine is on this host's unix socket (cgroups may be readable)."""
+        if self.ssh_host() is not None:
+            return False
         if self.local_socket() is not None:
             return True
         base = str(self._resolve()[0].get("base_url", ""))
@@ -256,9 +290,15 @@ class EngineClient:
         return explain(exc, self.endpoint)
 
     # Transport --------------------------------------------------------------------
-    def _get_transport(self) -> _SdkTransport | _UnixTransport:
+    def _get_transport(self) -> _SdkTransport | _UnixTransport | SshTransport:
         with self._lock:
             if self._transport is not None:
+                return self._transport
+            ssh = self.ssh_host()
+            if ssh is not None:
+                from arctui.sources.engine_ssh import SshTransport
+
+                self._transport = SshTransport(ssh, self.timeout)
                 return self._transport
             path = self.local_socket()
             if path is not None:
