@@ -35,7 +35,14 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("arctui.record",),  # the recorder loop, history, replay sources, OpenMetrics
     ("arctui.ui",),
     ("arctui.tabs.*.view",),
-    ("arctui.cli", "arctui.cli_actions", "arctui.cli_health", "arctui.web", "arctui.__main__"),
+    (
+        "arctui.cli",
+        "arctui.cli_actions",
+        "arctui.cli_health",
+        "arctui.cli_status",
+        "arctui.web",
+        "arctui.__main__",
+    ),
 )
 
 # (importer, imported) pairs that break the order today. Only delete lines.
