@@ -12,7 +12,7 @@ import importlib
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from arctui import __version__
 from arctui.cli_actions import VERBS as ACTION_VERBS
@@ -25,12 +25,8 @@ from arctui.commands import EXTRA, module_of, modules_for
 from arctui.config.errors import ConfigError
 from arctui.output import SafeStream, broken_pipe_exit, emit, emit_json, error
 from arctui.session import Session, demo_session, load_user_settings, real_session
-from arctui.sources.base import SourceError
 from arctui.tabs import TABS, headless_commands
 from arctui.web import add_parser as add_serve_parser
-
-if TYPE_CHECKING:
-    from arctui.models import StackSnapshot
 
 
 def _refresh(value: str) -> float:
@@ -304,66 +300,9 @@ def _notes(session: Session) -> None:
 
 
 def _status(session: Session, as_json: bool) -> int:
-    from arctui.stack.report import status_rows
+    from arctui.cli_status import status_command  # every engine of the fleet
 
-    try:
-        snapshot = session.reader.read()
-    except SourceError as exc:
-        error(exc.reason + (f"\n  fix: {exc.fix}" if exc.fix else ""))
-        return 3
-    finally:
-        session.reader.containers.close()
-    rows = status_rows(snapshot)
-    # A file set that renders only in part: the model says why (cached, no second render).
-    model = session.reader.compose_model()[0] if session.reader.compose else None
-    problem = model.problem if model is not None else None
-    if as_json:
-        emit_json(
-            {
-                "project": snapshot.project,
-                "services": rows,
-                "compose_error": snapshot.compose_error or problem,
-                "compose_warnings": len(model.warnings) if model is not None else 0,
-                "missing_networks": list(model.missing_networks) if model is not None else [],
-                "notes": list(session.spec.notes) if session.spec else [],
-            }
-        )
-    else:
-        _notes(session)
-        if snapshot.compose_error or problem:
-            emit(f"warning: {snapshot.compose_error or problem}", file=sys.stderr)
-        for name in model.missing_networks if model is not None else ():
-            emit(
-                f"warning: external network {name} does not exist on the engine:"
-                " `up` will fail on it",
-                file=sys.stderr,
-            )
-        _status_table(snapshot, rows)
-    problems = [
-        r
-        for r in rows
-        if r["state"] not in ("running", "not created") or r["health"] == "unhealthy"
-    ]
-    # A compose file that does not render needs attention too (the README's exit code 1).
-    return 1 if problems or snapshot.compose_error or problem else 0
-
-
-def _status_table(snapshot: StackSnapshot, rows: list[dict[str, Any]]) -> None:
-    """The text table, names marked as on the Services tab (`?`, `⇄`), then the legend."""
-    from arctui.stack.report import marker_legend, name_with_marks
-
-    marked = [name_with_marks(s) for s in snapshot.services]
-    rows = [{**r, "service": name} for r, name in zip(rows, marked, strict=True)]
-    cols = ("service", "role", "state", "health", "restarts", "exit", "image")
-    widths = {c: max([len(c)] + [len(str(r[c] or "")) for r in rows]) for c in cols}
-    emit("  ".join(c.upper().ljust(widths[c]) for c in cols))
-    for r in rows:
-        emit("  ".join(str(r[c] if r[c] is not None else "-").ljust(widths[c]) for c in cols))
-    legend = marker_legend(snapshot.services)
-    if legend:
-        emit("")
-        for line in legend:
-            emit(line)
+    return status_command(session, as_json)
 
 
 if __name__ == "__main__":  # pragma: no cover
