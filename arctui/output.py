@@ -6,7 +6,13 @@ before and after cleaning: before, so a secret that a length cap would cut is st
 whole; after, so one split by escape sequences is masked once they are gone.
 `emit()` prints one safe text; `emit_json()` prints a JSON document whose strings are
 redacted and whose non-ASCII and control characters are \\u-escaped (inert on a
-terminal). Other tabs' CLIs call these too. No Textual here.
+terminal). Other tabs' CLIs call these too.
+
+Tables: `cell()` and `table()` make every cell safe (redacted, cleaned, one line) before
+measuring and padding it. Padding first and redacting the line after shifts every
+column behind a masked cell (a secret and its mask differ in length), and an escape
+stripped after padding does the same. Widths are display columns (a CJK character is
+two). No Textual here.
 """
 
 from __future__ import annotations
@@ -14,16 +20,106 @@ from __future__ import annotations
 import json
 import os
 import sys
+import unicodedata
+from collections.abc import Collection, Sequence
 from typing import IO, Any
 
 from arctui.config.masking import Redactor, active_redactor
-from arctui.text import MAX_LINE, clean
+from arctui.text import MAX_LINE, clean, one_line
+
+CELL_MAX = 512  # a cell is capped like a TUI table cell
 
 
 def safe(text: object, redactor: Redactor | None = None, limit: int = MAX_LINE) -> str:
     """Outside text made safe to print: redacted, cleaned, redacted again."""
     r = redactor or active_redactor()
     return r.redact(clean(r.redact(str(text)), limit))
+
+
+def width(text: str) -> int:
+    """Display columns of `text` (wide East Asian characters take two, combining none)."""
+    total = 0
+    for ch in text:
+        if unicodedata.combining(ch):
+            continue
+        total += 2 if unicodedata.east_asian_width(ch) in "WF" else 1
+    return total
+
+
+def _cut(text: str, columns: int) -> str:
+    if width(text) <= columns:
+        return text
+    out, used = [], 0
+    for ch in text:
+        w = width(ch)
+        if used + w > columns - 1:
+            break
+        out.append(ch)
+        used += w
+    return "".join(out) + "…"
+
+
+def safe_cell(text: object, redactor: Redactor | None = None) -> str:
+    """One table cell's text: redacted, cleaned, on one line (then it can be measured)."""
+    r = redactor or active_redactor()
+    return r.redact(one_line(r.redact(str(text)), CELL_MAX))
+
+
+def cell(
+    text: object,
+    columns: int,
+    *,
+    right: bool = False,
+    cut: bool = False,
+    redactor: Redactor | None = None,
+) -> str:
+    """`text` made safe, then padded to `columns` (cut to them with … when `cut`)."""
+    shown = safe_cell(text, redactor)
+    if cut:
+        shown = _cut(shown, columns)
+    pad = " " * max(0, columns - width(shown))
+    return pad + shown if right else shown + pad
+
+
+def table(
+    rows: Sequence[Sequence[object]],
+    *,
+    right: Collection[int] = (),
+    caps: Sequence[int | None] | None = None,
+    sep: str = "  ",
+    redactor: Redactor | None = None,
+) -> list[str]:
+    """Rows as aligned lines: every cell made safe, then measured (capped at `caps[i]`,
+    longer cells cut with …) and padded; the last column is not padded."""
+    cells = [[safe_cell(c, redactor) for c in row] for row in rows]
+    count = max((len(r) for r in cells), default=0)
+    widths = [max((width(r[i]) for r in cells if i < len(r)), default=0) for i in range(count)]
+    for i, cap in enumerate(caps or ()):
+        if cap is not None and i < count:
+            widths[i] = min(widths[i], cap)
+    lines = []
+    for row in cells:
+        parts = []
+        for i, text in enumerate(row):
+            shown = _cut(text, widths[i])
+            pad = " " * (widths[i] - width(shown))
+            parts.append(pad + shown if i in right else shown + pad)
+        lines.append(sep.join(parts).rstrip())
+    return lines
+
+
+def emit_table(
+    rows: Sequence[Sequence[object]],
+    *,
+    right: Collection[int] = (),
+    caps: Sequence[int | None] | None = None,
+    sep: str = "  ",
+    file: IO[str] | None = None,
+    redactor: Redactor | None = None,
+) -> None:
+    """Print `table(rows)` (each line passes `emit`, which changes nothing in it now)."""
+    for line in table(rows, right=right, caps=caps, sep=sep, redactor=redactor):
+        emit(line, file=file, redactor=redactor)
 
 
 def emit(
