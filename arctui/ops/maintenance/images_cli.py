@@ -15,7 +15,7 @@ import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from arctui.output import emit, emit_json, error
+from arctui.output import emit, emit_json, emit_table, error
 from arctui.sources.base import SourceError
 
 if TYPE_CHECKING:
@@ -79,9 +79,8 @@ def print_report(report: ImagesReport) -> None:
                 status,
             )
         )
-    widths = [min(40, max(len(row[i]) for row in rows)) for i in range(5)]
-    for row in rows:
-        emit("  ".join(c[:w].ljust(w) for c, w in zip(row, widths, strict=False)) + "  " + row[5])
+    # Cells are redacted before they are measured: a masked tag keeps its columns.
+    emit_table(rows, caps=(40, 40, 40, 40, 40, None))
     for r in report.rows:
         if r.reason:
             mark = "!" if r.flagged else "-"

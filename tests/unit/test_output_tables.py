@@ -1,0 +1,70 @@
+"""Headless tables: cells are made safe (redacted, cleaned) before they are padded, so a
+masked secret, a stripped escape or a wide character never shifts the columns behind it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from arctui.config.masking import MASK, Redactor, active_redactor, use_redactor
+from arctui.ops.maintenance.images import ImageRow, ImagesReport
+from arctui.ops.maintenance.images_cli import print_report
+from arctui.output import cell, table, width
+
+SECRET = "Tag-s3cret-Value-0042"
+
+
+@pytest.fixture
+def redactor() -> Iterator[Redactor]:
+    before = active_redactor()
+    r = Redactor([SECRET])
+    use_redactor(r)
+    yield r
+    use_redactor(before)
+
+
+def columns_of(line: str, marker: str) -> int:
+    """The display column where `marker` starts in `line`."""
+    return width(line[: line.index(marker)])
+
+
+def test_table_pads_after_masking_cleaning_and_by_display_width(redactor) -> None:
+    rows = [
+        ("NAME", "VALUE", "END"),
+        ("plain", "short", "|a"),
+        (f"x{SECRET}", "v", "|b"),  # masked: 22 characters become 7
+        ("e\x1b[31mscape", "v", "|c"),  # the escape is stripped before measuring
+        ("ウェブ", "v", "|d"),  # 3 characters, 6 columns
+    ]
+    lines = table(rows)
+    assert SECRET not in "".join(lines) and f"x{MASK}" in lines[2]
+    assert "\x1b" not in "".join(lines)
+    ends = {columns_of(line, "|") for line in lines[1:]}
+    assert len(ends) == 1, lines
+    assert columns_of(lines[0], "END") == ends.pop()
+
+
+def test_caps_cut_with_an_ellipsis_and_cells_pad_after_masking(redactor) -> None:
+    lines = table([("a" * 50, "|x"), ("b", "|y")], caps=(10, None))
+    assert lines[0].startswith("a" * 9 + "…  |x") and lines[1] == "b" + " " * 9 + "  |y"
+    assert cell(SECRET, 10) == MASK + " " * (10 - len(MASK))
+    assert cell("ab", 5, right=True) == "   ab"
+    assert cell("ウェブ", 8) == "ウェブ  "
+    assert cell("line\nbreak", 3, cut=True) == "li…"
+
+
+def test_images_table_keeps_its_columns_when_a_tag_is_masked(redactor, capsys) -> None:
+    def row(service: str, image: str) -> ImageRow:
+        return ImageRow(service, "app", image, "1", "reg", status="up to date")
+
+    report = ImagesReport(
+        "p",
+        (row("web", "reg/web:1"), row("api", f"reg/api:{SECRET}"), row("ジョブ", "reg/j:1")),
+        0.0,
+    )
+    print_report(report)
+    out = capsys.readouterr().out.splitlines()
+    assert SECRET not in "\n".join(out)
+    starts = {columns_of(line, "up to date") for line in out[1:4]}
+    assert starts == {columns_of(out[0], "STATUS")}, out
