@@ -68,3 +68,27 @@ def test_images_table_keeps_its_columns_when_a_tag_is_masked(redactor, capsys) -
     assert SECRET not in "\n".join(out)
     starts = {columns_of(line, "up to date") for line in out[1:4]}
     assert starts == {columns_of(out[0], "STATUS")}, out
+
+
+def test_disk_volumes_keep_their_columns_when_a_name_is_masked(
+    redactor, capsys, monkeypatch
+) -> None:
+    from arctui.ops.maintenance.disk import DataRoot, DiskReport, VolumeRow
+    from arctui.session import demo_session
+    from arctui.tabs.maintenance import cli, reader
+
+    report = DiskReport(
+        0.0,
+        volumes=(VolumeRow("arc_pg", 2**30, 1, True), VolumeRow(f"v-{SECRET}", 5, 2, True)),
+        root=DataRoot("/var/lib/docker", note="remote"),
+    )
+    monkeypatch.setattr(reader, "disk_report", lambda session: report)
+    session = demo_session()
+    use_redactor(redactor)  # the session registered its own; this test's knows SECRET
+    assert cli.disk_command(session, as_json=False) == 0
+    out = capsys.readouterr().out.splitlines()
+    head = next(i for i, line in enumerate(out) if "VOLUME" in line)
+    lines = out[head : head + 3]
+    assert SECRET not in "\n".join(out) and f"v-{MASK}" in lines[2]
+    assert len({columns_of(line, "not recorded") for line in lines[1:]}) == 1, lines
+    assert columns_of(lines[0], "GROWTH") == columns_of(lines[1], "not recorded")

@@ -23,9 +23,8 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from arctui.interrupt import run_interruptible
 from arctui.ops.maintenance.disk import days_text, growth_text
-from arctui.output import emit, emit_json, error
+from arctui.output import emit, emit_json, emit_table, error, table, width
 from arctui.sources.base import SourceError
 from arctui.units import size
 
@@ -111,16 +110,18 @@ def disk_command(session: Session, as_json: bool) -> int:
     if report.error:
         error(f"cannot read disk use: {report.error}")
         return 3
-    emit(f"{'TYPE':<15} {'TOTAL':>6} {'ACTIVE':>6} {'SIZE':>11} {'RECLAIMABLE':>11}")
-    for r in report.rows:
-        figures = f"{size(r.size):>11} {size(r.reclaimable):>11}"
-        emit(f"{r.kind:<15} {r.total:>6} {r.active:>6} {figures}")
+    usage: list[tuple[object, ...]] = [("TYPE", "TOTAL", "ACTIVE", "SIZE", "RECLAIMABLE")]
+    usage += [(r.kind, r.total, r.active, size(r.size), size(r.reclaimable)) for r in report.rows]
+    emit_table(usage, right={1, 2, 3, 4})
     emit("")
     emit(f"Volumes of {session.project}:")
+    volumes: list[tuple[object, ...]] = [("  VOLUME", "SIZE", "USED BY", "GROWTH")]
     for v in report.volumes:
         used = f"{v.containers} container{'s' if v.containers != 1 else ''}"
-        emit(f"  {v.name:<40} {size(v.size):>11}  {used:<12}  {growth_text(v)}")
-    if not report.volumes:
+        volumes.append((f"  {v.name}", size(v.size), used, growth_text(v)))
+    if report.volumes:  # names are outside text: measured after they are made safe
+        emit_table(volumes, right={1}, caps=(60, None, None, None))
+    else:
         emit("  none")
     emit(f"  {report.growth}")
     root = report.root
@@ -135,15 +136,6 @@ def disk_command(session: Session, as_json: bool) -> int:
 
 
 # guarded runs ----------------------------------------------------------------------
-def _describe(action: Action) -> None:
-    err = sys.stderr
-    emit(action.summary, file=err)
-    emit(f"  env {action.env} · project {action.project}", file=err)
-    if action.consequence:
-        emit(f"  {action.consequence}", file=err)
-    emit(f"  command: {action.shown_command}", file=err)
-
-
 def guarded(
     session: Session,
     action: Action,
@@ -155,48 +147,21 @@ def guarded(
     interactive: bool | None = None,
 ) -> int:
     """Refuse (audited) or confirm, then run `work` with Ctrl-C as cancel; the exit code."""
-    from arctui.ops.audit import AuditLog
-    from arctui.ops.gate import Gate, ask_confirmation
-    from arctui.ops.runner import ActionResult, Outcome
+    from arctui.ops.headless import run_guarded
 
-    audit = AuditLog()
-    _describe(action)
-    gate = Gate(session, action, audit, mutates=mutates)
-    if unwritable := audit.writable():
-        error(f"REFUSED: the audit log cannot be written ({unwritable}): nothing ran")
-        return 2
-    refusal: tuple[Outcome, str] | None = None
-    if reason := gate.rules():
-        refusal = (Outcome.REFUSED, reason)
-    elif mutates and session.production and not args.production_ok:
-        refusal = (Outcome.REFUSED, f"{session.env} is production: add {PROD_FLAG} to proceed")
-    elif not args.yes:
-        interactive = sys.stdin.isatty() if interactive is None else interactive
-        refusal = ask_confirmation(action.confirmations, ask, interactive)
-    if refusal is not None:
-        result = gate.refuse(refusal[1], refusal[0])
-    else:
-        cancel = threading.Event()
+    def body(_: Action, line_out: Callable[[str], None], cancel: threading.Event) -> ActionResult:
+        return work(line_out, cancel)
 
-        def line_out(line: str) -> None:
-            emit(line)
-            sys.stdout.flush()
-
-        def body() -> ActionResult:
-            try:
-                return work(line_out, cancel)
-            except Exception as exc:  # recorded by the gate; said here, never a traceback
-                return ActionResult(Outcome.FAILED, None, 0.0, (), f"unexpected error: {exc!r}")
-
-        def interrupted() -> None:
-            emit("cancelling: stopping the command's process group ...", file=sys.stderr)
-            cancel.set()
-
-        result = run_interruptible(body, interrupted, name="arctui-maintenance")
-    emit(f"{result.outcome.upper()}: {result.message}", file=sys.stderr)
-    if result.ok:
-        return 0
-    return 2 if result.outcome in (Outcome.REFUSED, Outcome.DECLINED) else 1
+    return run_guarded(
+        session,
+        action,
+        args,
+        body,
+        mutates=mutates,
+        ask=ask,
+        interactive=interactive,
+        name="arctui-maintenance",
+    )
 
 
 # prune -----------------------------------------------------------------------------
@@ -223,8 +188,8 @@ def prune_command(session: Session, args: argparse.Namespace) -> int:
         ("build cache records", found.build_cache),
     ):
         emit(f"{len(items)} {title}", file=out)
-        for item in items[:200]:
-            emit(f"  {item.id[:19]}  {item.name:<40} {size(item.size)}", file=out)
+        listed = [(f"  {item.id[:19]}", item.name, size(item.size)) for item in items[:200]]
+        emit_table(listed, caps=(None, 60, None), file=out)
     if found.build_cache_note:
         emit(f"build cache: {found.build_cache_note}", file=out)
     emit(f"about {size(found.bytes)} to reclaim", file=out)
@@ -283,12 +248,14 @@ def _list(book: object, as_json: bool) -> int:
         return 0
     if book.note:
         emit(f"# {book.note}", file=sys.stderr)
-    for t in book.targets:
-        flag = "  (removes data)" if t.dangerous else ""
-        emit(f"make {t.name:<24} {t.help}{flag}")
-    for c in book.commands:
-        flag = "  (dangerous)" if c.dangerous else ""
-        emit(f"cmd  {c.name:<24} {c.help or ' '.join(c.argv)}{flag}")
+    rows = [
+        ("make", t.name, t.help + ("  (removes data)" if t.dangerous else "")) for t in book.targets
+    ]
+    rows += [
+        ("cmd", c.name, (c.help or " ".join(c.argv)) + ("  (dangerous)" if c.dangerous else ""))
+        for c in book.commands
+    ]
+    emit_table(rows, caps=(None, 40, None), sep=" ")
     if not book.targets and not book.commands:
         emit("nothing to run: no Makefile targets and no commands in the settings")
     return 0
@@ -316,13 +283,17 @@ def maintenance_command(session: Session, args: argparse.Namespace) -> int:
         tasks = [s.to_json() for s in states]
         emit_json({"project": session.project, "env": session.env, "tasks": tasks})
         return 0
-    emit(f"{'TASK':<13} {'EVERY':<9} {'STATUS':<8} {'LAST DONE':<16} {'DUE':<16} WHAT / HOW")
+    rows = [("TASK", "EVERY", "STATUS", "LAST DONE", "DUE", "WHAT / HOW")]
     for s in states:
         status = s.status if s.task.can_do or s.last_done else "manual"
-        emit(
-            f"{s.task.id:<13} {s.task.period:<9} {status:<8} {_date(s.last_done):<16}"
-            f" {_date(s.due_at) if s.due_at else '-':<16} {s.task.title} ({s.task.how})"
-        )
+        due = _date(s.due_at) if s.due_at else "-"
+        how = f"{s.task.title} ({s.task.how})"
+        rows.append((s.task.id, s.task.period, status, _date(s.last_done), due, how))
+    lines = table(rows, sep=" ")
+    indent = " " * (max(width(r[0]) for r in rows) + 1)  # under the task, past its id
+    emit(lines[0])
+    for line, s in zip(lines[1:], states, strict=True):
+        emit(line)
         if s.detail:
-            emit(f"{'':<13} {s.detail}")
+            emit(indent + s.detail)
     return 0
