@@ -23,6 +23,7 @@ EXTRA: dict[str, str] = {
     "prune": "arctui.tabs.maintenance.cli",
     "run": "arctui.tabs.maintenance.cli",
     "maintenance": "arctui.tabs.maintenance.cli",
+    "agent": "arctui.tabs.resources.agent",
 }
 
 
