@@ -204,6 +204,11 @@ def _main(argv: Sequence[str] | None) -> int:
         return 2
     if args.command == "audit":
         return audit_command(args)  # needs no project
+    extra_module = module_of(args.command)
+    if extra_module is not None:  # a command that needs no project (`agent`) says so
+        loaded = importlib.import_module(extra_module)
+        if getattr(loaded, "NEEDS_PROJECT", True) is False:
+            return int(loaded.run(None, args))
     try:
         session = make_session(args)
     except ConfigError as exc:
