@@ -11,7 +11,7 @@ import pytest
 from arctui.sources.base import SourceError
 from arctui.sources.prometheus import RangeSeries, Sample
 from arctui.tabs.metrics.missing import COLLECTOR, DURATION, LOKI, SPANMETRICS
-from arctui.tabs.metrics.reader import PRESENCE, MetricsReader, red_queries
+from arctui.tabs.metrics.reader import PRESENCE, PROM_EVERY, MetricsReader, red_queries
 
 NOW = 1_800_000_000.0
 
@@ -114,7 +114,17 @@ def test_one_query_per_figure_whatever_the_number_of_services() -> None:
         first = reader.read()
         assert len(first.services) == n
         counts.append(reader.read().queries)
-    assert counts == [10, 10]
+    assert counts == [7, 7]  # five RED figures, two for the flow (Prometheus itself: cached)
+
+
+def test_prometheus_itself_is_read_every_fifth_refresh_and_kept_between() -> None:
+    client = FakeClient(spanmetrics(2))
+    reader = MetricsReader(client, clock=lambda: NOW)  # type: ignore[arg-type]
+    snaps = [reader.read() for _ in range(PROM_EVERY * 2)]
+    for what in ("targets", "alerts", "rules"):
+        assert client.asked.count(what) == 2
+    assert all([a.name for a in s.prom.firing] == ["PgCPU"] for s in snaps)  # kept between
+    assert all(s.prom.down and s.prom.failing_rules for s in snaps)
 
 
 def test_milliseconds_are_detected_and_converted_and_the_top_bound_is_capped() -> None:
@@ -218,3 +228,31 @@ def test_history_is_asked_once_a_minute() -> None:
     assert sum(q.startswith("range ") for q in client.asked) == 10
     assert set(snap.history) == {"rate", "errors", "p50", "p95", "p99"}
     assert snap.history["p95"]["svc1"][-1][1] == pytest.approx(0.02)  # in seconds too
+
+
+def test_history_asks_only_the_new_minutes_and_keeps_the_hour() -> None:
+    t = {"now": NOW}
+    spans: list[tuple[float, float]] = []
+
+    class Ranges(FakeClient):
+        def query_range(self, expr: str, start: float, end: float, step: float) -> Any:
+            spans.append((start, end))
+            self._count("range " + expr)
+            times = range(int(start), int(end) + 1, int(step))
+            return [RangeSeries(s.labels, tuple((float(x), x / 1e9) for x in times))
+                    for s in self.answer(expr)]  # fmt: skip
+
+    reader = MetricsReader(Ranges(spanmetrics(2)), clock=lambda: t["now"])  # type: ignore[arg-type]
+    first = reader.read()
+    minute = math.floor(NOW / 60) * 60
+    assert set(spans) == {(minute - 3600, minute)}  # the whole hour, once per figure
+    assert len(first.history["rate"]["svc0"]) == 61
+    spans.clear()
+    t["now"] += 120
+    snap = reader.read()
+    assert set(spans) == {(minute + 60, minute + 120)}  # only the two new minutes
+    points = snap.history["rate"]["svc0"]
+    assert (
+        len(points) == 61 and points[0][0] == minute - 3600 + 120 and points[-1][0] == minute + 120
+    )
+    assert [p[0] for p in points] == sorted({p[0] for p in points})  # no repeats, in order

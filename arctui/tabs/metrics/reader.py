@@ -2,9 +2,13 @@
 
 One refresh costs Prometheus a fixed number of requests whatever the number of services:
 one query per RED figure for every service (`by (service_name)`), two for the pipeline
-flow (ops/telemetry.py), three for Prometheus itself (targets, alerts, rules), three for
-the operations of the service the operator opened. Which histogram unit exists is asked
-once a minute; the last hour's charts are five range queries once a minute.
+flow (ops/telemetry.py), three for the operations of the service the operator opened.
+Prometheus itself (targets, alerts, rules: three API calls) is read every `PROM_EVERY`th
+refresh and kept in between: targets go down and rules fire over minutes, not seconds.
+Which histogram unit exists is asked once a minute. The last hour's charts are five range
+queries once a minute, over the new minute only: the points already fetched do not change,
+so they are kept (asking the whole hour again each minute cost Prometheus 61 evaluations
+per figure, more than every refresh of that minute together).
 """
 
 from __future__ import annotations
@@ -42,6 +46,7 @@ HISTORY = 3600.0  # the charts' last hour
 STEP = 60.0
 PRESENCE_EVERY = 60.0
 WINDOWS = ("1m", "5m", "15m", "30m", "1h")
+PROM_EVERY = 5  # refreshes between two reads of Prometheus' targets, alerts and rules
 
 
 def _sel(name_re: str, *matchers: str) -> str:
@@ -150,7 +155,10 @@ class MetricsReader:
         self.clock = clock
         self.flows = FlowReader(client, window, clock)
         self._presence: tuple[float, str, bool, float | None] | None = None
-        self._history: tuple[float, str, dict[str, dict[str, Points]]] | None = None
+        # (minute, unit, charts, complete): an incomplete hour is asked in full next minute
+        self._history: tuple[float, str, dict[str, dict[str, Points]], bool] | None = None
+        self._prom: tuple[PromHealth, list[tuple[str, str]]] | None = None  # and its errors
+        self._reads = 0
 
     def read(self) -> MetricsSnapshot:
         """A fresh snapshot. Raises SourceError when Prometheus cannot be read at all."""
@@ -184,7 +192,12 @@ class MetricsReader:
         except SourceError as exc:
             flow = None
             partial.append(("flow", exc.reason))
-        prom = self._prom_health(partial)
+        if self._prom is None or self._reads % PROM_EVERY == 0:
+            errors: list[tuple[str, str]] = []
+            self._prom = (self._prom_health(errors), errors)
+        self._reads += 1
+        prom, errors = self._prom
+        partial += errors
         return MetricsSnapshot(
             target=self.client.label,
             origin=self.origin,
@@ -245,21 +258,30 @@ class MetricsReader:
         cached = self._history
         if cached is not None and cached[0] == minute and cached[1] == unit:
             return cached[2]
+        # Only the minutes since the last look (the whole hour the first time, after a
+        # unit change, or after a gap longer than the hour).
+        start = minute - HISTORY
+        known: dict[str, dict[str, Points]] = {}
+        if cached is not None and cached[1] == unit and cached[3] and cached[0] > start:
+            known, start = cached[2], cached[0] + STEP
+        complete = True
         out: dict[str, dict[str, Points]] = {}
         for name, expr in red_queries(unit, self.window, self.service).items():
             k = scale if name in QUANTILES else 1.0
             try:
-                series = self.client.query_range(expr, minute - HISTORY, minute, STEP)
+                series = self.client.query_range(expr, start, minute, STEP)
             except SourceError as exc:
                 if exc.reason.startswith("cannot connect"):
                     raise
                 partial.append((f"chart {name}", exc.reason))
+                complete = False
                 continue
-            out[name] = {
+            fresh = {
                 s.labels.get("service_name", ""): tuple((t, v * k) for t, v in s.points)
                 for s in series
             }
-        self._history = (minute, unit, out)
+            out[name] = merged(known.get(name, {}), fresh, minute - HISTORY)
+        self._history = (minute, unit, out, complete)
         return out
 
     def _prom_health(self, partial: list[tuple[str, str]]) -> PromHealth:
@@ -339,6 +361,20 @@ class MetricsReader:
     def close(self) -> None:
         """Release the client."""
         self.client.close()
+
+
+def merged(
+    old: Mapping[str, Points], new: Mapping[str, Points], oldest: float
+) -> dict[str, Points]:
+    """A figure's chart: the points kept and the new ones, none older than `oldest`."""
+    out: dict[str, Points] = {}
+    for name in {*old, *new}:
+        points = [p for p in old.get(name, ()) if p[0] >= oldest]
+        last = points[-1][0] if points else -math.inf
+        points += [p for p in new.get(name, ()) if p[0] > last]
+        if points:
+            out[name] = tuple(points)
+    return out
 
 
 def absent_snapshot(exc: PrometheusAbsent, now: float) -> MetricsSnapshot:
