@@ -70,11 +70,12 @@ def endpoint(session: Session) -> str:
         return "?"
 
 
-def budget(session: Session) -> float:
-    """Seconds an engine's whole read may take before it is reported unreachable."""
+def budget(session: Session, extra: float = 0.0) -> float:
+    """Seconds an engine's whole read may take before it is reported unreachable
+    (`extra`: what the read does after the engine answered, health's probes say)."""
     if session.engine is None:
-        return DEMO_BUDGET
-    return session.engine.timeout * CALLS_PER_READ + 1.0
+        return DEMO_BUDGET + extra
+    return session.engine.timeout * CALLS_PER_READ + 1.0 + extra
 
 
 def _one(session: Session, read: Callable[[Session], T], notices: bool) -> EngineRead[T]:
@@ -102,6 +103,7 @@ def read_fleet(
     read: Callable[[Session], T],
     *,
     notices: bool = True,
+    extra: float = 0.0,
     clock: Callable[[], float] = time.monotonic,
 ) -> list[EngineRead[T]]:
     """`read(session)` on every engine at once; each result within its engine's budget.
@@ -128,7 +130,7 @@ def read_fleet(
     for thread in threads:
         thread.start()
     for thread, session in zip(threads, sessions, strict=True):
-        thread.join(max(0.0, started + budget(session) - clock()))
+        thread.join(max(0.0, started + budget(session, extra) - clock()))
     if crashed:
         raise crashed[0]
     out: list[EngineRead[T]] = []
@@ -136,7 +138,7 @@ def read_fleet(
         if i in results:
             out.append(results[i])
         else:
-            waited = budget(session)
+            waited = budget(session, extra)
             out.append(
                 EngineRead(
                     session,
