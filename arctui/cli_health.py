@@ -12,9 +12,11 @@ Every line goes through `arctui.output` (sanitized and redacted).
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 from arctui.output import emit, emit_json, error
 from arctui.session import Session
@@ -67,30 +69,100 @@ def run(session: Session, args: argparse.Namespace) -> int:
 
 
 def _health(session: Session, args: argparse.Namespace) -> int:
+    """Every engine's report (each read within its own time); one table, ENGINE column
+    with more than one engine. A fleet of one prints as it always did."""
+    from arctui.ops.fleet_read import read_fleet
     from arctui.ops.health.report import build_report
+    from arctui.sources.base import SourceError
 
-    report = build_report(session, probe=not args.no_probe, timeout=args.timeout)
-    if args.service and report.error is None:
-        known = {s.service for s in report.services}
+    def read(member: Session) -> Any:
+        report = build_report(member, probe=not args.no_probe, timeout=args.timeout)
+        if report.error is not None and session.fleet.multi:
+            raise SourceError(report.error)  # this engine is unreachable: the others print
+        return report, member.reader.last  # the snapshot it was built on
+
+    fleet = session.fleet
+    extra = 0.0 if args.no_probe else args.timeout * 3 + 5  # the probes after the read
+    reads = read_fleet(fleet.all, read, extra=extra)
+    good = [(r.name, *r.value) for r in reads if r.value is not None]
+    if args.service and good and all(rep.error is None for _n, rep, _s in good):
+        known = {s.service for _n, rep, _s in good for s in rep.services}
         unknown = [s for s in args.service if s not in known]
         if unknown:
             error(f"no service called {', '.join(unknown)} (services: {', '.join(sorted(known))})")
             return 2
-        import dataclasses
-
         wanted = set(args.service)
-        report = dataclasses.replace(
-            report, services=tuple(s for s in report.services if s.service in wanted)
-        )
+        good = [
+            (
+                n,
+                dataclasses.replace(
+                    rep, services=tuple(s for s in rep.services if s.service in wanted)
+                ),
+                snap,
+            )
+            for n, rep, snap in good
+        ]
+    healthy = len(good) == len(reads) and all(rep.healthy for _n, rep, _s in good)
     if args.json:
-        emit_json(report.to_json())
-        return 0 if report.healthy else 1
-    if report.error:
-        error(f"cannot read the stack: {report.error}")
+        emit_json(_health_json(reads, good) if fleet.multi else _one_json(reads[0], good[0]))
+        return 0 if healthy else 1
+    if not fleet.multi and good[0][1].error:
+        error(f"cannot read the stack: {good[0][1].error}")
         return 1
-    for line in health_lines(report, session.reader.last):  # the snapshot it was built on
+    if not good:
+        for r in reads:
+            error(f"engine {r.name}: {r.error}")
+        return 1
+    for line in fleet_health_lines(good, multi=fleet.multi):
         emit(line)
-    return 0 if report.healthy else 1
+    for r in reads:
+        if r.value is None:
+            emit(f"engine {r.name}: {r.error}")
+        for notice in r.notices:
+            emit(f"note: {notice}", file=sys.stderr)
+    return 0 if healthy else 1
+
+
+def _one_json(read: Any, item: tuple[str, Any, Any]) -> dict[str, Any]:
+    """One engine: the documented schema-1 JSON, each service naming its engine."""
+    name, report, _snapshot = item
+    out = report.to_json()
+    out["services"] = [{"engine": name, **s} for s in out["services"]]
+    out["engines"] = [{**read.describe(), "healthy": report.healthy, "error": report.error}]
+    return out
+
+
+def _health_json(reads: list[Any], good: list[tuple[str, Any, Any]]) -> dict[str, Any]:
+    """Several engines: the same keys over all of them, and `engines` with each one's."""
+    by_name = {n: rep for n, rep, _s in good}
+    first = good[0][1] if good else None
+    counts: dict[str, int] = {}
+    for _n, rep, _s in good:
+        for key, value in rep.counts().items():
+            counts[key] = counts.get(key, 0) + value
+    engines = []
+    for r in reads:
+        rep = by_name.get(r.name)
+        engines.append(
+            {
+                **r.describe(),
+                "healthy": bool(rep and rep.healthy),
+                "error": r.error or (rep and rep.error),
+            }
+        )
+    down = [f"engine {r.name}: {r.error}" for r in reads if r.error]
+    return {
+        "schema": first.to_json()["schema"] if first else 1,
+        "project": reads[0].session.project,
+        "env": reads[0].session.env,
+        "taken_at": round(max((rep.taken_at for _n, rep, _s in good), default=0.0), 3),
+        "duration_ms": round(max((rep.duration_ms for _n, rep, _s in good), default=0.0), 1),
+        "healthy": not down and all(rep.healthy for _n, rep, _s in good),
+        "error": "; ".join(down) or None,
+        "counts": counts,
+        "services": [{"engine": n, **s.to_json()} for n, rep, _s in good for s in rep.services],
+        "engines": engines,
+    }
 
 
 def health_lines(report: object, snapshot: object = None) -> list[str]:
@@ -99,46 +171,62 @@ def health_lines(report: object, snapshot: object = None) -> list[str]:
     Given the snapshot the report was built on, names carry the Services tab's `?` and
     `⇄` markers and a legend says what they mean.
     """
+    return fleet_health_lines([("", report, snapshot)], multi=False)
+
+
+def fleet_health_lines(items: list[tuple[str, Any, Any]], multi: bool) -> list[str]:
+    """`health_lines` over (engine, report, snapshot) items: one table, an ENGINE column
+    and engine-named notes and summaries when `multi`."""
     from arctui.models import StackSnapshot
     from arctui.ops.health.models import HealthReport
     from arctui.stack.report import marker_legend, name_with_marks
 
-    assert isinstance(report, HealthReport)
-    views = snapshot.services if isinstance(snapshot, StackSnapshot) else ()
-    wanted = {s.service for s in report.services}
-    views = tuple(v for v in views if v.name in wanted)
-    names = {v.name: name_with_marks(v) for v in views}
-    rows = []
-    for s in report.services:
-        p = s.probe
-        probe = "-" if p is None else p.target
-        result = "-" if p is None else {True: "ok", False: "FAIL", None: "?"}[p.ok]
-        ms = "-" if p is None or p.latency_ms is None else f"{p.latency_ms:.0f} ms"
-        name = names.get(s.service, s.service)
-        rows.append((name, s.verdict, s.docker_health or "-", result, ms, probe))
-    head = ("SERVICE", "VERDICT", "DOCKER", "PROBE", "LATENCY", "TARGET")
+    rows: list[tuple[str, ...]] = []
+    notes: list[str] = []
+    summaries: list[str] = []
+    all_views = []
+    for engine, report, snapshot in items:
+        assert isinstance(report, HealthReport)
+        views = snapshot.services if isinstance(snapshot, StackSnapshot) else ()
+        wanted = {s.service for s in report.services}
+        views = tuple(v for v in views if v.name in wanted)
+        all_views += list(views)
+        names = {v.name: name_with_marks(v) for v in views}
+        where = f"{engine}: " if multi else ""
+        for s in report.services:
+            p = s.probe
+            probe = "-" if p is None else p.target
+            result = "-" if p is None else {True: "ok", False: "FAIL", None: "?"}[p.ok]
+            ms = "-" if p is None or p.latency_ms is None else f"{p.latency_ms:.0f} ms"
+            name = names.get(s.service, s.service)
+            row = (name, s.verdict, s.docker_health or "-", result, ms, probe)
+            rows.append((engine, *row) if multi else row)
+        for s in report.services:
+            if s.ok:
+                continue
+            notes.append(f"{where}{s.line()}")
+            if s.root_cause is not None and s.root_cause.evidence:
+                notes.append(f"    {s.root_cause.service}: {s.root_cause.evidence}")
+            elif s.probe is not None and s.probe.ok is False:
+                notes.append(f"    probe {s.probe.target}: {s.probe.output}")
+            elif s.health_output:
+                notes.append(f"    health check: {s.health_output}")
+        counts = {k: v for k, v in report.counts().items() if v}
+        summary = ", ".join(f"{v} {k}" for k, v in counts.items())
+        label = f"{engine} · {report.project}" if multi else report.project
+        summaries.append(f"{label}: {summary} ({report.duration_ms:.0f} ms)")
+    head: tuple[str, ...] = ("SERVICE", "VERDICT", "DOCKER", "PROBE", "LATENCY", "TARGET")
+    if multi:
+        head = ("ENGINE", *head)
     widths = [min(48, max(len(r[i]) for r in [head, *rows])) for i in range(len(head))]
     out = ["  ".join(h.ljust(w) for h, w in zip(head, widths, strict=True)).rstrip()]
     out += ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows]
-    notes = []
-    for s in report.services:
-        if s.ok:
-            continue
-        notes.append(f"{s.line()}")
-        if s.root_cause is not None and s.root_cause.evidence:
-            notes.append(f"    {s.root_cause.service}: {s.root_cause.evidence}")
-        elif s.probe is not None and s.probe.ok is False:
-            notes.append(f"    probe {s.probe.target}: {s.probe.output}")
-        elif s.health_output:
-            notes.append(f"    health check: {s.health_output}")
     if notes:
         out += ["", *notes]
-    legend = marker_legend(views)
+    legend = marker_legend(all_views)
     if legend:
         out += ["", *legend]
-    counts = {k: v for k, v in report.counts().items() if v}
-    summary = ", ".join(f"{v} {k}" for k, v in counts.items())
-    out += ["", f"{report.project}: {summary} ({report.duration_ms:.0f} ms)"]
+    out += ["", *summaries]
     return out
 
 
