@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING, Any
 
 from arctui import __version__
 from arctui.config.masking import MASK
+from arctui.output import table
 from arctui.sources.base import SourceError
 from arctui.sources.procs import run_captured
 from arctui.text import clean
@@ -166,16 +167,10 @@ class _Builder:
 
 
 def _table(rows: list[dict[str, Any]], cols: tuple[str, ...]) -> str:
-    widths = {
-        c: max([len(c)] + [len(str(r.get(c) if r.get(c) is not None else "-")) for r in rows])
-        for c in cols
-    }
-    out = ["  ".join(c.upper().ljust(widths[c]) for c in cols)]
-    out += [
-        "  ".join(str(r.get(c) if r.get(c) is not None else "-").ljust(widths[c]) for c in cols)
-        for r in rows
-    ]
-    return "\n".join(out) + "\n"
+    # output.table redacts and cleans each cell before padding (a mask keeps the columns)
+    cells = [[c.upper() for c in cols]]
+    cells += [["-" if r.get(c) is None else str(r.get(c)) for c in cols] for r in rows]
+    return "\n".join(table(cells)) + "\n"
 
 
 def _services(session: Session) -> str:
