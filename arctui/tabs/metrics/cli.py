@@ -13,7 +13,7 @@ import dataclasses
 import re
 from typing import TYPE_CHECKING, Any
 
-from arctui.output import emit, emit_json, error
+from arctui.output import emit, emit_json, error, table
 from arctui.sources.base import SourceError
 from arctui.tabs.metrics.models import MetricsSnapshot
 from arctui.tabs.metrics.report import flow_lines, missing_lines, name, prom_lines, red_cells
@@ -94,14 +94,8 @@ def _sentence(loss: Any, now: float) -> str:
 
 def _table(rows: list[tuple[str, ...]], first: str = "SERVICE") -> list[str]:
     head = (first, "REQ/S", "ERRORS", "P50", "P95", "P99")
-    widths = [max(len(r[i]) for r in [head, *rows]) for i in range(len(head))]
-    out = []
-    for r in [head, *rows]:
-        cells = [r[0].ljust(widths[0])] + [
-            c.rjust(w) for c, w in zip(r[1:], widths[1:], strict=True)
-        ]
-        out.append("  ".join(cells))
-    return out
+    # Cells are redacted and cleaned before they are padded (output.table).
+    return table([head, *rows], right={1, 2, 3, 4, 5})
 
 
 def print_snapshot(s: MetricsSnapshot) -> None:
