@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from arctui.config.masking import MASK
+from arctui.output import table
 from arctui.tabs.postgres.models import Backend, PostgresSnapshot, blocking_tree
 from arctui.text import clean, one_line
 from arctui.units import duration, elapsed, size_compact
@@ -84,15 +85,9 @@ def proc_cells(b: Backend) -> tuple[str, str, str, str]:
 
 
 def _table(headers: list[str], rows: list[list[str]], last_free: bool = True) -> list[str]:
-    widths = [len(h) for h in headers]
-    for r in rows:
-        for i, cell in enumerate(r[:-1] if last_free else r):
-            widths[i] = max(widths[i], len(cell))
-    out = []
-    for r in [headers, *rows]:
-        cells = [c.ljust(widths[i]) for i, c in enumerate(r[:-1] if last_free else r)]
-        out.append("  ".join([*cells, r[-1]] if last_free else cells).rstrip())
-    return out
+    # Cells are redacted and cleaned before they are padded (output.table); the last
+    # column is never padded, so `last_free` needs nothing more.
+    return table([headers, *rows])
 
 
 def text_report(snap: PostgresSnapshot, redact: Redact, limit: int = 20) -> str:
