@@ -92,3 +92,37 @@ def test_disk_volumes_keep_their_columns_when_a_name_is_masked(
     assert SECRET not in "\n".join(out) and f"v-{MASK}" in lines[2]
     assert len({columns_of(line, "not recorded") for line in lines[1:]}) == 1, lines
     assert columns_of(lines[0], "GROWTH") == columns_of(lines[1], "not recorded")
+
+
+def _diagnostics(rows):
+    from arctui.ops.diagnostics import _table
+
+    cols = ("name", "value", "end")
+    return _table([dict(zip(cols, r, strict=True)) for r in rows[1:]], cols).splitlines()
+
+
+def _metrics(rows):
+    from arctui.tabs.metrics.cli import _table
+
+    return _table([(r[0], r[1], "1", "2", "3", r[2]) for r in rows[1:]])
+
+
+def _postgres(rows):
+    from arctui.tabs.postgres.report import _table
+
+    return _table(list(rows[0]), [list(r) for r in rows[1:]])
+
+
+@pytest.mark.parametrize("printer", [_diagnostics, _metrics, _postgres])
+def test_every_padding_table_printer_pads_after_masking(redactor, printer) -> None:
+    rows = [
+        ("NAME", "VALUE", "END"),
+        ("plain", "a", "|1"),
+        (f"s-{SECRET}", "b", "|2"),
+        ("e\x1b]0;title\x07x", "c", "|3"),
+        ("ウェブ", "d", "|4"),
+    ]
+    lines = printer(rows)
+    body = [line for line in lines if "|" in line]
+    assert len(body) == 4 and SECRET not in "\n".join(lines) and "\x1b" not in "\n".join(lines)
+    assert len({columns_of(line, "|") for line in body}) == 1, lines
