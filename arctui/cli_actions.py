@@ -10,21 +10,19 @@ from __future__ import annotations
 
 import argparse
 import sys
-import threading
 from collections.abc import Callable
+from threading import Event
 from typing import TYPE_CHECKING
 
-from arctui.interrupt import run_interruptible
 from arctui.output import emit, emit_json, error
 from arctui.sources.base import SourceError
 
 if TYPE_CHECKING:  # imported where used: `arctui status` builds this parser too
-    from arctui.ops.audit import AuditLog
     from arctui.ops.lifecycle import Action
     from arctui.ops.runner import ActionResult
     from arctui.session import Session
 
-PROD_FLAG = "--i-know-this-is-production"
+PROD_FLAG = "--i-know-this-is-production"  # arctui.ops.headless.PROD_FLAG (not imported: lazy)
 _SERVICE_ONLY = ("start", "stop", "pause", "unpause")
 _EITHER = ("kill", "restart")
 _STACK_ONLY = ("up", "down", "clean")
@@ -88,46 +86,6 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     audit.add_argument("-n", "--lines", type=_positive, default=50, help="how many entries (50)")
 
 
-def _exit_code(result: ActionResult) -> int:
-    from arctui.ops.runner import Outcome
-
-    if result.ok:
-        return 0
-    return 2 if result.outcome in (Outcome.REFUSED, Outcome.DECLINED) else 1
-
-
-def _describe(action: Action) -> None:
-    err = sys.stderr
-    emit(f"{action.summary}", file=err)
-    emit(f"  env {action.env} · project {action.project}", file=err)
-    if action.consequence:
-        emit(f"  {action.consequence}", file=err)
-    emit(f"  command: {action.shown_command}", file=err)
-
-
-def _run(session: Session, action: Action, audit: AuditLog) -> ActionResult:
-    from arctui.ops.perform import perform
-    from arctui.ops.runner import ActionResult, Outcome
-
-    cancel = threading.Event()
-
-    def line_out(line: str) -> None:
-        emit(line)
-        sys.stdout.flush()
-
-    def work() -> ActionResult:
-        try:
-            return perform(session, action, line_out, cancel, audit)
-        except Exception as exc:  # recorded by the gate; said here, never a traceback
-            return ActionResult(Outcome.FAILED, None, 0.0, (), f"unexpected error: {exc!r}")
-
-    def interrupted() -> None:
-        emit("cancelling: stopping the command's process group ...", file=sys.stderr)
-        cancel.set()
-
-    return run_interruptible(work, interrupted, name="arctui-action")
-
-
 def run_action_command(
     session: Session,
     args: argparse.Namespace,
@@ -136,13 +94,12 @@ def run_action_command(
 ) -> int:
     """`arctui <verb> [SERVICE] ...`: plan, refuse or confirm, run, audit; the exit code."""
     import arctui.ops.backups.unlock  # noqa: F401  (registers the production clean check)
-    from arctui.ops.audit import AuditLog, redactor_for
-    from arctui.ops.gate import Gate, ask_confirmation
+    from arctui.ops.audit import AuditLog
+    from arctui.ops.headless import run_guarded
     from arctui.ops.lifecycle import ActionError, plan_action
-    from arctui.ops.runner import Outcome
+    from arctui.ops.perform import perform
 
     audit = AuditLog()
-    redact = redactor_for(session)
     try:
         action = plan_action(
             session,
@@ -158,30 +115,11 @@ def run_action_command(
     except SourceError as exc:
         error(exc.reason + (f"\n  fix: {exc.fix}" if exc.fix else ""))
         return 3
-    _describe(action)
-    gate = Gate(session, action, audit)
-    refusal: tuple[Outcome, str] | None = None
-    if unwritable := audit.writable():  # before asking: nothing may run anyway
-        emit(
-            f"REFUSED: the audit log cannot be written ({unwritable}): nothing ran", file=sys.stderr
-        )
-        emit("  fix: make the state directory writable (XDG_STATE_HOME)", file=sys.stderr)
-        return 2
-    if reason := gate.rules():
-        refusal = (Outcome.REFUSED, reason)
-    elif session.production and not args.production_ok:
-        refusal = (Outcome.REFUSED, f"{session.env} is production: add {PROD_FLAG} to proceed")
-    elif not args.yes:
-        interactive = sys.stdin.isatty() if interactive is None else interactive
-        refusal = ask_confirmation(action.confirmations, ask, interactive)
-    if refusal is not None:
-        result = gate.refuse(refusal[1], refusal[0])
-    else:
-        result = _run(session, action, audit)
-    emit(f"{result.outcome.upper()}: {result.message}", file=sys.stderr, redactor=redact)
-    if result.outcome is Outcome.REFUSED and "audit log cannot be written" in result.message:
-        emit("  fix: free space or make the state directory writable", file=sys.stderr)
-    return _exit_code(result)
+
+    def work(planned: Action, line_out: Callable[[str], None], cancel: Event) -> ActionResult:
+        return perform(session, planned, line_out, cancel, audit)
+
+    return run_guarded(session, action, args, work, ask=ask, interactive=interactive, audit=audit)
 
 
 def audit_command(args: argparse.Namespace) -> int:

@@ -11,14 +11,16 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import sys
-import threading
 from collections.abc import Callable
+from threading import Event
 from typing import TYPE_CHECKING
 
+from arctui.ops.runner import Outcome
 from arctui.output import emit, emit_json, emit_table, error
 from arctui.sources.base import SourceError
 
 if TYPE_CHECKING:
+    from arctui.ops.lifecycle import Action
     from arctui.ops.maintenance.images import ImagesReport
     from arctui.ops.runner import ActionResult
     from arctui.session import Session
@@ -115,14 +117,6 @@ def images_command(session: Session, as_json: bool, refresh: bool = False) -> in
     return 3 if report.error else 0
 
 
-def _exit_code(result: ActionResult) -> int:
-    from arctui.ops.runner import Outcome
-
-    if result.ok:
-        return 0
-    return 2 if result.outcome in (Outcome.REFUSED, Outcome.DECLINED) else 1
-
-
 def update_command(
     session: Session,
     args: argparse.Namespace,
@@ -130,13 +124,16 @@ def update_command(
     interactive: bool | None = None,
 ) -> int:
     """`arctui update SERVICE`: plan, refuse or confirm, run, audit; the exit code."""
-    from arctui.interrupt import run_interruptible
     from arctui.ops.audit import AuditLog
-    from arctui.ops.gate import Gate, ask_confirmation
+    from arctui.ops.headless import Hooks, run_guarded
     from arctui.ops.lifecycle import ActionError
     from arctui.ops.maintenance.images import ImagesChecker
-    from arctui.ops.maintenance.update import confirmed, perform_update, plan_update
-    from arctui.ops.runner import ActionResult, Outcome
+    from arctui.ops.maintenance.update import (
+        UpdateAction,
+        confirmed,
+        perform_update,
+        plan_update,
+    )
 
     audit = AuditLog()
     try:
@@ -147,51 +144,38 @@ def update_command(
     except SourceError as exc:
         error(exc.reason + (f"\n  fix: {exc.fix}" if exc.fix else ""))
         return 3
-    err = sys.stderr
-    emit(action.summary, file=err)
-    emit(f"  env {action.env} · project {action.project}", file=err)
-    emit(f"  {action.consequence}", file=err)
-    emit(f"  command: {action.shown_command}", file=err)
-    if unwritable := audit.writable():
-        emit(f"REFUSED: the audit log cannot be written ({unwritable}): nothing ran", file=err)
-        return 2
-    # Everything but "test in dev first" is refused before asking (that one needs the ask).
-    early = Gate(session, dataclasses.replace(action, untested_ok=True), audit)
-    refusal: tuple[Outcome, str] | None = None
-    if reason := early.rules():
-        refusal = (Outcome.REFUSED, reason)
-    elif session.production and not args.production_ok:
-        refusal = (Outcome.REFUSED, f"{session.env} is production: add {PROD_FLAG} to proceed")
-    elif not args.yes:
-        interactive = sys.stdin.isatty() if interactive is None else interactive
-        refusal = ask_confirmation(action.confirmations, ask, interactive)
-        if refusal is None:
-            action = confirmed(action)
-    elif args.confirm_env is not None:
+
+    def untested_ok(planned: Action) -> Action:
+        assert isinstance(planned, UpdateAction)
+        return dataclasses.replace(planned, untested_ok=True)
+
+    def typed(planned: Action) -> Action:
+        assert isinstance(planned, UpdateAction)
+        return confirmed(planned)
+
+    def with_yes(planned: Action) -> Action | tuple[Outcome, str]:
+        if args.confirm_env is None:
+            return planned
         if args.confirm_env.strip() != session.env:
-            refusal = (Outcome.REFUSED, "--confirm-env is not this environment's name")
-        else:
-            action = dataclasses.replace(action, untested_ok=True)
-    if refusal is not None:
-        result = Gate(session, action, audit).refuse(refusal[1], refusal[0])
-    else:
-        cancel = threading.Event()
+            return (Outcome.REFUSED, "--confirm-env is not this environment's name")
+        return untested_ok(planned)
 
-        def work() -> ActionResult:
-            try:
-                return perform_update(session, action, _line, cancel, audit)
-            except Exception as exc:  # recorded by the gate; said here, never a traceback
-                return ActionResult(Outcome.FAILED, None, 0.0, (), f"unexpected error: {exc!r}")
+    # Everything but "test in dev first" is refused before asking (that one needs the ask).
+    hooks = Hooks(rules_action=untested_ok, confirmed=typed, with_yes=with_yes)
 
-        def interrupted() -> None:
-            emit("cancelling: the update stops and rolls back ...", file=err)
-            cancel.set()
+    def work(planned: Action, line_out: Callable[[str], None], cancel: Event) -> ActionResult:
+        assert isinstance(planned, UpdateAction)
+        return perform_update(session, planned, line_out, cancel, audit)
 
-        result = run_interruptible(work, interrupted, name="arctui-update")
-    emit(f"{result.outcome.upper()}: {result.message}", file=err)
-    return _exit_code(result)
-
-
-def _line(line: str) -> None:
-    emit(line)
-    sys.stdout.flush()
+    return run_guarded(
+        session,
+        action,
+        args,
+        work,
+        ask=ask,
+        interactive=interactive,
+        hooks=hooks,
+        stopping="cancelling: the update stops and rolls back ...",
+        name="arctui-update",
+        audit=audit,
+    )

@@ -136,7 +136,7 @@ def _confirm(
 ) -> RunResult | None:
     """Production flag, then typed confirmation (or --yes); a refusal result, or None."""
     from arctui.ops.backups.run import confirmations, refuse
-    from arctui.ops.gate import ask_confirmation
+    from arctui.ops.headless import ask_unless_yes
 
     session = ctx.session
     refusal: tuple[Outcome, str] | None = None
@@ -145,8 +145,7 @@ def _confirm(
         refusal = (Outcome.REFUSED, f"{session.env} is production: add {PROD_FLAG} to proceed")
     elif not getattr(args, "yes", False) and not session.read_only:
         print(f"{what}\n  env {session.env} · project {session.project}", file=sys.stderr)
-        interactive = sys.stdin.isatty() if interactive is None else interactive
-        refusal = ask_confirmation(confirmations(session, action), ask, interactive)
+        refusal = ask_unless_yes(confirmations(session, action), args, ask, interactive)
     if refusal is None:
         return None
     target = getattr(args, "id", "") or action

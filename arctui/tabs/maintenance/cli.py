@@ -137,14 +137,7 @@ def disk_command(session: Session, as_json: bool) -> int:
 
 # guarded runs ----------------------------------------------------------------------
 def guarded(
-    session: Session,
-    action: Action,
-    args: argparse.Namespace,
-    work: Work,
-    *,
-    mutates: bool = True,
-    ask: Callable[[str], str] = input,
-    interactive: bool | None = None,
+    session: Session, action: Action, args: argparse.Namespace, work: Work, mutates: bool = True
 ) -> int:
     """Refuse (audited) or confirm, then run `work` with Ctrl-C as cancel; the exit code."""
     from arctui.ops.headless import run_guarded
@@ -152,16 +145,7 @@ def guarded(
     def body(_: Action, line_out: Callable[[str], None], cancel: threading.Event) -> ActionResult:
         return work(line_out, cancel)
 
-    return run_guarded(
-        session,
-        action,
-        args,
-        body,
-        mutates=mutates,
-        ask=ask,
-        interactive=interactive,
-        name="arctui-maintenance",
-    )
+    return run_guarded(session, action, args, body, mutates=mutates, name="arctui-maintenance")
 
 
 # prune -----------------------------------------------------------------------------
