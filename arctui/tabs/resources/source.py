@@ -133,7 +133,9 @@ def session_source(session: Session) -> ResourcesSource:
     """The tab's source for a session (the registry names it; `Session.resources`).
 
     Over the session's own parts: the demo's platform, or the real engine client, event
-    hub and compose model. Imported when usage is first read, not before the first frame.
+    hub and compose model; an `ssh://` engine's figures come from `arctui agent` on its
+    host (`remote.py`), the Engine API when the agent cannot run there. Imported when
+    usage is first read, not before the first frame.
     """
     if session.demo:
         from arctui.demo.platform import DemoPlatform
@@ -146,11 +148,24 @@ def session_source(session: Session) -> ResourcesSource:
 
     reader = session.reader
     environ = session.environ or {}
-    return real_reader(
+    mode = environ.get("ARCTUI_STATS_SOURCE", "auto")
+    api = real_reader(
         reader.project,
         environ,
         declared=lambda: declared_limits(reader.compose_model()[0]),
-        mode=environ.get("ARCTUI_STATS_SOURCE", "auto"),
+        mode=mode,
         engine=session.engine,
         hub=session.events,
+    )
+    ssh = session.engine.ssh_host() if session.engine is not None else None
+    if ssh is None or mode == "api":
+        return api
+    from arctui.tabs.resources.remote import AgentResources  # an ssh:// engine
+
+    return AgentResources(
+        reader.project,
+        ssh,
+        api,
+        declared=lambda: declared_limits(reader.compose_model()[0]),
+        command=environ.get("ARCTUI_AGENT_COMMAND"),
     )
