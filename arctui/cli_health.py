@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from arctui.output import emit, emit_json, error
+from arctui.output import emit, emit_json, error, table
 from arctui.session import Session
 
 COMMANDS = ("health", "doctor", "diagnostics")
@@ -218,9 +218,8 @@ def fleet_health_lines(items: list[tuple[str, Any, Any]], multi: bool) -> list[s
     head: tuple[str, ...] = ("SERVICE", "VERDICT", "DOCKER", "PROBE", "LATENCY", "TARGET")
     if multi:
         head = ("ENGINE", *head)
-    widths = [min(48, max(len(r[i]) for r in [head, *rows])) for i in range(len(head))]
-    out = ["  ".join(h.ljust(w) for h, w in zip(head, widths, strict=True)).rstrip()]
-    out += ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows]
+    # Cells are redacted and cleaned before they are padded (output.table).
+    out = table([head, *rows], caps=(*[48] * (len(head) - 1), None))
     if notes:
         out += ["", *notes]
     legend = marker_legend(all_views)
