@@ -126,3 +126,15 @@ def test_every_padding_table_printer_pads_after_masking(redactor, printer) -> No
     body = [line for line in lines if "|" in line]
     assert len(body) == 4 and SECRET not in "\n".join(lines) and "\x1b" not in "\n".join(lines)
     assert len({columns_of(line, "|") for line in body}) == 1, lines
+
+
+def test_the_health_table_pads_after_masking(redactor) -> None:
+    from arctui.cli_health import health_lines
+    from arctui.ops.health.models import HealthReport, ServiceHealth
+
+    names = ("plain", f"s-{SECRET}", "e\x1b[2Jx", "ウェブ")
+    services = tuple(ServiceHealth(n, "app", "running", "healthy", "healthy") for n in names)
+    lines = health_lines(HealthReport("p", "dev", 0.0, services))
+    body = lines[1:5]
+    assert SECRET not in "\n".join(lines) and "\x1b" not in "\n".join(lines)
+    assert {columns_of(line, "healthy") for line in body} == {columns_of(lines[0], "VERDICT")}
