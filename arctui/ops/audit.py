@@ -108,6 +108,8 @@ def build_entry(
         "time": datetime.now().astimezone().isoformat(timespec="seconds"),
         "user": field(whoami()),
         "env": field(session.env),
+        # Which engine the action went to (issue 24: a fleet runs one session per engine).
+        "engine": field(session.engine_name, 40),
         "project": field(action.project),
         "action": field(action.verb, 80),
         "scope": field(action.scope, 80),
@@ -230,6 +232,14 @@ def _parse(lines: Iterable[bytes]) -> Iterable[dict[str, Any]]:
             yield entry
 
 
+def _env_at_engine(entry: dict[str, Any]) -> str:
+    """`prod` on the default engine, `prod@eu1` on another (entries before issue 24
+    name no engine)."""
+    env = str(entry.get("env", "?"))[:20]
+    engine = str(entry.get("engine") or "local")[:40]
+    return env if engine == "local" else f"{env}@{engine}"
+
+
 def format_entry(entry: dict[str, Any]) -> tuple[str, str]:
     """Two display lines: the summary row and the command (both sanitized)."""
     when = clean(str(entry.get("time", "?")), 40).replace("T", " ")[:19]
@@ -242,7 +252,7 @@ def format_entry(entry: dict[str, Any]) -> tuple[str, str]:
         [
             when,
             clean(str(entry.get("user", "?")), 60),
-            clean(str(entry.get("env", "?")), 20),
+            clean(_env_at_engine(entry), 60),
             clean(str(entry.get("project", "?")), 40),
             clean(what, 80),
             clean(str(entry.get("outcome", "?")), 12).upper(),
