@@ -47,7 +47,7 @@ SECRET = "s3cr3t-Gate-Value-9071"
 HOSTILE = f"x\x1b[31m\x1b]0;pwned\x07\x9b2J\u202eevil\udcff{SECRET}"
 KEYS = {
     "time", "user", "env", "project", "action", "scope", "target", "replicas", "command",
-    "outcome", "exit_code", "duration_s", "detail", "production", "attempt",
+    "outcome", "exit_code", "duration_s", "detail", "production", "attempt", "engine",
 }  # fmt: skip
 
 
