@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from arctui.ops.lifecycle import Action
     from arctui.ops.runner import ActionResult
     from arctui.session import Session
+    from arctui.ui.fleet_cells import EngineTag
     from arctui.ui.polling import Poller
 
 
@@ -82,6 +83,22 @@ class Shell(Protocol):
     def switch_keymap(self, name: str) -> None: ...
 
     def register_poller(self, poller: Poller) -> None: ...
+
+    # Several engines (ui/fleet_app.py): with one, multi_engine is False and the views
+    # show exactly what they showed before.
+    @property
+    def multi_engine(self) -> bool: ...
+
+    @property
+    def fleet_version(self) -> int: ...
+
+    def engine_views(self) -> list[tuple[EngineTag, StackSnapshot | None]]: ...
+
+    def engine_session(self, engine: str | None) -> Session: ...
+
+    def engine_snapshot(self, engine: str | None) -> StackSnapshot | None: ...
+
+    def engine_request(self, engine: str | None) -> None: ...
 
     def unregister_poller(self, poller: Poller) -> None: ...
 

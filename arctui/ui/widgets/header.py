@@ -25,6 +25,8 @@ class ArcHeader(Static):
     snapshot: var[StackSnapshot | None] = var(None, always_update=True)
     stale_reason: var[str] = var("")
     alerts_firing: var[int] = var(0)  # the recorder's firing alerts (its store)
+    # Several engines (ui/fleet_app.py): (EngineTag, snapshot) each; () with one engine.
+    engines: var[tuple[tuple[Any, StackSnapshot | None], ...]] = var(())
 
     def __init__(
         self,
@@ -81,6 +83,9 @@ class ArcHeader(Static):
     def watch_stale_reason(self) -> None:
         self._show()
 
+    def watch_engines(self) -> None:
+        self._show()
+
     def tick(self) -> None:
         """Refresh the age of the data (called every second); in a replay, the alerts
         again when the moment shown moved."""
@@ -124,11 +129,32 @@ class ArcHeader(Static):
                 out.append(f"│ STALE {age} old ", style="bold reverse")
             else:
                 out.append(f"│ {age} old ")
-            total, running, problems = summary(snap)
-            out.append(f"│ {running}/{total} up ")
-            if problems:
-                out.append(f"{problems} need attention ", style="bold")
+            if not self.engines:
+                total, running, problems = summary(snap)
+                out.append(f"│ {running}/{total} up ")
+                if problems:
+                    out.append(f"{problems} need attention ", style="bold")
+        if self.engines:
+            self._engine_summaries(out)
         # The endpoint comes with the first read: resolving it imports the docker SDK.
         endpoint = snap.endpoint if snap is not None else "connecting…"
         out.append(f"│ {one_line(endpoint, 60)} ")
         return out
+
+    def _engine_summaries(self, out: Text) -> None:
+        """`│ local 12/12 · staging 11/12 · prod! 12/12`: production bold reverse, a
+        stale engine marked `~` (the banner says why)."""
+        out.append("│ ")
+        for i, (tag, snap) in enumerate(self.engines):
+            if i:
+                out.append("· ")
+            name = one_line(tag.name, 32) + ("!" if tag.production else "")
+            if snap is None:
+                figures = "…"
+            else:
+                total, running, _ = summary(snap)
+                figures = f"{running}/{total}"
+            stale = "~" if tag.stale else ""
+            style = "bold reverse" if tag.production else "bold" if tag.stale else ""
+            out.append(f"{name} {stale}{figures}", style=style)
+            out.append(" ")
