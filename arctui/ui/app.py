@@ -27,10 +27,10 @@ from arctui.sources.event_hub import Subscription
 from arctui.tabs import TABS
 from arctui.ui import preferences
 from arctui.ui.actions import ActionsApp, ReadOnlyBadge
+from arctui.ui.fleet_app import FLEET_PREFIX, FleetApp
 from arctui.ui.palette_base import open_palette
 from arctui.ui.palette_commands import TabCommands
 from arctui.ui.polling import Poller, SourceFailed, SourceUpdated
-from arctui.ui.replay import ReplayApp
 from arctui.ui.shell import Shell
 from arctui.ui.theming import APP_VARIABLES, keymap_names, load_themes
 from arctui.ui.widgets.banner import ProblemBanner
@@ -58,7 +58,7 @@ def _css_paths() -> list[str | PurePath]:
     return paths
 
 
-class ArcApp(ReplayApp):
+class ArcApp(FleetApp):
     """Operate an A.R.C. compose stack (or replay a recorded moment of it: ui/replay.py)."""
 
     TITLE = "arctui"
@@ -200,6 +200,7 @@ class ArcApp(ReplayApp):
         # The session's one event subscription (sources/event_hub.py): state events name
         # the containers to re-read; None (stream cut, events lost) asks for a full read.
         self._events_sub = self.session.events.subscribe(self._engine_event, "app")
+        self.fleet_start(self.poller.schedule.interval)  # the other engines (fleet_app.py)
         self.call_after_refresh(self._start_monitoring)  # its imports: off the first frame
 
     def _start_monitoring(self) -> None:
@@ -210,6 +211,7 @@ class ArcApp(ReplayApp):
     def on_unmount(self) -> None:
         if self._events_sub is not None:
             self._events_sub.close()
+        self.fleet_stop()
         for poller in list(self.pollers):
             poller.stop()
         self.session.close()
@@ -349,17 +351,20 @@ class ArcApp(ReplayApp):
         """The banner: the stack's failure, else a visible source's, else notes."""
         banner = self._banner
         active = self.active_tab
+        fleet = self.fleet_notes()  # other engines' failures, Swarm notices: a line each
         for poller in self.pollers:  # the stack's poller registered first
             failure = poller.failure
+            if poller.source.startswith(FLEET_PREFIX):
+                continue  # said in `fleet`, with the engine's name
             tab = self.tab_of(poller.host) if isinstance(poller.host, Widget) else None
             # In a replay a tab's "failure" is "nothing recorded": its notice says so.
             if failure is not None and tab in (None, active) and not (tab and self.replay):
                 banner.set_class(False, "note")
                 has_data = poller.last_ok is not None
                 retry_in = max(0.0, poller.schedule.next_due - time.monotonic())
-                banner.show_failure(failure, retry_in, has_data, tuple(self.env_notes))
+                banner.show_failure(failure, retry_in, has_data, (*fleet, *self.env_notes))
                 return
-        notes = list(self.env_notes)
+        notes = [*fleet, *self.env_notes]
         snapshot = self.snapshot
         if snapshot is not None and snapshot.compose_error:
             if snapshot.compose_partial:  # the other files' services are still listed
@@ -372,7 +377,8 @@ class ArcApp(ReplayApp):
                 )
         if notes:
             banner.set_class(True, "note")
-            banner.show_note("\n".join(notes) + "  (e: env view)")
+            env_view = "  (e: env view)" if len(notes) > len(fleet) else ""
+            banner.show_note("\n".join(notes) + env_view)
         else:
             banner.clear()
 
