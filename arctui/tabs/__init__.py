@@ -37,7 +37,8 @@ class TabSpec:
     # What the tab will show, for a tab whose view is not built yet.
     plan: str = ""
     # "module:function" building the tab's data source from the Session, for a tab whose
-    # source the session carries (the session names no tab module: imports point down).
+    # source the session carries (the session names no tab module: imports point down),
+    # or that ops/ reads (diagnostics asks for Redis's: (source, origin), a new connection).
     source: str | None = None
     # "module:function" giving the command palette's entries named after the tab's state
     # (called with the app: a list of (title, callback, help)), listed even while the
@@ -105,6 +106,7 @@ TABS: tuple[TabSpec, ...] = (
         "arctui.tabs.redis.view.tab:RedisTab",
         cli="arctui.tabs.redis.cli",
         commands=("redis",),
+        source="arctui.tabs.redis.reader:source_for",
         plan="Memory, clients, keyspace, persistence (RDB/AOF) state, slow log, big keys.",
     ),
     TabSpec(
