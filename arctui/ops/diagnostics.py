@@ -274,9 +274,10 @@ def _postgres(session: Session) -> str:
 
 
 def _redis(session: Session) -> str:
-    from arctui.tabs.redis.reader import source_for
+    # The registry names the Redis tab's source factory: ops never imports a tab.
+    from arctui.tabs import tab
 
-    source, origin = source_for(session)
+    source, origin = tab("redis").load_source()(session)
     try:
         info = source.info()
     finally:

@@ -105,3 +105,15 @@ def test_redis_key_counters_are_not_masked() -> None:
     assert "expired_keys:12" in text and "evicted_keys:3" in text
     assert "tracking_total_keys:0" in text and "slave_expires_tracked_keys:0" in text
     assert "abcdefgh" not in text  # a secret-shaped name still masks
+
+
+def test_redis_section_comes_from_the_registry_source() -> None:
+    # ops reaches the Redis tab's source through the registry (TabSpec.source), not its module
+    from arctui.ops.diagnostics import _redis
+    from arctui.tabs import tab
+
+    session = demo_session()
+    assert tab("redis").load_source() is not None
+    text = _redis(session)
+    assert text.startswith("# demo platform\n")
+    assert "used_memory:" in text
