@@ -189,3 +189,32 @@ def test_cli_status_demo_fleet(capsys: pytest.CaptureFixture[str]) -> None:
     data = json.loads(capsys.readouterr().out)
     assert code == 1  # the demo has unhealthy and stopped services
     assert {r["engine"] for r in data["services"]} == {"local", "staging"}
+
+
+def test_logs_name_their_engine(capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["--demo", "--engine", "staging=demo", "logs", "--tail", "20", "--json"])
+    lines = [json.loads(x) for x in capsys.readouterr().out.splitlines()]
+    assert code == 0 and len(lines) == 20
+    assert {x["engine"] for x in lines} == {"local", "staging"}
+    assert all(x["source"].startswith(x["engine"] + "/") for x in lines)
+    stamps = [x["ts"] for x in lines]
+    assert stamps == sorted(stamps)  # merged in time order
+    main(["--demo", "logs", "--tail", "3", "--json"])
+    single = [json.loads(x) for x in capsys.readouterr().out.splitlines()]
+    assert single and all("engine" not in x and "/" not in x["source"] for x in single)
+
+
+def test_health_json_names_engines(capsys: pytest.CaptureFixture[str]) -> None:
+    main(["--demo", "--engine", "prod=demo", "health", "--json", "--no-probe"])
+    data = json.loads(capsys.readouterr().out)
+    assert {s["engine"] for s in data["services"]} == {"local", "prod"}
+    assert [e["name"] for e in data["engines"]] == ["local", "prod"]
+    assert data["engines"][1]["production"] is True
+    assert sum(data["counts"].values()) == len(data["services"])
+    main(["--demo", "health", "--json", "--no-probe"])
+    one = json.loads(capsys.readouterr().out)
+    assert one["schema"] == data["schema"] and {s["engine"] for s in one["services"]} == {"local"}
+    main(["--demo", "--engine", "prod=demo", "health", "--no-probe"])
+    text = capsys.readouterr().out.splitlines()
+    assert text[0].split()[:2] == ["ENGINE", "SERVICE"]
+    assert any(line.startswith("prod · arc-platform:") for line in text)

@@ -118,6 +118,8 @@ class _Printer:
         self.out, self.as_json, self.width, self.stamps = out, as_json, width, stamps
         self.count = 0
         self.closed = False
+        # Several engines: the engine a line came from, a JSON key (tabs/logs/fleet_cli.py).
+        self.engine_of: Callable[[LogLine], str] | None = None
 
     def write(self, lines: Iterable[LogLine]) -> None:
         if self.closed:
@@ -125,7 +127,10 @@ class _Printer:
         try:
             for line in lines:
                 if self.as_json:
-                    self.out.write(json.dumps(line.as_json(), ensure_ascii=False) + "\n")
+                    data = line.as_json()
+                    if self.engine_of is not None:
+                        data = {"engine": self.engine_of(line), **data}
+                    self.out.write(json.dumps(data, ensure_ascii=False) + "\n")
                 else:
                     self.out.write(format_line(line, self.width, self.stamps) + "\n")
                 self.count += 1
@@ -170,6 +175,10 @@ def run(session: Session, args: argparse.Namespace, out: TextIO | None = None) -
     except FilterError as exc:
         error(f"{exc}")
         return 2
+    if session.fleet.multi:  # every engine's lines, merged in time order
+        from arctui.tabs.logs.fleet_cli import run_fleet
+
+        return run_fleet(session, args, flt, _Printer(out, args.json, 8, not args.no_timestamps))
     source = session_source(session)
     try:
         targets = source.targets(args.services)
