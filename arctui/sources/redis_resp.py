@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from arctui.sources.redisdb import RedisTarget
+    from arctui.sources.redis_discovery import RedisTarget
 
 
 class ReplyError(Exception):

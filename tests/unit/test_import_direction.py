@@ -52,7 +52,6 @@ ALLOWED: frozenset[tuple[str, str]] = frozenset()
 MAX_LINES = 500
 LONG_MODULES: dict[str, int] = {
     "arctui.ops.backups.postgres": 504,
-    "arctui.sources.redisdb": 502,
     "arctui.sources.docker_logs": 525,
 }
 
