@@ -147,3 +147,57 @@ def read_fleet(
                 )
             )
     return out
+
+
+class EngineChoiceError(Exception):
+    """Which engine an action is for cannot be told (the message says why and what to add)."""
+
+
+def pick_engine(session: Session, name: str | None, service: str | None) -> Session:
+    """The session an action goes to: `--engine NAME`'s, else the only engine that runs
+    `service`. Raises EngineChoiceError naming the engines when that is not one engine.
+
+    With several engines a stack-wide action (no service) needs `--engine`: `down` on
+    the wrong host is not a default to guess. A fleet of one is its primary, always.
+    """
+    fleet = session.fleet
+    if name is not None:
+        chosen = fleet.by_name(name)
+        if chosen is None:
+            raise EngineChoiceError(
+                f"no engine called {name!r} (engines: {', '.join(fleet.names)})"
+            )
+        return chosen
+    if not fleet.multi:
+        return session
+    names = ", ".join(fleet.names)
+    if service is None:
+        raise EngineChoiceError(
+            f"the stack runs on several engines ({names}): add --engine NAME to say which"
+        )
+    reads = read_fleet(fleet.all, lambda s: s.reader.read(), notices=False)
+    down = [r for r in reads if r.value is None]
+    running = [r.name for r in reads if r.value is not None and _has(r.value, service, True)]
+    declared = [r.name for r in reads if r.value is not None and _has(r.value, service, False)]
+    found = running or declared
+    if down and found:
+        unknown = ", ".join(f"{r.name} ({r.error})" for r in down)
+        raise EngineChoiceError(
+            f"{service} runs on {', '.join(found)}, and {unknown} cannot say whether it runs"
+            " there too: add --engine NAME to say which"
+        )
+    if len(found) > 1:
+        raise EngineChoiceError(
+            f"{service} runs on several engines ({', '.join(found)}): add --engine NAME to say"
+            " which"
+        )
+    chosen = fleet.by_name(found[0]) if found else None
+    return chosen or session  # on none: the primary's plan says it has no such service
+
+
+def _has(snapshot: object, service: str, with_containers: bool) -> bool:
+    from arctui.models import StackSnapshot
+
+    assert isinstance(snapshot, StackSnapshot)
+    view = snapshot.service(service)
+    return view is not None and (bool(view.containers) or not with_containers)
