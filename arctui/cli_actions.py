@@ -81,6 +81,12 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
             action="store_true",
             help="required to change a production environment",
         )
+        p.add_argument(  # the global --engine NAME=HOST adds engines; this one picks one
+            "--engine",
+            dest="target_engine",
+            metavar="NAME",
+            help="the engine to act on (needed when the service runs on several)",
+        )
     audit = sub.add_parser("audit", help="print the audit log of actions")
     audit.add_argument("--json", action="store_true", help="one JSON object per line")
     audit.add_argument("-n", "--lines", type=_positive, default=50, help="how many entries (50)")
@@ -95,11 +101,21 @@ def run_action_command(
     """`arctui <verb> [SERVICE] ...`: plan, refuse or confirm, run, audit; the exit code."""
     import arctui.ops.backups.unlock  # noqa: F401  (registers the production clean check)
     from arctui.ops.audit import AuditLog
+    from arctui.ops.fleet_read import EngineChoiceError, endpoint, pick_engine
     from arctui.ops.headless import run_guarded
     from arctui.ops.lifecycle import ActionError, plan_action
     from arctui.ops.perform import perform
 
     audit = AuditLog()
+    try:  # the action goes through ITS engine's session: env, production, read-only, audit
+        session = pick_engine(
+            session, getattr(args, "target_engine", None), getattr(args, "service", None)
+        )
+    except EngineChoiceError as exc:
+        error(exc)
+        return 2
+    if session.fleet.multi:
+        emit(f"engine {session.engine_name} ({endpoint(session)})", file=sys.stderr)
     try:
         action = plan_action(
             session,
