@@ -24,7 +24,7 @@ from arctui.ops.doctor.logs_pipeline import run as logs_wizard
 from arctui.session import Session, real_session
 from arctui.sources.prometheus import PromClient, PromTarget
 from arctui.tabs.metrics.missing import SPANMETRICS
-from arctui.tabs.metrics.reader import MetricsReader
+from arctui.tabs.metrics.reader import PROM_EVERY, MetricsReader
 from arctui.tabs.metrics.view.tab import MetricsTab
 from arctui.ui.app import ArcApp
 from arctui.ui.widgets.banner import ProblemBanner
@@ -132,17 +132,20 @@ def test_rates_are_what_the_exporter_emits(metrics_stack: fx.MetricsStack) -> No
     assert refused[0].since >= metrics_stack.exporter.start - 60  # since the data began
     # A fixed number of requests, whatever the number of services: the first read also
     # asks which histogram exists, the hour's charts and when each loss began (cached).
-    assert snap.queries == 1 + 5 + 5 + 2 + len(flow.losses) + 3
+    assert snap.queries == 1 + 2 + 5 + 2 + len(flow.losses) + 3
 
 
-def test_a_refresh_costs_ten_requests(metrics_stack: fx.MetricsStack) -> None:
+def test_a_refresh_costs_four_requests(metrics_stack: fx.MetricsStack) -> None:
     r = reader()
     r.read()
-    assert r.read().queries == 5 + 2 + 3  # RED figures, the flow, Prometheus itself
+    assert r.read().queries == 2 + 2  # RED (calls, buckets), the flow; Prometheus' own: kept
     r.focus = "checkout"
     snap = r.read()
-    assert snap.queries == 5 + 2 + 3 + 3  # and the opened service's operations
+    assert snap.queries == 2 + 2 + 2  # and the opened service's operations
     assert [o.name for o in snap.operations] == ["GET /checkout"]
+    r.focus = None
+    counts = [r.read().queries for _ in range(PROM_EVERY)]
+    assert sorted(counts) == [4] * (PROM_EVERY - 1) + [4 + 3]  # targets, alerts, rules
 
 
 def test_firing_rule_with_labels_down_target_failing_rule(metrics_stack: fx.MetricsStack) -> None:

@@ -1,8 +1,11 @@
 """Builds the Metrics tab's snapshots from Prometheus (no Textual).
 
 One refresh costs Prometheus a fixed number of requests whatever the number of services:
-one query per RED figure for every service (`by (service_name)`), two for the pipeline
-flow (ops/telemetry.py), three for the operations of the service the operator opened.
+two queries for every service's RED figures (the calls' rate `by (service_name,
+status_code)`, which gives requests and errors, and the buckets' rate `by (service_name,
+le)`, from which P50/P95/P99 are computed here as `histogram_quantile` would: quantile.py),
+two for the pipeline flow (ops/telemetry.py), two for the operations of the service the
+operator opened.
 Prometheus itself (targets, alerts, rules: three API calls) is read every `PROM_EVERY`th
 refresh and kept in between: targets go down and rules fire over minutes, not seconds.
 Which histogram unit exists is asked once a minute. The last hour's charts are five range
@@ -15,7 +18,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from arctui.ops.telemetry import Flow, FlowReader, target_for
@@ -32,6 +35,7 @@ from arctui.tabs.metrics.models import (
     QueryResult,
     Red,
 )
+from arctui.tabs.metrics.quantile import bucket_quantile, parse_le
 from arctui.text import one_line
 
 if TYPE_CHECKING:
@@ -78,16 +82,40 @@ def red_queries(unit: str, window: str, service: str | None = None) -> dict[str,
     return out
 
 
-def operation_queries(unit: str, window: str, service: str) -> dict[str, str]:
-    """Rate, errors and P95 of one service's operations, `by (span_name)`."""
-    only = f'service_name="{_m(service)}"'
-    out = {
-        "rate": f"sum by (span_name) (rate({_sel(CALLS, SERVER, only)}[{window}]))",
-        "errors": f"sum by (span_name) (rate({_sel(CALLS, SERVER, ERROR, only)}[{window}]))",
-    }
+def instant_queries(unit: str, window: str, service: str | None, by: str) -> dict[str, str]:
+    """The refresh's two queries for every `by` (service_name, span_name) at once."""
+    only = f'service_name="{_m(service)}"' if service else ""
+    out = {"calls": f"sum by ({by}, status_code) (rate({_sel(CALLS, SERVER, only)}[{window}]))"}
     if unit:
-        bucket = f"traces_span_metrics_duration_{unit}_bucket{{{SERVER},{only}}}"
-        out["p95"] = f"histogram_quantile(0.95, sum by (span_name, le) (rate({bucket}[{window}])))"
+        matchers = ",".join(m for m in (SERVER, only) if m)
+        bucket = f"traces_span_metrics_duration_{unit}_bucket{{{matchers}}}"
+        out["buckets"] = f"sum by ({by}, le) (rate({bucket}[{window}]))"
+    return out
+
+
+def figures_of(
+    by: str, calls: list[Sample], buckets: list[Sample], quantiles: Iterable[str] = QUANTILES
+) -> dict[str, list[Sample]]:
+    """The RED figures per `by` value (as `combine` takes them) from the two answers."""
+    rate: dict[str, float] = {}
+    errors: dict[str, float] = {}
+    for s in calls:
+        name = s.labels.get(by, "")
+        rate[name] = rate.get(name, 0.0) + s.value
+        if s.labels.get("status_code") == "STATUS_CODE_ERROR":
+            errors[name] = errors.get(name, 0.0) + s.value
+    out = {
+        "rate": [Sample({by: k}, v) for k, v in rate.items()],
+        "errors": [Sample({by: k}, errors.get(k, 0.0)) for k in rate],
+    }
+    hist: dict[str, list[tuple[float, float]]] = {}
+    for s in buckets:
+        le = parse_le(s.labels.get("le", ""))
+        if le is not None:
+            hist.setdefault(s.labels.get(by, ""), []).append((le, s.value))
+    for figure in quantiles:
+        q = QUANTILES[figure]
+        out[figure] = [Sample({by: k}, bucket_quantile(q, b)) for k, b in hist.items()]
     return out
 
 
@@ -170,9 +198,12 @@ class MetricsReader:
         from_cache = self._presence is cached
         scale = 0.001 if unit == "milliseconds" else 1.0
         top_scaled = top
-        figures: dict[str, list[Sample]] = {}
-        for name, expr in red_queries(unit, self.window, self.service).items():
-            figures[name] = self._query(expr, now, name, partial)
+        asked = instant_queries(unit, self.window, self.service, "service_name")
+        figures = figures_of(
+            "service_name",
+            self._query(asked["calls"], now, "rate", partial),
+            self._query(asked["buckets"], now, "latency", partial) if unit else [],
+        )
         if has_calls and not figures.get("rate") and from_cache:
             # The series went away since the cached look: look again now, so a removed
             # connector is explained at once rather than a minute later.
@@ -181,10 +212,13 @@ class MetricsReader:
         services = combine("service_name", figures, scale, top_scaled) if has_calls else []
         focus, operations = self.focus, []
         if focus:
-            ops = {
-                name: self._query(expr, now, f"operations {name}", partial)
-                for name, expr in operation_queries(unit, self.window, focus).items()
-            }
+            asked = instant_queries(unit, self.window, focus, "span_name")
+            ops = figures_of(
+                "span_name",
+                self._query(asked["calls"], now, "operations", partial),
+                self._query(asked["buckets"], now, "operations latency", partial) if unit else [],
+                quantiles=("p95",),
+            )
             operations = combine("span_name", ops, scale, top_scaled)
         history = self._history_at(now, unit, scale, partial) if has_calls else {}
         try:
