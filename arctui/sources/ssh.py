@@ -29,6 +29,7 @@ import logging
 import os
 import re
 import shlex
+import socket
 import subprocess
 import tempfile
 import threading
@@ -409,17 +410,35 @@ class SshHost:
             raise explain_ssh(text, self.target, self.config)
 
     def _forward(self) -> None:
+        if self._answers(self._socket):
+            self._forwarded = True  # a reused master forwards it already
+            return
         remote = self._remote_socket or self._detect_socket()
         self._remote_socket = remote
+        spec = f"{self._socket}:{remote}"
         with contextlib.suppress(FileNotFoundError):
-            os.unlink(self._socket)  # a dead master's listener, or an old forward of ours
-        proc = self._control("forward", "-L", f"{self._socket}:{remote}")
-        if proc.returncode != 0:
+            os.unlink(self._socket)  # a dead master's listener
+        # A master keeps a forward it was given once (and answers "done" to the same
+        # request again), so an old one whose file is gone is cancelled first.
+        self._control("cancel", "-L", spec)
+        proc = self._control("forward", "-L", spec)
+        if proc.returncode != 0 or not self._answers(self._socket):
             raise SourceError(
                 f"ssh to {self.url}: forwarding the engine socket failed: "
-                f"{(proc.stderr.strip() or 'no reason given')[:200]}",
+                f"{(proc.stderr.strip() or 'nothing listens on it')[:200]}",
             )
         self._forwarded = True
+
+    @staticmethod
+    def _answers(path: str) -> bool:
+        """Whether something accepts connections on the unix socket `path`."""
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
+            probe.settimeout(2)
+            try:
+                probe.connect(path)
+            except OSError:
+                return False
+        return True
 
     def _detect_socket(self) -> str:
         """The remote engine's socket, as `docker system dial-stdio` there would use it."""
