@@ -16,6 +16,7 @@ command -v chromium >/dev/null || missing+=(chromium)  # the web mode test's bro
 command -v tmux >/dev/null || missing+=(tmux)  # terminal-level tests (title, paste buffer)
 [ -x /usr/bin/prometheus ] || missing+=(prometheus)  # the Metrics tab's real Prometheus
 command -v docker-registry >/dev/null || missing+=(docker-registry)  # the image update tests
+[ -x /usr/sbin/sshd ] || missing+=(openssh-server)  # ssh:// engines (tests/integration/sshd.py)
 if ((${#missing[@]})); then
   if [ "$(id -u)" != 0 ]; then
     echo "test: need root to install ${missing[*]}" >&2; exit 1
