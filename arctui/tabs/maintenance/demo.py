@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from arctui.ops.maintenance.disk import DataRoot, DfRow, DiskReport, VolumeRow, growth_note
+from arctui.ops.maintenance.disk import DataRoot, DfRow, DiskReport, VolumeRow, with_growth
 from arctui.ops.maintenance.runbook import Runbook, Target
 
 GiB = 1 << 30
@@ -19,9 +19,40 @@ DEMO_TARGETS = (
 )
 
 
+# Bytes a day each demo volume grows by (the simulated recording's week of readings).
+DEMO_GROWTH = {
+    "arc_loki_data": 180 * MiB,
+    "arc_postgres_data": 95 * MiB,
+    "arc_prometheus_data": 140 * MiB,
+    "arc_tempo_data": 60 * MiB,
+}
+
+
+class DemoVolumeHistory:
+    """A week of readings every 6 hours, growing at `DEMO_GROWTH` (a `VolumeHistory`)."""
+
+    def __init__(self, report: DiskReport) -> None:
+        self.report = report
+
+    def volume_sizes(self, since: float) -> list[tuple[float, dict[str, int]]]:
+        """The simulated readings since `since`, oldest first, ending at the report."""
+        end, step = self.report.taken_at, 6 * 3600.0
+        out = []
+        for i in range(28, -1, -1):
+            ts = end - i * step
+            if ts >= since:
+                back = i * step / 86400
+                sizes = {
+                    v.name: int((v.size or 0) - DEMO_GROWTH.get(v.name, 0) * back)
+                    for v in self.report.volumes
+                }
+                out.append((ts, sizes))
+        return out
+
+
 def demo_disk(now: float) -> DiskReport:
-    """Plausible figures for the demo platform."""
-    return DiskReport(
+    """Plausible figures for the demo platform, with a week's simulated growth."""
+    report = DiskReport(
         taken_at=now,
         rows=(
             DfRow("Images", 16, 14, 7 * GiB + 310 * MiB, 1 * GiB + 120 * MiB),
@@ -39,8 +70,8 @@ def demo_disk(now: float) -> DiskReport:
             VolumeRow("arc_tempo_data", 330 * MiB, 1, True),
         ),
         root=DataRoot("/var/lib/docker", 41 * GiB, 250 * GiB, True),
-        growth=growth_note(),
     )
+    return with_growth(report, DemoVolumeHistory(report), now)
 
 
 def demo_runbook() -> Runbook:

@@ -152,11 +152,12 @@ def disk_summary(report: DiskReport | None, project: str) -> Text:
         out.append(f" of {size(root.total)} ({pct:.0f}%)")
     else:
         out.append(f"Data root {one_line(root.path or '?', 80)}: {one_line(root.note, 200)}")
-    out.append(f" · reclaimable {size(report.reclaimable)}")
-    if report.days_left is not None:
+    if report.days_left is not None:  # the data root's, at the project volumes' growth
         style = "bold red" if report.days_left < 14 else ""
-        out.append(f" · full in {days_text(report.days_left)} at this growth", style=style)
-    out.append(f"\n{report.growth}", style="grey50")
+        out.append(f" · full in {days_text(report.days_left)}", style=style)
+    # Three lines fit the summary at 80 columns: reclaimable goes with the growth note.
+    out.append(f"\nreclaimable {size(report.reclaimable)} · ")
+    out.append(report.growth, style="grey50")
     out.append("\nP: prune dangling images, stopped containers outside the project, build cache")
     return out
 
