@@ -11,7 +11,13 @@ import pytest
 from arctui.sources.base import SourceError
 from arctui.sources.prometheus import RangeSeries, Sample
 from arctui.tabs.metrics.missing import COLLECTOR, DURATION, LOKI, SPANMETRICS
-from arctui.tabs.metrics.reader import PRESENCE, PROM_EVERY, MetricsReader, red_queries
+from arctui.tabs.metrics.reader import (
+    LATENCY_EVERY,
+    PRESENCE,
+    PROM_EVERY,
+    MetricsReader,
+    red_queries,
+)
 
 NOW = 1_800_000_000.0
 
@@ -144,7 +150,16 @@ def test_a_fixed_number_of_queries_whatever_the_number_of_services() -> None:
         first = reader.read()
         assert len(first.services) == n
         counts.append(reader.read().queries)
-    assert counts == [4, 4]  # two for RED, two for the flow (Prometheus itself: kept)
+    assert counts == [3, 3]  # calls, the flow's two (buckets every 2nd, Prometheus' 5th)
+
+
+def test_buckets_are_asked_every_second_refresh_and_their_quantiles_kept() -> None:
+    client = FakeClient(spanmetrics(3))
+    reader = MetricsReader(client, clock=lambda: NOW)  # type: ignore[arg-type]
+    snaps = [reader.read() for _ in range(4 * LATENCY_EVERY)]
+    asked = [q for q in client.asked if q.startswith("sum by (service_name, le)")]
+    assert len(asked) == 4
+    assert [s.service("svc2").p95 for s in snaps] == [pytest.approx(0.03)] * len(snaps)  # type: ignore[union-attr]
 
 
 def test_prometheus_itself_is_read_every_fifth_refresh_and_kept_between() -> None:

@@ -5,7 +5,8 @@ two queries for every service's RED figures (the calls' rate `by (service_name,
 status_code)`, which gives requests and errors, and the buckets' rate `by (service_name,
 le)`, from which P50/P95/P99 are computed here as `histogram_quantile` would: quantile.py),
 two for the pipeline flow (ops/telemetry.py), two for the operations of the service the
-operator opened.
+operator opened. The bucket answer is asked every `LATENCY_EVERY`th refresh and its
+quantiles computed again from it in between.
 Prometheus itself (targets, alerts, rules: three API calls) is read every `PROM_EVERY`th
 refresh and kept in between: targets go down and rules fire over minutes, not seconds.
 Which histogram unit exists is asked once a minute. The last hour's charts are five range
@@ -33,6 +34,7 @@ from arctui.tabs.metrics.models import (
     Points,
     PromHealth,
     QueryResult,
+    RecordedRed,
     Red,
 )
 from arctui.tabs.metrics.quantile import bucket_quantile, parse_le
@@ -51,6 +53,10 @@ STEP = 60.0
 PRESENCE_EVERY = 60.0
 WINDOWS = ("1m", "5m", "15m", "30m", "1h")
 PROM_EVERY = 5  # refreshes between two reads of Prometheus' targets, alerts and rules
+# Refreshes between two bucket queries (P50/P95/P99), the one query that reads every bucket
+# sample of the window (most of what a refresh costs Prometheus). A quantile over a window
+# of minutes moves little in one refresh; rates are asked every refresh.
+LATENCY_EVERY = 2
 
 
 def _sel(name_re: str, *matchers: str) -> str:
@@ -187,6 +193,7 @@ class MetricsReader:
         self._history: tuple[float, str, dict[str, dict[str, Points]], bool] | None = None
         self._prom: tuple[PromHealth, list[tuple[str, str]]] | None = None  # and its errors
         self._reads = 0
+        self._buckets: tuple[str, list[Sample]] | None = None  # (unit, the last bucket answer)
 
     def read(self) -> MetricsSnapshot:
         """A fresh snapshot. Raises SourceError when Prometheus cannot be read at all."""
@@ -202,7 +209,7 @@ class MetricsReader:
         figures = figures_of(
             "service_name",
             self._query(asked["calls"], now, "rate", partial),
-            self._query(asked["buckets"], now, "latency", partial) if unit else [],
+            self._latency(unit, asked, now, partial),
         )
         if has_calls and not figures.get("rate") and from_cache:
             # The series went away since the cached look: look again now, so a removed
@@ -248,6 +255,41 @@ class MetricsReader:
             partial=tuple(partial),
             queries=self.client.requests - before,
         )
+
+    def _latency(
+        self, unit: str, asked: Mapping[str, str], now: float, partial: list[tuple[str, str]]
+    ) -> list[Sample]:
+        """The bucket answer: asked every LATENCY_EVERY-th refresh, else the last one."""
+        if not unit:
+            return []
+        cached = self._buckets
+        if cached is not None and cached[0] == unit and self._reads % LATENCY_EVERY:
+            return cached[1]
+        failed = len(partial)
+        found = self._query(asked["buckets"], now, "latency", partial)
+        self._buckets = (unit, found) if len(partial) == failed else None
+        return found
+
+    def read_red(self) -> RecordedRed:
+        """The recorder's figures: rate, errors and P95 per service (two queries, and the
+        histogram's unit once a minute). Raises SourceError when Prometheus cannot be read."""
+        now = self.clock()
+        unit, has_calls, top = self._presence_at(now)
+        if not has_calls:
+            return RecordedRed(now, self.window, self.client.label)
+        partial: list[tuple[str, str]] = []
+        asked = instant_queries(unit, self.window, self.service, "service_name")
+        figures = figures_of(
+            "service_name",
+            self._query(asked["calls"], now, "rate", partial),
+            self._query(asked["buckets"], now, "latency", partial) if unit else [],
+            quantiles=("p95",),
+        )
+        if partial:  # half a figure set would read as "no traffic": say why instead
+            raise SourceError(f"{partial[0][0]}: {partial[0][1]}")
+        scale = 0.001 if unit == "milliseconds" else 1.0
+        services = combine("service_name", figures, scale, top)
+        return RecordedRed(now, self.window, self.client.label, tuple(services))
 
     def _query(
         self, expr: str, at: float, what: str, partial: list[tuple[str, str]]
