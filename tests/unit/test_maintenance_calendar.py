@@ -93,3 +93,34 @@ def test_secret_rotation_is_seen_by_value_hash_only(tmp_path: Path) -> None:
     after = _by_id(read_calendar(rotated, audit, history, now=3000.0))["secrets"]
     assert after.last_done == 3000.0 and after.status == "ok"
     assert "second-S3cret!" not in history.path.read_text()
+
+
+def test_recorded_disk_growth_makes_the_disk_check_due(tmp_path: Path) -> None:
+    from arctui.ops.maintenance.disk import DataRoot, DiskReport, VolumeRow, with_growth
+
+    s = make_session(tmp_path)
+    audit = AuditLog(tmp_path / "audit.jsonl")
+    history = SecretHistory(tmp_path / "secrets.json")
+    _record(s, audit, "prune", "arc-platform")  # the disk check was done just now
+    now = time.time()
+
+    class Readings:  # what the recorder's store answers (tested live in test_maintenance_live)
+        def __init__(self, per_day: int) -> None:
+            self.per_day = per_day
+
+        def volume_sizes(self, since: float):
+            return [(now - DAY, {"pg": 0}), (now, {"pg": self.per_day})]
+
+    def disk(per_day: int) -> DiskReport:
+        report = DiskReport(
+            now, volumes=(VolumeRow("pg", per_day, 1, True),), root=DataRoot("/d", 10 << 30)
+        )
+        return with_growth(report, Readings(per_day), now)
+
+    fast = _by_id(read_calendar(s, audit, history, now=now, disk=disk(2 << 30)))["disk"]
+    assert fast.status == "due" and fast.due_at == now
+    assert fast.detail == "the data root fills in 5.0 days at the recorded growth"
+    slow = _by_id(read_calendar(s, audit, history, now=now, disk=disk(100 << 20)))["disk"]
+    assert slow.status == "ok" and "fills in 102 days" in slow.detail
+    plain = _by_id(read_calendar(s, audit, history, now=now))["disk"]
+    assert plain.status == "ok" and plain.detail == ""

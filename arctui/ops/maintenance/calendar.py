@@ -8,7 +8,9 @@ backups. "Last done" comes from what arctui can see, never from a guess:
   for the tasks only a person can do (reviewing logs, load testing);
 - the backup directory: the newest verified backup of this environment, the drills' runs;
 - the env files: when a secret's value last changed, from a small state file that keeps
-  a salted hash of each secret value (never the value) and when it changed.
+  a salted hash of each secret value (never the value) and when it changed;
+- the recorder's volume sizes (through the Disk report): the disk check is due, whenever
+  it was last done, once the data root fills within `DISK_URGENT_DAYS` at that growth.
 
 A task arctui cannot do itself (load testing, archiving traces) says so, and can only be
 marked done. No Textual here.
@@ -31,6 +33,7 @@ from arctui.config.settings import state_dir
 from arctui.ops.audit import AuditLog
 
 if TYPE_CHECKING:
+    from arctui.ops.maintenance.disk import DiskReport
     from arctui.session import Session
 
 DAY = 86400.0
@@ -40,6 +43,7 @@ AUDIT_SCAN = 5000  # attempts read back from the audit log
 DONE_VERB = "maintenance-done"
 SECURITY_VERB = "security-audit"
 UPDATE_VERBS = frozenset({"update", "image-update"})
+DISK_URGENT_DAYS = 14.0  # the data root full sooner than this: check disk now
 
 
 @dataclass(frozen=True)
@@ -259,8 +263,10 @@ def read_calendar(
     audit: AuditLog | None = None,
     history: SecretHistory | None = None,
     now: float | None = None,
+    disk: DiskReport | None = None,
 ) -> tuple[TaskState, ...]:
-    """Every task with its last done, status and the action that does it."""
+    """Every task with its last done, status and the action that does it (`disk`: the
+    Disk report, whose recorded growth can make the disk check due)."""
     now = session.clock() if now is None else now
     audit = audit if audit is not None else AuditLog()
     try:
@@ -291,6 +297,12 @@ def read_calendar(
         last = _newest(found.get(task.id), ev.marked(task.id))
         status, due = status_of(task.period, last[0] if last else None, now)
         detail = secret_detail if task.id == "secrets" else ""
+        if task.id == "disk" and disk is not None and disk.days_left is not None:
+            from arctui.ops.maintenance.disk import days_text
+
+            detail = f"the data root fills in {days_text(disk.days_left)} at the recorded growth"
+            if disk.days_left < DISK_URGENT_DAYS and status == "ok":
+                status, due = "due", now  # done lately, but the disk fills soon
         if not task.can_do:
             detail = "arctui cannot do this: mark it done when it is"
         if audit_note:

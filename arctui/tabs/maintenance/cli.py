@@ -262,7 +262,10 @@ def maintenance_command(session: Session, args: argparse.Namespace) -> int:
         result = mark_done(session, args.done, None)
         emit(f"{result.outcome.upper()}: {result.message}", file=sys.stderr)
         return 0 if result.ok else 2
-    states = read_calendar(session)
+    from arctui.tabs.maintenance.reader import disk_report
+
+    disk = disk_report(session)  # its recorded growth can make the disk check due
+    states = read_calendar(session, disk=None if disk.error else disk)
     if args.json:
         tasks = [s.to_json() for s in states]
         emit_json({"project": session.project, "env": session.env, "tasks": tasks})

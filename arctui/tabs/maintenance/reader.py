@@ -82,5 +82,5 @@ class MaintenanceReader:
         if stale or self._want_disk.is_set():
             self._want_disk.clear()
             self._disk = disk_report(self.session)
-        calendar = read_calendar(self.session, self.audit, self.history, now)
+        calendar = read_calendar(self.session, self.audit, self.history, now, self._disk)
         return MaintenanceSnapshot(now, calendar, self._disk, self._runbook())
