@@ -18,6 +18,7 @@ history, replay, diagnostics) take no lock. Every string is redacted before it i
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import fcntl
 import os
 import re
@@ -34,7 +35,14 @@ from arctui.record.frame import Event, Frame
 
 SCHEMA_VERSION = 1
 KEY_EVERY_S = 900.0  # a new keyframe at least every 15 minutes ...
-KEY_GROWTH = 0.5  # ... or when a frame costs half as much as its keyframe
+KEY_GROWTH = 0.5  # ... or when a frame costs half as much as its keyframe, ...
+# ... or when a frame costs more than its group's average per frame (keyframe included):
+# a group's average is lowest where the next frame would cost more than it, so a new group
+# is cheaper from there (measured: benchmarks/recorder_bench.py). The first frame a writer
+# stores is a keyframe that the next one replaces: the first sample lacks what later ones
+# carry (declared services, rates), and every frame packed against it paid for that.
+SAMPLED_AT_DIGITS = 1
+HEALTH_OUTPUT_MAX = 200  # the recorded health check output, per container (last run only)
 KEEP_LAST_S = 3600.0  # retention never deletes the last hour
 DEFAULT_KEEP_DAYS = 7.0
 DEFAULT_MAX_BYTES = 1 << 30
@@ -60,6 +68,57 @@ CREATE TABLE IF NOT EXISTS events (
 );
 CREATE INDEX IF NOT EXISTS events_ts ON events (ts, id);
 """
+
+
+def slim(frame: Frame) -> Frame:
+    """The frame as stored: each container's health log cut to its last run, the output
+    capped. Docker keeps five runs with their times and outputs; as containers are
+    inspected again those shift, and they made most of a quiet stack's frame-to-frame
+    change. The live frame (the alert rules' evidence) keeps them all."""
+    frame = _slim_resources(frame)
+    stack = frame.stack
+    if stack is None:
+        return frame
+    services = []
+    changed = False
+    for service in stack.services:
+        containers = []
+        for c in service.containers:
+            last = c.health_log[-1:]
+            if last and len(last[0].output) > HEALTH_OUTPUT_MAX:
+                last = (dataclasses.replace(last[0], output=last[0].output[:HEALTH_OUTPUT_MAX]),)
+            if last != c.health_log:
+                c = dataclasses.replace(c, health_log=last)
+                changed = True
+            containers.append(c)
+        services.append(dataclasses.replace(service, containers=tuple(containers)))
+    if not changed:
+        return frame
+    return dataclasses.replace(frame, stack=dataclasses.replace(stack, services=tuple(services)))
+
+
+def _sig(n: int, digits: int = 3) -> int:
+    return int(float(f"{n:.{digits}g}")) if n else n
+
+
+def _slim_resources(frame: Frame) -> Frame:
+    """Per-container figures as the Resources tab shows them: CPU to 0.1 % of a core,
+    memory to 3 significant digits, the reading's time to 0.1 s. The digits below were
+    noise that differed in every frame, for every container."""
+    res = frame.resources
+    if res is None:
+        return frame
+    out = []
+    for c in res.containers:
+        out.append(
+            dataclasses.replace(
+                c,
+                cpu=None if c.cpu is None else round(c.cpu, 3),
+                mem=None if c.mem is None else _sig(c.mem),
+                sampled_at=None if c.sampled_at is None else round(c.sampled_at, SAMPLED_AT_DIGITS),
+            )
+        )
+    return dataclasses.replace(frame, resources=dataclasses.replace(res, containers=tuple(out)))
 
 
 class StoreError(Exception):
@@ -137,6 +196,8 @@ class Store:
         self._comp = codec.Compressor()
         self._keys: dict[int, bytes] = {}  # keyframe id -> raw bytes (a few, for replay)
         self._key: tuple[int, float, int, bytes] | None = None  # id, ts, packed size, raw
+        self._group = (0, 0)  # frames and packed bytes of the current keyframe's group
+        self._first_key = True  # the writer's first keyframe is replaced by the next frame
         self._writes = 0
         self.keep_days = DEFAULT_KEEP_DAYS
         self.max_bytes = DEFAULT_MAX_BYTES
@@ -218,12 +279,13 @@ class Store:
 
     def write_frame(self, frame: Frame) -> None:
         """Store one frame (redacted). Raises StoreFull / StoreError; nothing half-written."""
-        raw = codec.encode_frame(frame, self.redact)
+        raw = codec.encode_frame(slim(frame), self.redact)
         key = self._key
         blob = None
         if key is not None and frame.ts - key[1] < KEY_EVERY_S and frame.ts >= key[1]:
             blob = self._comp.pack(raw, key[3])
-            if len(blob) > key[2] * KEY_GROWTH:
+            count, total = self._group
+            if self._first_key or len(blob) > min(key[2] * KEY_GROWTH, total / max(1, count)):
                 blob = None  # drifted too far from its keyframe: start a new one
         new_key: tuple[int, float, int, bytes] | None = None
 
@@ -244,7 +306,11 @@ class Store:
 
         self._write(work)
         if new_key is not None:  # only once committed: a failed keyframe is retried
+            self._first_key = self._key is None
             self._key = new_key
+            self._group = (1, new_key[2])
+        elif blob is not None:
+            self._group = (self._group[0] + 1, self._group[1] + len(blob))
         self._writes += 1
         if self._writes % RETENTION_EVERY == 0:
             self.enforce_retention()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import random
 import stat
@@ -50,12 +51,58 @@ def test_frames_after_the_first_are_packed_against_a_keyframe(store: Store) -> N
         store.write_frame(frame(T0 + 5 * i, noise=40))
     rows = store._conn.execute("SELECT key_id, length(blob) FROM frames ORDER BY id").fetchall()
     keys = [r for r in rows if r[0] is None]
-    assert len(keys) == 1 and rows[0][0] is None
-    assert max(r[1] for r in rows[1:]) < rows[0][1]
+    # the writer's first keyframe is replaced by the second frame; then one group
+    assert len(keys) == 2 and rows[0][0] is None and rows[1][0] is None
+    assert max(r[1] for r in rows[2:]) < rows[1][1]
     # A reader opened afresh (no keyframe cached) decodes any frame.
     other = Store.open(store.path, readonly=True)
     assert other.frame_at(T0 + 50) == frame(T0 + 50, noise=40)
     other.close()
+
+
+def test_the_first_frames_are_packed_against_the_second_not_the_atypical_first(
+    store: Store,
+) -> None:
+    # The recorder's first sample lacks what later ones carry: packing every later frame
+    # against it paid for that difference in each of them.
+    store.write_frame(_drifting(0))
+    for i in range(1, 10):
+        store.write_frame(dataclasses.replace(_drifting(120), ts=T0 + 5 * i))
+    rows = store._conn.execute("SELECT id, key_id FROM frames ORDER BY id").fetchall()
+    second = rows[1][0]
+    assert rows[1][1] is None and {r[1] for r in rows[2:]} == {second}
+
+
+def _drifting(i: int) -> Frame:
+    # 300 services of which the first `i` have changed since frame 0 (and stay changed):
+    # a frame differs from its predecessor a little, from an old keyframe more and more
+    def text(k: int) -> str:
+        return f"{random.Random(k * 1000 + (k < i)).random():.17f}"
+
+    services = {f"s{k}": ServiceLogCounts(k, 0, (text(k),)) for k in range(300)}
+    return Frame(ts=T0 + 5 * i, logs=LogCounts(5.0, services))
+
+
+def test_a_new_keyframe_when_a_frame_costs_more_than_its_groups_average(store: Store) -> None:
+    frames = [_drifting(i) for i in range(150)]
+    for f in frames:
+        store.write_frame(f)
+    rows = store._conn.execute("SELECT key_id, length(blob) FROM frames ORDER BY id").fetchall()
+    key_size = rows[1][1]
+    later = [i for i, r in enumerate(rows) if r[0] is None and i > 1]
+    assert later, "drift never started a new group"
+    # before any frame costs half its keyframe (the older rule alone), and cheaper overall
+    assert all(r[1] < key_size * store_mod.KEY_GROWTH for r in rows if r[0] is not None)
+    comp = store_mod.codec.Compressor()
+    raws = [store_mod.codec.encode_frame(f) for f in frames]
+    one_group = (
+        len(comp.pack(raws[0]))
+        + len(comp.pack(raws[1]))
+        + sum(len(comp.pack(r, raws[1])) for r in raws[2:])
+    )
+    assert sum(r[1] for r in rows) < one_group
+    for f in frames[::7]:
+        assert store.frame_at(f.ts) == f
 
 
 def test_a_new_keyframe_every_interval(store: Store) -> None:
@@ -179,3 +226,27 @@ def test_a_full_database_is_store_full_and_leaves_nothing_half_written(store: St
 def test_default_path_is_per_project_under_state(tmp_path, monkeypatch) -> None:
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path))
     assert store_mod.default_path("arc/../x") == tmp_path / "arctui" / "record" / "arc_.._x.sqlite"
+
+
+def test_stored_frames_keep_the_last_health_run_capped_and_figures_as_shown(store: Store) -> None:
+    from arctui.models import ContainerInfo, HealthCheckResult, ServiceView, StackSnapshot
+    from arctui.sources.usage import ContainerStats, HostStats, ResourcesSnapshot
+
+    runs = tuple(
+        HealthCheckResult(T0 + k, T0 + k + 0.5, k, f"run {k} " + "x" * 5000) for k in range(5)
+    )
+    c = ContainerInfo("c1", "p-web-1", "p", "web", "img", "running", health_log=runs)
+    stack = StackSnapshot("p", (ServiceView("web", "app", (c,)),), T0, "unix://")
+    stats = ContainerStats("c1", "p-web-1", "web", "running", cpu=0.000195, mem=372736,
+                           sampled_at=T0 + 0.123456)  # fmt: skip
+    res = ResourcesSnapshot("p", (stats,), HostStats(2), T0, "cgroup v2")
+    live = Frame(ts=T0, stack=stack, resources=res)
+    store.write_frame(live)
+    got = store.frame_at(T0)
+    assert got is not None and got.stack is not None and got.resources is not None
+    (kept,) = got.stack.services[0].containers[0].health_log
+    assert kept.exit_code == 4 and kept.start == T0 + 4
+    assert kept.output == runs[-1].output[: store_mod.HEALTH_OUTPUT_MAX]
+    shown = got.resources.containers[0]
+    assert (shown.cpu, shown.mem, shown.sampled_at) == (0.0, 373000, round(T0 + 0.123456, 1))
+    assert live.stack is stack and len(c.health_log) == 5  # the live frame is untouched
