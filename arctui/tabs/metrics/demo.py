@@ -19,6 +19,7 @@ from arctui.tabs.metrics.models import (
     Points,
     PromHealth,
     QueryResult,
+    RecordedRed,
     Red,
 )
 from arctui.tabs.metrics.reader import HISTORY, STEP
@@ -90,6 +91,18 @@ class DemoMetrics:
             queries=0,
             demo=True,
         )
+
+    def read_red(self) -> RecordedRed:
+        """The recorder's figures (rate, errors, P95 per service) at the clock's time."""
+        now = self.clock()
+        rows = [
+            _red(name, rate, ratio, p50, now, i)
+            for i, (name, rate, ratio, p50, _) in enumerate(_SERVICES)
+            if self.service in (None, name)
+        ]
+        rows.sort(key=lambda r: r.badness, reverse=True)
+        kept = tuple(Red(r.name, r.rate, r.errors, p95=r.p95) for r in rows)
+        return RecordedRed(now, self.window, "http://arc-house-metrics:9090 (simulated)", kept)
 
     def _history(self, now: float) -> dict[str, dict[str, Points]]:
         end = math.floor(now / STEP) * STEP

@@ -132,3 +132,18 @@ class QueryResult:
     samples: tuple[tuple[Mapping[str, str], float], ...] = ()
     series: tuple[tuple[Mapping[str, str], Points], ...] = ()
     error: str = ""
+
+
+@dataclass(frozen=True)
+class RecordedRed:
+    """What the flight recorder keeps of the Metrics tab each sample: per service the
+    request rate, the error rate and P95 (seconds), over `window`, worst first."""
+
+    taken_at: float
+    window: str
+    target: str = ""  # Prometheus' URL (no password)
+    services: tuple[Red, ...] = ()  # p50 and p99 are not recorded (None)
+
+    def service(self, name: str) -> Red | None:
+        """The recorded figures of one service."""
+        return next((s for s in self.services if s.name == name), None)
