@@ -13,6 +13,7 @@ from typing import Any
 
 from arctui.models import StackSnapshot
 from arctui.tabs.backups.models import BackupsSnapshot
+from arctui.tabs.metrics.models import RecordedRed
 from arctui.tabs.postgres.models import PostgresSnapshot
 from arctui.tabs.redis.models import RedisSnapshot
 from arctui.tabs.resources.models import ResourcesSnapshot
@@ -62,6 +63,8 @@ class Frame:
     volumes: VolumeSizes | None = None
     # source name (one of SOURCES, or "volumes") -> why it could not be read this interval
     down: dict[str, str] = field(default_factory=dict)
+    # RED per service from the stack's Prometheus (None: no Prometheus, or older stores)
+    metrics: RecordedRed | None = None
 
 
 # Event kinds, for filters and the timeline's labels.
