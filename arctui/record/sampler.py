@@ -166,6 +166,10 @@ class Sampler:
             return BackupsReader(s, clock=self.clock)
         if name == "logs":
             return LogCounter(s)
+        if name == "metrics":  # RED per service; None (nothing recorded) without Prometheus
+            from arctui.tabs.metrics.recorded import RecordedRedSource
+
+            return RecordedRedSource(s)
         raise LookupError(name)
 
     def _read(self, name: str, now: float) -> Any:
@@ -181,7 +185,7 @@ class Sampler:
         return reader.read()
 
     def _drop(self, name: str) -> None:
-        if name not in ("postgres", "redis"):
+        if name not in ("postgres", "redis", "metrics"):
             return  # the others recover by themselves
         reader = self._readers.pop(name, None)  # rediscover the server next time
         if reader is not None:
@@ -217,7 +221,7 @@ class Sampler:
         events: list[Event] = []
         values = {
             name: self._source(name, now, down, events)
-            for name in ("stack", "resources", "postgres", "redis", "backups", "logs")
+            for name in ("stack", "resources", "postgres", "redis", "backups", "logs", "metrics")
         }
         redis = values["redis"]
         if redis is not None:
@@ -232,6 +236,7 @@ class Sampler:
             logs=values["logs"],
             volumes=self._volume_sizes(now, down),
             down=down,
+            metrics=quantize(values["metrics"], DIGITS),
         )
         with self._lock:
             engine, self._events = self._events, []
