@@ -57,6 +57,13 @@ def _logs(frame: Frame, errors: bool) -> Series:
     return {k: float(v.errors if errors else v.lines) for k, v in frame.logs.services.items()}
 
 
+def _red(frame: Frame, pick: Callable[[Any], float | None]) -> Series:
+    if frame.metrics is None:
+        return {}
+    out = {s.name: pick(s) for s in frame.metrics.services}
+    return {k: float(v) for k, v in out.items() if v is not None}
+
+
 # name -> (what it is, unit, extractor)
 METRICS: dict[str, tuple[str, str, Callable[[Frame], Series]]] = {
     "cpu": ("CPU per service (% of one core)", "%",
@@ -82,6 +89,11 @@ METRICS: dict[str, tuple[str, str, Callable[[Frame], Series]]] = {
                       lambda f: _redis(f, lambda o: o.evicted_keys)),
     "log-lines": ("log lines per interval", "", lambda f: _logs(f, errors=False)),
     "log-errors": ("error log lines per interval", "", lambda f: _logs(f, errors=True)),
+    "red-rate": ("requests per second per service (Prometheus spanmetrics)", "/s",
+                 lambda f: _red(f, lambda r: r.rate)),
+    "red-errors": ("failed requests per second per service", "/s",
+                   lambda f: _red(f, lambda r: r.errors)),
+    "red-p95": ("P95 latency per service", "s", lambda f: _red(f, lambda r: r.p95)),
 }  # fmt: skip
 
 
@@ -126,6 +138,8 @@ def shown(value: float, unit: str) -> str:
     if unit == "bytes/s":
         return f"{size(int(value))}/s"
     text = f"{value:.1f}" if value != int(value) else f"{int(value)}"
+    if unit == "s":
+        return f"{value * 1000:.1f} ms"
     return f"{text}{unit if unit in ('%', '/s') else ''}"
 
 
