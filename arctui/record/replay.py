@@ -37,6 +37,7 @@ TAB_SOURCES = {
     "redis": "redis",
     "backups": "backups",
     "logs": "logs",
+    "metrics": "metrics",
 }
 # Poller source name -> the frame's field ("docker" is the app's stack poller).
 POLLER_SOURCES = {**{s: s for s in TAB_SOURCES.values()}, "docker": "stack"}
@@ -47,6 +48,7 @@ LABELS = {
     "redis": "Redis",
     "backups": "the backups",
     "logs": "log figures",
+    "metrics": "the RED figures (the stack's Prometheus)",
 }
 HISTORY_WINDOW = 300.0  # seconds of usage history the Resources charts get in replay
 CACHE_FRAMES = 256  # decoded frames kept: stepping and playing decode each frame once
