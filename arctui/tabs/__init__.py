@@ -132,6 +132,7 @@ TABS: tuple[TabSpec, ...] = (
         "arctui.tabs.metrics.view.tab:MetricsTab",
         cli="arctui.tabs.metrics.cli",
         commands=("metrics",),
+        replay_view="arctui.tabs.metrics.view.replay:ReplayMetricsTab",
     ),
     # Its headless commands (disk, prune, run, maintenance) are in arctui/commands.py.
     TabSpec(
