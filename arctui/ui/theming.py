@@ -186,15 +186,16 @@ _MODIFIERS = frozenset({"ctrl", "shift", "alt", "meta", "super", "hyper"})
 
 def is_key_name(key: str) -> bool:
     """Whether Textual knows this key name (`q`, `ctrl+r`, `f5`, `slash`, `question_mark`)."""
-    from textual.keys import Keys, _character_to_key, key_to_character
+    from textual.keys import KEY_NAME_REPLACEMENTS, Keys, key_to_character
 
     *modifiers, name = key.strip().split("+")
     if not name or not set(modifiers) <= _MODIFIERS:
         return False
     if name in {k.value for k in Keys} or key_to_character(name) is not None:
         return True
-    # Names Textual gives printable characters (`/` is `slash`) that unicodedata lacks.
-    return name in {_character_to_key(chr(c)) for c in range(33, 127)}
+    # Textual's short names for printable characters (`/` is `slash`, not `solidus`),
+    # which unicodedata cannot look up: its public table, not its private converter.
+    return name in KEY_NAME_REPLACEMENTS.values()
 
 
 def _keys(value: str) -> list[str]:

@@ -6,6 +6,7 @@ Private helpers change without notice between releases (the SDK's `api._get`, re
 
 from __future__ import annotations
 
+import ast
 import re
 from pathlib import Path
 
@@ -20,6 +21,7 @@ PRIVATE = re.compile(
     r"|_get_raw_response_socket|_fp)\b"
 )
 IMPORTS = re.compile(r"^\s*(from|import)\s+(docker|redis|textual)(\.\w+)*\._", re.M)
+FOREIGN = ("docker", "redis", "textual")
 
 
 def _hits() -> list[str]:
@@ -29,7 +31,18 @@ def _hits() -> list[str]:
         for n, line in enumerate(text.splitlines(), 1):
             if PRIVATE.search(line) or IMPORTS.search(line):
                 out.append(f"{path.relative_to(ROOT.parent)}:{n}: {line.strip()}")
+        out += [f"{path.relative_to(ROOT.parent)}:{hit}" for hit in private_names(text)]
     return out
+
+
+def private_names(source: str) -> list[str]:
+    """`from textual.keys import _character_to_key`: a private name out of a public module
+    (found in the syntax tree, so an import over several lines is seen too)."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] in FOREIGN:
+            found += [f"{node.lineno}: {a.name}" for a in node.names if a.name.startswith("_")]
+    return found
 
 
 def test_no_private_api_of_the_sdk_redis_py_or_textual() -> None:
@@ -44,4 +57,10 @@ def test_the_check_finds_what_it_looks_for(tmp_path: Path) -> None:
         "sock = res.raw._fp.fp.raw._sock",
     ]
     assert all(PRIVATE.search(s) or IMPORTS.search(s) for s in samples)
+    over_lines = (
+        "def f():\n"
+        "    from textual.keys import (\n        Keys,\n        _character_to_key,\n    )\n"
+    )
+    assert private_names(over_lines)
+    assert not private_names("from textual.keys import KEY_NAME_REPLACEMENTS, Keys")
     assert not PRIVATE.search("key = self._files_key()")
