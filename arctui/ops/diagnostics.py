@@ -277,7 +277,10 @@ def _redis(session: Session) -> str:
     # The registry names the Redis tab's source factory: ops never imports a tab.
     from arctui.tabs import tab
 
-    source, origin = tab("redis").load_source()(session)
+    factory = tab("redis").load_source()
+    if factory is None:
+        raise SourceError("the Redis tab names no source")
+    source, origin = factory(session)
     try:
         info = source.info()
     finally:
