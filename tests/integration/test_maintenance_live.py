@@ -339,7 +339,7 @@ def test_volume_sizes_are_recorded_and_disk_shows_their_growth(own_project, tmp_
     # The sample at 60 s carried the first reading (the 1 MiB written then is not in it).
     assert seen == [(0, base), (0, base), (7200, base + (1 << 20)), (14400, base + (2 << 20))]
 
-    history = RecordedVolumes(p["project"], tmp_path / "rec.db")
+    history = RecordedVolumes(p["project"], tmp_path / "rec.db", step=60.0)  # every frame
     assert [(ts - t0, dict(s)) for ts, s in history.volume_sizes(t0 - 1)] == [
         (0, {p["volume"]: base}),
         (7200, {p["volume"]: base + (1 << 20)}),

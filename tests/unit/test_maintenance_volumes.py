@@ -89,3 +89,39 @@ def test_tree_size_counts_files_once_and_no_directories(tmp_path: Path) -> None:
     os.symlink("/etc/passwd", tmp_path / "link")  # the link itself, never its target
     expected = 1000 + 234 + len("/etc/passwd")
     assert tree_size(str(tmp_path), float("inf")) == expected
+
+
+def test_the_store_reader_decodes_each_grid_frame_once(tmp_path: Path, monkeypatch) -> None:
+    from arctui.record import store as store_module
+    from arctui.record.frame import Frame, VolumeSizes
+    from arctui.record.volume_history import RecordedVolumes
+
+    start = 1_800_003_600.0  # a multiple of 3 h: the grid points fall on frames
+    path = tmp_path / "rec.db"
+    with store_module.Store.open(path) as store:
+        for i in range(0, 24 * 12 + 1):  # a day, a frame every 5 minutes
+            ts = start + i * 300
+            taken = start + (i // 12) * 3600  # a reading every hour, carried in each frame
+            store.write_frame(Frame(ts, volumes=VolumeSizes(taken, {"pg": int(taken - start)})))
+    decoded: list[float] = []
+    real = store_module.Store.frame_at
+
+    def counting(self, ts):
+        decoded.append(ts)
+        return real(self, ts)
+
+    monkeypatch.setattr(store_module.Store, "frame_at", counting)
+    history = RecordedVolumes("p", path)
+    first = history.volume_sizes(start - 1)
+    # 00:00 03:00 ... 24:00 (the newest is the last grid frame too)
+    assert [ts - start for ts, _ in first] == [h * 3600.0 for h in range(0, 25, 3)]
+    assert len(decoded) == 9
+    decoded.clear()
+    assert history.volume_sizes(start - 1) == first and decoded == []  # all kept
+    with store_module.Store.open(path) as store:  # the recorder goes on: a newer frame
+        end = start + 86400 + 300
+        store.write_frame(Frame(end, volumes=VolumeSizes(end, {"pg": int(end - start)})))
+    later = history.volume_sizes(start - 1)
+    assert decoded == [end] and later[-1][0] == end  # only the new newest was decoded
+    rates = growth(later)
+    assert rates["pg"].per_day == DAY  # a byte a second
