@@ -93,7 +93,7 @@ class Session:
     # by the entry layer (record/volume_history.py): the Disk view's growth and days left.
     volume_history: Any = field(default=None, compare=False, repr=False)
     # `--store PATH`: the flight recorder's store; None means the project's default one
-    # (every reader of the store asks `arctui.record.store.session_store(session)`).
+    # (the header and the health view ask `arctui.alerts.status.store_of(session)`).
     store_path: Path | None = None
     # Which engine this session watches (issue 24: one session per engine), and the fleet
     # of every engine's session (arctui/fleet.py); a fleet of one unless --engine / engines:.
