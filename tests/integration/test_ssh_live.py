@@ -196,7 +196,8 @@ def test_without_arctui_on_the_host_the_api_is_used_and_named(remote: Session) -
         snap = source.read()
         _wait(lambda: "no arctui agent" in source.read().mode, 20, "the fallback")
         snap = source.read()
-        assert snap.mode.startswith("engine API (no arctui agent on the host")
+        assert snap.mode == "engine API (no arctui agent on the host)"
+        assert "/nonexistent/arctui" in source.reason
         assert any(c.mem for c in snap.containers)
     finally:
         source.close()

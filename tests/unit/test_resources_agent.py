@@ -179,7 +179,8 @@ def test_no_agent_on_the_host_falls_back_to_the_api_and_says_so() -> None:
         deadline = time.monotonic() + 10
         while "no arctui agent" not in snap.mode and time.monotonic() < deadline:
             snap = source.read()
-        assert snap.mode.startswith("engine API (no arctui agent on the host")
+        assert snap.mode == "engine API (no arctui agent on the host)"
+        assert "arctui: not found" in source.reason
         assert api.reads >= 1
         starts = source.starts
         source.read()
@@ -195,7 +196,7 @@ def test_garbage_from_the_agent_falls_back() -> None:
         snap = source.read()
         while "not understood" not in snap.mode and time.monotonic() < deadline:
             snap = source.read()
-        assert "not understood" in snap.mode and api.reads >= 1
+        assert snap.mode == "engine API (agent output not understood)" and api.reads >= 1
     finally:
         source.close()
 

@@ -76,6 +76,7 @@ class AgentResources:
         self._closed = False
         self.starts = 0
         self.mode = "agent (starting)"
+        self.reason = ""  # the last agent failure in full (the mode has it short)
 
     def argv(self) -> list[str]:
         """What runs on the host."""
@@ -101,7 +102,7 @@ class AgentResources:
                 if b'"error"' in line[:40]:
                     self._last_error = line.decode("utf-8", "replace")[:300]
                     continue
-                self._end(proc, f"the agent's output is not understood: {exc}", final=True)
+                self._end(proc, "agent output not understood", f"{exc}", final=True)
                 return
             got += 1
             received = self._clock()
@@ -114,12 +115,15 @@ class AgentResources:
         err = proc.stderr.read().decode("utf-8", "replace") if proc.stderr else ""
         last = err.strip().splitlines()[-1][:200] if err.strip() else f"exit {code}"
         if not got and (code == NOT_INSTALLED or "not found" in err):
-            self._end(proc, f"no arctui agent on the host: {last}", final=True)
+            self._end(proc, "no arctui agent on the host", last, final=True)
         else:
-            self._end(proc, f"the agent ended: {last}", final=False)
+            self._end(proc, "the agent ended", last, final=False)
 
-    def _end(self, proc: subprocess.Popen[bytes], why: str, final: bool) -> None:
-        log.info("resources over ssh %s: %s", self.host.url, why)
+    def _end(self, proc: subprocess.Popen[bytes], why: str, detail: str, final: bool) -> None:
+        """The agent is gone: `why` goes into the mode (short, on screen), `detail` into
+        `reason` and the diagnostics log."""
+        log.info("resources over ssh %s: %s: %s", self.host.url, why, detail)
+        self.reason = f"{why}: {detail}"
         with self._cond:
             if final:
                 self._unusable = why
@@ -162,7 +166,7 @@ class AgentResources:
             self.mode = f"agent: {latest.mode}"
             return self._declare(dataclasses.replace(latest, mode=self.mode))
         snap = self.fallback.read()
-        self.mode = f"engine API ({why or 'the agent is starting'})"[:160]
+        self.mode = f"engine API ({why or 'the agent is starting'})"
         return dataclasses.replace(snap, mode=self.mode)
 
     def _declare(self, snap: ResourcesSnapshot) -> ResourcesSnapshot:
