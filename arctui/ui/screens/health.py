@@ -280,9 +280,8 @@ class HealthScreen(ModalScreen[None]):
             if self.session.replay is not None:
                 took = "not run (replay: Docker's recorded health only)"
             title.append(f"  ·  {counts}  ·  probes {took}")
-        title.append(
-            f"  ·  every {REFRESH:.0f} s  ·  r probe now  ·  w wizards  ·  Esc closes", style="dim"
-        )
+        keys = "r probe now  ·  w wizards" if self.session.replay is None else "r read again"
+        title.append(f"  ·  every {REFRESH:.0f} s  ·  {keys}  ·  Esc closes", style="dim")
         self.query_one("#health-title", Static).update(title)
         rows = [(entry.service, report_row(entry)) for entry in report.services]
         sync_rows(self.query_one(DataTable), rows, update_width=False)
