@@ -352,9 +352,7 @@ def build_members(
         "health.json",
         lambda: json.dumps((report or build_report(session)).to_json(), indent=2) + "\n",
     )
-    ctx = DoctorContext(session, snapshot)
-    if report is not None:
-        ctx._report = report
+    ctx = DoctorContext(session, snapshot, report=report)
     b.section("doctor.txt", lambda: "\n".join(run_doctor(session, ctx=ctx).lines()) + "\n")
     b.section("resources.txt", lambda: _resources(session))
     for view in snapshot.services if snapshot is not None else ():

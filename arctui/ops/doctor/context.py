@@ -38,11 +38,12 @@ class DoctorContext:
         session: Session,
         snapshot: StackSnapshot | None = None,
         on_step: Callable[[str, Step], None] | None = None,
+        report: HealthReport | None = None,
     ) -> None:
         self.session = session
         self.on_step = on_step  # called with (wizard id, step) as each check finishes
         self._snapshot = snapshot
-        self._report: HealthReport | None = None
+        self._report = report  # a health report already built (diagnostics): not again
         self._resources: ResourcesSnapshot | bool | None = False
         self._logs: dict[str, list[str]] = {}
         self._runner: ExecRunner | None = None
