@@ -137,6 +137,11 @@ def make_session(args: argparse.Namespace) -> Session:
     return session
 
 
+# Headless commands that read the recorded moment with --at (the replay session's
+# readers return the frame; its engine refuses every call).
+REPLAY_COMMANDS = ("status",)
+
+
 def replay_refusal(command: str) -> str:
     """Why a headless command does not run with `--at` (replay is the TUI's, read-only)."""
     return (
@@ -199,7 +204,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _main(argv: Sequence[str] | None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     args = build_parser(argv).parse_args(argv)
-    if getattr(args, "at", None) is not None and args.command is not None:
+    if getattr(args, "at", None) is not None and args.command not in (None, *REPLAY_COMMANDS):
         error(replay_refusal(args.command))  # before any project or store is read
         return 2
     if args.command == "audit":
@@ -307,6 +312,11 @@ def _notes(session: Session) -> None:
 def _status(session: Session, as_json: bool) -> int:
     from arctui.cli_status import status_command  # every engine of the fleet
 
+    if session.replay_at is not None:  # --at: say that this is the past, not the stack now
+        import time
+
+        when = time.strftime("%Y-%m-%d %H:%M:%S %z", time.localtime(session.replay_at))
+        emit(f"REPLAY: the recorded state at {when} (nothing was read live)", file=sys.stderr)
     return status_command(session, as_json)
 
 
