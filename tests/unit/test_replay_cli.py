@@ -39,7 +39,6 @@ def no_runner(monkeypatch: pytest.MonkeyPatch) -> list[object]:
         ["backup", "postgres"],
         ["restore", "some-id"],
         ["drill"],
-        ["status"],
         ["postgres"],
     ],
 )
@@ -93,3 +92,23 @@ def test_a_file_that_is_not_a_store_is_a_clear_error(tmp_path, capsys):
     bad.write_bytes(b"not a database at all" * 100)
     assert cli.main(["--demo", "--store", str(bad), "--at", "2h ago"]) == 2
     assert "cannot replay" in capsys.readouterr().err
+
+
+def test_status_at_prints_the_recorded_moment_and_says_so(store, capsys):
+    import json
+
+    from arctui.record.store import Store
+
+    with Store.open(store, readonly=True) as s:
+        frames = [s.frame_at(START + i * STEP) for i in (2, 11)]
+    for frame in frames:
+        assert frame is not None and frame.stack is not None
+        code = cli.main(["--demo", "--store", str(store), "--at", f"@{frame.ts + 1}",
+                         "status", "--json"])  # fmt: skip
+        out, err = capsys.readouterr()
+        assert code in (0, 1), err
+        assert "REPLAY: the recorded state at" in err
+        rows = {r["service"]: r for r in json.loads(out)["services"]}
+        assert {s.name for s in frame.stack.services} <= set(rows)
+        for service in frame.stack.services:
+            assert rows[service.name]["restarts"] == service.restart_count
