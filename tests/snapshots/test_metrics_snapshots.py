@@ -53,3 +53,39 @@ def test_metrics_80x24(snap_compare):
 
 def test_metrics_operations_120x40(snap_compare):
     assert snap_compare(make_demo_app(), terminal_size=(120, 40), run_before=_operations)
+
+
+def _replay_app(tmp_path):
+    """A replay of a demo recording whose frames carry the RED figures."""
+    import dataclasses
+
+    from arctui.config.settings import Settings
+    from arctui.record.replay_session import replay_session
+    from arctui.session import demo_session
+    from arctui.tabs.metrics.demo import DemoMetrics
+    from arctui.ui.app import ArcApp
+    from tests.replay_support import START, STEP, demo_frames, write_store
+
+    frames, events = demo_frames(count=6)
+    frames = [
+        dataclasses.replace(f, metrics=DemoMetrics("1m", clock=lambda ts=f.ts: ts).read_red())
+        for f in frames
+    ]
+    store = write_store(tmp_path / "red.sqlite", frames, events)
+    return ArcApp(replay_session(demo_session(Settings()), f"@{START + 4 * STEP}", store))
+
+
+async def _replayed(pilot) -> None:
+    from textual.widgets import Static
+
+    from arctui.tabs.metrics.view.replay import ReplayMetricsTab
+
+    await pilot.press("7")
+    await wait_for(pilot, lambda: bool(pilot.app.query(ReplayMetricsTab)))
+    body = pilot.app.query_one(ReplayMetricsTab).query_one("#metrics-replay-body", Static)
+    await wait_for(pilot, lambda: "REQ/S" in str(body.render()))
+    await pilot.pause()
+
+
+def test_metrics_replay_80x24(snap_compare, tmp_path):
+    assert snap_compare(_replay_app(tmp_path), terminal_size=(80, 24), run_before=_replayed)
