@@ -116,5 +116,4 @@ async def test_no_prometheus_in_the_stack_is_explained_not_a_failure(monkeypatch
         assert "the stack has no Prometheus" in status and "set prometheus_url" in status
         assert tab.poller.failure is None
         await pilot.press("1")  # the other tabs are unaffected
-        await pilot.pause()
-        assert pilot.app.active_tab == "services"
+        await wait_for(pilot, lambda: pilot.app.active_tab == "services")
