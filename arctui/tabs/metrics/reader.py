@@ -193,7 +193,8 @@ class MetricsReader:
         self._history: tuple[float, str, dict[str, dict[str, Points]], bool] | None = None
         self._prom: tuple[PromHealth, list[tuple[str, str]]] | None = None  # and its errors
         self._reads = 0
-        self._buckets: tuple[str, list[Sample]] | None = None  # (unit, the last bucket answer)
+        # (unit, P50/P95/P99 per service from the last bucket answer)
+        self._latencies: tuple[str, dict[str, list[Sample]]] | None = None
 
     def read(self) -> MetricsSnapshot:
         """A fresh snapshot. Raises SourceError when Prometheus cannot be read at all."""
@@ -206,11 +207,9 @@ class MetricsReader:
         scale = 0.001 if unit == "milliseconds" else 1.0
         top_scaled = top
         asked = instant_queries(unit, self.window, self.service, "service_name")
-        figures = figures_of(
-            "service_name",
-            self._query(asked["calls"], now, "rate", partial),
-            self._latency(unit, asked, now, partial),
-        )
+        calls = self._query(asked["calls"], now, "rate", partial)
+        figures = figures_of("service_name", calls, [], ())
+        figures.update(self._latency(unit, asked, now, partial))
         if has_calls and not figures.get("rate") and from_cache:
             # The series went away since the cached look: look again now, so a removed
             # connector is explained at once rather than a minute later.
@@ -258,17 +257,20 @@ class MetricsReader:
 
     def _latency(
         self, unit: str, asked: Mapping[str, str], now: float, partial: list[tuple[str, str]]
-    ) -> list[Sample]:
-        """The bucket answer: asked every LATENCY_EVERY-th refresh, else the last one."""
+    ) -> dict[str, list[Sample]]:
+        """P50/P95/P99 per service: from a bucket answer asked every LATENCY_EVERY-th
+        refresh, the last ones in between."""
         if not unit:
-            return []
-        cached = self._buckets
+            return {}
+        cached = self._latencies
         if cached is not None and cached[0] == unit and self._reads % LATENCY_EVERY:
             return cached[1]
         failed = len(partial)
         found = self._query(asked["buckets"], now, "latency", partial)
-        self._buckets = (unit, found) if len(partial) == failed else None
-        return found
+        figures = figures_of("service_name", [], found)
+        out = {k: v for k, v in figures.items() if k in QUANTILES}
+        self._latencies = (unit, out) if len(partial) == failed else None
+        return out
 
     def read_red(self) -> RecordedRed:
         """The recorder's figures: rate, errors and P95 per service (two queries, and the
