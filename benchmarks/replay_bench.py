@@ -32,8 +32,17 @@ from arctui.session import demo_session
 from tests.replay_support import demo_frames
 
 
-def build(path: Path, days: float, interval: float) -> tuple[float, float]:
-    frames, _ = demo_frames(count=60, step=interval)
+def recorded_frames(source: Path) -> list:
+    """The frames of a store recorded from a real stack (say, bench_stack.py's 50)."""
+    with Store.open(source, readonly=True) as s:
+        lo, hi = s.span() or (0.0, 0.0)
+        return [s.frame_at(t) for t in s.frame_times(lo, hi)[2:]]  # past the first keyframes
+
+
+def build(
+    path: Path, days: float, interval: float, source: Path | None = None
+) -> tuple[float, float]:
+    frames = recorded_frames(source) if source else demo_frames(count=60, step=interval)[0]
     t0 = time.time() - days * 86400
     n = int(days * 86400 / interval)
     started = time.monotonic()
@@ -84,10 +93,11 @@ def main() -> int:
     p.add_argument("--days", type=float, default=1.0)
     p.add_argument("--interval", type=float, default=5.0)
     p.add_argument("--runs", type=int, default=5)
+    p.add_argument("--frames-from", type=Path, default=None, help="a recorded store's frames")
     args = p.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "bench.sqlite"
-        lo, hi = build(path, args.days, args.interval)
+        lo, hi = build(path, args.days, args.interval, args.frames_from)
         seek(path, lo, hi)
         live, replay = [], []
         for _ in range(args.runs):  # interleaved: a busy moment hits both alike
