@@ -28,7 +28,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.dom import DOMNode
 from textual.screen import ModalScreen
-from textual.widgets import Input, Static
+from textual.widgets import Footer, Input, Static
 
 from arctui.ops.gate import replay_refusal
 from arctui.text import one_line
@@ -156,6 +156,22 @@ class SeekModal(ModalScreen[str | None]):
         self.dismiss(event.value)
 
 
+class ReplayFooter(Footer):
+    """The footer of a replay: without the keys a replay refuses (they still say why when
+    pressed), so the step, seek and play keys fit at 80 columns."""
+
+    def compose(self) -> ComposeResult:
+        refused = {
+            key
+            for key, active in self.screen.active_bindings.items()
+            if refusal(active.binding) is not None
+        }
+        for child in super().compose():
+            if getattr(child, "key", None) in refused:  # a key item (not a group label)
+                continue
+            yield child
+
+
 class ReplayApp(ActionsApp):
     """Replay's keys and banner; live, its keys are hidden and inert."""
 
@@ -209,6 +225,10 @@ class ReplayApp(ActionsApp):
         return await super().run_action(action, default_namespace, namespaces)
 
     # Banner and tabs -------------------------------------------------------------------
+    def replay_footer(self) -> Footer:
+        """The footer: in a replay without the refused keys."""
+        return ReplayFooter() if self.replay is not None else Footer()
+
     def replay_compose(self) -> ComposeResult:
         """The banner (the app yields it under the header in a replay)."""
         yield ReplayBar(id="replay-bar")

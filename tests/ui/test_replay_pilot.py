@@ -192,3 +192,27 @@ async def test_live_the_replay_keys_are_hidden_and_inert():
         assert binding_for(app, "replay_step(1)") is not None
         await pilot.press("full_stop", "z")
         assert app.session.replay is None
+
+
+def _footer_keys(app: ArcApp) -> set[str]:
+    from textual.widgets import Footer
+
+    return {k for k in (getattr(c, "key", None) for c in app.query_one(Footer).children) if k}
+
+
+async def test_the_replay_footer_leaves_out_the_refused_keys_and_shows_the_replay_keys(store):
+    refused = {key for tab, key, _ in REFUSED if tab == "services"}
+    live = make_demo_app()
+    async with live.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: bool(_footer_keys(live) & refused))
+        shown_live = _footer_keys(live) & refused  # the live footer offers them
+    app = replay_app(store, START + 11 * STEP)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: _crashed_state(app) is not None)
+        await wait_for(pilot, lambda: {"comma", "full_stop", "z"} <= _footer_keys(app))
+        assert not _footer_keys(app) & refused, _footer_keys(app) & refused
+        key = sorted(shown_live)[0]  # pressed anyway, it still says why
+        before = len(_notes(app))
+        await pilot.press(key)
+        await wait_for(pilot, lambda: len(_notes(app)) > before)
+        assert _notes(app)[-1].startswith("replay: ")
