@@ -18,7 +18,7 @@ from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.reactive import var
 from textual.widget import Widget
-from textual.widgets import Footer, TabbedContent, TabPane
+from textual.widgets import TabbedContent, TabPane
 
 from arctui.models import StackSnapshot
 from arctui.session import Session
@@ -167,7 +167,7 @@ class ArcApp(FleetApp):
                     # (and their imports: psycopg, redis-py ...) when first shown.
                     if i == 1:
                         yield spec.load_view(replay)(s, id=f"{spec.id}-tab")
-        yield Footer()
+        yield self.replay_footer()  # a replay's leaves out the keys it refuses
         if s.read_only:
             yield ReadOnlyBadge("READ-ONLY")
 
