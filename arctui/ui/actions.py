@@ -203,6 +203,19 @@ class ActionsApp(App[None]):
         """The snapshot the operator is looking at."""
         raise NotImplementedError
 
+    # Several engines: FleetApp (ui/fleet_app.py) answers these for each engine.
+    def engine_session(self, engine: str | None) -> Session:
+        """The session whose gate acts on the engine's rows."""
+        return self.session
+
+    def engine_snapshot(self, engine: str | None) -> StackSnapshot | None:
+        """The engine's last stack snapshot."""
+        return self.current_snapshot()
+
+    def engine_request(self, engine: str | None) -> None:
+        """Read the engine's stack now."""
+        self.poller.request()
+
     # Entry points -------------------------------------------------------------
     def action_stack_action(self, verb: str) -> None:
         """A stack-wide action key."""
@@ -210,7 +223,7 @@ class ActionsApp(App[None]):
 
     def on_action_requested(self, message: ActionRequested) -> None:
         message.stop()
-        self.request_action(message.verb, message.target)
+        self.request_action(message.verb, message.target, message.engine)
 
     def action_audit(self) -> None:
         """Show the audit log."""
@@ -231,15 +244,21 @@ class ActionsApp(App[None]):
         self._action_busy = False
         self.poller.request()
 
-    def request_action(self, verb: str, target: str | None = None) -> None:
+    def request_action(
+        self, verb: str, target: str | None = None, engine: str | None = None
+    ) -> None:
         """Plan a lifecycle action on a worker, then pass it to `confirm_mutation`.
 
         Planning reads files (a production clean names its verified backups), so it runs
-        off the event loop like the gate's checks.
+        off the event loop like the gate's checks. `engine`: the row's engine, whose
+        session (its gate, env rules, read-only) plans, checks and runs it.
         """
         if self._action_busy:
             return  # a second press while the first modal is open or the shell runs
-        snapshot = self.current_snapshot()
+        session = self.engine_session(engine)
+        snapshot = (
+            self.current_snapshot() if session is self.session else self.engine_snapshot(engine)
+        )
         if snapshot is None:
             self.notify("no data yet: wait for the first read of the stack", severity="warning")
             return
@@ -248,7 +267,7 @@ class ActionsApp(App[None]):
             replicas = max(1, len(service.containers))
         self._action_busy = True
         self.run_worker(
-            partial(self._plan, verb, target, snapshot, replicas),
+            partial(self._plan, verb, target, snapshot, replicas, session),
             thread=True,
             exit_on_error=False,
             group="confirm",  # tests' pilot.pause() waits for this group
@@ -256,34 +275,42 @@ class ActionsApp(App[None]):
         )
 
     def _plan(
-        self, verb: str, target: str | None, snapshot: StackSnapshot, replicas: int | None
+        self,
+        verb: str,
+        target: str | None,
+        snapshot: StackSnapshot,
+        replicas: int | None,
+        session: Session,
     ) -> None:
         """Worker thread: the plan, or why there is none; the rest on the loop."""
         try:
             action: Action | str = plan_action(
-                self.session, verb, target, snapshot=snapshot, replicas=replicas
+                session, verb, target, snapshot=snapshot, replicas=replicas
             )
         except ActionError as exc:
             action = str(exc)
         except Exception as exc:  # a plan that breaks is said, never a crash
             action = f"planning failed: {exc!r}"
-        self.call_from_thread(self._planned, verb, action, snapshot)
+        self.call_from_thread(self._planned, verb, action, snapshot, session)
 
-    def _planned(self, verb: str, action: Action | str, snapshot: StackSnapshot) -> None:
+    def _planned(
+        self, verb: str, action: Action | str, snapshot: StackSnapshot, session: Session
+    ) -> None:
         self._action_busy = False
         if isinstance(action, str):
             self.notify(action, title=f"cannot {verb}", severity="error", markup=False)
             return
-        if action.interactive and not action.confirmations and not self.actions_disabled:
-            self._start_shell(action)  # opening a shell changes nothing by itself (gated there)
+        if action.interactive and not action.confirmations and not session.read_only:
+            self._start_shell(action, session)  # a shell changes nothing by itself (gated there)
             return
         from arctui.ui.screens.confirm import ConfirmActionModal
 
         self.confirm_mutation(
             action,
-            lambda: ConfirmActionModal(self.session, action, self.audit, snapshot),
-            lambda result: self._action_closed(action, result),
+            lambda: ConfirmActionModal(session, action, self.audit, snapshot),
+            lambda result: self._action_closed(action, result, session),
             check=lambda: self._not_applicable(action, snapshot),
+            session=session,
         )
 
     def confirm_mutation(
@@ -294,6 +321,7 @@ class ActionsApp(App[None]):
         *,
         mutates: bool = True,
         check: Callable[[], str | None] | None = None,
+        session: Session | None = None,
     ) -> bool:
         """The one confirmation path: refuse (audited, said) or open `modal()`.
 
@@ -302,12 +330,13 @@ class ActionsApp(App[None]):
         stack; `check`; whether the audit log opens) run on a thread worker, never on the
         event loop; the modal then asks, and runs the action through the gate itself.
         Returns False when another action is already being confirmed or run.
+        `session`: the engine's whose gate decides (default: the primary's).
         """
         if self._action_busy:
             return False
         self._action_busy = True
         self.run_worker(
-            partial(self._admit, action, modal, on_closed, mutates, check),
+            partial(self._admit, action, modal, on_closed, mutates, check, session or self.session),
             thread=True,
             exit_on_error=False,
             group="confirm",
@@ -322,9 +351,10 @@ class ActionsApp(App[None]):
         on_closed: Callable[[Any], None] | None,
         mutates: bool,
         check: Callable[[], str | None] | None,
+        session: Session,
     ) -> None:
         """Worker thread: the gate's checks; then the modal or the refusal, on the loop."""
-        gate = Gate(self.session, action, self.audit, mutates=mutates)
+        gate = Gate(session, action, self.audit, mutates=mutates)
         try:
             reason = gate.rules() or (check() if check is not None else None)
             unwritable = None if reason else self.audit.writable()
@@ -369,11 +399,14 @@ class ActionsApp(App[None]):
         """A lifecycle confirmation closed: show the outcome, read the stack again."""
         self._action_closed(action, result)
 
-    def _action_closed(self, action: Action, result: ActionResult | None) -> None:
+    def _action_closed(
+        self, action: Action, result: ActionResult | None, session: Session | None = None
+    ) -> None:
+        session = session or self.session
         if result is None:
             return
         if action.interactive and result.outcome is Outcome.OK:
-            self._start_shell(action)
+            self._start_shell(action, session)
             return
         if result.outcome is not Outcome.DECLINED:
             severity: SeverityLevel = "information" if result.ok else "error"
@@ -384,33 +417,33 @@ class ActionsApp(App[None]):
                 severity=severity,
                 markup=False,
             )
-        self.poller.request()
+        self.engine_request(session.engine_name if session is not self.session else None)
 
     # Shell --------------------------------------------------------------------
-    def _start_shell(self, action: Action) -> None:
+    def _start_shell(self, action: Action, session: Session | None = None) -> None:
         self._action_busy = True
         self.run_worker(
-            lambda: self._shell_worker(action),
+            lambda: self._shell_worker(action, session or self.session),
             thread=True,
             exit_on_error=False,
             group="shell",
             description="shell",
         )
 
-    def _shell_worker(self, action: Action) -> None:
+    def _shell_worker(self, action: Action, session: Session) -> None:
         result = perform_interactive(
-            self.session,
+            session,
             action,
             self.audit,
-            runner=lambda a: self.call_from_thread(self._suspended_run, a),
+            runner=lambda a: self.call_from_thread(self._suspended_run, a, session),
         )
         self.call_from_thread(self._shell_done, action, result)
 
-    def _suspended_run(self, action: Action) -> ActionResult:
+    def _suspended_run(self, action: Action, session: Session) -> ActionResult:
         try:
             with self.suspend():
                 print(f"arctui: {action.shown_command}  (exit the shell to return)", flush=True)
-                return run_interactive(action.command, self.session.environ)
+                return run_interactive(action.command, session.environ)
         except SuspendNotSupported:
             message = "this terminal cannot be handed over to a shell"
             return ActionResult(Outcome.FAILED, None, 0.0, (), message)

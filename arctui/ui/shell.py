@@ -68,6 +68,7 @@ class Shell(Protocol):
         *,
         mutates: bool = True,
         check: Callable[[], str | None] | None = None,
+        session: Session | None = None,
     ) -> bool: ...
 
     def lifecycle_closed(self, action: Action, result: ActionResult | None) -> None:

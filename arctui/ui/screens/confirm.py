@@ -199,7 +199,12 @@ class ConfirmActionModal(ModalScreen[ActionResult | None]):
 
     def _where(self) -> Text:
         a = self.action
-        text = Text(f"env {one_line(a.env, 30)} · project {one_line(a.project, 60)} · ")
+        text = Text()
+        if self.session.fleet.multi:  # several engines: say which one this acts on
+            name = one_line(self.session.engine_name, 32)
+            text.append(f"engine {name}", style="bold reverse" if a.production else "bold")
+            text.append(" · ")
+        text.append(f"env {one_line(a.env, 30)} · project {one_line(a.project, 60)} · ")
         text.append(f"{a.scope} {one_line(a.target, 60)}", style="bold")
         if a.expected:
             text.append(f" · now {a.expected}")

@@ -22,6 +22,14 @@ from arctui.tabs.services.view.presenters import (
 )
 from arctui.text import one_line
 from arctui.ui.colours import ThemeColours
+from arctui.ui.fleet_cells import (
+    ENGINE_COLUMN,
+    engine_matches,
+    next_filter,
+    parse_filter,
+    split_key,
+    with_engine,
+)
 from arctui.ui.messages import ActionRequested
 from arctui.ui.shell import shell
 from arctui.ui.widgets.filter_box import close_filter
@@ -49,6 +57,8 @@ class ServicesTab(Vertical):
         Binding("p", "service('pause')", "Pause/unpause", show=False, id="services.pause"),
         Binding("plus", "service('scale')", "Scale", show=False, id="services.scale"),
         Binding("exclamation_mark", "service('shell')", "Shell", show=False, id="services.shell"),
+        # Several engines: the filter's `engine:NAME` word, to the next engine and back.
+        Binding("E", "cycle_engine", "Engine", show=False, key_display="E", id="services.engine"),
     ]
 
     def __init__(self, session: Session, **kwargs: object) -> None:
@@ -60,7 +70,8 @@ class ServicesTab(Vertical):
         self.query_text = ""
         self.selected: str | None = None
         self._palette = ThemeColours()
-        self._header: tuple[str, bool] | None = None
+        self._header: tuple[str, bool, bool] | None = None
+        self.engine: str | None = None  # the selected row's engine (None: one engine)
 
     def compose(self) -> ComposeResult:
         yield Input(placeholder="filter services (Esc clears)", id="services-filter")
@@ -76,6 +87,11 @@ class ServicesTab(Vertical):
         self._rebuild()
         self.table.focus()
         self.watch(self.app, "snapshot", self._snapshot_changed, init=False)
+        if shell(self.app).multi_engine:  # every engine's rows (ui/fleet_app.py)
+            self.watch(self.app, "fleet_version", self._fleet_changed, init=False)
+
+    def _fleet_changed(self, _: int) -> None:
+        self._rebuild()
 
     def on_show(self) -> None:
         self.table.focus()  # back from another tab: the keys act on the table again
@@ -101,11 +117,13 @@ class ServicesTab(Vertical):
     def _rebuild(self) -> None:
         """Show the snapshot; the table repaints only the rows that changed."""
         table = self.table
-        header = (self.sort_column, self.sort_reverse)
+        multi = shell(self.app).multi_engine
+        header = (self.sort_column, self.sort_reverse, multi)
         if header != self._header:
             arrow = " ▼" if self.sort_reverse else " ▲"
             table.set_columns(
-                [
+                [Column(key, label) for key, label in ((ENGINE_COLUMN,) if multi else ())]
+                + [
                     Column(
                         key,
                         label + (arrow if key == self.sort_column else ""),
@@ -117,6 +135,9 @@ class ServicesTab(Vertical):
                 ]
             )
             self._header = header
+        if multi:
+            self._rebuild_fleet()
+            return
         if self.snapshot is None:
             return
         now = self.clock()
@@ -133,20 +154,52 @@ class ServicesTab(Vertical):
             table.set_empty_text("no service declared and no container in this project")
         self._update_detail()
 
+    def _rebuild_fleet(self) -> None:
+        """Rows of every engine, grouped by engine (the primary first), sorted in each."""
+        now, palette = self.clock(), self.palette()
+        wanted, query = parse_filter(self.query_text)
+        rows, total = [], 0
+        for tag, snapshot in shell(self.app).engine_views():
+            if snapshot is None:
+                continue
+            total += len(snapshot.services)
+            if not engine_matches(wanted, tag.name):
+                continue
+            services = visible_services(snapshot, query, self.sort_column, self.sort_reverse, now)
+            rows += [with_engine(service_row(s, now, palette), tag, palette) for s in services]
+        table = self.table
+        table.set_rows(rows, follow=self.selected)
+        if total and not rows:
+            table.set_empty_text(f"no service matches the filter {self.query_text!r}")
+        else:
+            table.set_empty_text("no service declared and no container in this project")
+        self._update_detail()
+
+    def _shown_snapshot(self) -> StackSnapshot | None:
+        """The snapshot of the selected row's engine."""
+        if self.engine is None:
+            return self.snapshot
+        return shell(self.app).engine_snapshot(self.engine)
+
+    def _service_name(self) -> str | None:
+        return split_key(self.selected)[1]
+
     def _update_detail(self) -> None:
         detail = self.query_one("#services-detail")
-        if not detail.display or self.snapshot is None:
+        snapshot = self._shown_snapshot()
+        if not detail.display or snapshot is None:
             return
-        service = self.snapshot.service(self.selected or "")
+        service = snapshot.service(self._service_name() or "")
         body = self.query_one("#services-detail-body", Static)
         if service is None:
             body.update("No service selected.")
         else:
-            body.update(service_detail(service, self.clock(), self.snapshot))
+            body.update(service_detail(service, self.clock(), snapshot))
 
     def on_stats_table_highlighted(self, event: StatsTable.Highlighted) -> None:
         self.selected = event.key
-        shell(self.app).selected_service = self.selected
+        self.engine = split_key(event.key)[0]
+        shell(self.app).selected_service = self._service_name()
         self._update_detail()
 
     def on_stats_table_selected(self, event: StatsTable.Selected) -> None:
@@ -162,21 +215,37 @@ class ServicesTab(Vertical):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # Read-only: the action keys are hidden from the footer and inert.
-        return not (action == "service" and shell(self.app).actions_disabled)
+        if action == "cycle_engine":
+            return shell(self.app).multi_engine
+        if action == "service":  # read-only: hidden from the footer and inert
+            return not shell(self.app).engine_session(self.engine).read_only
+        return True
 
     def action_service(self, verb: str) -> None:
-        """Ask the app for a lifecycle action on the selected service."""
-        if self.snapshot is None or self.selected is None:
+        """Ask the app for a lifecycle action on the selected service, on its engine."""
+        snapshot, name = self._shown_snapshot(), self._service_name()
+        if snapshot is None or name is None:
             self.notify("select a service first", severity="warning")
             return
-        service = self.snapshot.service(self.selected)
+        service = snapshot.service(name)
         if verb == "pause" and service is not None and service.state is ServiceState.PAUSED:
             verb = "unpause"
-        self.post_message(ActionRequested(verb, self.selected))
+        self.post_message(ActionRequested(verb, name, self.engine))
+
+    def action_cycle_engine(self) -> None:
+        """Show the next engine's rows only (then every engine's again)."""
+        names = [tag.name for tag, _ in shell(self.app).engine_views()]
+        box = self.query_one("#services-filter", Input)
+        box.value = next_filter(box.value, names)
+        box.display = bool(box.value)
+        self.query_text = box.value.strip()
+        self._rebuild()
+        self.table.focus()
 
     def action_copy_id(self) -> None:
         """Copy the selected service's container ids (OSC 52: works over SSH)."""
-        service = self.snapshot.service(self.selected or "") if self.snapshot else None
+        snapshot = self._shown_snapshot()
+        service = snapshot.service(self._service_name() or "") if snapshot else None
         if service is None or not service.containers:
             self.notify("no container to copy", severity="warning")
             return
