@@ -27,29 +27,43 @@ HISTORY_WINDOW = 300.0  # seconds the charts show
 class EngineChanged(Message):
     """The engine reported a container event (start, die, oom ...): read soon."""
 
-    def __init__(self, action: str) -> None:
+    def __init__(self, action: str, engine: str | None = None) -> None:
         super().__init__()
         self.action = action
+        self.engine = engine  # None: the primary engine
 
 
 class ResourcesFeed:
     """The usage and volume pollers of one Resources tab, and its event thread."""
 
-    def __init__(self, host: Widget, source: ResourcesSource, interval: float) -> None:
+    def __init__(
+        self, host: Widget, source: ResourcesSource, interval: float, engine: str | None = None
+    ) -> None:
         self.source = source
+        self.engine = engine
         self._backfilled = False
         self._stop = threading.Event()
-        self.usage = Poller(host, "resources", self._read, interval, HIDDEN_INTERVAL)
-        self.volumes = Poller(host, "volumes", self._read_volumes, VOLUMES_INTERVAL)
+        # Another engine of the fleet (issue 24): its own poller, `resources@NAME`, its
+        # own thread and backoff; the volume sizes in the host strip stay the primary's.
+        suffix = "" if engine is None else f"@{engine}"
+        self.usage = Poller(host, "resources" + suffix, self._read, interval, HIDDEN_INTERVAL)
+        self.volumes: Poller | None = None
+        if engine is None:
+            self.volumes = Poller(host, "volumes", self._read_volumes, VOLUMES_INTERVAL)
         self._host = host
 
     def start(self) -> None:
-        """Start both pollers and follow engine events."""
+        """Start the pollers and follow engine events."""
         self.usage.start()
-        self.volumes.start()
+        if self.volumes is not None:
+            self.volumes.start()
+        engine = self.engine
         threading.Thread(
             target=self.source.follow_events,
-            args=(lambda action: self._host.post_message(EngineChanged(action)), self._stop),
+            args=(
+                lambda action: self._host.post_message(EngineChanged(action, engine)),
+                self._stop,
+            ),
             name="arctui-resources-events",
             daemon=True,
         ).start()
@@ -58,7 +72,8 @@ class ResourcesFeed:
         """Stop the pollers and the event thread; release the source's connections."""
         self._stop.set()
         self.usage.stop()
-        self.volumes.stop()
+        if self.volumes is not None:
+            self.volumes.stop()
         self.source.close()
 
     def _read(self) -> tuple[ResourcesSnapshot, list[ResourcesSnapshot]]:

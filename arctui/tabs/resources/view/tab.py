@@ -23,6 +23,7 @@ from arctui.tabs.resources.models import ResourcesSnapshot, VolumesSnapshot
 from arctui.tabs.resources.rates import History
 from arctui.tabs.resources.source import ResourcesSource
 from arctui.tabs.resources.view.charts import render_charts, update_text
+from arctui.tabs.resources.view.fleet import FleetUsage
 from arctui.tabs.resources.view.polling import (
     HISTORY_WINDOW,
     EngineChanged,
@@ -42,8 +43,10 @@ from arctui.tabs.resources.view.presenters import (
 )
 from arctui.ui.cells import Colours
 from arctui.ui.colours import ThemeColours
+from arctui.ui.fleet_cells import ENGINE_COLUMN, next_filter, split_key
 from arctui.ui.polling import SourceFailed, SourceUpdated
 from arctui.ui.schedule import PollSchedule
+from arctui.ui.shell import shell
 from arctui.ui.widgets.filter_box import close_filter
 from arctui.ui.widgets.line_view import LineView, text_lines
 from arctui.ui.widgets.stats_table import Column, StatsTable
@@ -70,11 +73,13 @@ class ResourcesTab(Vertical):
         Binding("minus", "slower", "Slower", show=False, key_display="-", id="resources.slower"),
         Binding("enter", "toggle_detail", "Charts", show=False, id="resources.detail"),
         Binding("escape", "close", "Close", show=False, id="resources.close"),
+        Binding("E", "cycle_engine", "Engine", show=False, key_display="E", id="resources.engine"),
     ]
 
     def __init__(self, session: Session, interval: float = 1.0, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
         source: ResourcesSource | None = session.resources
+        self.session = session
         self.source = source
         self.clock = session.clock
         self.feed = ResourcesFeed(self, source, interval) if source else None
@@ -92,6 +97,9 @@ class ResourcesTab(Vertical):
         self._header = ""
         self._palette = ThemeColours()
         self._bench = bench_log_path()
+        self.interval = interval
+        self.fleet: FleetUsage | None = None  # several engines: every engine's usage
+        self._render_due = False
 
     def compose(self) -> ComposeResult:
         yield Input(placeholder="filter containers (Esc clears)", id="res-filter")
@@ -111,10 +119,33 @@ class ResourcesTab(Vertical):
         self._ticker = self.set_interval(1.0, self._tick, pause=True)  # runs while shown
         if self.feed is not None:
             self.feed.start()
+        if shell(self.app).multi_engine and self.feed is not None:
+            sessions = [s for s in self.session.fleet.all if s.resources is not None]
+            self.fleet = FleetUsage(self, sessions, self.interval)
+            self.fleet.start()
 
     def on_unmount(self) -> None:
         if self.feed is not None:
             self.feed.stop()
+        if self.fleet is not None:
+            self.fleet.stop()
+
+    @property
+    def schedules(self) -> list[PollSchedule]:
+        """Every engine's usage schedule (pause and the rate keys act on all)."""
+        feeds = self.fleet.feeds if self.fleet is not None else []
+        return [self.schedule, *(f.usage.schedule for f in feeds)]
+
+    def _render_soon(self) -> None:
+        """Several engines read at about the same moment: one repaint for all of them."""
+        if not self._render_due:
+            self._render_due = True
+            self.set_timer(0.2, self._render_now)
+
+    def _render_now(self) -> None:
+        self._render_due = False
+        if self.is_shown():
+            self.refresh_view()
 
     @property
     def table(self) -> StatsTable:
@@ -135,6 +166,12 @@ class ResourcesTab(Vertical):
             self._render_host()  # the age of what is shown keeps growing
 
     def on_source_updated(self, message: SourceUpdated) -> None:
+        usage = self.fleet.engine_of(message.source) if self.fleet is not None else None
+        if usage is not None and self.fleet is not None:
+            message.stop()
+            self.fleet.updated(usage, *message.value)
+            self._render_soon()
+            return
         if message.source == "volumes":
             message.stop()
             self.volumes = message.value
@@ -153,19 +190,35 @@ class ResourcesTab(Vertical):
         self.history.extend(past)
         self.history.add(snapshot)
         self.snapshot = snapshot
-        if self.is_shown():
+        if self.fleet is not None:
+            primary = self.fleet.primary
+            primary.snapshot, primary.history, primary.rows = snapshot, self.history, None
+            primary.failure = None
+            self._render_soon()
+        elif self.is_shown():
             self.refresh_view()
         if self._bench:
             bench_log(self._bench, snapshot)
 
     def on_source_failed(self, message: SourceFailed) -> None:
+        usage = self.fleet.engine_of(message.source) if self.fleet is not None else None
+        if usage is not None and self.fleet is not None:
+            self.fleet.failed(usage, message.failure)
+            self._render_soon()
+            return
+        if self.fleet is not None and message.source == "resources":
+            self.fleet.failed(self.fleet.primary, message.failure)
         if message.source in ("resources", "volumes"):
             self.failure = message.failure
             self._render_host()
 
     def on_engine_changed(self, message: EngineChanged) -> None:
         message.stop()
-        if self.feed is not None and self.is_shown():
+        if self.fleet is not None and message.engine is not None:
+            usage = self.fleet.engines.get(message.engine)
+            if usage is not None and usage.feed is not None and self.is_shown():
+                usage.feed.usage.request()
+        elif self.feed is not None and self.is_shown():
             self.feed.usage.request()
 
     def on_hide(self) -> None:
@@ -181,6 +234,8 @@ class ResourcesTab(Vertical):
         self.refresh_view()
         if self.feed is not None:
             self.feed.usage.request()
+        for feed in self.fleet.feeds if self.fleet is not None else ():
+            feed.usage.request()
         self.table.focus()
 
     # Rendering -------------------------------------------------------------------
@@ -201,6 +256,7 @@ class ResourcesTab(Vertical):
             parts.append("PAUSED (p)")
         if self.failure is not None:
             parts.append(f"STALE: {self.failure.reason}")
+        parts += [f"STALE {line}" for line in (self.fleet.stale() if self.fleet else ())]
         return " · ".join(p for p in parts if p)
 
     def _render_host(self) -> None:
@@ -209,7 +265,8 @@ class ResourcesTab(Vertical):
 
     def _render_table(self) -> None:
         table = self.table
-        header = f"{self.sort_column}:{self.sort_reverse}"
+        multi = self.fleet is not None
+        header = f"{self.sort_column}:{self.sort_reverse}:{multi}"
         if header != self._header:
             self._header = header
             # ▲ ascending, ▼ descending, as on the Services tab: numbers sort biggest
@@ -217,7 +274,8 @@ class ResourcesTab(Vertical):
             ascending = (self.sort_column == "name") != self.sort_reverse
             arrow = " ▲" if ascending else " ▼"
             table.set_columns(
-                [
+                [Column(key, label) for key, label in ((ENGINE_COLUMN,) if multi else ())]
+                + [
                     Column(
                         key,
                         label + (arrow if key == self.sort_column else ""),
@@ -227,6 +285,9 @@ class ResourcesTab(Vertical):
                     for key, label, width in COLUMNS
                 ]
             )
+        if self.fleet is not None:
+            self._render_fleet_table()
+            return
         if self.snapshot is None:
             return
         palette, ncpu = self.palette(), self.snapshot.host.ncpu
@@ -239,15 +300,30 @@ class ResourcesTab(Vertical):
         else:
             table.set_empty_text("no running container in this project (see the Services tab)")
 
+    def _render_fleet_table(self) -> None:
+        assert self.fleet is not None
+        rows = self.fleet.rows(self.query_text, self.sort_column, self.sort_reverse, self.palette())
+        table = self.table
+        table.set_rows(rows, follow=self.selected)
+        if self.fleet.total() and not rows:
+            table.set_empty_text(f"no running container matches the filter {self.query_text!r}")
+        else:
+            table.set_empty_text("no running container in this project (see the Services tab)")
+
     def _render_detail(self) -> None:
-        if not self.query_one("#res-detail").display or self.snapshot is None:
+        engine, key = split_key(self.selected)
+        snap, history = self.snapshot, self.history
+        if self.fleet is not None and engine in self.fleet.engines:
+            usage = self.fleet.engines[engine]
+            snap, history = usage.snapshot, usage.history
+        if not self.query_one("#res-detail").display or snap is None:
             return
-        now, snap = self.clock(), self.snapshot
-        selected = snap.container(self.selected or "")
+        now = self.clock()
+        selected = snap.container(key or "")
         if selected is None and snap.containers:
             shown = visible_containers(snap, self.query_text, self.sort_column, self.sort_reverse)
             selected = shown[0] if shown else None
-        render_charts(self, selected, self.history, now, self.palette(), self.chart_window)
+        render_charts(self, selected, history, now, self.palette(), self.chart_window)
         info = container_info(selected, snap.host.ncpu, now)
         update_text(self.query_one("#res-info", Static), info)
         update_text(self.query_one("#res-oom", Static), oom_list(snap.oom_events, now))
@@ -306,21 +382,39 @@ class ResourcesTab(Vertical):
         self.query_one("#res-detail").display = False
 
     def action_pause(self) -> None:
-        """Pause or resume reading."""
-        self.schedule.paused = not self.schedule.paused
-        if not self.schedule.paused and self.feed is not None:
+        """Pause or resume reading (every engine's)."""
+        paused = not self.schedule.paused
+        for schedule in self.schedules:
+            schedule.paused = paused
+        if not paused and self.feed is not None:
             self.feed.usage.request()
         self._render_host()
 
     def action_faster(self) -> None:
         """Shorter refresh interval."""
-        self.notify(f"refresh every {self.schedule.step(faster=True):g} s", timeout=2)
+        steps = [s.step(faster=True) for s in self.schedules]
+        self.notify(f"refresh every {steps[0]:g} s", timeout=2)
         self._render_host()
 
     def action_slower(self) -> None:
         """Longer refresh interval."""
-        self.notify(f"refresh every {self.schedule.step(faster=False):g} s", timeout=2)
+        steps = [s.step(faster=False) for s in self.schedules]
+        self.notify(f"refresh every {steps[0]:g} s", timeout=2)
         self._render_host()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return self.fleet is not None if action == "cycle_engine" else True
+
+    def action_cycle_engine(self) -> None:
+        """Show the next engine's containers only (then every engine's again)."""
+        if self.fleet is None:
+            return
+        box = self.query_one("#res-filter", Input)
+        box.value = next_filter(box.value, list(self.fleet.engines))
+        box.display = bool(box.value)
+        self.query_text = box.value.strip()
+        self._render_table()
+        self.table.focus()
 
     def action_toggle_detail(self) -> None:
         """Show or hide the charts of the selected container."""
