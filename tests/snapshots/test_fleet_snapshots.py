@@ -1,0 +1,48 @@
+"""SVG snapshots of Services and Resources over three demo engines (issue 24) at 120x30."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from tests.ui.conftest import wait_for
+from tests.ui.test_fleet_pilot import all_loaded, fleet_app
+
+
+@pytest.fixture(autouse=True)
+def _utc(monkeypatch):
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+async def _resources(pilot) -> None:
+    from arctui.tabs.resources.view.tab import ResourcesTab
+
+    await all_loaded(pilot)
+    await pilot.press("2")
+    tab = pilot.app.query_one(ResourcesTab)
+
+    def settled() -> bool:
+        fleet = tab.fleet
+        return (
+            fleet is not None
+            and all(e.snapshot is not None for e in fleet.engines.values())
+            and tab.volumes is not None
+            and not any(s.running for s in tab.schedules)
+        )
+
+    await wait_for(pilot, settled)
+    tab.refresh_view()
+    await pilot.pause(0.3)
+
+
+def test_fleet_services_120x30(snap_compare):
+    assert snap_compare(fleet_app(), terminal_size=(120, 30), run_before=all_loaded)
+
+
+def test_fleet_resources_120x30(snap_compare):
+    assert snap_compare(fleet_app(), terminal_size=(120, 30), run_before=_resources)
