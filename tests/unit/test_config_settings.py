@@ -101,7 +101,7 @@ def test_unknown_key_lists_valid_keys(tmp_path: Path) -> None:
     assert str(info.value) == (
         f"{path}: unknown key 'readonly'; valid keys: "
         "refresh, theme, keymap, read_only, postgres_dsn, redis_url, prometheus_url,"
-        " production_envs, keys, backups, commands, recorder, alerts, envs"
+        " production_envs, keys, backups, commands, recorder, alerts, engines, envs"
     )
 
 
