@@ -34,7 +34,9 @@ if ! timeout 10 docker info >/dev/null 2>&1; then
     # live-restore keeps containers running while the daemon restarts (tests restart it).
     echo '{"bridge": "none", "iptables": false, "ip-forward": false, "ip-masq": false, "live-restore": true}' > /etc/docker/daemon.json
   fi
-  if ! pgrep -x dockerd >/dev/null; then
+  # The default daemon's own pid file, not any dockerd: the fleet tests' extra engines are
+  # dockerds too (their own pid files), and must not stop this one from being started.
+  if ! { [ -f /var/run/docker.pid ] && kill -0 "$(cat /var/run/docker.pid)" 2>/dev/null; }; then
     nohup dockerd >>"$log" 2>&1 &
     # Marks the daemon as ours: only then may tests stop and restart it.
     echo $! > /run/arctui-dockerd.pid
