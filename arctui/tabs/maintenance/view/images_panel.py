@@ -35,6 +35,7 @@ from arctui.ui.widgets.rows import cursor_key, sync_rows
 from arctui.ui.widgets.table import ArcTable
 
 if TYPE_CHECKING:
+    from arctui.models import StackSnapshot
     from arctui.session import Session
 
 SOURCE = "images"
@@ -159,7 +160,16 @@ class ImagesPanel(Vertical):
         if self.poller is None:
             self.poller = Poller(self, SOURCE, self._read, interval=INTERVAL)
             self.poller.start()
+            # The first stack read may not know every service yet (never-created ones come
+            # with the compose model): check again when the set of services changes.
+            self.watch(self.app, "snapshot", self._snapshot_changed, init=False)
         self.poller.request()
+
+    def _snapshot_changed(self, snapshot: StackSnapshot | None) -> None:
+        if self.report is None or snapshot is None or self.poller is None:
+            return
+        if {s.name for s in snapshot.services} != {r.service for r in self.report.rows}:
+            self.poller.request()
 
     def on_unmount(self) -> None:
         if self.poller is not None:
