@@ -11,26 +11,17 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
-from textual.app import ComposeResult
-from textual.containers import Vertical, VerticalScroll
-from textual.widgets import Static
 
-from arctui.sources.base import SourceError
 from arctui.text import one_line
-from arctui.ui.polling import Poller, SourceFailed, SourceUpdated
+from arctui.ui.widgets.recorded_view import RecordedView
 from arctui.units import duration
 
 if TYPE_CHECKING:
     from arctui.record.frame import LogCounts
-    from arctui.session import Session
 
 SOURCE = "logs"
 NAME_CAP = 30
 LINE_CAP = 240
-
-
-def _not_live() -> Any:
-    raise SourceError("the recorded log figures are shown in a replay only")
 
 
 def counts_text(counts: LogCounts, at: float) -> Text:
@@ -63,44 +54,13 @@ def counts_text(counts: LogCounts, at: float) -> Text:
     return text
 
 
-class ReplayLogsTab(Vertical):
+class ReplayLogsTab(RecordedView):
     """Recorded log figures of the moment shown."""
 
-    DEFAULT_CSS = """
-    ReplayLogsTab #logs-replay-body { padding: 0 1; height: auto; }
-    """
+    SOURCE = SOURCE
+    PREFIX = "logs"
+    NOT_LIVE = "the recorded log figures are shown in a replay only"
 
-    def __init__(self, session: Session, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.session = session
-        self.poller = Poller(self, SOURCE, _not_live, interval=1.0, hidden_interval=None)
-
-    def compose(self) -> ComposeResult:
-        with VerticalScroll(id="logs-replay"):
-            yield Static(Text("reading the recording …"), id="logs-replay-body")
-
-    def on_mount(self) -> None:
-        self.poller.start()
-        self.poller.request()
-
-    def on_unmount(self) -> None:
-        self.poller.stop()
-
-    def on_show(self) -> None:
-        self.poller.request()
-
-    def on_source_updated(self, message: SourceUpdated) -> None:
-        if message.source != SOURCE:
-            return
-        message.stop()
-        body = self.query_one("#logs-replay-body", Static)
+    def render_value(self, value: Any) -> Text:
         frame = self.session.replay.frame if self.session.replay is not None else None
-        at = frame.ts if frame is not None else self.session.clock()
-        body.update(counts_text(message.value, at))
-
-    def on_source_failed(self, message: SourceFailed) -> None:
-        if message.source != SOURCE:
-            return
-        message.stop()
-        body = self.query_one("#logs-replay-body", Static)
-        body.update(Text(one_line(message.failure.reason, 300)))
+        return counts_text(value, frame.ts if frame is not None else self.session.clock())

@@ -11,25 +11,16 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
-from textual.app import ComposeResult
-from textual.containers import Vertical, VerticalScroll
-from textual.widgets import Static
 
-from arctui.sources.base import SourceError
 from arctui.tabs.metrics.report import latency, name, per_second
 from arctui.text import one_line
-from arctui.ui.polling import Poller, SourceFailed, SourceUpdated
+from arctui.ui.widgets.recorded_view import RecordedView
 
 if TYPE_CHECKING:
-    from arctui.session import Session
     from arctui.tabs.metrics.models import RecordedRed
 
 SOURCE = "metrics"
 NAME_CAP = 40
-
-
-def _not_live() -> Any:
-    raise SourceError("the recorded RED figures are shown in a replay only")
 
 
 def recorded_text(red: RecordedRed) -> Text:
@@ -57,41 +48,12 @@ def recorded_text(red: RecordedRed) -> Text:
     return text
 
 
-class ReplayMetricsTab(Vertical):
+class ReplayMetricsTab(RecordedView):
     """Recorded RED figures of the moment shown."""
 
-    DEFAULT_CSS = """
-    ReplayMetricsTab #metrics-replay-body { padding: 0 1; height: auto; }
-    """
+    SOURCE = SOURCE
+    PREFIX = "metrics"
+    NOT_LIVE = "the recorded RED figures are shown in a replay only"
 
-    def __init__(self, session: Session, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.session = session
-        self.poller = Poller(self, SOURCE, _not_live, interval=1.0, hidden_interval=None)
-
-    def compose(self) -> ComposeResult:
-        with VerticalScroll(id="metrics-replay"):
-            yield Static(Text("reading the recording …"), id="metrics-replay-body")
-
-    def on_mount(self) -> None:
-        self.poller.start()
-        self.poller.request()
-
-    def on_unmount(self) -> None:
-        self.poller.stop()
-
-    def on_show(self) -> None:
-        self.poller.request()
-
-    def on_source_updated(self, message: SourceUpdated) -> None:
-        if message.source != SOURCE:
-            return
-        message.stop()
-        self.query_one("#metrics-replay-body", Static).update(recorded_text(message.value))
-
-    def on_source_failed(self, message: SourceFailed) -> None:
-        if message.source != SOURCE:
-            return
-        message.stop()
-        body = self.query_one("#metrics-replay-body", Static)
-        body.update(Text(one_line(message.failure.reason, 300)))
+    def render_value(self, value: Any) -> Text:
+        return recorded_text(value)
