@@ -139,8 +139,12 @@ class _Printer:
             self.closed = True
 
 
-def _check_services(session: Session, wanted: list[str], present: set[str]) -> str | None:
-    """None when every named service is known, else the usage error to print."""
+def check_services(
+    session: Session, wanted: list[str], present: set[str], where: str = ""
+) -> str | None:
+    """None when every named service is known, else the usage error to print.
+
+    A declared service with no container is said on stderr (`where`: " on any engine")."""
     missing = [s for s in wanted if s not in present]
     if not missing:
         return None
@@ -153,7 +157,7 @@ def _check_services(session: Session, wanted: list[str], present: set[str]) -> s
         known = ", ".join(sorted(present | declared)) or "none"
         return f"unknown service {', '.join(map(repr, unknown))} (services: {known})"
     for s in missing:
-        error(f"{s} has no container (not created); no lines from it")
+        error(f"{s} has no container{where} (not created); no lines from it")
     return None
 
 
@@ -182,7 +186,7 @@ def run(session: Session, args: argparse.Namespace, out: TextIO | None = None) -
     source = session_source(session)
     try:
         targets = source.targets(args.services)
-        problem = _check_services(session, args.services, {t.service for t in source.targets()})
+        problem = check_services(session, args.services, {t.service for t in source.targets()})
     except SourceError as exc:
         error(f"{exc.reason}" + (f"\n  fix: {exc.fix}" if exc.fix else ""))
         return 3

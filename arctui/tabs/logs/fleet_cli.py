@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from arctui.output import error
 from arctui.sources.docker_logs import LogWindow
+from arctui.tabs.logs.cli import check_services
 from arctui.tabs.logs.models import LogLine
 
 if TYPE_CHECKING:
@@ -64,7 +65,7 @@ def run_fleet(session: Session, args: argparse.Namespace, flt: LineFilter, print
     if not good:
         return 3
     present = set().union(*(value[0] for _s, value in good))
-    problem = _unknown(session, args.services, present)
+    problem = check_services(session, args.services, present, " on any engine")
     if problem:
         error(problem)
         return 2
@@ -79,23 +80,6 @@ def run_fleet(session: Session, args: argparse.Namespace, flt: LineFilter, print
     )
     printer.write(_last(filter(flt.matches, merged), args.tail))
     return 0 if printer.count else 1
-
-
-def _unknown(session: Session, wanted: list[str], present: set[str]) -> str | None:
-    missing = [s for s in wanted if s not in present]
-    if not missing:
-        return None
-    declared: set[str] = set()
-    if not session.demo:
-        model, _error = session.reader.compose_model()
-        declared = {s.name for s in getattr(model, "services", ())}
-    unknown = [s for s in missing if s not in declared]
-    if unknown:
-        known = ", ".join(sorted(present | declared)) or "none"
-        return f"unknown service {', '.join(map(repr, unknown))} (services: {known})"
-    for s in missing:
-        error(f"{s} has no container on any engine (not created); no lines from it")
-    return None
 
 
 def _follow(
