@@ -46,6 +46,8 @@ class FakeEngine:
         self.scripts = scripts
         self.requests: list[dict[str, list[str]]] = []
         self.release = threading.Event()  # ends every open stream
+        self.go = threading.Event()  # events wait for it (set unless a test holds them)
+        self.go.set()
         engine = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -65,6 +67,8 @@ class FakeEngine:
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Transfer-Encoding", "chunked")
                 self.end_headers()
+                self.wfile.flush()
+                engine.go.wait(20)
                 for event in events:
                     body = json.dumps(event).encode() + b"\n"
                     self.wfile.write(b"%x\r\n%s\r\n" % (len(body), body))
@@ -114,6 +118,9 @@ def _hub(sock: Path) -> tuple[EngineClient, DockerSource, EventHub]:
 def test_one_subscription_feeds_the_app_resources_and_logs(sock: Path) -> None:
     now_ns = time.time_ns()
     engine = FakeEngine(sock, [([_event("restart", "c1", now_ns)], False)])
+    # The event waits until all three have subscribed: one sent before a subscriber
+    # joined would never reach it (replay=0), and that race is not what this tests.
+    engine.go.clear()
     client, source, hub = _hub(sock)
     # The app's path: the stack reader notes the container to re-read.
     reader = StackReader(PROJECT, source, None)
@@ -140,6 +147,8 @@ def test_one_subscription_feeds_the_app_resources_and_logs(sock: Path) -> None:
         hub.subscribe(logs, "logs")
         hub.subscribe(app, "app")
         follower.start()
+        assert _wait(lambda: len(hub.subscriptions) == 3)
+        engine.go.set()
         assert _wait(lambda: app_seen and changes)
         assert [e.action for e in app_seen if e] == ["restart"]
         assert app_seen[0] is not None and app_seen[0].name == "p-c1"
