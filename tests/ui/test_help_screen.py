@@ -17,6 +17,13 @@ def _rows(app) -> dict[str, tuple[str, bool]]:
     return {r.binding_id: (r.keys, r.enabled) for r in screen.rows}
 
 
+def _what(app, binding_id: str) -> str:
+    """The "What" cell the person reads for one key."""
+    table = app.screen.query_one("#help-table", DataTable)
+    i = next(i for i, r in enumerate(app.screen.rows) if r.binding_id == binding_id)
+    return str(table.get_row(f"row-{i}")[1])
+
+
 async def test_help_lists_the_services_keys_and_closes() -> None:
     app = make_demo_app()
     async with app.run_test(size=(100, 30)) as pilot:
@@ -60,6 +67,19 @@ async def test_help_marks_read_only_keys_off() -> None:
         assert rows["services.restart"] == ("R", False)
         assert rows["stack.down"][1] is False
         assert rows["services.filter"] == ("/", True)
+        assert "off: read-only" in _what(app, "services.restart")
+
+
+async def test_a_key_off_for_another_reason_does_not_blame_read_only() -> None:
+    # One engine: E (cycle engines) is off, and the app is not read-only.
+    app = make_demo_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await loaded(pilot)
+        await pilot.press("question_mark")
+        await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen))
+        assert _rows(app)["services.engine"][1] is False
+        what = _what(app, "services.engine")
+        assert "off here" in what and "read-only" not in what
 
 
 def _footer(app) -> tuple[int, list[str]]:

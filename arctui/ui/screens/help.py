@@ -21,6 +21,7 @@ from textual.screen import ModalScreen
 from textual.widgets import DataTable, Static
 
 from arctui.text import one_line
+from arctui.ui.replay import MUTATING_IDS
 from arctui.ui.shell import shell
 from arctui.ui.theming import merged_bindings
 
@@ -139,13 +140,17 @@ class HelpScreen(ModalScreen[None]):
         table = self.query_one("#help-table", DataTable)
         table.add_columns("Key", "What", "Binding id")
         section = None
+        # A key is off for read-only mode, or because it does not apply now (E with one
+        # engine): name read-only only when it is the reason.
+        read_only = shell(self.app).session.read_only
         for i, row in enumerate(self.rows):
             if row.section != section:
                 section = row.section
                 table.add_row(Text(section, style="bold"), "", "", key=f"section-{i}")
             what = Text(row.description)
             if not row.enabled:
-                what.append("  (off: read-only)", style="dim")
+                mutating = read_only and row.binding_id in MUTATING_IDS
+                what.append("  (off: read-only)" if mutating else "  (off here)", style="dim")
             table.add_row(
                 Text(row.keys, style="bold" if row.enabled else "dim"),
                 what,
