@@ -12,6 +12,7 @@ from textual.widgets import DataTable, Static
 
 from arctui.models import SourceFailure
 from arctui.ops.backups import run as ops
+from arctui.ops.backups.datastore import replaced_by_restore
 from arctui.tabs.backups.models import BackupsSnapshot
 from arctui.tabs.backups.reader import BackupsReader
 from arctui.tabs.backups.view.modal import BackupAction, confirm_backup
@@ -239,7 +240,7 @@ class BackupsTab(Vertical):
                 f"{chosen} is not verified: it cannot be restored", severity="error", markup=False
             )
             return
-        what = "its database" if m.kind == "postgres" else "its data set"
+        what = replaced_by_restore(m.kind)
         self._open(
             BackupAction(
                 "restore",
