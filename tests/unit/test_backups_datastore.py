@@ -43,19 +43,10 @@ class FakeStore:
     def command_options(self, fmt: str) -> str:
         return ""
 
-    def take(self, ctx, target, backup_id, started, fmt):  # type: ignore[no-untyped-def]
+    def take(self, ctx, target, partial, fmt):  # type: ignore[no-untyped-def]
         self.calls.append("take")
-        path = ctx.store.data_path(backup_id, "fake", fmt)
-        ctx.store.ensure()
-        path.write_bytes(b"REDIS0011" + b"x" * 20)
-        m = Manifest(
-            id=backup_id, kind="fake", file=path.name, env=ctx.session.env,
-            project=ctx.session.project, service=target.service, container="c",
-            created_at=started, duration_s=0.0, size=path.stat().st_size,
-            sha256=sha256_file(path), verified=True, format=fmt, keys=7,
-        )  # fmt: skip
-        ctx.store.save(m)
-        return m
+        partial.write_bytes(b"blob" * 8)
+        return {"verify_detail": "fake checks OK", "keys": 7}
 
     def reverify(self, ctx, path, manifest):  # type: ignore[no-untyped-def]
         self.calls.append("reverify")
@@ -97,6 +88,11 @@ def test_every_operation_goes_through_the_kinds_datastore(fake):
     store, ctx = fake
     taken = ops.backup(ctx, "fake")
     assert taken.ok, taken.message
+    m = taken.manifest
+    # The common steps are the operation's: checksum, final name, manifest, no partial left.
+    assert (m.kind, m.format, m.keys, m.verify_detail) == ("fake", "blob", 7, "fake checks OK")
+    assert m.file.endswith(".blob") and m.sha256 == sha256_file(ctx.store.directory / m.file)
+    assert ctx.store.get(m.id) == m and not list(ctx.store.directory.glob(".*partial"))
     assert ops.verify(ctx, taken.manifest.id).message.endswith("fake OK")
     restored = ops.restore(ctx, taken.manifest.id)
     assert restored.ok and "fake restored" in restored.message, restored.message

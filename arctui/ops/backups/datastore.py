@@ -3,14 +3,16 @@
 Each kind (Postgres, Redis) is one `Datastore`: the formats it takes; how to take,
 re-verify, restore and drill a backup of it; and the reading the Backups tab shows for a
 backup (tables, keys). The operations (take.py, restore.py, drill.py) ask
-`datastore(kind)`; a new kind is one class here and its container's finder in
-`targets.py` (`find_target`).
+`datastore(kind)` and keep what every kind shares (the partial file, the checksum, the
+final name and manifest: publish.py). A new kind is one class registered in `_known`,
+its container's finder in `targets.py` (`find_target`) and its data files in
+`store.DATA_FILES`.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from arctui.ops.backups.common import BackupError
 
@@ -37,10 +39,12 @@ class Datastore(Protocol):
         """What `arctui backup KIND` needs added to take this format (" --format sql")."""
         ...
 
-    def take(
-        self, ctx: Context, target: Target, backup_id: str, started: float, fmt: str
-    ) -> Manifest:
-        """Dump, verify, checksum and publish one backup; its manifest."""
+    def take(self, ctx: Context, target: Target, partial: Path, fmt: str) -> dict[str, Any]:
+        """Dump into `partial` (created 0600 here) and verify it; raise BackupError if not.
+
+        Returns what the manifest records beyond the common fields (verify_detail,
+        server_version, tables or keys ...); the caller checksums and publishes it.
+        """
         ...
 
     def reverify(self, ctx: Context, path: Path, manifest: Manifest) -> Manifest:

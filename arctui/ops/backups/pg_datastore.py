@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import contextlib
 import time
-from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from arctui.config.backups import POSTGRES_FORMATS
 from arctui.ops.backups import pg_dump, pg_restore, pg_verify
 from arctui.ops.backups import postgres as pg
-from arctui.ops.backups.common import BackupError, sha256_file
-from arctui.ops.backups.publish import new_manifest, publish
+from arctui.ops.backups.common import BackupError
 from arctui.ops.backups.store import Manifest
 from arctui.ops.backups.targets import Target, find_target
 
@@ -37,37 +35,22 @@ class PostgresDatastore:
         """`--format sql` for plain SQL; custom is the default."""
         return " --format sql" if fmt == "sql" else ""
 
-    def take(
-        self, ctx: Context, target: Target, backup_id: str, started: float, fmt: str
-    ) -> Manifest:
-        """pg_dump, the format's checks, sha256, then the final name and manifest."""
+    def take(self, ctx: Context, target: Target, partial: Path, fmt: str) -> dict[str, Any]:
+        """pg_dump into `partial`, then the format's checks."""
         env = ctx.session.environ
-        partial = ctx.store.partial_path(backup_id, "postgres", fmt)
-        try:
-            how = "plain SQL, gzip" if fmt == "sql" else "-Fc"
-            ctx.progress(f"pg_dump {how} {target.database} in {target.container}")
-            pg_dump.dump(target, partial, env, ctx.progress, ctx.cancel, fmt)
-            version, tables, detail = pg_verify.verify(
-                target, partial, env, ctx.progress, ctx.cancel, fmt
-            )
-            ctx.progress("sha256")
-            digest = sha256_file(partial)
-            final = ctx.store.data_path(backup_id, "postgres", fmt)
-            manifest = new_manifest(ctx, target, backup_id, final.name, started, partial, digest)
-            manifest = replace(
-                manifest,
-                verify_detail=detail,
-                format=fmt,
-                server_version=version,
-                database=target.database,
-                db_user=target.db_user,
-                tables=tables,
-            )
-            publish(ctx, partial, final, manifest)
-            return manifest
-        finally:
-            with contextlib.suppress(FileNotFoundError):
-                partial.unlink()
+        how = "plain SQL, gzip" if fmt == "sql" else "-Fc"
+        ctx.progress(f"pg_dump {how} {target.database} in {target.container}")
+        pg_dump.dump(target, partial, env, ctx.progress, ctx.cancel, fmt)
+        version, tables, detail = pg_verify.verify(
+            target, partial, env, ctx.progress, ctx.cancel, fmt
+        )
+        return {
+            "verify_detail": detail,
+            "server_version": version,
+            "database": target.database,
+            "db_user": target.db_user,
+            "tables": tables,
+        }
 
     def reverify(self, ctx: Context, path: Path, manifest: Manifest) -> Manifest:
         """sha256, then the archive checks in the container (or the .sql.gz read here)."""

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import re
 import threading
-import time
 from collections.abc import Mapping
-from dataclasses import replace
 from pathlib import Path
 
 from arctui import units
@@ -14,11 +12,12 @@ from arctui.ops.backups import postgres as pg
 from arctui.ops.backups.common import (
     BackupError,
     Cancelled,
+    Completed,
     Progress,
     no_progress,
     run,
-    sha256_file,
 )
+from arctui.ops.backups.publish import recheck
 from arctui.ops.backups.store import Manifest
 from arctui.ops.backups.targets import Target
 
@@ -114,14 +113,13 @@ def verify_archive(
     archive passes --list but fails the full read.
     """
     env = target.environ(environ)
+
+    def pg_restore(*args: str) -> Completed:  # the archive on stdin, in the container
+        command = [*target.exec_args(stdin=True), "pg_restore", *args]
+        return run(command, timeout=VERIFY_TIMEOUT, environ=env, stdin=path, cancel=cancel)
+
     progress("verifying: pg_restore --list")
-    listed = run(
-        [*target.exec_args(stdin=True), "pg_restore", "--list"],
-        timeout=VERIFY_TIMEOUT,
-        environ=env,
-        stdin=path,
-        cancel=cancel,
-    )
+    listed = pg_restore("--list")
     if not listed.ok:
         raise BackupError(f"verification failed: pg_restore --list: {listed.why()}")
     text = listed.stdout.decode(errors="replace")
@@ -130,13 +128,7 @@ def verify_archive(
     version = m.group(1) if (m := _VERSION.search(text)) else ""
     tables = tuple(f"{s}.{t}" for s, t in _TABLE_DATA.findall(text))
     progress("verifying: full read (pg_restore -f /dev/null)")
-    full = run(
-        [*target.exec_args(stdin=True), "pg_restore", "-f", "/dev/null"],
-        timeout=VERIFY_TIMEOUT,
-        environ=env,
-        stdin=path,
-        cancel=cancel,
-    )
+    full = pg_restore("-f", "/dev/null")
     if not full.ok:
         raise BackupError(f"verification failed: full read: {full.why()}")
     detail = f"pg_restore --list and a full read OK; {len(tables)} tables with data"
@@ -150,15 +142,10 @@ def reverify(
     environ: Mapping[str, str] | None,
     progress: Progress,
 ) -> Manifest:
-    """Checksum, then the archive checks again; the manifest with the new verdict."""
-    progress("checking sha256")
-    digest = sha256_file(path)
-    now = time.time()
-    if digest != manifest.sha256:
-        detail = f"sha256 mismatch: file {digest[:12]}…, manifest {manifest.sha256[:12]}…"
-        return replace(manifest, verified=False, verify_detail=detail, verified_at=now)
-    try:
-        _, _, detail = verify(target, path, environ, progress, fmt=manifest.format)
-    except BackupError as exc:
-        return replace(manifest, verified=False, verify_detail=exc.reason, verified_at=now)
-    return replace(manifest, verified=True, verify_detail=f"sha256 OK; {detail}", verified_at=now)
+    """Checksum, then the format's checks again; the manifest with the new verdict."""
+    return recheck(
+        path,
+        manifest,
+        progress,
+        lambda: verify(target, path, environ, progress, fmt=manifest.format)[2],
+    )

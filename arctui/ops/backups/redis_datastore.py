@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import contextlib
 import time
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from arctui.ops.backups import redis as rd
-from arctui.ops.backups.common import BackupError, sha256_file
+from arctui.ops.backups.common import BackupError
 from arctui.ops.backups.common import run as run_cmd
-from arctui.ops.backups.publish import new_manifest, publish
+from arctui.ops.backups.publish import recheck
 from arctui.ops.backups.store import Manifest
 from arctui.ops.backups.targets import Target
 
@@ -36,58 +35,42 @@ class RedisDatastore:
         """Nothing to choose."""
         return ""
 
-    def take(
-        self, ctx: Context, target: Target, backup_id: str, started: float, fmt: str
-    ) -> Manifest:
-        """BGSAVE, `docker cp` the RDB out, verify it, sha256, then the final name and manifest."""
+    def take(self, ctx: Context, target: Target, partial: Path, fmt: str) -> dict[str, Any]:
+        """BGSAVE, `docker cp` the RDB out into `partial`, then its checks."""
         env = ctx.session.environ
-        partial = ctx.store.partial_path(backup_id, "redis")
-        try:
-            data_dir = rd.config_get(target, "dir", "/data", env)
-            dbfilename = rd.config_get(target, "dbfilename", "dump.rdb", env)
-            info = rd.bgsave(target, env, ctx.progress, ctx.cancel)
-            keys_info, expires_info = rd.keyspace_keys(info)
-            ctx.progress(f"docker cp {target.container}:{data_dir}/{dbfilename}")
-            rd.copy_out(target, f"{data_dir.rstrip('/')}/{dbfilename}", partial, env, ctx.cancel)
-            ctx.progress("verifying the RDB")
-            check = rd.check_rdb(partial)
-            if not check.ok:
-                raise BackupError(f"verification failed: {check.detail}")
-            digest = sha256_file(partial)
-            final = ctx.store.data_path(backup_id, "redis")
-            manifest = new_manifest(ctx, target, backup_id, final.name, started, partial, digest)
-            manifest = replace(
-                manifest,
-                verify_detail=check.detail,
-                format="rdb",
-                server_version=info.get("redis_version", ""),
-                keys=check.keys if check.exact else keys_info,
-                expires=check.expires if check.exact else expires_info,
-                keys_exact=check.exact,
-                extra={
-                    "dir": data_dir,
-                    "dbfilename": dbfilename,
-                    "appendonly": info.get("aof_enabled") == "1",
-                },
-            )
-            publish(ctx, partial, final, manifest)
-            return manifest
-        finally:
-            with contextlib.suppress(FileNotFoundError):
-                partial.unlink()
+        data_dir = rd.config_get(target, "dir", "/data", env)
+        dbfilename = rd.config_get(target, "dbfilename", "dump.rdb", env)
+        info = rd.bgsave(target, env, ctx.progress, ctx.cancel)
+        keys_info, expires_info = rd.keyspace_keys(info)
+        ctx.progress(f"docker cp {target.container}:{data_dir}/{dbfilename}")
+        rd.copy_out(target, f"{data_dir.rstrip('/')}/{dbfilename}", partial, env, ctx.cancel)
+        ctx.progress("verifying the RDB")
+        check = rd.check_rdb(partial)
+        if not check.ok:
+            raise BackupError(f"verification failed: {check.detail}")
+        return {
+            "verify_detail": check.detail,
+            "server_version": info.get("redis_version", ""),
+            "keys": check.keys if check.exact else keys_info,
+            "expires": check.expires if check.exact else expires_info,
+            "keys_exact": check.exact,
+            "extra": {
+                "dir": data_dir,
+                "dbfilename": dbfilename,
+                "appendonly": info.get("aof_enabled") == "1",
+            },
+        }
 
     def reverify(self, ctx: Context, path: Path, manifest: Manifest) -> Manifest:
         """sha256, then the RDB checks again (redis-check-rdb when the host has it)."""
-        digest = sha256_file(path)
-        check = rd.check_rdb(path)
-        ok = digest == manifest.sha256 and check.ok
-        why = check.detail if digest == manifest.sha256 else "sha256 mismatch"
-        return replace(
-            manifest,
-            verified=ok,
-            verify_detail=(f"sha256 OK; {why}" if ok else why),
-            verified_at=time.time(),
-        )
+
+        def checks() -> str:
+            check = rd.check_rdb(path)
+            if not check.ok:
+                raise BackupError(check.detail)
+            return check.detail
+
+        return recheck(path, manifest, ctx.progress, checks)
 
     def restore(self, ctx: Context, target: Target, manifest: Manifest, path: Path) -> str:
         """The RDB as dump.rdb (and the AOF's base), Redis restarted, its keys counted."""

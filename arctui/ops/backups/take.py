@@ -10,6 +10,7 @@ from typing import Any
 from arctui.ops.backups.attempt import Context, RunResult, gated
 from arctui.ops.backups.common import BackupError
 from arctui.ops.backups.datastore import datastore
+from arctui.ops.backups.publish import partial_file, publish
 from arctui.ops.backups.retention import PrunePlan, plan_prune
 from arctui.ops.backups.store import make_id
 from arctui.ops.backups.targets import Target, find_target
@@ -60,17 +61,18 @@ def backup(ctx: Context, kind: str, fmt: str | None = None) -> RunResult:
         store = datastore(kind)
     except BackupError as exc:  # refused inside the gate, so the attempt is recorded
         store, unknown = None, exc.reason
+    chosen = ""
     if store is not None:
-        fmt = store.choose_format(fmt, ctx.settings)
-        if fmt not in store.formats:
+        chosen = store.choose_format(fmt, ctx.settings)
+        if chosen not in store.formats:
             valid = ", ".join(store.formats)
             return RunResult(
                 "backup",
                 kind,
                 Outcome.REFUSED,
-                f"unknown {store.title} backup format '{fmt}' (valid: {valid})",
+                f"unknown {store.title} backup format '{chosen}' (valid: {valid})",
             )
-    options = store.command_options(fmt or "") if store is not None else ""
+    options = store.command_options(chosen) if store is not None else ""
     command = f"arctui backup {kind}{options}"
 
     def work() -> RunResult:
@@ -82,8 +84,10 @@ def backup(ctx: Context, kind: str, fmt: str | None = None) -> RunResult:
                 raise BackupError(unknown)
             target = find_target(ctx.session, kind)
             datastore_name = f"{kind}/{target.service}"
-            backup_id = _new_id(ctx, target, started, fmt or "")
-            manifest = store.take(ctx, target, backup_id, started, fmt or "")
+            backup_id = _new_id(ctx, target, started, chosen)
+            with partial_file(ctx, backup_id, kind, chosen) as partial:
+                fields = store.take(ctx, target, partial, chosen)
+                manifest = publish(ctx, target, backup_id, started, partial, chosen, fields)
         except BackupError as exc:
             ctx.store.record_run(
                 {
