@@ -26,6 +26,7 @@ from arctui.ui.widgets.table import ArcTable
 
 if TYPE_CHECKING:
     from arctui.ops.backups.run import RunResult
+    from arctui.ops.runner import ActionResult
     from arctui.session import Session
 
 SOURCE = "backups"
@@ -173,7 +174,7 @@ class BackupsTab(Vertical):
         ctx = ops.Context.of(self.session, audit=shell(self.app).audit)
         confirm_backup(self.app, ctx, request, self._done)
 
-    def _done(self, result: RunResult | None) -> None:
+    def _done(self, result: ActionResult | None) -> None:
         if self.poller is not None:
             self.poller.request()
 
