@@ -12,7 +12,7 @@ from textual.widgets import DataTable, Static
 
 from arctui.models import SourceFailure
 from arctui.ops.backups import run as ops
-from arctui.ops.backups.datastore import replaced_by_restore
+from arctui.ops.backups.datastore import KINDS, replaced_by_restore
 from arctui.tabs.backups.models import BackupsSnapshot
 from arctui.tabs.backups.reader import BackupsReader
 from arctui.tabs.backups.view.modal import BackupAction, confirm_backup
@@ -182,7 +182,7 @@ class BackupsTab(Vertical):
         """Back up Postgres and Redis now (verified)."""
 
         def both(ctx: ops.Context) -> RunResult:
-            results = [ops.backup(ctx, "postgres"), ops.backup(ctx, "redis")]
+            results = [ops.backup(ctx, kind) for kind in KINDS]
             failed = [r for r in results if not r.ok]
             first = failed[0] if failed else results[-1]
             details = tuple(f"{r.target}: {r.outcome.upper()}: {r.message}" for r in results)
