@@ -147,3 +147,15 @@ def test_the_operations_never_branch_on_the_kind():
     view = OPS.parents[1] / "tabs" / "backups" / "view"
     for path in view.glob("*.py"):
         assert not re.search(r"kind\s*(==|!=)\s*\"", path.read_text(encoding="utf-8")), path
+
+
+def test_every_datastore_has_a_target_finder_and_data_files():
+    # A kind is three entries (its Datastore, its container's finder, its data files):
+    # none of the three may know a kind the others do not.
+    from arctui.ops.backups import targets
+
+    assert set(ds.KINDS) == set(targets.KINDS) == set(targets.FINDERS)
+    for kind, store in ds.DATASTORES.items():
+        assert store.kind == kind
+        for fmt in store.formats:
+            assert (kind, store_mod.extension(kind, fmt), fmt) in store_mod.DATA_FILES

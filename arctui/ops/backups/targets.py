@@ -200,7 +200,7 @@ def find_target(session: Session, kind: str, snapshot: StackSnapshot | None = No
             snapshot = session.reader.read()
         except SourceError as exc:
             raise BackupError(exc.reason, exc.fix) from None
-    return _FINDERS[kind](session, snapshot)
+    return FINDERS[kind](session, snapshot)
 
 
-_FINDERS = {"postgres": postgres_target, "redis": redis_target}  # by role, as KINDS
+FINDERS = {"postgres": postgres_target, "redis": redis_target}  # by role, as KINDS
