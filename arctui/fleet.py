@@ -23,7 +23,6 @@ Layer: beside `arctui.session` (above `stack`, below `ops`). Never imports Textu
 from __future__ import annotations
 
 import dataclasses
-import logging
 import os
 import subprocess
 from collections.abc import Iterator, Mapping, Sequence
@@ -33,9 +32,10 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from arctui.config.engines import KNOWN_ENVS, EngineSpec, parse_engine_option
 from arctui.config.errors import ConfigError
+from arctui.lazylog import get_logger
 from arctui.sources.base import SourceError
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 if TYPE_CHECKING:
     from arctui.config.settings import Settings
