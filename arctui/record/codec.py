@@ -19,6 +19,7 @@ from __future__ import annotations
 import base64
 import dataclasses
 import enum
+import functools
 import json
 import threading
 import types
@@ -28,6 +29,7 @@ from typing import Any
 
 import zstandard
 
+from arctui.config.masking import Redactor, mask_patterns
 from arctui.record.frame import Event, Frame
 
 LEVEL = 9  # measured: 3 -> 9 shrinks a keyframe-relative frame ~25 %, 0.4 ms a frame
@@ -58,26 +60,71 @@ def _same(value: Any, default: Any) -> bool:
         return False
 
 
+_NO_DEFAULT = object()
+# Per dataclass: (name, default) of each init field, a default_factory's value made once.
+# dataclasses.fields() and the factories cost more than the encoding itself (a frame of
+# 50 containers has some 5,000 dataclass values; measured with cProfile).
+_FIELDS: dict[type, tuple[tuple[str, Any], ...]] = {}
+
+
+def _init_fields(cls: type) -> tuple[tuple[str, Any], ...]:
+    found = _FIELDS.get(cls)
+    if found is None:
+        out = []
+        for f in dataclasses.fields(cls):
+            if not f.init:
+                continue
+            if f.default is not dataclasses.MISSING:
+                out.append((f.name, f.default))
+            elif f.default_factory is not dataclasses.MISSING:
+                out.append((f.name, f.default_factory()))  # compared only, never handed out
+            else:
+                out.append((f.name, _NO_DEFAULT))
+        found = _FIELDS[cls] = tuple(out)
+    return found
+
+
+def memo_redact(redact: Redact | None) -> Redact | None:
+    """`redact` with a bounded memory of the pattern masking, when it is a Redactor's.
+
+    A frame repeats the same strings (names, images, states) every sample, and the
+    secret-looking patterns cost more than all the rest of a frame's encoding. The known
+    secrets are still replaced on every call: the redactor learns new ones as they come,
+    and a memory keyed by text alone would miss them. The patterns are a pure function of
+    the text, so remembering them is safe; `_mask_memo` holds at most MEMO_MAX strings.
+    """
+    owner = getattr(redact, "__self__", None)
+    if isinstance(owner, Redactor) and getattr(redact, "__func__", None) is Redactor.redact:
+        known = owner.redact_known
+        return lambda text: _mask_memo(known(text))
+    return redact
+
+
+MEMO_MAX = 4096
+_mask_memo = functools.lru_cache(maxsize=MEMO_MAX)(mask_patterns)
+
+
 def to_plain(value: Any, redact: Redact | None = None) -> Any:
     """JSON-able data for a dataclass tree (defaults left out, strings redacted)."""
+    kind = type(value)
+    if kind is str:
+        return redact(value) if redact else value
+    if value is None or kind is int or kind is float or kind is bool:
+        return value
     if isinstance(value, str):
         text = str(value.value) if isinstance(value, enum.Enum) else value
         return redact(text) if redact else text
-    if value is None or isinstance(value, bool | int | float):
+    if isinstance(value, bool | int | float):
         return value.value if isinstance(value, enum.Enum) else value
     if isinstance(value, enum.Enum):
         return to_plain(value.value, redact)
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         out: dict[str, Any] = {}
-        for f in dataclasses.fields(value):
-            if not f.init:
+        for name, default in _init_fields(kind):
+            v = getattr(value, name)
+            if default is not _NO_DEFAULT and _same(v, default):
                 continue
-            v = getattr(value, f.name)
-            if f.default is not dataclasses.MISSING and _same(v, f.default):
-                continue
-            if f.default_factory is not dataclasses.MISSING and _same(v, f.default_factory()):
-                continue
-            out[f.name] = to_plain(v, redact)
+            out[name] = to_plain(v, redact)
         return out
     if isinstance(value, Mapping):
         if all(isinstance(k, str) for k in value):
@@ -225,19 +272,24 @@ def quantize(value: Any, digits: int = 4) -> Any:
     noise is what makes consecutive frames differ, so cutting it shrinks the store
     several times over (benchmarks/recorder_bench.py). Unix times keep milliseconds.
     """
+    kind = type(value)
+    if kind is float:
+        return _round(value, digits)
+    if kind in _PLAIN or value is None:
+        return value
     if isinstance(value, float):
         return _round(value, digits)
-    if value is None or isinstance(value, str | int | bytes | enum.Enum):
+    if isinstance(value, str | int | bytes | enum.Enum):
         return value
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         changes = {}
-        for f in dataclasses.fields(value):
-            if not f.init:
-                continue
-            old = getattr(value, f.name)
+        for name, _default in _init_fields(kind):
+            old = getattr(value, name)
+            if type(old) in _PLAIN or old is None:
+                continue  # most fields: nothing to cut, no call
             new = quantize(old, digits)
             if new is not old:
-                changes[f.name] = new
+                changes[name] = new
         return dataclasses.replace(value, **changes) if changes else value
     if isinstance(value, tuple):
         items = tuple(quantize(v, digits) for v in value)
@@ -245,3 +297,6 @@ def quantize(value: Any, digits: int = 4) -> Any:
     if isinstance(value, dict):
         return {k: quantize(v, digits) for k, v in value.items()}
     return value
+
+
+_PLAIN = frozenset({str, int, bool, bytes})

@@ -190,6 +190,7 @@ class Store:
         self.path = path
         self.readonly = readonly
         self.redact = redact
+        self._redact = codec.memo_redact(redact)  # what the encoder calls, per string
         self._conn = conn
         self._lock = lock
         self._mutex = threading.RLock()
@@ -279,7 +280,7 @@ class Store:
 
     def write_frame(self, frame: Frame) -> None:
         """Store one frame (redacted). Raises StoreFull / StoreError; nothing half-written."""
-        raw = codec.encode_frame(slim(frame), self.redact)
+        raw = codec.encode_frame(slim(frame), self._redact)
         key = self._key
         blob = None
         if key is not None and frame.ts - key[1] < KEY_EVERY_S and frame.ts >= key[1]:
@@ -317,7 +318,7 @@ class Store:
 
     def add_events(self, events: Iterable[Event]) -> None:
         """Store events (redacted). Raises StoreFull / StoreError."""
-        rows = [(e.ts, e.kind, e.service, codec.encode_event(e, self.redact)) for e in events]
+        rows = [(e.ts, e.kind, e.service, codec.encode_event(e, self._redact)) for e in events]
         if rows:
 
             def work(conn: sqlite3.Connection) -> None:
