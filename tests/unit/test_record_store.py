@@ -9,6 +9,7 @@ import stat
 
 import pytest
 
+from arctui.record import slim as slim_mod
 from arctui.record import store as store_mod
 from arctui.record.frame import Event, Frame, LogCounts, ServiceLogCounts
 from arctui.record.store import Store, StoreError, StoreLocked, StoreMissing
@@ -246,7 +247,7 @@ def test_stored_frames_keep_the_last_health_run_capped_and_figures_as_shown(stor
     assert got is not None and got.stack is not None and got.resources is not None
     (kept,) = got.stack.services[0].containers[0].health_log
     assert kept.exit_code == 4 and kept.start == T0 + 4
-    assert kept.output == runs[-1].output[: store_mod.HEALTH_OUTPUT_MAX]
+    assert kept.output == runs[-1].output[: slim_mod.HEALTH_OUTPUT_MAX]
     shown = got.resources.containers[0]
     assert (shown.cpu, shown.mem, shown.sampled_at) == (0.0, 373000, round(T0 + 0.123456, 1))
     assert live.stack is stack and len(c.health_log) == 5  # the live frame is untouched
