@@ -12,6 +12,12 @@ import dataclasses
 from arctui.record.frame import Frame
 
 SAMPLED_AT_DIGITS = 1
+# A container read within this many seconds of its snapshot's `taken_at` (one pass of
+# the reader: all of them, on the host) is stored as AT_TAKEN and read back as taken_at.
+# Each container's own time differed in every frame: a third of the 50-container
+# stack's frame-to-frame change (benchmarks/bench_stack.py, 50 containers).
+SAMPLED_AT_SLACK = 1.0
+AT_TAKEN = 0.0  # never a real reading's time; old stores never hold it
 HEALTH_OUTPUT_MAX = 200  # the recorded health check output, per container (last run only)
 
 
@@ -48,8 +54,9 @@ def _sig(n: int, digits: int = 3) -> int:
 
 def _slim_resources(frame: Frame) -> Frame:
     """Per-container figures as the Resources tab shows them: CPU to 0.1 % of a core,
-    memory to 3 significant digits, the reading's time to 0.1 s. The digits below were
-    noise that differed in every frame, for every container."""
+    memory to 3 significant digits, the reading's time to 0.1 s, or AT_TAKEN when it is
+    the snapshot's own. The digits below were noise that differed in every frame, for
+    every container."""
     res = frame.resources
     if res is None:
         return frame
@@ -60,7 +67,27 @@ def _slim_resources(frame: Frame) -> Frame:
                 c,
                 cpu=None if c.cpu is None else round(c.cpu, 3),
                 mem=None if c.mem is None else _sig(c.mem),
-                sampled_at=None if c.sampled_at is None else round(c.sampled_at, SAMPLED_AT_DIGITS),
+                sampled_at=_sampled_at(c.sampled_at, res.taken_at),
             )
         )
     return dataclasses.replace(frame, resources=dataclasses.replace(res, containers=tuple(out)))
+
+
+def _sampled_at(at: float | None, taken_at: float) -> float | None:
+    if at is None:
+        return None
+    if abs(at - taken_at) <= SAMPLED_AT_SLACK:
+        return AT_TAKEN
+    return round(at, SAMPLED_AT_DIGITS)
+
+
+def unslim(frame: Frame) -> Frame:
+    """The stored frame as read back: AT_TAKEN becomes the snapshot's `taken_at`."""
+    res = frame.resources
+    if res is None or not any(c.sampled_at == AT_TAKEN for c in res.containers):
+        return frame
+    out = tuple(
+        dataclasses.replace(c, sampled_at=res.taken_at) if c.sampled_at == AT_TAKEN else c
+        for c in res.containers
+    )
+    return dataclasses.replace(frame, resources=dataclasses.replace(res, containers=out))

@@ -30,7 +30,7 @@ from arctui.config.settings import state_dir
 from arctui.record import codec
 from arctui.record.frame import Event, Frame
 from arctui.record.lock import WriterLock
-from arctui.record.slim import slim
+from arctui.record.slim import slim, unslim
 
 SCHEMA_VERSION = 1
 KEY_EVERY_S = 900.0  # a new keyframe at least every 15 minutes ...
@@ -352,7 +352,7 @@ class Store:
             else:
                 key = self._keyframe(int(key_id))
                 raw = self._comp.unpack(bytes(blob), key)
-            return codec.decode_frame(raw)
+            return unslim(codec.decode_frame(raw))
         except codec.CodecError as exc:
             raise StoreError(f"{self.path}: {exc}") from None
 
