@@ -139,53 +139,101 @@ def to_plain(value: Any, redact: Redact | None = None) -> Any:
 
 def from_plain(hint: Any, data: Any) -> Any:
     """Rebuild a value of type `hint` from `to_plain`'s output."""
-    if hint is Any or hint is object:
-        return data
-    origin = typing.get_origin(hint)
-    if origin is typing.Union or origin is types.UnionType:
-        if data is None:
-            return None
-        arms = [a for a in typing.get_args(hint) if a is not type(None)]
-        if len(arms) == 1:
-            return from_plain(arms[0], data)
-        for arm in arms:  # int | float and the like: the first arm the value fits
-            if isinstance(arm, type) and isinstance(data, arm):
-                return data
-        return from_plain(arms[0], data)
-    if origin is tuple:
-        args = typing.get_args(hint)
-        if len(args) == 2 and args[1] is Ellipsis:
-            return tuple(from_plain(args[0], v) for v in data)
-        return tuple(from_plain(a, v) for a, v in zip(args, data, strict=True))
-    if origin in (dict, Mapping) or hint in (dict, Mapping):
-        args = typing.get_args(hint) or (Any, Any)
-        pairs = data.items() if isinstance(data, dict) else data
-        return {from_plain(args[0], k): from_plain(args[1], v) for k, v in pairs}
-    if origin in (list, set, frozenset):
-        (arg,) = typing.get_args(hint) or (Any,)
-        return origin(from_plain(arg, v) for v in data)
-    if isinstance(hint, type):
-        if dataclasses.is_dataclass(hint):
-            return _dataclass(hint, data)
-        if issubclass(hint, enum.Enum):
-            return hint(data)
-        if hint is bytes:
-            return base64.b64decode(data["$b"])
-        if hint is float and isinstance(data, int) and not isinstance(data, bool):
-            return float(data)
-        return data
+    return _decoder(hint)(data)
+
+
+Decoder = Callable[[Any], Any]
+# Per type hint, the function that rebuilds its values: the hint's origin and arguments
+# are looked at once, not for each of a frame's some 5,000 values (decoding a frame was
+# most of what a replay does before its first frame; measured with cProfile).
+_DECODERS: dict[Any, Decoder] = {}
+
+
+def _same_value(data: Any) -> Any:
     return data
 
 
-def _dataclass(cls: type, data: Any) -> Any:
-    if not isinstance(data, dict):
-        raise CodecError(f"{cls.__name__}: expected a mapping")
-    hints = _hints(cls)
-    kwargs = {}
-    for f in dataclasses.fields(cls):
-        if f.init and f.name in data:  # unknown keys (a newer arctui) are ignored
-            kwargs[f.name] = from_plain(hints[f.name], data[f.name])
-    return cls(**kwargs)
+def _decoder(hint: Any) -> Decoder:
+    try:
+        found = _DECODERS.get(hint)
+    except TypeError:  # an unhashable hint (never in a frame): built each time
+        return _build_decoder(hint)
+    if found is None:
+        found = _DECODERS[hint] = _build_decoder(hint)
+    return found
+
+
+def _build_decoder(hint: Any) -> Decoder:
+    if hint is Any or hint is object or hint in (str, int, bool):
+        return _same_value
+    origin = typing.get_origin(hint)
+    if origin is typing.Union or origin is types.UnionType:
+        arms = [a for a in typing.get_args(hint) if a is not type(None)]
+        if len(arms) == 1:
+            one = _decoder(arms[0])
+            return lambda data: None if data is None else one(data)
+        types_ = tuple(a for a in arms if isinstance(a, type))
+        first = _decoder(arms[0])
+
+        def union(data: Any) -> Any:
+            if data is None:
+                return None
+            for arm in types_:  # int | float and the like: the first arm the value fits
+                if isinstance(data, arm):
+                    return data
+            return first(data)
+
+        return union
+    if origin is tuple:
+        args = typing.get_args(hint)
+        if len(args) == 2 and args[1] is Ellipsis:
+            item = _decoder(args[0])
+            if item is _same_value:
+                return tuple
+            return lambda data: tuple([item(v) for v in data])
+        items = [_decoder(a) for a in args]
+        return lambda data: tuple(d(v) for d, v in zip(items, data, strict=True))
+    if origin in (dict, Mapping) or hint in (dict, Mapping):
+        k_hint, v_hint = typing.get_args(hint) or (Any, Any)
+        key, value = _decoder(k_hint), _decoder(v_hint)
+
+        def mapping(data: Any) -> Any:
+            pairs = data.items() if isinstance(data, dict) else data
+            return {key(k): value(v) for k, v in pairs}
+
+        return mapping
+    if origin in (list, set, frozenset):
+        (arg,) = typing.get_args(hint) or (Any,)
+        each, make = _decoder(arg), origin
+        return lambda data: make(each(v) for v in data)
+    if isinstance(hint, type):
+        if dataclasses.is_dataclass(hint):
+            return _dataclass_decoder(hint)
+        if issubclass(hint, enum.Enum):
+            return hint
+        if hint is bytes:
+            return lambda data: base64.b64decode(data["$b"])
+        if hint is float:
+            return lambda data: (
+                float(data) if isinstance(data, int) and not isinstance(data, bool) else data
+            )
+    return _same_value
+
+
+def _dataclass_decoder(cls: type) -> Decoder:
+    fields: list[tuple[str, Decoder]] | None = None  # built at first use: hints may recurse
+
+    def decode(data: Any) -> Any:
+        nonlocal fields
+        if not isinstance(data, dict):
+            raise CodecError(f"{cls.__name__}: expected a mapping")
+        if fields is None:
+            hints = _hints(cls)
+            fields = [(f.name, _decoder(hints[f.name])) for f in dataclasses.fields(cls) if f.init]
+        # unknown keys (a newer arctui) are ignored
+        return cls(**{name: d(data[name]) for name, d in fields if name in data})
+
+    return decode
 
 
 def dumps(value: Any, redact: Redact | None = None) -> bytes:

@@ -156,3 +156,19 @@ def test_encoding_reads_each_dataclass_fields_once(
     codec.quantize(demo_frame, 3)
     assert calls == []
     assert codec.decode_frame(again) == demo_frame
+
+
+def test_decoding_reads_each_type_hint_once(
+    demo_frame: Frame, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The hint's origin and arguments per value were most of a replay's time before its
+    # first frame (a 50-container frame holds some 5,000 values).
+    import typing
+
+    raw = codec.encode_frame(demo_frame)
+    assert codec.decode_frame(raw) == demo_frame
+    calls = []
+    real = typing.get_origin
+    monkeypatch.setattr(typing, "get_origin", lambda h: calls.append(h) or real(h))
+    assert codec.decode_frame(raw) == demo_frame
+    assert calls == []
