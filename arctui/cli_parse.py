@@ -14,6 +14,8 @@ import argparse
 from collections.abc import Callable, Sequence
 from typing import Any, NoReturn
 
+_NEVER_PRINTED_WIDTH = 1000
+
 
 class _GaveUp(Exception):
     """The narrow parser met something only the full parser may answer."""
@@ -34,6 +36,11 @@ class NarrowParser(argparse.ArgumentParser):
         kwargs["add_help"] = False
         super().__init__(*args, **kwargs)
         self.add_argument("-h", "--help", action=_GiveUpOnHelp)  # `--he` abbreviates it
+
+    def _get_formatter(self) -> argparse.HelpFormatter:
+        # add_argument checks a metavar with a formatter, whose terminal width (HelpFormatter
+        # imports shutil for it, with bz2 and lzma) nothing here prints with.
+        return self.formatter_class(prog=self.prog, width=_NEVER_PRINTED_WIDTH)  # type: ignore[call-arg]
 
     def error(self, message: str) -> NoReturn:
         raise _GaveUp

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import subprocess
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,6 +37,8 @@ from arctui.sources.base import SourceError
 log = get_logger(__name__)
 
 if TYPE_CHECKING:
+    import subprocess
+
     from arctui.config.settings import Settings
     from arctui.models import ComposeModel
     from arctui.session import Session
@@ -323,6 +324,7 @@ class RemoteCompose:
 
     def model(self) -> ComposeModel:
         import json
+        import subprocess  # here: status, a fleet of one, never needs it (issue 19)
 
         from arctui.config.masking import redact
         from arctui.sources.compose import split_output
