@@ -27,7 +27,6 @@ from arctui.config.errors import ConfigError
 from arctui.output import SafeStream, broken_pipe_exit, emit, emit_json, error
 from arctui.session import Session, demo_session, load_user_settings, real_session
 from arctui.tabs import TABS, headless_commands
-from arctui.web import add_parser as add_serve_parser
 
 
 def _refresh(value: str) -> float:
@@ -109,6 +108,8 @@ def build_parser(
     if wanted(HEALTH_COMMANDS):
         add_health_parsers(sub)  # health, doctor, diagnostics
     if wanted(["serve"]):
+        from arctui.web import add_parser as add_serve_parser
+
         add_serve_parser(sub)  # serve: the TUI in a browser
     named = None if argv is None or {"-h", "--help"} & set(argv) else set(argv)
     loaded = modules_for(named)
