@@ -1,9 +1,6 @@
 """arctui: a terminal console for operating the A.R.C. docker-compose platform."""
 
-import logging
-
 __version__ = "0.1.0"
 
-# Records go to the log file once the TUI installs it (arctui/sources/diag_log.py), never to the
-# terminal: without a handler, logging's last resort would print warnings to stderr.
-logging.getLogger(__name__).addHandler(logging.NullHandler())
+# Logging is set up when something logs (arctui/lazylog.py: the package logger's
+# NullHandler, so records never reach the terminal), not here: `status` logs nothing.

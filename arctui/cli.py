@@ -21,12 +21,12 @@ from arctui.cli_actions import audit_command, run_action_command
 from arctui.cli_health import COMMANDS as HEALTH_COMMANDS
 from arctui.cli_health import add_parsers as add_health_parsers
 from arctui.cli_health import run as run_health_command
+from arctui.cli_parse import parse as parse_args
 from arctui.commands import EXTRA, module_of, modules_for
 from arctui.config.errors import ConfigError
 from arctui.output import SafeStream, broken_pipe_exit, emit, emit_json, error
 from arctui.session import Session, demo_session, load_user_settings, real_session
 from arctui.tabs import TABS, headless_commands
-from arctui.web import add_parser as add_serve_parser
 
 
 def _refresh(value: str) -> float:
@@ -45,14 +45,24 @@ def _engine_option(value: str) -> Any:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
-def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+def build_parser(
+    argv: Sequence[str] | None = None,
+    only: set[str] | None = None,
+    parser_class: type[argparse.ArgumentParser] = argparse.ArgumentParser,
+) -> argparse.ArgumentParser:
     """The argument parser; subcommands are added here as features land.
 
     Given the `argv` about to be parsed, a tab's command-line module is imported only if
     one of its commands is named (or help is asked for); the others get an empty
-    placeholder, so starting the TUI does not import every tab's CLI.
+    placeholder, so starting the TUI does not import every tab's CLI. `only`: the
+    subcommands with these names and no placeholders (`arctui.cli_parse`, which falls
+    back to the full parser for anything it would print).
     """
-    parser = argparse.ArgumentParser(
+
+    def wanted(names: Sequence[str]) -> bool:
+        return only is None or not only.isdisjoint(names)
+
+    parser = parser_class(
         prog="arctui",
         description="Terminal console for operating the A.R.C. docker-compose platform.",
     )
@@ -87,29 +97,42 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
         "--store", type=Path, help="flight-recorder store (default: per project, XDG state)"
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    env = sub.add_parser("env", help="print the layered env values and their source files")
-    env.add_argument("--json", action="store_true", help="machine-readable output")
-    status = sub.add_parser("status", help="print the services and their state (headless)")
-    status.add_argument("--json", action="store_true", help="machine-readable output")
-    add_action_parsers(sub)
-    add_health_parsers(sub)  # health, doctor, diagnostics
-    add_serve_parser(sub)  # serve: the TUI in a browser
+    if wanted(["env"]):
+        env = sub.add_parser("env", help="print the layered env values and their source files")
+        env.add_argument("--json", action="store_true", help="machine-readable output")
+    if wanted(["status"]):
+        status = sub.add_parser("status", help="print the services and their state (headless)")
+        status.add_argument("--json", action="store_true", help="machine-readable output")
+    if wanted([*ACTION_VERBS, "audit"]):
+        add_action_parsers(sub)
+    if wanted(HEALTH_COMMANDS):
+        add_health_parsers(sub)  # health, doctor, diagnostics
+    if wanted(["serve"]):
+        from arctui.web import add_parser as add_serve_parser
+
+        add_serve_parser(sub)  # serve: the TUI in a browser
     named = None if argv is None or {"-h", "--help"} & set(argv) else set(argv)
     loaded = modules_for(named)
     for extra in loaded.values():  # commands that belong to no tab (record, alerts ...)
         extra.add_parsers(sub)
     for name, path in EXTRA.items():
-        if path not in loaded:
+        if path not in loaded and only is None:
             sub.add_parser(name)  # not named on this command line
     for spec in TABS:  # each tab's own headless commands (arctui postgres, arctui logs ...)
         if named is None or named & set(spec.commands):
             module = spec.load_cli()
             if module is not None:
                 module.add_parsers(sub)
-        else:
+        elif only is None:
             for name in spec.commands:
                 sub.add_parser(name)  # not named on this command line
     return parser
+
+
+def command_names() -> set[str]:
+    """Every subcommand's name (without building a parser)."""
+    builtin = {"env", "status", "audit", "serve", *ACTION_VERBS, *HEALTH_COMMANDS}
+    return builtin | set(EXTRA) | {name for spec in TABS for name in spec.commands}
 
 
 def make_session(args: argparse.Namespace) -> Session:
@@ -203,7 +226,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _main(argv: Sequence[str] | None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    args = build_parser(argv).parse_args(argv)
+    args = parse_args(argv, build_parser, command_names)  # arctui/cli_parse.py
     if getattr(args, "at", None) is not None and args.command not in (None, *REPLAY_COMMANDS):
         error(replay_refusal(args.command))  # before any project or store is read
         return 2

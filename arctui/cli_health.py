@@ -48,12 +48,30 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     )
     doctor.add_argument("--json", action="store_true", help="machine-readable output")
     doctor.add_argument("--wizard", action="append", default=[], help="only this wizard")
+    _engine_option(doctor, "only this engine's checks (default: every engine)")
     diag = sub.add_parser("diagnostics", help="write a redacted diagnostics bundle (.tar.gz)")
     diag.add_argument(
         "-o", "--output", type=Path, help="bundle path (default ./arc-diagnostics-<time>.tar.gz)"
     )
     diag.add_argument("--log-lines", type=int, default=500, help="log lines per service")
     diag.add_argument("--json", action="store_true", help="print the bundle's summary as JSON")
+    _engine_option(diag, "only this engine (default: every engine, a folder each)")
+
+
+def _engine_option(p: argparse.ArgumentParser, text: str) -> None:
+    # The global --engine NAME=HOST adds engines; this one picks one (as the actions do).
+    p.add_argument("--engine", dest="target_engine", metavar="NAME", help=text)
+
+
+def _engines(session: Session, args: argparse.Namespace) -> tuple[Session, ...] | None:
+    """The engines `--engine` names (every engine without it); None: said why."""
+    from arctui.ops.fleet_read import EngineChoiceError, chosen_engines
+
+    try:
+        return chosen_engines(session, getattr(args, "target_engine", None))
+    except EngineChoiceError as exc:
+        error(str(exc))
+        return None
 
 
 def run(session: Session, args: argparse.Namespace) -> int:
@@ -65,7 +83,8 @@ def run(session: Session, args: argparse.Namespace) -> int:
             return _doctor(session, args)
         return _diagnostics(session, args)
     finally:
-        session.reader.containers.close()
+        for member in session.fleet.all:
+            member.reader.containers.close()
 
 
 def _health(session: Session, args: argparse.Namespace) -> int:
@@ -238,6 +257,11 @@ def _doctor(session: Session, args: argparse.Namespace) -> int:
     if unknown:
         error(f"no wizard called {', '.join(unknown)} (wizards: {', '.join(ids)})")
         return 2
+    engines = _engines(session, args)
+    if engines is None:
+        return 2
+    if session.fleet.multi:  # every engine (or --engine's), each finding naming its engine
+        return _fleet_doctor(engines, args)
     if args.json:
         report = run_doctor(session, only=tuple(args.wizard))
         emit_json(report.to_json())
@@ -264,6 +288,71 @@ def _doctor(session: Session, args: argparse.Namespace) -> int:
     return 1 if n else 0
 
 
+DOCTOR_BUDGET = 120.0  # seconds past an engine's read budget before it is left behind
+
+
+def _named(engine: str, result: Any) -> Any:
+    """A wizard's result whose findings name their engine (`ENGINE/service`)."""
+    findings = tuple(
+        dataclasses.replace(f, service=f"{engine}/{f.service}" if f.service else engine)
+        for f in result.findings
+    )
+    return dataclasses.replace(result, findings=findings)
+
+
+def _fleet_doctor(engines: tuple[Session, ...], args: argparse.Namespace) -> int:
+    """Every engine's checks at once, each within its own time; printed engine by engine."""
+    from arctui.ops.doctor import run_doctor
+    from arctui.ops.doctor.models import result_lines, step_line
+    from arctui.ops.fleet_read import read_fleet
+
+    reads = read_fleet(
+        engines, lambda m: run_doctor(m, only=tuple(args.wizard)), extra=DOCTOR_BUDGET
+    )
+    total = sum(len(r.value.findings) for r in reads if r.value is not None)
+    down = [r for r in reads if r.value is None]
+    if args.json:
+        wizards, described = [], []
+        for r in reads:
+            rep = r.value
+            found = len(rep.findings) if rep is not None else None
+            described.append({**r.describe(), "findings": found})
+            for result in rep.results if rep is not None else ():
+                data = result.to_json()
+                data["findings"] = [{"engine": r.name, **f} for f in data["findings"]]
+                wizards.append({"engine": r.name, **data})
+        emit_json(
+            {
+                "schema": 1,
+                "project": engines[0].project,
+                "env": engines[0].env,
+                "taken_at": round(engines[0].clock(), 3),
+                "findings": total,
+                "engines": described,
+                "wizards": wizards,
+            }
+        )
+        return 1 if total or down else 0
+    summary = []
+    for r in reads:
+        if r.value is None:
+            emit(f"== engine {r.name}: {r.error}")
+            emit("")
+            summary.append(f"{r.name}: not checked ({r.error})")
+            continue
+        for result in r.value.results:
+            emit(f"== {r.name}: {result.title}")
+            for line in [*map(step_line, result.steps), *result_lines(_named(r.name, result))]:
+                emit(line)
+            emit("")
+        n = len(r.value.findings)
+        summary.append(f"{r.name}: {n} finding{'s' if n != 1 else ''}")
+    for notice in (n for r in reads for n in r.notices):
+        emit(f"note: {notice}", file=sys.stderr)
+    emit(f"{engines[0].project}: {total} finding{'s' if total != 1 else ''} ({'; '.join(summary)})")
+    return 1 if total or down else 0
+
+
 def _legend(session: Session) -> None:
     """The `?`/`⇄` services of the stack the checks looked at, and what that means."""
     from arctui.stack.report import marker_legend
@@ -279,13 +368,18 @@ def _diagnostics(session: Session, args: argparse.Namespace) -> int:
     if args.log_lines < 0 or args.log_lines > 100_000:
         error("--log-lines must be between 0 and 100000")
         return 2
+    engines = _engines(session, args)
+    if engines is None:
+        return 2
     stamp = time.strftime("%Y%m%d_%H%M%S", time.localtime(session.clock()))
     path = args.output or Path.cwd() / f"arc-diagnostics-{stamp}.tar.gz"
     try:
         from arctui.record.bundle import bundle_members  # above ops: passed in from here
 
         extra = bundle_members(session, getattr(args, "store", None))
-        result = write_bundle(session, path, log_lines=args.log_lines, extra=extra)
+        result = write_bundle(
+            engines[0], path, log_lines=args.log_lines, extra=extra, engines=engines
+        )
     except DiagnosticsError as exc:
         error(str(exc))
         return 1

@@ -23,9 +23,7 @@ Layer: beside `arctui.session` (above `stack`, below `ops`). Never imports Textu
 from __future__ import annotations
 
 import dataclasses
-import logging
 import os
-import subprocess
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,11 +31,14 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from arctui.config.engines import KNOWN_ENVS, EngineSpec, parse_engine_option
 from arctui.config.errors import ConfigError
+from arctui.lazylog import get_logger
 from arctui.sources.base import SourceError
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 if TYPE_CHECKING:
+    import subprocess
+
     from arctui.config.settings import Settings
     from arctui.models import ComposeModel
     from arctui.session import Session
@@ -323,6 +324,7 @@ class RemoteCompose:
 
     def model(self) -> ComposeModel:
         import json
+        import subprocess  # here: status, a fleet of one, never needs it (issue 19)
 
         from arctui.config.masking import redact
         from arctui.sources.compose import split_output

@@ -304,12 +304,37 @@ def main() -> int:
             result.host_cpu = (result.raw_host - base) * 60
         print(f"idle host CPU s/min in the gaps: {', '.join(f'{r * 60:.2f}' for r in idle)}")
         print(table(results, len(ids), args.seconds))
+        print(verdict(results))
     finally:
         compose(workdir, "down", "-t", "1", "--remove-orphans")
         shutil.rmtree(workdir, ignore_errors=True)
         stop_sshd(sshd_proc, sshd.root)
         shutil.rmtree(run_dir, ignore_errors=True)
     return 0
+
+
+def verdict(results: list[Result]) -> str:
+    """The ratios against `docker stats` there, and whether they bear out the default
+    (an ssh:// engine's Resources start `arctui agent`, the API only as its fallback)."""
+    by = {r.name: r for r in results}
+    agent, api, stats = by["agent"], by["API fallback"], by["docker stats"]
+
+    def total(r: Result) -> float:
+        return r.host_cpu + r.local_cpu
+
+    lines = []
+    for r in (agent, api):
+        lines.append(
+            f"{r.name} / docker stats: host CPU {r.host_cpu:.2f} / {stats.host_cpu:.2f} = "
+            f"{r.host_cpu / stats.host_cpu:.2f}; host + local {total(r):.2f} / "
+            f"{total(stats):.2f} = {total(r) / total(stats):.2f}"
+        )
+    cheaper = agent.host_cpu < api.host_cpu and total(agent) < total(api)
+    lines.append(
+        "default: the agent (API fallback only when it cannot run there): "
+        + ("the figures agree" if cheaper else "the figures DISAGREE: the API was cheaper")
+    )
+    return "\n".join(lines)
 
 
 def table(results: list[Result], n: int, seconds: float) -> str:

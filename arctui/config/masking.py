@@ -12,10 +12,10 @@ to look it up, leaking a password costs a rotation.
 
 from __future__ import annotations
 
-import html
 import re
 import threading
 from collections.abc import Iterable
+from functools import lru_cache
 from urllib.parse import quote, unquote
 
 from arctui.models import ContainerInfo, EnvValue
@@ -93,6 +93,7 @@ def _words(key: str) -> list[str]:
     return [w.rstrip("0123456789") for w in words if w.rstrip("0123456789")]
 
 
+@lru_cache(maxsize=4096)  # the same names recur in every container, env file and snapshot
 def is_secret_key(key: str) -> bool:
     """True when a variable with this name holds a secret (case-insensitive)."""
     words = _words(key)
@@ -211,6 +212,11 @@ def container_secrets(containers: Iterable[ContainerInfo]) -> list[str]:
     return found
 
 
+def _html_escape(value: str) -> str:
+    """`html.escape(value, quote=False)` without importing `html` (and its entity table)."""
+    return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 class Redactor:
     """Replaces known secret values and secret-looking patterns in free text.
 
@@ -228,7 +234,7 @@ class Redactor:
     def _forms(value: str) -> set[str]:
         # The same secret inside a URL or query string arrives percent-encoded; in an
         # SVG screenshot or HTML it arrives entity-escaped.
-        return {value, quote(value, safe=""), html.escape(value, quote=False)}
+        return {value, quote(value, safe=""), _html_escape(value)}
 
     def learn(self, values: Iterable[str]) -> bool:
         """Add secret values (short ones are ignored); True when any was new."""
@@ -243,10 +249,16 @@ class Redactor:
             if not fresh:
                 return False
             self._known |= fresh
-            # Longest first, so a secret containing another is replaced whole.
-            ordered = sorted(self._known, key=lambda v: (-len(v), v))
-            self._pattern = re.compile("|".join(map(re.escape, ordered)))
+            self._pattern = None  # compiled at the next redaction: a session learns often
         return True
+
+    def _compiled(self) -> re.Pattern[str] | None:
+        with self._lock:
+            if self._pattern is None and self._known:
+                # Longest first, so a secret containing another is replaced whole.
+                ordered = sorted(self._known, key=lambda v: (-len(v), v))
+                self._pattern = re.compile("|".join(map(re.escape, ordered)))
+            return self._pattern
 
     def learn_containers(self, containers: Iterable[ContainerInfo]) -> bool:
         """Learn the secrets in the containers' environment and secret-named labels."""
@@ -270,6 +282,8 @@ class Redactor:
     def redact_known(self, text: str) -> str:
         """The text with every known secret value masked (no pattern guessing)."""
         pattern = self._pattern  # one read: another thread may swap it meanwhile
+        if pattern is None:
+            pattern = self._compiled()
         return pattern.sub(MASK, text) if pattern is not None else text
 
     def redact(self, text: str) -> str:

@@ -27,7 +27,7 @@ import subprocess
 import sys
 import tarfile
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, fields, is_dataclass
 from functools import partial
 from pathlib import Path
@@ -128,14 +128,16 @@ def _jsonable(value: Any) -> Any:
 class _Builder:
     """Collects members, each redacted and counted."""
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, prefix: str = "") -> None:
         self.session = session
+        self.prefix = prefix  # `ENGINE/`: an engine's folder in a bundle of several
         self.members: dict[str, bytes] = {}
         self.redactions: dict[str, Redaction] = {}
         self.problems: list[str] = []
         self.failed: list[str] = []
 
     def add(self, name: str, text: str) -> None:
+        name = self.prefix + name
         r = Redaction()
         text, r.private_keys = _PRIVATE_KEY.subn(
             lambda m: f"-----BEGIN {m['kind']}----- {MASK} -----END {m['kind']}-----", text
@@ -158,11 +160,11 @@ class _Builder:
             text = build()
         except SourceError as exc:
             text = f"could not read: {exc.reason}\n" + (f"fix: {exc.fix}\n" if exc.fix else "")
-            self.problems.append(f"{name}: {exc.reason}")
+            self.problems.append(f"{self.prefix}{name}: {exc.reason}")
         except Exception as exc:  # a bundle with a hole beats no bundle when paged
             text = f"could not read: {type(exc).__name__}: {exc}\n"
-            self.problems.append(f"{name}: {type(exc).__name__}: {exc}")
-            self.failed.append(f"{name}: {type(exc).__name__}: {exc}")
+            self.problems.append(f"{self.prefix}{name}: {type(exc).__name__}: {exc}")
+            self.failed.append(f"{self.prefix}{name}: {type(exc).__name__}: {exc}")
         self.add(name, text)
 
 
@@ -334,14 +336,16 @@ def build_members(
     log_lines: int = MAX_LOG_LINES,
     health: HealthReport | None = None,
     extra: Mapping[str, Callable[[], str]] | None = None,
+    prefix: str = "",
 ) -> _Builder:
     """Every member, redacted (not yet written); `extra` members come from layers above
-    (the flight recorder's last hour, passed in by the entry point)."""
+    (the flight recorder's last hour, passed in by the entry point); `prefix`: the
+    engine's folder in a bundle of several engines."""
     from arctui.ops.doctor import run_doctor
     from arctui.ops.doctor.context import DoctorContext
     from arctui.ops.health.report import build_report
 
-    b = _Builder(session)
+    b = _Builder(session, prefix)
     b.section("arctui.json", lambda: _arctui(session))
     b.section("services.txt", lambda: _services(session))
     snapshot = session.reader.last
@@ -368,6 +372,54 @@ def build_members(
     for name, build in (extra or {}).items():
         b.section(name, build)
     return b
+
+
+def _fleet_members(
+    engines: Sequence[Session], log_lines: int, extra: Mapping[str, Callable[[], str]] | None
+) -> tuple[_Builder, list[tuple[str, str]]]:
+    """Every engine's members in its folder, built at once; an engine that does not
+    answer its first read gets a folder saying why (its other reads would only wait)."""
+    import threading
+
+    from arctui.ops.fleet_read import read_fleet
+
+    reads = read_fleet(tuple(engines), lambda s: s.reader.read(), notices=False)
+    out = _Builder(engines[0])
+    built: dict[str, _Builder] = {}
+    notes: list[tuple[str, str]] = []
+
+    def build(member: Session) -> None:
+        where = f"{_safe_name(member.engine_name)}/"
+        try:
+            built[member.engine_name] = build_members(member, log_lines, prefix=where)
+        except Exception as exc:  # a bug of ours: the other engines' folders still go in
+            b = built[member.engine_name] = _Builder(member, where)
+            b.add("error.txt", f"could not build: {exc!r}\n")
+            b.failed.append(f"{where}: {exc!r}")
+
+    threads = []
+    for r in reads:
+        if r.error is not None:
+            where = f"{_safe_name(r.name)}/"
+            notes.append((where, r.error))
+            b = _Builder(r.session, where)
+            b.add("unreachable.txt", f"engine {r.name} could not be read: {r.error}\n{r.fix}\n")
+            b.section("arctui.json", partial(_arctui, r.session))
+            built[r.name] = b
+            continue
+        threads.append(threading.Thread(target=build, args=(r.session,), daemon=True))
+        threads[-1].start()
+    for t in threads:
+        t.join()  # every engine call has its own timeout: each build ends
+    for r in reads:  # in the fleet's order
+        b = built[r.name]
+        out.members.update(b.members)
+        out.redactions.update(b.redactions)
+        out.problems += b.problems
+        out.failed += b.failed
+    for name, make in (extra or {}).items():
+        out.section(name, make)
+    return out, notes
 
 
 def _safe_name(name: str) -> str:
@@ -399,23 +451,31 @@ def write_bundle(
     log_lines: int = MAX_LOG_LINES,
     health: HealthReport | None = None,
     extra: Mapping[str, Callable[[], str]] | None = None,
+    engines: Sequence[Session] = (),
 ) -> BundleResult:
-    """Read everything, redact it, write the `.tar.gz` (0600). Raises DiagnosticsError."""
-    try:
-        session.reader.read()  # fresh state, and the containers' secrets learnt first
-    except SourceError as exc:
-        note = exc.reason
+    """Read everything, redact it, write the `.tar.gz` (0600). Raises DiagnosticsError.
+
+    `engines`: several engines' sessions, each its own folder `arc-diagnostics/NAME/`
+    (read at once, each within its own time; `extra` once, at the top)."""
+    if len(engines) > 1:
+        b, notes = _fleet_members(engines, min(log_lines, 100_000), extra)
     else:
-        note = ""
-    b = build_members(session, min(log_lines, 100_000), health, extra)
+        notes = []
+        try:
+            session.reader.read()  # fresh state, and the containers' secrets learnt first
+        except SourceError as exc:
+            notes = [("", exc.reason)]
+        b = build_members(session, min(log_lines, 100_000), health, extra)
     result = BundleResult(path=path, redactions=b.redactions, problems=b.problems, failed=b.failed)
-    if note and not any(p.startswith("services.txt") for p in b.problems):
-        result.problems.append(f"engine: {note}")
+    for where, note in notes:
+        if not any(p.startswith(f"{where}services.txt") for p in b.problems):
+            result.problems.append(f"{where}engine: {note}")
     result.redactions["REDACTION.txt"] = Redaction()
     b.add("REDACTION.txt", "\n".join(result.report_lines()) + "\n")
+    redactors = {id(s.redactor): s.redactor for s in (session, *engines)}.values()
     for name, data in b.members.items():  # the last line of defence
         text = data.decode("utf-8")
-        if session.redactor.redact_known(text) != text:
+        if any(r.redact_known(text) != text for r in redactors):
             raise DiagnosticsError(f"{name} still holds a known secret: bundle not written")
     fd, tmp = _open_new(path)
     try:

@@ -201,3 +201,11 @@ def _has(snapshot: object, service: str, with_containers: bool) -> bool:
     assert isinstance(snapshot, StackSnapshot)
     view = snapshot.service(service)
     return view is not None and (bool(view.containers) or not with_containers)
+
+
+def chosen_engines(session: Session, name: str | None) -> tuple[Session, ...]:
+    """`--engine NAME`'s session alone, else every engine (doctor, diagnostics).
+    Raises EngineChoiceError for a name no engine has."""
+    if name is None:
+        return session.fleet.all
+    return (pick_engine(session, name, None),)

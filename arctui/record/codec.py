@@ -19,6 +19,7 @@ from __future__ import annotations
 import base64
 import dataclasses
 import enum
+import functools
 import json
 import threading
 import types
@@ -28,6 +29,7 @@ from typing import Any
 
 import zstandard
 
+from arctui.config.masking import Redactor, mask_patterns
 from arctui.record.frame import Event, Frame
 
 LEVEL = 9  # measured: 3 -> 9 shrinks a keyframe-relative frame ~25 %, 0.4 ms a frame
@@ -58,26 +60,71 @@ def _same(value: Any, default: Any) -> bool:
         return False
 
 
+_NO_DEFAULT = object()
+# Per dataclass: (name, default) of each init field, a default_factory's value made once.
+# dataclasses.fields() and the factories cost more than the encoding itself (a frame of
+# 50 containers has some 5,000 dataclass values; measured with cProfile).
+_FIELDS: dict[type, tuple[tuple[str, Any], ...]] = {}
+
+
+def _init_fields(cls: type) -> tuple[tuple[str, Any], ...]:
+    found = _FIELDS.get(cls)
+    if found is None:
+        out = []
+        for f in dataclasses.fields(cls):
+            if not f.init:
+                continue
+            if f.default is not dataclasses.MISSING:
+                out.append((f.name, f.default))
+            elif f.default_factory is not dataclasses.MISSING:
+                out.append((f.name, f.default_factory()))  # compared only, never handed out
+            else:
+                out.append((f.name, _NO_DEFAULT))
+        found = _FIELDS[cls] = tuple(out)
+    return found
+
+
+def memo_redact(redact: Redact | None) -> Redact | None:
+    """`redact` with a bounded memory of the pattern masking, when it is a Redactor's.
+
+    A frame repeats the same strings (names, images, states) every sample, and the
+    secret-looking patterns cost more than all the rest of a frame's encoding. The known
+    secrets are still replaced on every call: the redactor learns new ones as they come,
+    and a memory keyed by text alone would miss them. The patterns are a pure function of
+    the text, so remembering them is safe; `_mask_memo` holds at most MEMO_MAX strings.
+    """
+    owner = getattr(redact, "__self__", None)
+    if isinstance(owner, Redactor) and getattr(redact, "__func__", None) is Redactor.redact:
+        known = owner.redact_known
+        return lambda text: _mask_memo(known(text))
+    return redact
+
+
+MEMO_MAX = 4096
+_mask_memo = functools.lru_cache(maxsize=MEMO_MAX)(mask_patterns)
+
+
 def to_plain(value: Any, redact: Redact | None = None) -> Any:
     """JSON-able data for a dataclass tree (defaults left out, strings redacted)."""
+    kind = type(value)
+    if kind is str:
+        return redact(value) if redact else value
+    if value is None or kind is int or kind is float or kind is bool:
+        return value
     if isinstance(value, str):
         text = str(value.value) if isinstance(value, enum.Enum) else value
         return redact(text) if redact else text
-    if value is None or isinstance(value, bool | int | float):
+    if isinstance(value, bool | int | float):
         return value.value if isinstance(value, enum.Enum) else value
     if isinstance(value, enum.Enum):
         return to_plain(value.value, redact)
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         out: dict[str, Any] = {}
-        for f in dataclasses.fields(value):
-            if not f.init:
+        for name, default in _init_fields(kind):
+            v = getattr(value, name)
+            if default is not _NO_DEFAULT and _same(v, default):
                 continue
-            v = getattr(value, f.name)
-            if f.default is not dataclasses.MISSING and _same(v, f.default):
-                continue
-            if f.default_factory is not dataclasses.MISSING and _same(v, f.default_factory()):
-                continue
-            out[f.name] = to_plain(v, redact)
+            out[name] = to_plain(v, redact)
         return out
     if isinstance(value, Mapping):
         if all(isinstance(k, str) for k in value):
@@ -92,53 +139,101 @@ def to_plain(value: Any, redact: Redact | None = None) -> Any:
 
 def from_plain(hint: Any, data: Any) -> Any:
     """Rebuild a value of type `hint` from `to_plain`'s output."""
-    if hint is Any or hint is object:
-        return data
-    origin = typing.get_origin(hint)
-    if origin is typing.Union or origin is types.UnionType:
-        if data is None:
-            return None
-        arms = [a for a in typing.get_args(hint) if a is not type(None)]
-        if len(arms) == 1:
-            return from_plain(arms[0], data)
-        for arm in arms:  # int | float and the like: the first arm the value fits
-            if isinstance(arm, type) and isinstance(data, arm):
-                return data
-        return from_plain(arms[0], data)
-    if origin is tuple:
-        args = typing.get_args(hint)
-        if len(args) == 2 and args[1] is Ellipsis:
-            return tuple(from_plain(args[0], v) for v in data)
-        return tuple(from_plain(a, v) for a, v in zip(args, data, strict=True))
-    if origin in (dict, Mapping) or hint in (dict, Mapping):
-        args = typing.get_args(hint) or (Any, Any)
-        pairs = data.items() if isinstance(data, dict) else data
-        return {from_plain(args[0], k): from_plain(args[1], v) for k, v in pairs}
-    if origin in (list, set, frozenset):
-        (arg,) = typing.get_args(hint) or (Any,)
-        return origin(from_plain(arg, v) for v in data)
-    if isinstance(hint, type):
-        if dataclasses.is_dataclass(hint):
-            return _dataclass(hint, data)
-        if issubclass(hint, enum.Enum):
-            return hint(data)
-        if hint is bytes:
-            return base64.b64decode(data["$b"])
-        if hint is float and isinstance(data, int) and not isinstance(data, bool):
-            return float(data)
-        return data
+    return _decoder(hint)(data)
+
+
+Decoder = Callable[[Any], Any]
+# Per type hint, the function that rebuilds its values: the hint's origin and arguments
+# are looked at once, not for each of a frame's some 5,000 values (decoding a frame was
+# most of what a replay does before its first frame; measured with cProfile).
+_DECODERS: dict[Any, Decoder] = {}
+
+
+def _same_value(data: Any) -> Any:
     return data
 
 
-def _dataclass(cls: type, data: Any) -> Any:
-    if not isinstance(data, dict):
-        raise CodecError(f"{cls.__name__}: expected a mapping")
-    hints = _hints(cls)
-    kwargs = {}
-    for f in dataclasses.fields(cls):
-        if f.init and f.name in data:  # unknown keys (a newer arctui) are ignored
-            kwargs[f.name] = from_plain(hints[f.name], data[f.name])
-    return cls(**kwargs)
+def _decoder(hint: Any) -> Decoder:
+    try:
+        found = _DECODERS.get(hint)
+    except TypeError:  # an unhashable hint (never in a frame): built each time
+        return _build_decoder(hint)
+    if found is None:
+        found = _DECODERS[hint] = _build_decoder(hint)
+    return found
+
+
+def _build_decoder(hint: Any) -> Decoder:
+    if hint is Any or hint is object or hint in (str, int, bool):
+        return _same_value
+    origin = typing.get_origin(hint)
+    if origin is typing.Union or origin is types.UnionType:
+        arms = [a for a in typing.get_args(hint) if a is not type(None)]
+        if len(arms) == 1:
+            one = _decoder(arms[0])
+            return lambda data: None if data is None else one(data)
+        types_ = tuple(a for a in arms if isinstance(a, type))
+        first = _decoder(arms[0])
+
+        def union(data: Any) -> Any:
+            if data is None:
+                return None
+            for arm in types_:  # int | float and the like: the first arm the value fits
+                if isinstance(data, arm):
+                    return data
+            return first(data)
+
+        return union
+    if origin is tuple:
+        args = typing.get_args(hint)
+        if len(args) == 2 and args[1] is Ellipsis:
+            item = _decoder(args[0])
+            if item is _same_value:
+                return tuple
+            return lambda data: tuple([item(v) for v in data])
+        items = [_decoder(a) for a in args]
+        return lambda data: tuple(d(v) for d, v in zip(items, data, strict=True))
+    if origin in (dict, Mapping) or hint in (dict, Mapping):
+        k_hint, v_hint = typing.get_args(hint) or (Any, Any)
+        key, value = _decoder(k_hint), _decoder(v_hint)
+
+        def mapping(data: Any) -> Any:
+            pairs = data.items() if isinstance(data, dict) else data
+            return {key(k): value(v) for k, v in pairs}
+
+        return mapping
+    if origin in (list, set, frozenset):
+        (arg,) = typing.get_args(hint) or (Any,)
+        each, make = _decoder(arg), origin
+        return lambda data: make(each(v) for v in data)
+    if isinstance(hint, type):
+        if dataclasses.is_dataclass(hint):
+            return _dataclass_decoder(hint)
+        if issubclass(hint, enum.Enum):
+            return hint
+        if hint is bytes:
+            return lambda data: base64.b64decode(data["$b"])
+        if hint is float:
+            return lambda data: (
+                float(data) if isinstance(data, int) and not isinstance(data, bool) else data
+            )
+    return _same_value
+
+
+def _dataclass_decoder(cls: type) -> Decoder:
+    fields: list[tuple[str, Decoder]] | None = None  # built at first use: hints may recurse
+
+    def decode(data: Any) -> Any:
+        nonlocal fields
+        if not isinstance(data, dict):
+            raise CodecError(f"{cls.__name__}: expected a mapping")
+        if fields is None:
+            hints = _hints(cls)
+            fields = [(f.name, _decoder(hints[f.name])) for f in dataclasses.fields(cls) if f.init]
+        # unknown keys (a newer arctui) are ignored
+        return cls(**{name: d(data[name]) for name, d in fields if name in data})
+
+    return decode
 
 
 def dumps(value: Any, redact: Redact | None = None) -> bytes:
@@ -225,19 +320,24 @@ def quantize(value: Any, digits: int = 4) -> Any:
     noise is what makes consecutive frames differ, so cutting it shrinks the store
     several times over (benchmarks/recorder_bench.py). Unix times keep milliseconds.
     """
+    kind = type(value)
+    if kind is float:
+        return _round(value, digits)
+    if kind in _PLAIN or value is None:
+        return value
     if isinstance(value, float):
         return _round(value, digits)
-    if value is None or isinstance(value, str | int | bytes | enum.Enum):
+    if isinstance(value, str | int | bytes | enum.Enum):
         return value
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         changes = {}
-        for f in dataclasses.fields(value):
-            if not f.init:
-                continue
-            old = getattr(value, f.name)
+        for name, _default in _init_fields(kind):
+            old = getattr(value, name)
+            if type(old) in _PLAIN or old is None:
+                continue  # most fields: nothing to cut, no call
             new = quantize(old, digits)
             if new is not old:
-                changes[f.name] = new
+                changes[name] = new
         return dataclasses.replace(value, **changes) if changes else value
     if isinstance(value, tuple):
         items = tuple(quantize(v, digits) for v in value)
@@ -245,3 +345,6 @@ def quantize(value: Any, digits: int = 4) -> Any:
     if isinstance(value, dict):
         return {k: quantize(v, digits) for k, v in value.items()}
     return value
+
+
+_PLAIN = frozenset({str, int, bool, bytes})

@@ -18,13 +18,10 @@ history, replay, diagnostics) take no lock. Every string is redacted before it i
 from __future__ import annotations
 
 import contextlib
-import dataclasses
-import fcntl
 import os
 import re
 import sqlite3
 import threading
-import time
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -32,6 +29,8 @@ from typing import Any
 from arctui.config.settings import state_dir
 from arctui.record import codec
 from arctui.record.frame import Event, Frame
+from arctui.record.lock import WriterLock
+from arctui.record.slim import slim, unslim
 
 SCHEMA_VERSION = 1
 KEY_EVERY_S = 900.0  # a new keyframe at least every 15 minutes ...
@@ -41,8 +40,6 @@ KEY_GROWTH = 0.5  # ... or when a frame costs half as much as its keyframe, ...
 # is cheaper from there (measured: benchmarks/recorder_bench.py). The first frame a writer
 # stores is a keyframe that the next one replaces: the first sample lacks what later ones
 # carry (declared services, rates), and every frame packed against it paid for that.
-SAMPLED_AT_DIGITS = 1
-HEALTH_OUTPUT_MAX = 200  # the recorded health check output, per container (last run only)
 KEEP_LAST_S = 3600.0  # retention never deletes the last hour
 DEFAULT_KEEP_DAYS = 7.0
 DEFAULT_MAX_BYTES = 1 << 30
@@ -68,57 +65,6 @@ CREATE TABLE IF NOT EXISTS events (
 );
 CREATE INDEX IF NOT EXISTS events_ts ON events (ts, id);
 """
-
-
-def slim(frame: Frame) -> Frame:
-    """The frame as stored: each container's health log cut to its last run, the output
-    capped. Docker keeps five runs with their times and outputs; as containers are
-    inspected again those shift, and they made most of a quiet stack's frame-to-frame
-    change. The live frame (the alert rules' evidence) keeps them all."""
-    frame = _slim_resources(frame)
-    stack = frame.stack
-    if stack is None:
-        return frame
-    services = []
-    changed = False
-    for service in stack.services:
-        containers = []
-        for c in service.containers:
-            last = c.health_log[-1:]
-            if last and len(last[0].output) > HEALTH_OUTPUT_MAX:
-                last = (dataclasses.replace(last[0], output=last[0].output[:HEALTH_OUTPUT_MAX]),)
-            if last != c.health_log:
-                c = dataclasses.replace(c, health_log=last)
-                changed = True
-            containers.append(c)
-        services.append(dataclasses.replace(service, containers=tuple(containers)))
-    if not changed:
-        return frame
-    return dataclasses.replace(frame, stack=dataclasses.replace(stack, services=tuple(services)))
-
-
-def _sig(n: int, digits: int = 3) -> int:
-    return int(float(f"{n:.{digits}g}")) if n else n
-
-
-def _slim_resources(frame: Frame) -> Frame:
-    """Per-container figures as the Resources tab shows them: CPU to 0.1 % of a core,
-    memory to 3 significant digits, the reading's time to 0.1 s. The digits below were
-    noise that differed in every frame, for every container."""
-    res = frame.resources
-    if res is None:
-        return frame
-    out = []
-    for c in res.containers:
-        out.append(
-            dataclasses.replace(
-                c,
-                cpu=None if c.cpu is None else round(c.cpu, 3),
-                mem=None if c.mem is None else _sig(c.mem),
-                sampled_at=None if c.sampled_at is None else round(c.sampled_at, SAMPLED_AT_DIGITS),
-            )
-        )
-    return dataclasses.replace(frame, resources=dataclasses.replace(res, containers=tuple(out)))
 
 
 class StoreError(Exception):
@@ -152,30 +98,6 @@ def _failure(exc: BaseException, path: Path) -> StoreError:
     return StoreError(f"the store {path} failed: {exc}")
 
 
-class _Lock:
-    """An exclusive flock on `<store>.lock`, holding the owner's pid."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path.with_name(path.name + ".lock")
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            holder = os.read(fd, 32).decode("ascii", "replace").strip() or "?"
-            os.close(fd)
-            raise StoreLocked(
-                f"another recorder (pid {holder}) is recording into {path}; "
-                "stop it first, or give this one another --store"
-            ) from None
-        os.ftruncate(fd, 0)
-        os.write(fd, f"{os.getpid()}\n".encode())
-        self.fd = fd
-
-    def release(self) -> None:
-        with contextlib.suppress(OSError):
-            os.close(self.fd)
-
-
 class Store:
     """Frames and events of one project. Thread-safe (one connection under a lock)."""
 
@@ -184,12 +106,13 @@ class Store:
         conn: sqlite3.Connection,
         path: Path,
         readonly: bool,
-        lock: _Lock | None,
+        lock: WriterLock | None,
         redact: codec.Redact | None,
     ) -> None:
         self.path = path
         self.readonly = readonly
         self.redact = redact
+        self._redact = codec.memo_redact(redact)  # what the encoder calls, per string
         self._conn = conn
         self._lock = lock
         self._mutex = threading.RLock()
@@ -221,7 +144,7 @@ class Store:
                 )
             else:
                 path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-                lock = _Lock(path)
+                lock = WriterLock(path, StoreLocked)
                 # 0600 before SQLite sees it; its -wal and -shm files copy this mode.
                 os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
                 os.chmod(path, 0o600)
@@ -279,7 +202,7 @@ class Store:
 
     def write_frame(self, frame: Frame) -> None:
         """Store one frame (redacted). Raises StoreFull / StoreError; nothing half-written."""
-        raw = codec.encode_frame(slim(frame), self.redact)
+        raw = codec.encode_frame(slim(frame), self._redact)
         key = self._key
         blob = None
         if key is not None and frame.ts - key[1] < KEY_EVERY_S and frame.ts >= key[1]:
@@ -317,7 +240,7 @@ class Store:
 
     def add_events(self, events: Iterable[Event]) -> None:
         """Store events (redacted). Raises StoreFull / StoreError."""
-        rows = [(e.ts, e.kind, e.service, codec.encode_event(e, self.redact)) for e in events]
+        rows = [(e.ts, e.kind, e.service, codec.encode_event(e, self._redact)) for e in events]
         if rows:
 
             def work(conn: sqlite3.Connection) -> None:
@@ -429,7 +352,7 @@ class Store:
             else:
                 key = self._keyframe(int(key_id))
                 raw = self._comp.unpack(bytes(blob), key)
-            return codec.decode_frame(raw)
+            return unslim(codec.decode_frame(raw))
         except codec.CodecError as exc:
             raise StoreError(f"{self.path}: {exc}") from None
 
@@ -484,23 +407,3 @@ class Store:
     def frame_count(self) -> int:
         """How many frames the store holds."""
         return int(self._query("SELECT COUNT(*) FROM frames")[0][0])
-
-
-def wait_unlocked(path: Path, timeout: float) -> bool:
-    """Whether the writer's lock on `path` is free within `timeout` (tests, restarts)."""
-    deadline = time.monotonic() + timeout
-    lock_path = path.with_name(path.name + ".lock")
-    while True:
-        try:
-            fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
-        except OSError:
-            return False
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            return True
-        except BlockingIOError:
-            if time.monotonic() > deadline:
-                return False
-        finally:
-            os.close(fd)
-        time.sleep(0.05)

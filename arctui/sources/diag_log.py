@@ -1,7 +1,8 @@
 """arctui's own log file: every error a reader swallows is written down with its reason.
 
 `$XDG_STATE_HOME/arctui/arctui.log`, rotated (1 MB, 3 old files kept), through the
-stdlib `logging` module: modules log with `logging.getLogger(__name__)` and never print.
+stdlib `logging` module: modules log with `arctui.lazylog.get_logger(__name__)` (logging
+is imported at the first record) and never print.
 Every record passes `SafeRecords` first: the message (arguments and traceback included)
 is formatted, redacted with the session's redactor and cleaned with `arctui.text.clean`,
 so a log line can hold neither a secret nor a terminal escape from outside text.
@@ -17,6 +18,7 @@ from collections.abc import Callable
 from logging.handlers import RotatingFileHandler
 from pathlib import Path
 
+from arctui.lazylog import PACKAGE, package_logger
 from arctui.text import clean
 
 LOG_FILE = "arctui.log"
@@ -25,7 +27,7 @@ BACKUPS = 3
 RECORD_LIMIT = 8 * 1024  # characters of one record (a traceback included)
 FORMAT = "%(asctime)s %(levelname)s %(name)s %(threadName)s: %(message)s"
 
-ROOT = "arctui"  # the package logger (its NullHandler is set in arctui/__init__.py)
+ROOT = PACKAGE  # the package logger (its NullHandler is set by arctui/lazylog.py)
 
 
 class SafeRecords(logging.Filter):
@@ -74,7 +76,7 @@ def install(
 
         directory = state_dir()
     path = directory / LOG_FILE
-    logger = logging.getLogger(ROOT)
+    logger = package_logger()  # its NullHandler too: records never reach the terminal
     try:
         directory.mkdir(parents=True, exist_ok=True, mode=0o700)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import logging
 import os
 import re
 import threading
@@ -17,6 +16,7 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from arctui.lazylog import get_logger
 from arctui.models import ContainerInfo, HealthCheckResult, Mount, PortBinding
 from arctui.sources.base import STATE_EVENTS, EngineEvent, SourceError, is_state_event
 from arctui.sources.engine_http import EngineNotFound
@@ -25,7 +25,7 @@ from arctui.text import one_line
 if TYPE_CHECKING:
     from arctui.sources.engine import EngineClient, EngineStream
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 PROJECT_LABEL = "com.docker.compose.project"
 SERVICE_LABEL = "com.docker.compose.service"

@@ -15,7 +15,6 @@
 
 from __future__ import annotations
 
-import logging
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -23,6 +22,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
+from arctui.lazylog import get_logger
 from arctui.sources.base import EngineEvent, SourceError
 from arctui.sources.docker_engine import DockerSource
 from arctui.sources.engine import EngineClient, EngineNotFound, EngineStream
@@ -39,7 +39,7 @@ from arctui.sources.log_stream import (
     since_param,
 )
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 _FOLLOW_EVENTS = ("start", "restart", "unpause", "create", "destroy", "rename")
 PROJECT_LABEL = "com.docker.compose.project"

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import logging
 import os
 import socket
 import struct
@@ -34,6 +33,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
+from arctui.lazylog import get_logger
 from arctui.sources.base import SourceError
 from arctui.sources.engine_http import (
     EngineHTTPError,
@@ -48,7 +48,7 @@ if TYPE_CHECKING:
     from arctui.sources.engine_ssh import SshTransport
     from arctui.sources.ssh import SshHost
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 __all__ = ["EngineClient", "EngineNotFound", "EngineStream"]
 

@@ -19,19 +19,19 @@ every `Subscription`:
 
 from __future__ import annotations
 
-import logging
 import threading
 import time
 from collections import deque
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from arctui.lazylog import get_logger
 from arctui.sources.base import EngineEvent, SourceError
 
 if TYPE_CHECKING:
     from arctui.sources.base import ContainerSource
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 REPLAY = 3600.0  # seconds of past events asked for on the first subscription
 BACKOFF_MIN, BACKOFF_MAX = 1.0, 30.0

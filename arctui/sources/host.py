@@ -73,11 +73,19 @@ class HostReader:
         return None
 
     def disk(self, path: str) -> tuple[int | None, int | None]:
-        """(total, free for unprivileged users) bytes of the filesystem holding `path`."""
+        """(size, free for unprivileged users) bytes of the filesystem holding `path`,
+        the size as `df` counts it for its Use% (see `df_size`)."""
         if not path:
             return None, None
         try:
             st = self._statvfs(path)
         except OSError:
             return None, None
-        return st.f_blocks * st.f_frsize, st.f_bavail * st.f_frsize
+        return df_size(st), st.f_bavail * st.f_frsize
+
+
+def df_size(st: os.statvfs_result) -> int:
+    """Used plus available bytes: what `df`'s Use% is a share of. Blocks reserved for root
+    are left out, so "69% used" never shows for a disk `df` calls 24% used (a filesystem
+    with a large reserve)."""
+    return (st.f_blocks - st.f_bfree + st.f_bavail) * st.f_frsize

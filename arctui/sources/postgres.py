@@ -22,7 +22,6 @@ ever). psycopg is imported only here, inside functions. No Textual.
 from __future__ import annotations
 
 import contextlib
-import logging
 import os
 import socket
 import threading
@@ -32,6 +31,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from arctui.config.masking import MASK
+from arctui.lazylog import get_logger
 from arctui.sources.base import SourceError
 from arctui.text import one_line
 
@@ -56,7 +56,7 @@ _LIBPQ_ENV = {
 }
 _PORT_VARS = ("PGPORT", "PG_PORT", "POSTGRES_PORT")
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 
 @dataclass(frozen=True)

@@ -10,13 +10,13 @@ pipeline speaks RESP itself (`sources/redis_resp.py`). No Textual.
 
 from __future__ import annotations
 
-import logging
 import socket
 import threading
 import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from arctui.lazylog import get_logger
 from arctui.sources.base import SourceError
 from arctui.sources.redis_discovery import RedisTarget, discover_target
 from arctui.sources.redis_resp import (
@@ -27,7 +27,7 @@ from arctui.sources.redis_resp import (
     read_replies,
 )
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 TIMEOUT = 3.0  # seconds for every read; a healthy Redis answers INFO in well under 10 ms
 CONNECT_TIMEOUT = 2.0

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import logging
 import os
 import re
 import shlex
@@ -39,9 +38,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from arctui.lazylog import get_logger
 from arctui.sources.base import SourceError
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 __all__ = ["SshHost", "SshTarget", "explain_ssh", "parse_url"]
 

@@ -16,6 +16,7 @@ from arctui.filecache import load_yaml, parsed
 
 TECH_LABEL = "arc.service.tech"
 _TOKEN_SPLIT = re.compile(r"[-_.]+")
+NAMES_MAX = 4096
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,11 @@ class Catalog:
 
     roles: tuple[Role, ...]
     fallback: str = "other"
+    # name -> role by name, remembered: every snapshot resolves every container again
+    # (some 60 pattern scans each). Bounded: cleared when it reaches NAMES_MAX.
+    _names: dict[str, str | None] = field(
+        default_factory=dict, init=False, compare=False, repr=False
+    )
 
     def role(self, name: str) -> Role | None:
         """The role called `name`, if the catalog has it."""
@@ -67,6 +73,14 @@ class Catalog:
         return self.fallback
 
     def _by_name(self, name: str) -> str | None:
+        if name in self._names:
+            return self._names[name]
+        if len(self._names) >= NAMES_MAX:
+            self._names.clear()
+        found = self._names[name] = self._scan(name)
+        return found
+
+    def _scan(self, name: str) -> str | None:
         tokens = tuple(t for t in _TOKEN_SPLIT.split(name.lower().lstrip("/")) if t)
         if not tokens:
             return None

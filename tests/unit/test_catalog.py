@@ -262,3 +262,22 @@ def test_parse_catalog_scalar_instead_of_list() -> None:
         return  # rejecting it is fine too
     assert custom.resolve(labels=tech("mongodb")) == "mongo"
     assert custom.resolve(image="mongo:7") == "mongo"
+
+
+def test_names_are_matched_once_and_the_memory_is_bounded(monkeypatch) -> None:
+    # Every snapshot resolves every container again; the name scan (some 60 patterns)
+    # was the stack reader's largest cost at 50 containers.
+    from arctui.stack import catalog as module
+
+    cat = default_catalog()
+    scans: list[str] = []
+    real = module.Catalog._scan
+    monkeypatch.setattr(module.Catalog, "_scan", lambda self, n: scans.append(n) or real(self, n))
+    monkeypatch.setattr(module, "NAMES_MAX", 50)
+    first = [cat.resolve(service=f"svc{i}-postgres") for i in range(3)]
+    assert [cat.resolve(service=f"svc{i}-postgres") for i in range(3)] == first
+    assert scans.count("svc0-postgres") == 1
+    for i in range(200):
+        cat.resolve(service=f"unique-{i}")
+    assert len(cat._names) <= 50
+    assert cat.resolve(service="my-redis") == "redis"

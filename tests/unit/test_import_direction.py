@@ -30,7 +30,14 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("arctui.ops.diagnostics",),
     ("arctui.ops.maintenance",),  # disk, prune, runbook, calendar, images (above doctor)
     ("arctui.tabs.*",),  # a tab's models, reader, demo, cli, actions (no Textual)
-    ("arctui.record.frame", "arctui.record.store", "arctui.record.codec"),  # recorded data
+    # recorded data: what a frame is, what of it is stored, how, and the one writer
+    (
+        "arctui.record.frame",
+        "arctui.record.store",
+        "arctui.record.codec",
+        "arctui.record.slim",
+        "arctui.record.lock",
+    ),
     ("arctui.alerts",),  # rules over a frame, delivery (never acts)
     ("arctui.record",),  # the recorder loop, history, replay sources, OpenMetrics
     ("arctui.ui",),
@@ -38,6 +45,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     (
         "arctui.cli",
         "arctui.cli_actions",
+        "arctui.cli_parse",
         "arctui.cli_health",
         "arctui.cli_status",
         "arctui.web",
@@ -50,9 +58,7 @@ ALLOWED: frozenset[tuple[str, str]] = frozenset()
 
 # Modules over MAX_LINES today. Only delete lines (or lower a figure after a split).
 MAX_LINES = 500
-LONG_MODULES: dict[str, int] = {
-    "arctui.record.store": 506,
-}
+LONG_MODULES: dict[str, int] = {}
 
 
 def _module_name(path: Path) -> str:

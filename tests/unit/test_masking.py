@@ -203,3 +203,47 @@ def test_redis_key_counters_are_not_secrets(name: str) -> None:
 @pytest.mark.parametrize("name", ["ENCRYPTION_KEYS", "SIGNING_KEYS", "API_KEYS", "jwt_keys"])
 def test_plural_credential_keys_stay_secret(name: str) -> None:
     assert is_secret_key(name)
+
+
+@pytest.mark.parametrize("secret", ["p<a>ss&word", "a&amp;b<<x", "x>y&z\"'q"])
+def test_a_secret_is_masked_in_its_html_escaped_form_too(secret: str) -> None:
+    import html
+
+    redactor = Redactor([secret])
+    escaped = html.escape(secret, quote=False)
+    assert redactor.redact_known(f"<text>{escaped}</text> and {secret}") == (
+        f"<text>{MASK}</text> and {MASK}"
+    )
+
+
+def test_a_value_learned_after_a_redaction_is_masked_from_then_on() -> None:
+    redactor = Redactor(["firstsecret"])
+    assert redactor.redact_known("a firstsecret b") == f"a {MASK} b"
+    redactor.learn(["secondsecret"])
+    assert redactor.redact_known("firstsecret secondsecret") == f"{MASK} {MASK}"
+    redactor.learn(["secondsecret"])  # nothing new: still both
+    assert redactor.redact_known("secondsecret-firstsecret") == f"{MASK}-{MASK}"
+
+
+def test_learning_in_many_batches_compiles_the_pattern_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A session learns a batch per container and env file: compiling the alternation of
+    every known value at each batch cost `status` several ms (once per redaction now)."""
+    import arctui.config.masking as masking
+
+    compiled: list[str] = []
+    real = masking.re.compile
+
+    def counting(pattern: str, *args: object) -> object:
+        compiled.append(pattern)
+        return real(pattern, *args)  # type: ignore[arg-type]
+
+    redactor = Redactor()
+    monkeypatch.setattr(masking.re, "compile", counting)
+    for i in range(20):
+        redactor.learn([f"secret-value-{i}"])
+    assert compiled == []
+    assert redactor.redact_known("x secret-value-7 y secret-value-19") == f"x {MASK} y {MASK}"
+    assert redactor.redact_known("secret-value-3") == MASK
+    assert len(compiled) == 1

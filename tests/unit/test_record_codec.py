@@ -113,3 +113,62 @@ def test_damaged_bytes_are_a_codec_error() -> None:
         codec.decode_frame(b"{not json")
     with pytest.raises(codec.CodecError):
         codec.Compressor().unpack(b"garbage")
+
+
+def test_the_store_remembers_pattern_masking_but_learns_new_secrets() -> None:
+    # The pattern masking of a repeated string is computed once (it was most of the
+    # recorder's encoding CPU); a secret the redactor learns later is still replaced.
+    from arctui.config.masking import Redactor
+
+    redactor = Redactor()
+    redact = codec.memo_redact(redactor.redact)
+    assert redact is not None
+    text = "api-1 token=abc123 runs s3cr3t-value-xyz"
+    before = codec._mask_memo.cache_info().hits
+    first = redact(text)
+    assert redact(text) == first == redactor.redact(text)
+    assert codec._mask_memo.cache_info().hits > before
+    redactor.learn(["s3cr3t-value-xyz"])
+    assert "s3cr3t-value-xyz" not in redact(text)
+    assert redact(text) == redactor.redact(text)
+
+
+def test_the_masking_memory_stays_bounded() -> None:
+    from arctui.config.masking import Redactor
+
+    redact = codec.memo_redact(Redactor().redact)
+    assert redact is not None
+    for i in range(codec.MEMO_MAX + 500):
+        redact(f"line {i} of a log nobody repeats")
+    assert codec._mask_memo.cache_info().currsize <= codec.MEMO_MAX
+
+
+def test_encoding_reads_each_dataclass_fields_once(
+    demo_frame: Frame, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # dataclasses.fields() per value (some 5,000 in a 50-container frame) and a
+    # default_factory call per field were most of to_plain's time.
+    codec.encode_frame(demo_frame)
+    calls = []
+    real = dataclasses.fields
+    monkeypatch.setattr(dataclasses, "fields", lambda v: calls.append(v) or real(v))
+    again = codec.encode_frame(demo_frame)
+    codec.quantize(demo_frame, 3)
+    assert calls == []
+    assert codec.decode_frame(again) == demo_frame
+
+
+def test_decoding_reads_each_type_hint_once(
+    demo_frame: Frame, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The hint's origin and arguments per value were most of a replay's time before its
+    # first frame (a 50-container frame holds some 5,000 values).
+    import typing
+
+    raw = codec.encode_frame(demo_frame)
+    assert codec.decode_frame(raw) == demo_frame
+    calls = []
+    real = typing.get_origin
+    monkeypatch.setattr(typing, "get_origin", lambda h: calls.append(h) or real(h))
+    assert codec.decode_frame(raw) == demo_frame
+    assert calls == []

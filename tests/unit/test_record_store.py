@@ -9,6 +9,7 @@ import stat
 
 import pytest
 
+from arctui.record import slim as slim_mod
 from arctui.record import store as store_mod
 from arctui.record.frame import Event, Frame, LogCounts, ServiceLogCounts
 from arctui.record.store import Store, StoreError, StoreLocked, StoreMissing
@@ -246,7 +247,35 @@ def test_stored_frames_keep_the_last_health_run_capped_and_figures_as_shown(stor
     assert got is not None and got.stack is not None and got.resources is not None
     (kept,) = got.stack.services[0].containers[0].health_log
     assert kept.exit_code == 4 and kept.start == T0 + 4
-    assert kept.output == runs[-1].output[: store_mod.HEALTH_OUTPUT_MAX]
+    assert kept.output == runs[-1].output[: slim_mod.HEALTH_OUTPUT_MAX]
     shown = got.resources.containers[0]
-    assert (shown.cpu, shown.mem, shown.sampled_at) == (0.0, 373000, round(T0 + 0.123456, 1))
+    # read within the slack of the snapshot's own time: stored as that time
+    assert (shown.cpu, shown.mem, shown.sampled_at) == (0.0, 373000, T0)
     assert live.stack is stack and len(c.health_log) == 5  # the live frame is untouched
+
+
+def test_containers_read_with_their_snapshot_store_no_time_of_their_own(store: Store) -> None:
+    # Every container's reading time differed in every frame (a third of a 50-container
+    # frame's change); one read pass is stored as the snapshot's time, a stale row keeps
+    # its own, and a container not measured stays unmeasured.
+    from arctui.record import codec
+    from arctui.sources.usage import ContainerStats, HostStats, ResourcesSnapshot
+
+    def at(t: float, jitter: float) -> Frame:
+        rows = tuple(
+            ContainerStats(f"c{i}", f"w{i}", "w", "running", 0.01, sampled_at=t - i * jitter / 20)
+            for i in range(6)
+        )
+        stale = ContainerStats("old", "p-old-1", "old", "running", cpu=0.0, sampled_at=t - 30)
+        idle = ContainerStats("gone", "p-gone-1", "gone", "exited")
+        res = ResourcesSnapshot("p", (*rows, stale, idle), HostStats(2), t, "cgroup v2")
+        return Frame(ts=T0, resources=res)
+
+    a, b = at(T0, 1.0), at(T0, 1.7)
+    one = codec.encode_frame(slim_mod.slim(a))
+    assert one == codec.encode_frame(slim_mod.slim(b))
+    store.write_frame(a)
+    got = store.frame_at(T0)
+    assert got is not None and got.resources is not None
+    times = [c.sampled_at for c in got.resources.containers]
+    assert times == [T0] * 6 + [round(T0 - 30, 1), None]

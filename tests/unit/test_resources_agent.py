@@ -231,3 +231,48 @@ def test_agent_command_runs_without_a_project(
 def test_agent_line_shape_matches_the_wire() -> None:
     line = encode(dataclasses.replace(_snapshot(), containers=()))
     assert decode(line).containers == ()
+
+
+def _session(docker_host: str, environ: dict[str, str]) -> Any:
+    """What `session_source` reads of a Session: not a demo, a reader, an engine."""
+    from types import SimpleNamespace
+
+    from arctui.sources.engine import EngineClient
+
+    reader = SimpleNamespace(project="app", compose_model=lambda: (None, None))
+    engine = EngineClient({"DOCKER_HOST": docker_host})
+    return SimpleNamespace(demo=False, reader=reader, environ=environ, engine=engine, events=None)
+
+
+def test_an_ssh_engine_reads_its_figures_from_the_agent_by_default(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The default fleet_ssh_bench measured: on the host, the agent costs a fraction of the
+    engine's one-shot stats (the API fallback), so an ssh:// engine starts the agent and
+    uses the API only when the agent cannot run there, or when told (`ARCTUI_STATS_SOURCE`)."""
+    from arctui.sources.ssh import SshHost
+    from arctui.tabs.resources.reader import ResourcesReader
+    from arctui.tabs.resources.source import session_source
+
+    run = tmp_path / "run"
+    run.mkdir(mode=0o700)
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(run))
+    made = []
+    try:
+        remote = session_source(_session("ssh://deploy@stage", {}))
+        made.append(remote)
+        assert isinstance(remote, AgentResources)
+        assert remote.host is SshHost.for_url("ssh://deploy@stage")
+        assert isinstance(remote.fallback, ResourcesReader)  # the API when it cannot run
+        assert remote.argv()[-4:] == ["-p", "app", "--interval", "1"]
+        told = session_source(_session("ssh://deploy@stage", {"ARCTUI_STATS_SOURCE": "api"}))
+        made.append(told)
+        assert isinstance(told, ResourcesReader)
+        local = session_source(_session(f"unix://{tmp_path}/docker.sock", {}))
+        made.append(local)
+        assert isinstance(local, ResourcesReader)  # cgroups here: no agent, no ssh
+    finally:
+        for source in made:
+            source.close()
+        for host in list(SshHost._registry.values()):
+            host.close()

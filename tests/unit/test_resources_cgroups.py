@@ -180,6 +180,24 @@ def test_host_reader(tmp_path: Path) -> None:
     assert host.cpu_times() == (150, 1000, 2)  # iowait counts as idle
     assert host.meminfo() == (1000 * 1024, 400 * 1024)
     assert host.pressure() == 12.5
-    assert host.disk("/var/lib/docker") == (100 * 4096, 30 * 4096)
+    # 100 blocks, 40 free, 30 of them for users: df says 60 used of 90 (67%), not 70%.
+    assert host.disk("/var/lib/docker") == (90 * 4096, 30 * 4096)
     assert host.disk("") == (None, None)
     assert HostReader(tmp_path / "none").pressure() is None
+
+
+def test_disk_use_matches_df_on_this_machine() -> None:
+    # An independent reading: df's own Use% of the same filesystem.
+    import shutil
+    import subprocess
+
+    if not shutil.which("df"):
+        pytest.fail("df is missing")
+    out = subprocess.run(
+        ["df", "--output=pcent", "/"], capture_output=True, text=True, check=True
+    ).stdout.split()
+    df_pct = int(out[-1].rstrip("%"))
+    total, free = HostReader().disk("/")
+    assert total and free is not None
+    ours = (1 - free / total) * 100
+    assert abs(ours - df_pct) <= 1.5  # df rounds up; the disk may change in between

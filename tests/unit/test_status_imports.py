@@ -13,6 +13,11 @@ import sys
 from pathlib import Path
 
 HEAVY = ("yaml", "dotenv", "http.client", "ssl", "email", "hashlib", "urllib.request")
+# Made lazy for issue 19's 1.0x `docker compose ps`: logging (arctui/lazylog.py), html
+# (masking's escaped form), subprocess (fleet), shutil (argparse's terminal width: the
+# narrow parser), the serve command; and never the TUI, its renderer or the docker SDK.
+LAZY = ("logging", "html", "subprocess", "shutil", "arctui.web", "textual", "rich", "docker")
+HEAVY += LAZY
 
 
 def test_a_cached_status_imports_no_yaml_dotenv_http_client_or_hashlib(tmp_path: Path) -> None:
@@ -37,4 +42,6 @@ def test_a_cached_status_imports_no_yaml_dotenv_http_client_or_hashlib(tmp_path:
         )
         for _ in range(2)  # the first fills the caches
     ]
-    assert json.loads(runs[1].stdout.strip().splitlines()[-1]) == [], runs[1].stderr
+    imported = json.loads(runs[1].stdout.strip().splitlines()[-1])
+    # No engine answers here: the failed connection is logged (the live test has none).
+    assert [m for m in imported if m != "logging"] == [], runs[1].stderr

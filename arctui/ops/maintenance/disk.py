@@ -22,6 +22,7 @@ from typing import Any
 
 from arctui.ops.maintenance.volumes import GROWTH_WINDOW, Growth, VolumeHistory, growth
 from arctui.sources.base import SourceError
+from arctui.sources.host import df_size
 from arctui.text import one_line
 from arctui.units import duration, size
 
@@ -217,9 +218,7 @@ def data_root(info: Mapping[str, Any], local_engine: bool) -> DataRoot:
         st = os.statvfs(path)
     except OSError as exc:
         return DataRoot(path, note=f"cannot measure {path}: {exc.strerror or exc}")
-    return DataRoot(
-        path, free=st.f_bavail * st.f_frsize, total=st.f_blocks * st.f_frsize, local=True
-    )
+    return DataRoot(path, free=st.f_bavail * st.f_frsize, total=df_size(st), local=True)
 
 
 def growth_note(why: str = "no flight recorder store: run `arctui record`") -> str:

@@ -17,7 +17,7 @@ import re
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, NamedTuple, Protocol
 
 from arctui.config.masking import Redactor
@@ -93,9 +93,17 @@ def source_tag(service: str, replica: int) -> str:
 class LineMaker:
     """Builds safe LogLines from records (thread-safe: one container per thread)."""
 
-    def __init__(self, redact: Callable[[str], str] = lambda s: s) -> None:
+    def __init__(
+        self,
+        redact: Callable[[str], str] = lambda s: s,
+        prefix: str = "",
+        seq: Iterator[int] | None = None,
+    ) -> None:
         self.redact = redact
-        self._seq = itertools.count()
+        self.prefix = prefix  # `ENGINE/` before every tag over several engines (fleet_feed)
+        # Arrival order; the makers of several engines share one count, so (ts, seq)
+        # stays unique across them (the view's cache and place go by it).
+        self._seq = itertools.count() if seq is None else seq
         self._last: dict[str, Level | None] = {}
 
     def make(self, rec: LogRecord) -> LogLine:
@@ -114,7 +122,7 @@ class LineMaker:
             seq=next(self._seq),
             ts_ns=rec.ts_ns,
             service=t.service,
-            source=source_tag(t.service, t.replica),
+            source=self.prefix + source_tag(t.service, t.replica),
             container=t.name,
             stream=rec.stream,
             level=level,
@@ -130,11 +138,13 @@ def session_source(session: Session) -> LogSource:
     return source
 
 
-def session_maker(session: Session) -> LineMaker:
-    """A LineMaker redacting with the session's secrets."""
+def session_maker(
+    session: Session, prefix: str = "", seq: Iterator[int] | None = None
+) -> LineMaker:
+    """A LineMaker redacting with the session's secrets (`prefix` before every tag)."""
     from arctui.ops.audit import redactor_for
 
-    return LineMaker(fast_redact(redactor_for(session)))
+    return LineMaker(fast_redact(redactor_for(session)), prefix, seq)
 
 
 def read_lines(

@@ -61,6 +61,9 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     """`disk`, `prune`, `run` and `maintenance`."""
     p = sub.add_parser("disk", help="disk use as docker system df -v shows it, and free space")
     p.add_argument("--json", action="store_true", help="print JSON")
+    p.add_argument(  # the global --engine NAME=HOST adds engines; this one picks one
+        "--engine", dest="target_engine", metavar="NAME", help="this engine's (default: primary)"
+    )
     p = sub.add_parser(
         "prune", help="remove dangling images, stopped containers outside the project, build cache"
     )
@@ -90,7 +93,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
 def run(session: Session, args: argparse.Namespace) -> int:
     """Dispatch one of the four commands."""
     if args.command == "disk":
-        return disk_command(session, args.json)
+        return disk_command(session, args.json, getattr(args, "target_engine", None))
     if args.command == "prune":
         return prune_command(session, args)
     if args.command == "run":
@@ -99,17 +102,27 @@ def run(session: Session, args: argparse.Namespace) -> int:
 
 
 # disk ----------------------------------------------------------------------------
-def disk_command(session: Session, as_json: bool) -> int:
-    """`arctui disk [--json]`."""
+def disk_command(session: Session, as_json: bool, engine: str | None = None) -> int:
+    """`arctui disk [--json] [--engine NAME]`: one engine's (default the primary's)."""
+    from arctui.ops.fleet_read import EngineChoiceError, pick_engine
     from arctui.tabs.maintenance.reader import disk_report
 
+    multi = session.fleet.multi
+    try:
+        session = pick_engine(session, engine, None) if engine is not None else session
+    except EngineChoiceError as exc:
+        error(str(exc))
+        return 2
     report = disk_report(session)
+    where = f"engine {session.engine_name}: " if multi else ""
     if as_json:
-        emit_json(report.to_json())
+        emit_json({"engine": session.engine_name, **report.to_json()})
         return 3 if report.error else 0
     if report.error:
-        error(f"cannot read disk use: {report.error}")
+        error(f"{where}cannot read disk use: {report.error}")
         return 3
+    if multi:  # several engines: say whose disk this is (another: --engine NAME)
+        emit(f"Engine {session.engine_name} ({session.env}); others: --engine NAME")
     usage: list[tuple[object, ...]] = [("TYPE", "TOTAL", "ACTIVE", "SIZE", "RECLAIMABLE")]
     usage += [(r.kind, r.total, r.active, size(r.size), size(r.reclaimable)) for r in report.rows]
     emit_table(usage, right={1, 2, 3, 4})

@@ -18,7 +18,6 @@ clock does not make the data look old or new. No Textual.
 from __future__ import annotations
 
 import dataclasses
-import logging
 import os
 import shlex
 import signal
@@ -28,6 +27,7 @@ import time
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 
+from arctui.lazylog import get_logger
 from arctui.sources.base import SourceError
 from arctui.tabs.resources.models import ResourcesSnapshot, VolumesSnapshot
 from arctui.tabs.resources.wire import WireError, decode
@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     from arctui.sources.ssh import SshHost
     from arctui.tabs.resources.reader import ResourcesReader
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 DeclaredLimits = Callable[[], Mapping[str, tuple[int | None, float | None]]]
 NOT_INSTALLED = 127  # the shell's "command not found"

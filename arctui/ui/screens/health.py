@@ -10,6 +10,7 @@ the history (also appended to `$XDG_STATE_HOME/arctui/health-events.jsonl`).
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from typing import TYPE_CHECKING, Any, cast
 
@@ -51,6 +52,7 @@ VERDICT_STYLE = {
     "down": "bold red",
 }
 COLUMNS = ("Service", "Verdict", "Docker", "Probe", "Latency", "Why / probe target")
+Reports = list[tuple[str, HealthReport]]  # (engine, its report), the primary first
 
 
 def history_of(app: App[Any]) -> EventHistory:
@@ -107,8 +109,31 @@ def verdict_text(entry: ServiceHealth) -> Text:
     return Text(entry.verdict, style=VERDICT_STYLE.get(entry.verdict, ""))
 
 
-def report_row(entry: ServiceHealth) -> tuple[Text, ...]:
-    """One table row (outside text cleaned, never markup)."""
+def fleet_reports(sessions: tuple[Any, ...], probe: bool) -> Reports:
+    """Every engine's report, each engine read and probed on its own thread within its own
+    time (ops/fleet_read.py): a hung engine's report says why, the others' are whole."""
+    from arctui.ops.fleet_read import read_fleet
+    from arctui.ops.health.report import TIMEOUT, build_report
+
+    def read(member: Any) -> HealthReport:
+        try:
+            snapshot = member.reader.latest()
+        except SourceError as exc:
+            return HealthReport(member.project, member.env, time.time(), (), exc.reason)
+        # A replay shows the recorded containers' own health: probing would read now.
+        return build_report(member, snapshot, probe=probe)
+
+    reads = read_fleet(sessions, read, notices=False, extra=TIMEOUT * 3 + 5 if probe else 0.0)
+    out: Reports = []
+    for r in reads:
+        s = r.session
+        report = r.value or HealthReport(s.project, s.env, time.time(), (), r.error or "?")
+        out.append((r.name, report))
+    return out
+
+
+def report_row(entry: ServiceHealth, engine: str | None = None) -> tuple[Text, ...]:
+    """One table row (outside text cleaned, never markup); `engine` first when given."""
     p = entry.probe
     result = Text("-") if p is None else {
         True: Text("ok", style="green"), False: Text("FAIL", style="bold red"),
@@ -120,8 +145,9 @@ def report_row(entry: ServiceHealth) -> tuple[Text, ...]:
         why = Text(one_line(entry.reason, 160))
     else:
         why = Text(one_line(p.target if p else entry.reason, 160), style="dim")
-    return (Text(one_line(entry.service, 40)), verdict_text(entry),
-            Text(entry.docker_health or "-"), result, Text(latency), why)  # fmt: skip
+    cells = (Text(one_line(entry.service, 40)), verdict_text(entry),
+             Text(entry.docker_health or "-"), result, Text(latency), why)  # fmt: skip
+    return cells if engine is None else (Text(one_line(engine, 32), style="bold"), *cells)
 
 
 def entry_detail(entry: ServiceHealth) -> Text:
@@ -212,7 +238,10 @@ class HealthScreen(ModalScreen[None]):
         self.session = session
         self.history = history
         self.snapshot = snapshot
-        self.report: HealthReport | None = None
+        self.report: HealthReport | None = None  # the primary engine's
+        self.reports: Reports = []  # every engine's (one with one engine)
+        self.entries: list[tuple[str, ServiceHealth]] = []  # the table's rows, in order
+        self.multi = False  # several engines: an Engine column, each engine probed
         self.reading = False
         self.history_from_file: tuple[HealthEvent, ...] = ()
         self.alert_lines = Text()  # the recorder's alerts (store), when there are any
@@ -226,7 +255,8 @@ class HealthScreen(ModalScreen[None]):
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
-        table.add_columns(*COLUMNS)
+        self.multi = shell(self.app).multi_engine
+        table.add_columns(*(("Engine", *COLUMNS) if self.multi else COLUMNS))
         if not self.history.events():  # an earlier run's history, until this one has some
             self.history_from_file = self.history.load(SHOWN_EVENTS)
         self._show_events()
@@ -249,55 +279,67 @@ class HealthScreen(ModalScreen[None]):
         self.run_worker(self._read, thread=True, exit_on_error=False, group="health")
 
     def _read(self) -> None:
-        from arctui.ops.health.report import build_report
-
-        try:
-            snapshot = self.session.reader.latest()
-        except SourceError as exc:
-            report = HealthReport(
-                self.session.project, self.session.env, time.time(), (), exc.reason
-            )
-        else:
-            # A replay shows the recorded containers' own health: probing would read now.
-            live = self.session.replay is None
-            report = build_report(self.session, snapshot, probe=live)
+        sessions = self.session.fleet.all if self.multi else (self.session,)
+        reports = fleet_reports(sessions, probe=self.session.replay is None)
         alerts = alert_history(self.session)  # the store, read here: off the event loop
-        self.app.call_from_thread(self._show, report, alerts)
+        self.app.call_from_thread(self._show, reports, alerts)
 
-    def _show(self, report: HealthReport, alerts: Text | None = None) -> None:
+    def _show(self, reports: Reports | HealthReport, alerts: Text | None = None) -> None:
+        if isinstance(reports, HealthReport):
+            reports = [(self.session.engine_name, reports)]
         self.reading = False
         self.alert_lines = alerts or Text()
-        previous, self.report = self.report, report
+        before = dict(self.reports)
+        self.reports, self.report = reports, reports[0][1]
         if self.session.replay is None:  # a replay's verdicts are the past's, not news
-            notify_events(self.app, self.history.add(verdict_changes(previous, report)))
-        title = Text("Health ", style="bold")
-        title.append(one_line(report.project, 60))
-        if report.error:
-            title.append(f"  ·  cannot read the stack: {one_line(report.error, 200)}", style="red")
+            for engine, report in reports:
+                news = verdict_changes(before.get(engine), report)
+                if self.multi:  # an event names its engine
+                    news = [dataclasses.replace(e, service=f"{engine}/{e.service}") for e in news]
+                notify_events(self.app, self.history.add(news))
+        self.query_one("#health-title", Static).update(self._title())
+        self.entries = [(engine, e) for engine, report in reports for e in report.services]
+        if self.multi:  # keyed and led by the engine's name
+            rows = [(f"{n}/{e.service}", report_row(e, n)) for n, e in self.entries]
         else:
-            counts = ", ".join(f"{v} {k}" for k, v in report.counts().items() if v)
-            took = "simulated" if self.session.demo else f"{report.duration_ms:.0f} ms"
-            if self.session.replay is not None:
-                took = "not run (replay: Docker's recorded health only)"
-            title.append(f"  ·  {counts}  ·  probes {took}")
-        keys = "r probe now  ·  w wizards" if self.session.replay is None else "r read again"
-        title.append(f"  ·  every {REFRESH:.0f} s  ·  {keys}  ·  Esc closes", style="dim")
-        self.query_one("#health-title", Static).update(title)
-        rows = [(entry.service, report_row(entry)) for entry in report.services]
+            rows = [(e.service, report_row(e)) for _n, e in self.entries]
         sync_rows(self.query_one(DataTable), rows, update_width=False)
         self._detail()
         self._show_events()
 
+    def _title(self) -> Text:
+        title = Text("Health ", style="bold")
+        title.append(one_line(self.reports[0][1].project, 60))
+        for engine, report in self.reports:
+            where = f"{engine}: " if self.multi else ""
+            if report.error:
+                why = f"  ·  {where}cannot read the stack: {one_line(report.error, 200)}"
+                title.append(why, style="red")
+                continue
+            counts = ", ".join(f"{v} {k}" for k, v in report.counts().items() if v)
+            title.append(f"  ·  {where}{counts}")
+        took = "simulated" if self.session.demo else f"{self.reports[0][1].duration_ms:.0f} ms"
+        if self.multi and not self.session.demo:
+            took = " / ".join(f"{r.duration_ms:.0f}" for _e, r in self.reports) + " ms"
+        if self.session.replay is not None:
+            took = "not run (replay: Docker's recorded health only)"
+        title.append(f"  ·  probes {took}")
+        keys = "r probe now  ·  w wizards" if self.session.replay is None else "r read again"
+        title.append(f"  ·  every {REFRESH:.0f} s  ·  {keys}  ·  Esc closes", style="dim")
+        return title
+
     def on_data_table_row_highlighted(self, _: DataTable.RowHighlighted) -> None:
         self._detail()
 
+    def selected_row(self) -> tuple[str, ServiceHealth] | None:
+        """The highlighted row's engine and entry."""
+        row = self.query_one(DataTable).cursor_row
+        return self.entries[row] if 0 <= row < len(self.entries) else None
+
     def selected(self) -> ServiceHealth | None:
         """The highlighted service's entry."""
-        if self.report is None or not self.report.services:
-            return None
-        row = self.query_one(DataTable).cursor_row
-        services = self.report.services
-        return services[row] if 0 <= row < len(services) else None
+        chosen = self.selected_row()
+        return chosen[1] if chosen is not None else None
 
     def _detail(self) -> None:
         entry = self.selected()
@@ -316,7 +358,7 @@ class HealthScreen(ModalScreen[None]):
             )
             return
 
-        entry = self.selected()
-        self.app.push_screen(
-            DoctorScreen(self.session, focus_service=entry.service if entry else None)
-        )
+        chosen = self.selected_row()
+        engine = shell(self.app).engine_session(chosen[0] if chosen else None)  # its engine's
+        focus = chosen[1].service if chosen else None
+        self.app.push_screen(DoctorScreen(engine, focus_service=focus))

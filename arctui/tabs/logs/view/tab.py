@@ -26,6 +26,7 @@ from arctui.sources.docker_logs import LogWindow
 from arctui.tabs.logs.buffer import DEFAULT_CAPACITY, LogBuffer, SortedLines
 from arctui.tabs.logs.export import format_line, save_lines
 from arctui.tabs.logs.filter import FilterError, LineFilter
+from arctui.tabs.logs.fleet_feed import FleetFeed, line_engine
 from arctui.tabs.logs.models import Level, LogLine
 from arctui.tabs.logs.reader import LogFeed, session_maker, session_source
 from arctui.tabs.logs.view.logview import LogView
@@ -37,6 +38,7 @@ from arctui.tabs.logs.view.presenters import (
     status_text,
 )
 from arctui.text import one_line
+from arctui.ui.fleet_cells import FILTER_WORD, engine_matches, next_filter, parse_filter
 from arctui.ui.shell import shell
 
 if TYPE_CHECKING:
@@ -46,6 +48,7 @@ TAIL = 500  # lines per container loaded when the tab opens
 DRAIN_GAP = 0.1  # seconds between two takes from the feed (10 screen updates/s at most)
 KEY_FIRST = 0.1  # after a key, new lines wait this long: the key's answer is drawn first
 TAG_CAP = 18  # the service column grows with the names up to this many characters
+FLEET_TAG_CAP = 26  # ... and with `ENGINE/` before them, over several engines
 LEVEL_CYCLE = (None, Level.ERROR, Level.WARN, Level.INFO, Level.DEBUG)
 
 
@@ -100,6 +103,8 @@ class LogsTab(Vertical):
         Binding("R", "regex", "Regex", show=False, key_display="R", id="logs.regex"),
         Binding("C", "case", "Case", show=False, key_display="C", id="logs.case"),
         Binding("L", "level", "Level", key_display="L", id="logs.level"),
+        # Several engines: the search's `engine:NAME` word, to the next engine and back.
+        Binding("E", "cycle_engine", "Engine", show=False, key_display="E", id="logs.engine"),
         Binding("f", "focus_service", "Service", show=False, id="logs.focus_service"),
         Binding("space", "pause", "Pause", id="logs.pause"),
         Binding("t", "timestamps", "Time", show=False, id="logs.timestamps"),
@@ -117,7 +122,8 @@ class LogsTab(Vertical):
         self.session = session
         self.buffer = LogBuffer(buffer_capacity())
         self.shown: SortedLines | None = None  # None: every buffered line is shown
-        self.feed: LogFeed | None = None
+        self.feed: LogFeed | FleetFeed | None = None
+        self.engine: str | None = None  # the `engine:NAME` word (several engines only)
         self.pattern = ""
         self.regex = False
         self.case = "smart"
@@ -159,16 +165,13 @@ class LogsTab(Vertical):
         self.view.focus()
 
     def _start(self) -> None:
-        source = session_source(self.session)
-        self.feed = LogFeed(
-            source,
-            (),
-            LogWindow(tail=TAIL),
-            session_maker(self.session),
-            capacity=self.buffer.capacity,
-            on_ready=self._ready,
-            hold=partial(answering_key, self.app),
-        )
+        window, hold = LogWindow(tail=TAIL), partial(answering_key, self.app)
+        if shell(self.app).multi_engine:  # one feed per engine, each with its own errors
+            fleet = self.session.fleet.all
+            self.feed = FleetFeed(fleet, window, self.buffer.capacity, self._ready, hold)
+        else:
+            source, maker = session_source(self.session), session_maker(self.session)
+            self.feed = LogFeed(source, (), window, maker, self.buffer.capacity, self._ready, hold)
         self.feed.start()
 
     def _ready(self) -> None:
@@ -219,7 +222,8 @@ class LogsTab(Vertical):
             removed = shown.evict(evicted)
             first -= removed
         self.view.changed(place, removed, first)
-        widest = min(TAG_CAP, max((len(x.source) for x in batch.lines), default=0))
+        cap = FLEET_TAG_CAP if isinstance(self.feed, FleetFeed) else TAG_CAP
+        widest = min(cap, max((len(x.source) for x in batch.lines), default=0))
         if widest > self._tag_width:  # capped on both sides: a wider name restyles once
             self._tag_width = widest
             self._restyle()
@@ -232,6 +236,8 @@ class LogsTab(Vertical):
     def _passes(self, line: LogLine) -> bool:
         if self.service is not None and line.service != self.service:
             return False
+        if self.engine is not None and not engine_matches(self.engine, line_engine(line) or ""):
+            return False
         if self.level is not None and (line.level is None or line.level < self.level):
             return False
         return not (self.only_matching and self.pattern) or self.flt.matches(line)
@@ -241,6 +247,7 @@ class LogsTab(Vertical):
         """The filter changed: rebuild the shown subset (or show the whole buffer)."""
         if (
             self.service is None
+            and self.engine is None
             and self.level is None
             and not (self.only_matching and self.pattern)
         ):
@@ -273,7 +280,7 @@ class LogsTab(Vertical):
             wrap=self.wrap,
             timestamps=self.timestamps,
             loading=feed is None or not feed.history_loaded,
-            error=one_line(feed.error.reason, 120) if feed and feed.error else "",
+            error=self._feed_error(),
             lost=self.view.lost,
         )
         self.query_one("#logs-status", Static).update(status_text(info))
@@ -282,8 +289,18 @@ class LogsTab(Vertical):
             self.view.empty_text = empty
             self.view.refresh()
 
+    def _feed_error(self) -> str:
+        """Why lines cannot be read; over several engines, each failing engine's own."""
+        feed = self.feed
+        if isinstance(feed, FleetFeed):
+            errors = feed.errors()
+            return " · ".join(f"engine {n}: {one_line(r, 100)}" for n, r in errors)
+        return one_line(feed.error.reason, 120) if feed and feed.error else ""
+
     def _filter_text(self) -> str:
         parts = []
+        if self.engine is not None:
+            parts.append(f"engine {self.engine}")
         if self.pattern:
             kind = "regex" if self.regex else "text"
             parts.append(f"search {self.pattern!r} ({kind}, {self.case} case)")
@@ -302,7 +319,7 @@ class LogsTab(Vertical):
     def action_search(self) -> None:
         """Open the search box."""
         box = self.query_one("#logs-search", Input)
-        box.value = self.pattern
+        box.value = " ".join(p for p in (self._engine_word(), self.pattern) if p)
         box.display = True
         box.focus()
 
@@ -326,7 +343,12 @@ class LogsTab(Vertical):
         self._refilter()
         return True
 
+    def _engine_word(self) -> str:
+        return f"{FILTER_WORD}{self.engine}" if self.engine is not None else ""
+
     def _apply_search(self, pattern: str) -> None:
+        if isinstance(self.feed, FleetFeed):  # `engine:NAME` limits the lines to an engine
+            self.engine, pattern = parse_filter(pattern)
         if self._set_filter(pattern, self.regex, self.case) and pattern:
             self.action_find(-1 if self.view.live else 1)
 
@@ -365,6 +387,18 @@ class LogsTab(Vertical):
         """Cycle the minimum level: all, ERROR, WARN, INFO, DEBUG."""
         self.level = LEVEL_CYCLE[(LEVEL_CYCLE.index(self.level) + 1) % len(LEVEL_CYCLE)]
         self._refilter()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "cycle_engine":  # one engine: the key is off (help says why)
+            return shell(self.app).multi_engine
+        return True
+
+    def action_cycle_engine(self) -> None:
+        """Only the next engine's lines (after the last one, every engine's again)."""
+        names = list(self.session.fleet.names)
+        self.engine = parse_filter(next_filter(self._engine_word(), names))[0]
+        self._refilter()
+        self.notify(f"engine {self.engine}" if self.engine else "every engine", timeout=2)
 
     def action_focus_service(self) -> None:
         """Only the selected line's service, or every service again."""
