@@ -22,9 +22,8 @@ import pytest
 from arctui.config.backups import BackupSettings
 from arctui.config.settings import Settings
 from arctui.ops.audit import AuditLog
-from arctui.ops.backups import postgres as pg
+from arctui.ops.backups import pg_dump, pg_restore, pg_verify, take
 from arctui.ops.backups import run as ops
-from arctui.ops.backups import take
 from arctui.ops.backups.common import BackupError
 from arctui.ops.backups.store import Manifest
 from arctui.ops.backups.targets import find_target
@@ -138,7 +137,7 @@ def test_postgres_backup_round_trip_into_a_scratch_database(ctx, probe_table) ->
         conn.execute(f"DELETE FROM {probe_table} WHERE id > 1000")
     target = find_target(ctx.session, "postgres")
     assert_restores_probe_rows(
-        lambda scratch: pg.restore(
+        lambda scratch: pg_restore.restore(
             target, data, ctx.session.environ, None, lambda _: None, scratch, clean=False
         ),
         probe_table,
@@ -205,7 +204,7 @@ def test_truncated_archive_fails_verification_and_is_refused_for_restore(ctx) ->
     cut.write_bytes(whole[: len(whole) * 2 // 3])
     target = find_target(ctx.session, "postgres")
     with pytest.raises(BackupError, match=r"verification failed|full read"):
-        pg.verify_archive(target, cut, ctx.session.environ, lambda _: None)
+        pg_verify.verify_archive(target, cut, ctx.session.environ, lambda _: None)
     cut.unlink()
     # The stored backup truncated: verify says so and the manifest no longer counts it.
     data.write_bytes(whole[: len(whole) // 2])
@@ -218,9 +217,9 @@ def test_truncated_archive_fails_verification_and_is_refused_for_restore(ctx) ->
 
 def test_a_cancelled_backup_leaves_no_partial_file(ctx, monkeypatch) -> None:
     # Slow pg_dump down so the cancel lands while it streams: a 3 s sleep before it runs.
-    real = pg.dump_command
+    real = pg_dump.dump_command
     monkeypatch.setattr(
-        pg,
+        pg_dump,
         "dump_command",
         lambda t: [
             *t.exec_args(),

@@ -359,9 +359,9 @@ def test_drill_on_the_private_stack_counts_rows_and_keys(private, ctx) -> None:
 def test_a_lock_held_elsewhere_fails_the_restore_quickly_and_rolls_back(
     private, ctx, monkeypatch
 ) -> None:
-    from arctui.ops.backups import postgres as pg
+    from arctui.ops.backups import pg_restore
 
-    monkeypatch.setattr(pg, "LOCK_WAIT", 2.0)
+    monkeypatch.setattr(pg_restore, "LOCK_WAIT", 2.0)
     with private.pg() as conn:
         conn.execute("DROP TABLE IF EXISTS items CASCADE")
         conn.execute("CREATE TABLE items AS SELECT generate_series(1, 10) AS id")

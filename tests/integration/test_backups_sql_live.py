@@ -22,9 +22,8 @@ import yaml
 
 from arctui.config.backups import BackupSettings
 from arctui.ops.audit import AuditLog
-from arctui.ops.backups import postgres as pg
+from arctui.ops.backups import pg_dump, pg_restore, take
 from arctui.ops.backups import run as ops
-from arctui.ops.backups import take
 from arctui.ops.backups.common import BackupError
 from arctui.ops.backups.targets import find_target
 from arctui.ops.runner import Outcome
@@ -82,7 +81,7 @@ def test_sql_backup_from_the_cli_verifies_is_listed_and_restores_into_scratch(
         conn.execute(f"DELETE FROM {probe_table} WHERE id > 1000")
     session_target = find_target(stack_session(test_stack), "postgres")
     assert_restores_probe_rows(
-        lambda scratch: pg.restore(
+        lambda scratch: pg_restore.restore(
             session_target, path, compose_env(), None, lambda _: None, scratch, fmt="sql"
         ),
         probe_table,
@@ -104,9 +103,9 @@ def test_pg_dump_of_a_missing_database_fails_and_leaves_no_file(ctx, monkeypatch
     ctx.store.ensure()
     dest = ctx.store.directory / "direct.sql.gz"
     with pytest.raises(BackupError) as failed:
-        pg.dump(target, dest, ctx.session.environ, lambda _: None, None, "sql")
+        pg_dump.dump(target, dest, ctx.session.environ, lambda _: None, None, "sql")
     assert "pg_dump failed" in failed.value.reason and "nosuchdb_sql" in failed.value.reason
-    dest.unlink()  # pg.dump's caller removes its partial file; ops.backup does below
+    dest.unlink()  # pg_dump.dump's caller removes its partial file; ops.backup does below
 
     monkeypatch.setattr(take, "find_target", lambda *_a, **_k: target)
     before = files_in(ctx.store.directory)
@@ -122,7 +121,7 @@ def test_pg_dump_of_a_missing_database_fails_and_leaves_no_file(ctx, monkeypatch
 def test_output_that_is_not_a_whole_dump_is_never_kept(ctx, monkeypatch) -> None:  # noqa: F811
     # Exit 0 but only the head of a dump (as from a dump killed by a crashed server).
     monkeypatch.setattr(
-        pg,
+        pg_dump,
         "sql_dump_command",
         lambda t: [*t.exec_args(), "sh", "-c", "printf -- '--\\n-- PostgreSQL database dump\\n'"],
     )
@@ -133,9 +132,9 @@ def test_output_that_is_not_a_whole_dump_is_never_kept(ctx, monkeypatch) -> None
 
 
 def test_a_cancelled_sql_backup_leaves_no_partial_file(ctx, monkeypatch) -> None:  # noqa: F811
-    real = pg.sql_dump_command
+    real = pg_dump.sql_dump_command
     monkeypatch.setattr(
-        pg,
+        pg_dump,
         "sql_dump_command",
         lambda t: (
             [*t.exec_args(), "sh", "-c", 'sleep 3; exec "$@"', "sh", *real(t)[len(t.exec_args()) :]]
@@ -167,7 +166,7 @@ def test_a_stream_that_ends_early_commits_nothing(ctx, probe_table) -> None:  # 
         conn.execute(f"CREATE DATABASE {scratch}")
     try:
         with pytest.raises(BackupError) as failed:
-            pg.restore(
+            pg_restore.restore(
                 target, damaged, ctx.session.environ, None, lambda _: None, scratch, fmt="sql"
             )
         assert "could not be decompressed" in failed.value.reason

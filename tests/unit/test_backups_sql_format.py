@@ -14,6 +14,7 @@ from arctui.config.backups import check_backup_settings
 from arctui.config.errors import ConfigError
 from arctui.config.settings import Settings, load_settings
 from arctui.ops.audit import AuditLog
+from arctui.ops.backups import pg_dump, pg_verify
 from arctui.ops.backups import postgres as pg
 from arctui.ops.backups.common import BackupError, Completed, sha256_file
 from arctui.ops.backups.store import BackupStore, Manifest
@@ -47,7 +48,7 @@ def write(path: Path, text: str) -> Path:
 
 def test_a_good_dump_verifies_with_version_and_tables(tmp_path: Path) -> None:
     path = write(tmp_path / "good.sql.gz", dump_text())
-    version, tables, detail = pg.verify_sql(path)
+    version, tables, detail = pg_verify.verify_sql(path)
     assert version == "15.18"
     assert tables == ("public.items", "public.empty")
     assert "CRC OK" in detail and "2 tables with data" in detail
@@ -56,8 +57,8 @@ def test_a_good_dump_verifies_with_version_and_tables(tmp_path: Path) -> None:
 def test_every_table_is_found_whatever_the_block_edges(tmp_path: Path, monkeypatch) -> None:
     text = HEAD + "".join(TABLE.format(t=f"t{n}", rows=f"{n}\tx\n") for n in range(12)) + TAIL
     path = write(tmp_path / "many.sql.gz", text)
-    monkeypatch.setattr(pg, "_BLOCK", 37)  # headers and lines cut across reads
-    assert pg.verify_sql(path)[1] == tuple(f"public.t{n}" for n in range(12))
+    monkeypatch.setattr(pg, "BLOCK", 37)  # headers and lines cut across reads
+    assert pg_verify.verify_sql(path)[1] == tuple(f"public.t{n}" for n in range(12))
 
 
 def test_a_truncated_gzip_fails(tmp_path: Path) -> None:
@@ -65,10 +66,10 @@ def test_a_truncated_gzip_fails(tmp_path: Path) -> None:
     path = tmp_path / "cut.sql.gz"
     path.write_bytes(data[: len(data) // 2])
     with pytest.raises(BackupError, match=r"gzip stream is damaged.*ended before"):
-        pg.verify_sql(path)
+        pg_verify.verify_sql(path)
     path.write_bytes(data[:-4])  # only the length field of the trailer missing
     with pytest.raises(BackupError, match="gzip stream is damaged"):
-        pg.verify_sql(path)
+        pg_verify.verify_sql(path)
 
 
 def test_a_corrupt_gzip_fails(tmp_path: Path) -> None:
@@ -78,26 +79,26 @@ def test_a_corrupt_gzip_fails(tmp_path: Path) -> None:
     path = tmp_path / "crc.sql.gz"
     path.write_bytes(bytes(crc))
     with pytest.raises(BackupError, match="CRC check failed"):
-        pg.verify_sql(path)
+        pg_verify.verify_sql(path)
     middle = bytearray(data)
     for i in range(len(data) // 2, len(data) // 2 + 64):
         middle[i] ^= 0x5A
     path.write_bytes(bytes(middle))
     with pytest.raises(BackupError, match="gzip stream is damaged"):
-        pg.verify_sql(path)
+        pg_verify.verify_sql(path)
     path.write_bytes(b"PGDMP\x01\x0e\x00" + bytes(200))  # a custom-format archive
     with pytest.raises(BackupError, match="gzip stream is damaged"):
-        pg.verify_sql(path)
+        pg_verify.verify_sql(path)
 
 
 def test_an_incomplete_dump_in_a_valid_gzip_fails(tmp_path: Path) -> None:
     text = dump_text()
     path = write(tmp_path / "partial.sql.gz", text[: len(text) // 2])
     with pytest.raises(BackupError, match="incomplete"):
-        pg.verify_sql(path)
+        pg_verify.verify_sql(path)
     write(path, text.replace("dump complete", "dump compl"))
     with pytest.raises(BackupError, match="incomplete"):
-        pg.verify_sql(path)
+        pg_verify.verify_sql(path)
 
 
 def test_pg_dump_of_a_missing_database_through_gzip_fails(tmp_path: Path) -> None:
@@ -105,10 +106,10 @@ def test_pg_dump_of_a_missing_database_through_gzip_fails(tmp_path: Path) -> Non
     path = write(tmp_path / "empty.sql.gz", "")
     assert path.stat().st_size < 40
     with pytest.raises(BackupError, match="no pg_dump header"):
-        pg.verify_sql(path)
+        pg_verify.verify_sql(path)
     write(path, "SELECT 1;\n" + TAIL)
     with pytest.raises(BackupError, match="no pg_dump header"):
-        pg.verify_sql(path)
+        pg_verify.verify_sql(path)
 
 
 def test_pg_dump_error_lines_are_found_even_with_exit_0() -> None:
@@ -120,10 +121,10 @@ def test_pg_dump_error_lines_are_found_even_with_exit_0() -> None:
         " exist\n",
         0.1,
     )
-    assert pg.dump_errors(done) == [
+    assert pg_dump.dump_errors(done) == [
         'pg_dump: error: connection failed: FATAL:  database "n" does not exist'
     ]
-    assert pg.dump_errors(replace(done, stderr="pg_dump: warning: x\n")) == []
+    assert pg_dump.dump_errors(replace(done, stderr="pg_dump: warning: x\n")) == []
 
 
 def sql_manifest(path: Path, digest: str) -> Manifest:
@@ -148,12 +149,12 @@ def test_verify_again_checks_sha256_then_the_sql_checks(tmp_path: Path) -> None:
     path = write(tmp_path / "e_db_1.sql.gz", dump_text(100))
     good = sql_manifest(path, sha256_file(path))
     target = None  # a "sql" backup is checked here, never in the container
-    again = pg.reverify(target, path, good, None, lambda _: None)  # type: ignore[arg-type]
+    again = pg_verify.reverify(target, path, good, None, lambda _: None)  # type: ignore[arg-type]
     assert again.verified and again.verify_detail.startswith("sha256 OK; full gzip read")
     path.write_bytes(path.read_bytes()[:-10])
-    bad = pg.reverify(target, path, good, None, lambda _: None)  # type: ignore[arg-type]
+    bad = pg_verify.reverify(target, path, good, None, lambda _: None)  # type: ignore[arg-type]
     assert not bad.verified and bad.verify_detail.startswith("sha256 mismatch")
-    truncated = pg.reverify(target, path, sql_manifest(path, sha256_file(path)), None, print)  # type: ignore[arg-type]
+    truncated = pg_verify.reverify(target, path, sql_manifest(path, sha256_file(path)), None, print)  # type: ignore[arg-type]
     assert not truncated.verified and "gzip stream is damaged" in truncated.verify_detail
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from arctui.ops.backups.common import BackupError
-from arctui.ops.backups.postgres import _TABLE_DATA, _VERSION
+from arctui.ops.backups.pg_verify import _TABLE_DATA, _VERSION
 from arctui.ops.backups.redis import check_rdb, keyspace_keys, parse_info, restore_script
 from arctui.ops.backups.store import BackupStore, Manifest, make_id
 

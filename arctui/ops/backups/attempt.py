@@ -50,6 +50,11 @@ class RunResult:
         """True when it did what was asked (or the demo simulated it)."""
         return self.outcome in (Outcome.OK, Outcome.SIMULATED)
 
+    def action_result(self) -> ActionResult:
+        """As every other mutation's result (the gate's record, the shared modal)."""
+        code = 0 if self.ok else 1
+        return ActionResult(self.outcome, code, self.duration, self.details, self.message)
+
 
 @dataclass
 class Context:
@@ -162,8 +167,7 @@ def gated(
             message = exc.reason + (f" (fix: {exc.fix})" if exc.fix else "")
             result = RunResult(action, target, Outcome.FAILED, message)
         box.append(result)
-        code = 0 if result.ok else 1
-        return ActionResult(result.outcome, code, result.duration, result.details, result.message)
+        return result.action_result()
 
     ended = gate.run(run)
     if not box:  # refused by the gate: nothing ran

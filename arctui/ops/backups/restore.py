@@ -4,20 +4,14 @@ from __future__ import annotations
 
 import time
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any
-
-from arctui.ops.backups import postgres as pg
-from arctui.ops.backups import redis as rd
-from arctui.ops.backups.common import BackupError, sha256_file
-from arctui.ops.backups.store import Manifest
-from arctui.ops.backups.targets import Target, find_target
-from arctui.ops.runner import Outcome
-
-if TYPE_CHECKING:
-    pass
-
+from typing import Any
 
 from arctui.ops.backups.attempt import Context, RunResult, gated
+from arctui.ops.backups.common import BackupError, sha256_file
+from arctui.ops.backups.datastore import datastore
+from arctui.ops.backups.store import Manifest
+from arctui.ops.backups.targets import find_target
+from arctui.ops.runner import Outcome
 
 
 def checked(ctx: Context, backup_id: str) -> tuple[Manifest, Any]:
@@ -112,14 +106,7 @@ def restore(ctx: Context, backup_id: str) -> RunResult:
         failure: BackupError | None = None
         check = ""
         try:
-            if manifest.kind == "postgres":
-                pg.restore(
-                    target, path, ctx.session.environ, ctx.cancel, ctx.progress, fmt=manifest.format
-                )
-                tool = "psql" if manifest.format == "sql" else "pg_restore"
-                check = f"{tool} completed in one transaction"
-            else:
-                check = _restore_redis(ctx, target, manifest, path)
+            check = datastore(manifest.kind).restore(ctx, target, manifest, path)
         except BackupError as exc:
             failure = exc
         finally:
@@ -162,49 +149,3 @@ def restore(ctx: Context, backup_id: str) -> RunResult:
         )
 
     return gated(ctx, "restore", "backups", backup_id, f"arctui restore {backup_id}", work)
-
-
-def _restore_redis(ctx: Context, target: Target, manifest: Manifest, path: Any) -> str:
-    env = ctx.session.environ
-    data_dir = rd.config_get(target, "dir", str(manifest.extra.get("dir", "/data")), env)
-    dbfilename = rd.config_get(target, "dbfilename", "dump.rdb", env)
-    appendonly = rd.config_get(target, "appendonly", "no", env) == "yes"
-    aof_dir = rd.config_get(target, "appenddirname", "", env)
-    aof_name = rd.config_get(target, "appendfilename", "appendonly.aof", env)
-    stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime())
-    from arctui.ops.backups.common import run as run_cmd
-
-    ctx.progress(f"stopping {target.container}")
-    done = run_cmd(["docker", "stop", "-t", "30", target.container], timeout=120, environ=env)
-    if not done.ok:
-        raise BackupError(f"docker stop {target.container} failed: {done.why()}")
-    try:
-        ctx.progress(
-            "writing the backup as dump.rdb" + (" and as the AOF base" if appendonly else "")
-        )
-        rd.helper(
-            target,
-            rd.restore_script(data_dir, dbfilename, appendonly, aof_dir, aof_name, stamp),
-            env,
-            stdin=path,
-        )
-    finally:
-        ctx.progress(f"starting {target.container}")
-        started = run_cmd(["docker", "start", target.container], timeout=120, environ=env)
-    if not started.ok:
-        raise BackupError(f"docker start {target.container} failed: {started.why()}")
-    info = rd.wait_ready(target, env)
-    keys, _ = rd.keyspace_keys(info)
-    want = manifest.keys
-    if want is None:
-        raise BackupError("the manifest has no key count to check the restore against")
-    low = want - (manifest.expires or 0)
-    if not low <= keys <= want:
-        raise BackupError(
-            f"key count after restart is {keys}, the backup has {want}"
-            + (f" ({manifest.expires} with a TTL)" if manifest.expires else "")
-            + f"; the previous data is kept as *.pre-restore-{stamp} in {data_dir}"
-        )
-    rd.helper(target, rd.cleanup_script(data_dir, stamp), env)
-    exact = "" if manifest.keys_exact else " (count from INFO at save time)"
-    return f"{keys} keys after restart, backup has {want}{exact}; AOF rebuilt from the RDB"

@@ -235,7 +235,10 @@ class BackupStore:
 
 def extension(kind: str, fmt: str = "") -> str:
     """The data file's extension: `.dump`, `.sql.gz` or `.rdb`."""
-    return SQL_EXTENSION if kind == "postgres" and fmt == "sql" else EXTENSIONS[kind]
+    for known, ext, data_format in DATA_FILES:
+        if (known, data_format) == (kind, fmt):
+            return ext
+    return EXTENSIONS[kind]
 
 
 def _orphan(path: Path, kind: str, stem: str, fmt: str) -> Manifest:

@@ -5,23 +5,16 @@ from __future__ import annotations
 import contextlib
 import time
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any
-
-from arctui import __version__
-from arctui.config.backups import POSTGRES_FORMATS
-from arctui.ops.backups import postgres as pg
-from arctui.ops.backups import redis as rd
-from arctui.ops.backups.common import BackupError, sha256_file
-from arctui.ops.backups.retention import PrunePlan, plan_prune
-from arctui.ops.backups.store import Manifest, make_id
-from arctui.ops.backups.targets import Target, find_target
-from arctui.ops.runner import Outcome
-
-if TYPE_CHECKING:
-    pass
-
+from typing import Any
 
 from arctui.ops.backups.attempt import Context, RunResult, gated
+from arctui.ops.backups.common import BackupError
+from arctui.ops.backups.datastore import datastore
+from arctui.ops.backups.publish import partial_file, publish
+from arctui.ops.backups.retention import PrunePlan, plan_prune
+from arctui.ops.backups.store import make_id
+from arctui.ops.backups.targets import Target, find_target
+from arctui.ops.runner import Outcome
 
 
 def _remove_stale_partials(ctx: Context) -> None:
@@ -43,114 +36,6 @@ def _new_id(ctx: Context, target: Target, started: float, fmt: str = "") -> str:
     return backup_id
 
 
-def _backup_postgres(
-    ctx: Context, target: Target, backup_id: str, started: float, fmt: str
-) -> Manifest:
-    env = ctx.session.environ
-    partial = ctx.store.partial_path(backup_id, "postgres", fmt)
-    try:
-        how = "plain SQL, gzip" if fmt == "sql" else "-Fc"
-        ctx.progress(f"pg_dump {how} {target.database} in {target.container}")
-        pg.dump(target, partial, env, ctx.progress, ctx.cancel, fmt)
-        version, tables, detail = pg.verify(target, partial, env, ctx.progress, ctx.cancel, fmt)
-        ctx.progress("sha256")
-        digest = sha256_file(partial)
-        final = ctx.store.data_path(backup_id, "postgres", fmt)
-        manifest = _manifest(ctx, target, backup_id, final.name, started, partial, digest)
-        manifest = replace(
-            manifest,
-            verify_detail=detail,
-            format=fmt,
-            server_version=version,
-            database=target.database,
-            db_user=target.db_user,
-            tables=tables,
-        )
-        _publish(ctx, partial, final, manifest)
-        return manifest
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            partial.unlink()
-
-
-def _backup_redis(ctx: Context, target: Target, backup_id: str, started: float) -> Manifest:
-    env = ctx.session.environ
-    partial = ctx.store.partial_path(backup_id, "redis")
-    try:
-        data_dir = rd.config_get(target, "dir", "/data", env)
-        dbfilename = rd.config_get(target, "dbfilename", "dump.rdb", env)
-        info = rd.bgsave(target, env, ctx.progress, ctx.cancel)
-        keys_info, expires_info = rd.keyspace_keys(info)
-        ctx.progress(f"docker cp {target.container}:{data_dir}/{dbfilename}")
-        rd.copy_out(target, f"{data_dir.rstrip('/')}/{dbfilename}", partial, env, ctx.cancel)
-        ctx.progress("verifying the RDB")
-        check = rd.check_rdb(partial)
-        if not check.ok:
-            raise BackupError(f"verification failed: {check.detail}")
-        digest = sha256_file(partial)
-        final = ctx.store.data_path(backup_id, "redis")
-        manifest = _manifest(ctx, target, backup_id, final.name, started, partial, digest)
-        manifest = replace(
-            manifest,
-            verify_detail=check.detail,
-            format="rdb",
-            server_version=info.get("redis_version", ""),
-            keys=check.keys if check.exact else keys_info,
-            expires=check.expires if check.exact else expires_info,
-            keys_exact=check.exact,
-            extra={
-                "dir": data_dir,
-                "dbfilename": dbfilename,
-                "appendonly": info.get("aof_enabled") == "1",
-            },
-        )
-        _publish(ctx, partial, final, manifest)
-        return manifest
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            partial.unlink()
-
-
-def _manifest(
-    ctx: Context,
-    target: Target,
-    backup_id: str,
-    name: str,
-    started: float,
-    partial: Any,
-    digest: str,
-) -> Manifest:
-    now = time.time()
-    return Manifest(
-        id=backup_id,
-        kind=target.kind,
-        file=name,
-        env=ctx.session.env,
-        project=ctx.session.project,
-        service=target.service,
-        container=target.container,
-        created_at=started,
-        duration_s=round(now - started, 3),
-        size=partial.stat().st_size,
-        sha256=digest,
-        verified=True,
-        verified_at=now,
-        arctui_version=__version__,
-    )
-
-
-def _publish(ctx: Context, partial: Any, final: Any, manifest: Manifest) -> None:
-    """Rename the verified data to its final name, then write its manifest."""
-    import os
-
-    from arctui.ops.backups.common import fsync_dir
-
-    os.chmod(partial, 0o600)
-    os.replace(partial, final)
-    fsync_dir(final.parent)
-    ctx.store.save(manifest)
-
-
 def _offsite(ctx: Context) -> dict[str, Any] | None:
     command = ctx.settings.offsite_command
     if not command:
@@ -169,37 +54,45 @@ def _offsite(ctx: Context) -> dict[str, Any] | None:
 def backup(ctx: Context, kind: str, fmt: str | None = None) -> RunResult:
     """Take, verify and record one backup of the stack's `kind` datastore.
 
-    `fmt` (Postgres only): "custom" or "sql"; None takes the settings' postgres_format.
+    `fmt`: the Postgres format, "custom" or "sql" (None: the settings' postgres_format);
+    a datastore with one format ignores it (`backup all --format sql`).
     """
-    fmt = fmt or ctx.settings.postgres_format
-    if kind == "postgres" and fmt not in POSTGRES_FORMATS:
-        return RunResult(
-            "backup",
-            kind,
-            Outcome.REFUSED,
-            f"unknown Postgres backup format '{fmt}' (valid: {', '.join(POSTGRES_FORMATS)})",
-        )
-    command = f"arctui backup {kind}" + (
-        " --format sql" if kind == "postgres" and fmt == "sql" else ""
-    )
+    try:
+        store = datastore(kind)
+    except BackupError as exc:  # refused inside the gate, so the attempt is recorded
+        store, unknown = None, exc.reason
+    chosen = ""
+    if store is not None:
+        chosen = store.choose_format(fmt, ctx.settings)
+        if chosen not in store.formats:
+            valid = ", ".join(store.formats)
+            return RunResult(
+                "backup",
+                kind,
+                Outcome.REFUSED,
+                f"unknown {store.title} backup format '{chosen}' (valid: {valid})",
+            )
+    options = store.command_options(chosen) if store is not None else ""
+    command = f"arctui backup {kind}{options}"
 
     def work() -> RunResult:
         _remove_stale_partials(ctx)
         started = time.time()
-        datastore = kind
+        datastore_name = kind
         try:
+            if store is None:
+                raise BackupError(unknown)
             target = find_target(ctx.session, kind)
-            datastore = f"{kind}/{target.service}"
-            backup_id = _new_id(ctx, target, started, fmt if kind == "postgres" else "")
-            if kind == "postgres":
-                manifest = _backup_postgres(ctx, target, backup_id, started, fmt)
-            else:
-                manifest = _backup_redis(ctx, target, backup_id, started)
+            datastore_name = f"{kind}/{target.service}"
+            backup_id = _new_id(ctx, target, started, chosen)
+            with partial_file(ctx, backup_id, kind, chosen) as partial:
+                fields = store.take(ctx, target, partial, chosen)
+                manifest = publish(ctx, target, backup_id, started, partial, chosen, fields)
         except BackupError as exc:
             ctx.store.record_run(
                 {
                     "action": "backup",
-                    "datastore": datastore,
+                    "datastore": datastore_name,
                     "outcome": "failed",
                     "at": started,
                     "detail": exc.reason,
@@ -243,20 +136,7 @@ def verify(ctx: Context, backup_id: str) -> RunResult:
             raise BackupError(f"{manifest.file} is missing from {ctx.store.directory}")
         if not manifest.sha256:
             raise BackupError(f"{manifest.id} has no manifest: it cannot be verified")
-        if manifest.kind == "postgres":
-            target = find_target(ctx.session, "postgres")
-            updated = pg.reverify(target, path, manifest, ctx.session.environ, ctx.progress)
-        else:
-            digest = sha256_file(path)
-            check = rd.check_rdb(path)
-            ok = digest == manifest.sha256 and check.ok
-            why = check.detail if digest == manifest.sha256 else "sha256 mismatch"
-            updated = replace(
-                manifest,
-                verified=ok,
-                verify_detail=(f"sha256 OK; {why}" if ok else why),
-                verified_at=time.time(),
-            )
+        updated = datastore(manifest.kind).reverify(ctx, path, manifest)
         ctx.store.save(updated)
         outcome = Outcome.OK if updated.verified else Outcome.FAILED
         return RunResult(

@@ -200,8 +200,7 @@ def find_target(session: Session, kind: str, snapshot: StackSnapshot | None = No
             snapshot = session.reader.read()
         except SourceError as exc:
             raise BackupError(exc.reason, exc.fix) from None
-    return (
-        postgres_target(session, snapshot)
-        if kind == "postgres"
-        else redis_target(session, snapshot)
-    )
+    return FINDERS[kind](session, snapshot)
+
+
+FINDERS = {"postgres": postgres_target, "redis": redis_target}  # by role, as KINDS

@@ -184,7 +184,9 @@ def run(
             return _report(refused)
         return _report(ops.delete(ctx, args.id))
     if command == "backup":
-        kinds = ("postgres", "redis") if sub == "all" else (sub,)
+        from arctui.ops.backups.datastore import KINDS
+
+        kinds = KINDS if sub == "all" else (sub,)
         fmt = getattr(args, "pg_format", None)
         results = [_interruptible(cancel, lambda k=k: ops.backup(ctx, k, fmt)) for k in kinds]  # type: ignore[misc]
         codes = [_report(r) for r in results]

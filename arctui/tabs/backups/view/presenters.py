@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from rich.text import Text
 
+from arctui.ops.backups.datastore import contents
 from arctui.ops.backups.store import Manifest
 from arctui.tabs.backups.models import AMBER, GREEN, BackupsSnapshot, RpoStatus
 from arctui.text import one_line
@@ -72,12 +73,7 @@ def backup_row(m: Manifest, now: float, palette: Colours = DEFAULT_COLOURS) -> R
         if m.verified
         else Text("✖ NO", style=f"bold {palette['down']}")
     )
-    if m.kind == "redis" and m.keys is not None:
-        detail = f"{m.keys} keys"
-    elif m.tables:
-        detail = f"{len(m.tables)} tables"
-    else:
-        detail = ""
+    detail = contents(m)
     if not m.verified:
         detail = m.verify_detail
     elif m.offsite is not None and not m.offsite.get("ok"):

@@ -12,6 +12,7 @@ from textual.widgets import DataTable, Static
 
 from arctui.models import SourceFailure
 from arctui.ops.backups import run as ops
+from arctui.ops.backups.datastore import KINDS, replaced_by_restore
 from arctui.tabs.backups.models import BackupsSnapshot
 from arctui.tabs.backups.reader import BackupsReader
 from arctui.tabs.backups.view.modal import BackupAction, confirm_backup
@@ -25,6 +26,7 @@ from arctui.ui.widgets.table import ArcTable
 
 if TYPE_CHECKING:
     from arctui.ops.backups.run import RunResult
+    from arctui.ops.runner import ActionResult
     from arctui.session import Session
 
 SOURCE = "backups"
@@ -172,7 +174,7 @@ class BackupsTab(Vertical):
         ctx = ops.Context.of(self.session, audit=shell(self.app).audit)
         confirm_backup(self.app, ctx, request, self._done)
 
-    def _done(self, result: RunResult | None) -> None:
+    def _done(self, result: ActionResult | None) -> None:
         if self.poller is not None:
             self.poller.request()
 
@@ -180,7 +182,7 @@ class BackupsTab(Vertical):
         """Back up Postgres and Redis now (verified)."""
 
         def both(ctx: ops.Context) -> RunResult:
-            results = [ops.backup(ctx, "postgres"), ops.backup(ctx, "redis")]
+            results = [ops.backup(ctx, kind) for kind in KINDS]
             failed = [r for r in results if not r.ok]
             first = failed[0] if failed else results[-1]
             details = tuple(f"{r.target}: {r.outcome.upper()}: {r.message}" for r in results)
@@ -239,7 +241,7 @@ class BackupsTab(Vertical):
                 f"{chosen} is not verified: it cannot be restored", severity="error", markup=False
             )
             return
-        what = "its database" if m.kind == "postgres" else "its data set"
+        what = replaced_by_restore(m.kind)
         self._open(
             BackupAction(
                 "restore",
