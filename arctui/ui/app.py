@@ -424,6 +424,15 @@ class ArcApp(FleetApp):
 
     def action_show_tab(self, name: str) -> None:
         """Switch to a tab by id."""
+        self._switch_to(name)
+
+    def _switch_to(self, name: str) -> None:
+        # Unfocus first: a focused widget of the pane being hidden hands its focus to a
+        # sibling in that (now hidden) pane, and TabbedContent then switches back to it
+        # (pressing 1 on the Metrics tab sometimes stayed on Metrics). The shown tab
+        # focuses its own widget.
+        if name != self._tabs.active:
+            self.screen.set_focus(None)
         self._tabs.active = name
 
     def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
@@ -439,7 +448,7 @@ class ArcApp(FleetApp):
     def _cycle(self, step: int) -> None:
         tabs = self._tabs
         i = TAB_IDS.index(tabs.active) if tabs.active in TAB_IDS else 0
-        tabs.active = TAB_IDS[(i + step) % len(TAB_IDS)]
+        self._switch_to(TAB_IDS[(i + step) % len(TAB_IDS)])
 
     def action_next_tab(self) -> None:
         """Next tab."""
