@@ -24,6 +24,8 @@ from pathlib import Path
 from arctui.sources.counters import Counters
 
 UNLIMITED = 1 << 60  # v1 reports "no limit" as a huge page-aligned number
+CLOCK_TRIES = 3  # reads of the CPU counter when its clock bracket is wide
+CLOCK_BRACKET_NS = 5_000_000  # a bracket this narrow pairs counter and clock closely
 _V1_CONTROLLERS = ("cpuacct", "memory", "blkio", "pids")
 
 
@@ -218,17 +220,15 @@ class CgroupReader:
 
     def read(self, paths: CgroupPaths, host_network: bool) -> Counters:
         """Current counters. FileNotFoundError: the cgroup is gone (container stopped)."""
-        at, clock = self._clock(), self._monotonic_ns()
+        at = self._clock()
+        cpu_ns, clock = self._cpu_at(paths)
         if paths.version == 2:
-            cpu_stat = _flat_keyed(_read(paths.cpu / "cpu.stat"))
-            cpu_ns = cpu_stat.get("usage_usec", 0) * 1000
             usage = _int(paths.memory / "memory.current") or 0
             stat = _flat_keyed(_read(paths.memory / "memory.stat"))
             raw_max = _read(paths.memory / "memory.max").strip()
             limit = int(raw_max) if raw_max.isdigit() else None
             blk = self._optional(paths.blkio / "io.stat", parse_io_stat_v2)
         else:
-            cpu_ns = _int(paths.cpu / "cpuacct.usage") or 0
             usage = _int(paths.memory / "memory.usage_in_bytes") or 0
             stat = _flat_keyed(_read(paths.memory / "memory.stat"))
             limit = _int(paths.memory / "memory.limit_in_bytes")
@@ -254,6 +254,30 @@ class CgroupReader:
             blk_read=blk[0] if blk else None,
             blk_write=blk[1] if blk else None,
         )
+
+    def _cpu_at(self, paths: CgroupPaths) -> tuple[int, float]:
+        """The CPU counter and the monotonic time it was read at, bracketed by two clocks.
+
+        A thread stalled between the clock and the counter (a busy host, the GIL) paired
+        a counter with a clock from long before it: 194.6 % for a one-thread burner over a
+        short interval. Retry while the bracket is wide; use the narrowest one's middle.
+        """
+        best: tuple[int, int, int] | None = None  # (width, cpu_ns, middle)
+        for _ in range(CLOCK_TRIES):
+            before = self._monotonic_ns()
+            if paths.version == 2:
+                cpu_stat = _flat_keyed(_read(paths.cpu / "cpu.stat"))
+                cpu_ns = cpu_stat.get("usage_usec", 0) * 1000
+            else:
+                cpu_ns = _int(paths.cpu / "cpuacct.usage") or 0
+            after = self._monotonic_ns()
+            width = after - before
+            if best is None or width < best[0]:
+                best = (width, cpu_ns, (before + after) // 2)
+            if width <= CLOCK_BRACKET_NS:
+                break
+        assert best is not None
+        return best[1], float(best[2])
 
     @staticmethod
     def _optional(path: Path, parse: Callable[[str], tuple[int, int]]) -> tuple[int, int] | None:

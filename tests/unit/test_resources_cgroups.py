@@ -201,3 +201,16 @@ def test_disk_use_matches_df_on_this_machine() -> None:
     assert total and free is not None
     ours = (1 - free / total) * 100
     assert abs(ours - df_pct) <= 1.5  # df rounds up; the disk may change in between
+
+
+def test_a_stall_between_clock_and_counter_is_read_again(tmp_path: Path) -> None:
+    """The counter is paired with a clock read right beside it, not 300 ms before it."""
+    root = v2_tree(tmp_path, f"system.slice/docker-{CID}.scope")
+    proc = proc_for(tmp_path, f"0::/system.slice/docker-{CID}.scope\n")
+    ticks = iter([0, 300_000_000, 400_000_000, 401_000_000])  # a stall, then a tight pair
+    reader = CgroupReader(root, proc, monotonic_ns=lambda: next(ticks), clock=lambda: 100.0)
+    paths = reader.find(CID, PID)
+    assert paths is not None
+    c = reader.read(paths, host_network=False)
+    assert c.clock_ns == 400_500_000  # the middle of the narrow bracket
+    assert c.cpu_ns == 1_500_000_000
