@@ -16,6 +16,7 @@ from arctui.text import one_line
 from arctui.units import duration
 
 ALERTS_EVERY = 15.0  # seconds between reads of the recorder store's firing alerts
+COMPACT_LEVELS = 3  # shorter forms of a several-engine header (header_text's compact)
 
 
 class ArcHeader(Static):
@@ -49,6 +50,7 @@ class ArcHeader(Static):
         self._alerts_at: float | None = None  # the moment the count was read for (replay)
         self.set_class(production, "production")
         self._shown: Text | None = None
+        self._endpoint_cells = 0  # the endpoint's part of the last text built
 
     def on_mount(self) -> None:
         self._show()
@@ -96,26 +98,44 @@ class ArcHeader(Static):
                 self._read_alerts()
         self._show()
 
+    def on_resize(self) -> None:
+        self._show()
+
     def _show(self) -> None:
         text = self.header_text()
+        width = self.size.width
+        # Several engines: the last engine's figures must not be what a narrow terminal
+        # cuts. Shorter forms, in turn, until the summaries fit (the endpoint may go).
+        for compact in range(1, COMPACT_LEVELS + 1):
+            if not self.engines or not width or self._fits(text, width):
+                break
+            text = self.header_text(compact)
         if text != self._shown:
             self._shown = text
             # One line of fixed height: no layout pass (a layout pass repaints the whole
             # screen, and every stack read sets the snapshot).
             self.update(text, layout=False)
 
-    def header_text(self) -> Text:
-        """The header as plain Text pieces (no markup from outside strings)."""
+    def _fits(self, text: Text, width: int) -> bool:
+        """Everything up to the endpoint (the last part, cut first) fits in `width`."""
+        return text.cell_len - self._endpoint_cells <= width
+
+    def header_text(self, compact: int = 0) -> Text:
+        """The header as plain Text pieces (no markup from outside strings). `compact`
+        (several engines, a narrow terminal): 1 the summaries closer together, 2 no
+        `env` word, 3 no project name (every engine watches the same project)."""
         out = Text(no_wrap=True, overflow="ellipsis")
+        env = f" {'env ' if compact < 2 else ''}{one_line(self.env, 20)} "
         if self.production:
             out.append(" ▲ PRODUCTION ", style="bold reverse")
-            out.append(f" env {one_line(self.env, 20)} ", style="bold")
+            out.append(env, style="bold")
         else:
             out.append(" arctui ", style="bold reverse")
-            out.append(f" env {one_line(self.env, 20)} ")
+            out.append(env)
         if self.read_only:
             out.append(" READ-ONLY ", style="bold reverse")
-        out.append(f"│ {one_line(self.project, 40)} ", style="bold")
+        if compact < 3:
+            out.append(f"│ {one_line(self.project, 40)} ", style="bold")
         if self.alerts_firing:
             n = self.alerts_firing
             out.append(f" ⚠ {n} alert{'s' if n > 1 else ''} ", style="bold reverse")
@@ -135,19 +155,21 @@ class ArcHeader(Static):
                 if problems:
                     out.append(f"{problems} need attention ", style="bold")
         if self.engines:
-            self._engine_summaries(out)
+            self._engine_summaries(out, compact)
         # The endpoint comes with the first read: resolving it imports the docker SDK.
         endpoint = snap.endpoint if snap is not None else "connecting…"
-        out.append(f"│ {one_line(endpoint, 60)} ")
+        last = f"│ {one_line(endpoint, 60)} "
+        self._endpoint_cells = len(last)
+        out.append(last)
         return out
 
-    def _engine_summaries(self, out: Text) -> None:
+    def _engine_summaries(self, out: Text, compact: int = 0) -> None:
         """`│ local 12/12 · staging 11/12 · prod! 12/12`: production bold reverse, a
-        stale engine marked `~` (the banner says why)."""
+        stale engine marked `~` (the banner says why); `compact`: `·` with no spaces."""
         out.append("│ ")
         for i, (tag, snap) in enumerate(self.engines):
             if i:
-                out.append("· ")
+                out.append("·" if compact else "· ")
             name = one_line(tag.name, 32) + ("!" if tag.production else "")
             if snap is None:
                 figures = "…"
@@ -157,4 +179,5 @@ class ArcHeader(Static):
             stale = "~" if tag.stale else ""
             style = "bold reverse" if tag.production else "bold" if tag.stale else ""
             out.append(f"{name} {stale}{figures}", style=style)
-            out.append(" ")
+            if not compact or i == len(self.engines) - 1:
+                out.append(" ")
