@@ -13,16 +13,15 @@ else its published port; an explicit URL (setting or ARCTUI_PROMETHEUS_URL) wins
 from __future__ import annotations
 
 import base64
+import http.client
 import json
 import math
 import re
 import threading
-import urllib.error
 import urllib.parse
-import urllib.request
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from arctui.models import ServiceView
 from arctui.sources.base import SourceError
@@ -58,9 +57,9 @@ class PromTarget:
         return urllib.parse.urlunsplit((parts.scheme, netloc, parts.path, "", ""))
 
 
-@dataclass(frozen=True)
-class Sample:
-    """One element of an instant vector."""
+class Sample(NamedTuple):
+    """One element of an instant vector (a tuple: hundreds are made every refresh, and a
+    frozen dataclass costs several times as much to build)."""
 
     labels: Mapping[str, str]
     value: float
@@ -82,13 +81,27 @@ def _number(text: Any) -> float:
 
 
 def _labels(raw: Any) -> dict[str, str]:
-    if not isinstance(raw, dict):
+    if type(raw) is not dict:
         return {}
-    return {str(k): str(v) for k, v in raw.items()}
+    # JSON keys are strings; values are too from any real Prometheus: then the parsed
+    # dict is used as it is (hundreds of bucket series a refresh), else converted.
+    for value in raw.values():
+        if type(value) is not str:
+            return {str(k): str(v) for k, v in raw.items()}
+    return raw
 
 
 class PromClient:
-    """The HTTP API of one Prometheus. Thread-safe; counts its requests (tests, benchmark)."""
+    """The HTTP API of one Prometheus. Thread-safe; counts its requests (tests, benchmark).
+
+    Requests go over kept-alive connections (a small pool: the poller and the PromQL
+    prompt may ask at once), straight through http.client: a new connection per request
+    cost both sides an accept and a handshake every refresh, and urllib's opener chain
+    more CPU than parsing the answer. No proxy: Prometheus is on loopback or the LAN, and
+    an http_proxy set for the internet must not swallow it.
+    """
+
+    POOL = 2  # idle connections kept
 
     def __init__(self, target: PromTarget, timeout: float = TIMEOUT) -> None:
         self.target = target
@@ -101,51 +114,99 @@ class PromClient:
             user = urllib.parse.unquote(parts.username)
             word = urllib.parse.unquote(parts.password or "")
             self._auth = base64.b64encode(f"{user}:{word}".encode()).decode()
-        netloc = parts.hostname or ""
-        if parts.port:
-            netloc += f":{parts.port}"
-        self._base = urllib.parse.urlunsplit((parts.scheme, netloc, parts.path.rstrip("/"), "", ""))
-        # Loopback and LAN addresses need no proxy; an http_proxy set for the internet
-        # must not swallow them.
-        self._opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+        self._https = parts.scheme == "https"
+        self._host = parts.hostname or ""
+        self._port = parts.port
+        self._prefix = parts.path.rstrip("/")
+        self._idle: list[http.client.HTTPConnection] = []
+        # The URL-encoded form of each expression: the same few long ones every refresh
+        # (the flow's is thousands of characters, and quoting is per byte in Python).
+        self._encoded: dict[str, str] = {}
 
     @property
     def label(self) -> str:
         """Where Prometheus is (no password)."""
         return self.target.label
 
-    def _get(self, path: str, params: Sequence[tuple[str, str]] = ()) -> Any:
-        url = f"{self._base}{path}"
-        if params:
-            url += "?" + urllib.parse.urlencode(params)
-        request = urllib.request.Request(url, headers={"Accept": "application/json"})
+    def _connection(self) -> tuple[http.client.HTTPConnection, bool]:
+        """An idle connection (True: it served a request before) or a new one."""
+        with self._lock:
+            if self._idle:
+                return self._idle.pop(), True
+        kind = http.client.HTTPSConnection if self._https else http.client.HTTPConnection
+        return kind(self._host, self._port, timeout=self.timeout), False
+
+    def _release(self, conn: http.client.HTTPConnection) -> None:
+        with self._lock:
+            if len(self._idle) < self.POOL:
+                self._idle.append(conn)
+                return
+        conn.close()
+
+    def _quoted(self, expr: str) -> str:
+        found = self._encoded.get(expr)
+        if found is None:
+            found = urllib.parse.quote_plus(expr)
+            if len(self._encoded) >= 64:  # prompt queries: keep the cache small
+                self._encoded.clear()
+            self._encoded[expr] = found
+        return found
+
+    def _exchange(self, path: str) -> tuple[int, bytes]:
+        """(status, body) of one GET; a kept-alive connection the server closed while idle
+        is replaced once (a GET can be sent again)."""
+        headers = {"Accept": "application/json"}
         if self._auth:
-            request.add_header("Authorization", f"Basic {self._auth}")
+            headers["Authorization"] = f"Basic {self._auth}"
+        while True:
+            conn, reused = self._connection()
+            try:
+                conn.request("GET", path, headers=headers)
+                response = conn.getresponse()
+                body = response.read(MAX_BODY + 1)
+            except (http.client.HTTPException, OSError) as exc:
+                conn.close()
+                stale = isinstance(
+                    exc, (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError)
+                )
+                if reused and stale:
+                    continue
+                raise
+            if len(body) > MAX_BODY or response.will_close:
+                conn.close()
+            else:
+                self._release(conn)
+            return response.status, body
+
+    def _get(self, path: str, params: Sequence[tuple[str, str]] = ()) -> Any:
+        url = f"{self._prefix}{path}"
+        if params:
+            url += "?" + "&".join(
+                f"{k}={self._quoted(v) if k == 'query' else urllib.parse.quote_plus(v)}"
+                for k, v in params
+            )
         with self._lock:
             self.requests += 1
         where = f"Prometheus at {self.label}"
         try:
-            with self._opener.open(request, timeout=self.timeout) as response:
-                body = response.read(MAX_BODY + 1)
-        except urllib.error.HTTPError as exc:
-            body = exc.read(MAX_BODY + 1) if exc.fp is not None else b""
-            detail = _error_of(body) or f"HTTP {exc.code}"
-            if exc.code in (401, 403):
-                raise SourceError(
-                    f"{where} refused the request ({detail})",
-                    "put the user and password in prometheus_url (http://user:pass@host:9090)",
-                ) from None
-            if exc.code == 400:
-                raise SourceError(f"{where}: {detail}", "check the PromQL") from None
-            raise SourceError(f"{where} answered {detail}") from None
-        except (urllib.error.URLError, OSError, ValueError) as exc:
-            reason = getattr(exc, "reason", exc)
-            text = one_line(str(reason) or type(exc).__name__, 200)
-            if "timed out" in text.lower():
+            status, body = self._exchange(url)
+        except (http.client.HTTPException, OSError, ValueError) as exc:
+            text = one_line(str(exc) or type(exc).__name__, 200)
+            if isinstance(exc, TimeoutError) or "timed out" in text.lower():
                 text = f"no answer within {self.timeout:g} s"
             raise SourceError(
                 f"cannot connect to {where}: {text}", _reach_fix(self.target)
             ) from None
+        if status >= 300:
+            detail = _error_of(body) or f"HTTP {status}"
+            if status in (401, 403):
+                raise SourceError(
+                    f"{where} refused the request ({detail})",
+                    "put the user and password in prometheus_url (http://user:pass@host:9090)",
+                ) from None
+            if status == 400:
+                raise SourceError(f"{where}: {detail}", "check the PromQL") from None
+            raise SourceError(f"{where} answered {detail}") from None
         if len(body) > MAX_BODY:
             raise SourceError(f"{where} sent more than {size(MAX_BODY)}")
         try:
@@ -164,10 +225,26 @@ class PromClient:
         kind, result = data.get("resultType"), data.get("result")
         if kind in ("scalar", "string") and isinstance(result, list) and len(result) == 2:
             return [Sample({}, _number(result[1]))]
-        out = []
-        for item in result if isinstance(result, list) else []:
-            if isinstance(item, dict) and isinstance(item.get("value"), list):
-                out.append(Sample(_labels(item.get("metric")), _number(item["value"][-1])))
+        # The loop runs for every series of every answer: kept to plain type checks.
+        out: list[Sample] = []
+        append, make = out.append, Sample._make
+        for item in result if type(result) is list else ():
+            value = item.get("value") if type(item) is dict else None
+            if type(value) is not list or not value:
+                continue
+            metric = item.get("metric")
+            if type(metric) is dict:
+                for label in metric.values():
+                    if type(label) is not str:
+                        metric = _labels(metric)
+                        break
+            else:
+                metric = {}
+            try:
+                number = float(value[-1])
+            except (TypeError, ValueError):
+                number = math.nan
+            append(make((metric, number)))
         return out
 
     def query_range(self, expr: str, start: float, end: float, step: float) -> list[RangeSeries]:
@@ -208,7 +285,11 @@ class PromClient:
         return [g for g in data.get("groups") or [] if isinstance(g, dict)]
 
     def close(self) -> None:
-        """Nothing to release (one connection per request)."""
+        """Close the idle connections (a later request opens a new one)."""
+        with self._lock:
+            idle, self._idle = self._idle, []
+        for conn in idle:
+            conn.close()
 
 
 def _error_of(body: bytes) -> str:

@@ -155,3 +155,82 @@ def test_absent_stopped_and_url_override() -> None:
     )
     with pytest.raises(SourceError, match="must look like http://host:9090"):
         discover([], "ftp://prom", "the settings")
+
+
+class KeepAlive(BaseHTTPRequestHandler):
+    """HTTP/1.1 with keep-alive; counts the connections it accepted. `drop` closes the
+    connection after each answer without saying so (as an idle timeout on the server
+    does between two refreshes)."""
+
+    protocol_version = "HTTP/1.1"
+    connections = 0
+    drop = False
+    paths: list[str] = []
+
+    def setup(self) -> None:
+        super().setup()
+        type(self).connections += 1
+
+    def do_GET(self) -> None:
+        self.paths.append(self.path)
+        parts = urlsplit(self.path)
+        [expr] = parse_qs(parts.query)["query"]
+        body = json.dumps(
+            {"status": "success",
+             "data": {"resultType": "vector",
+                      "result": [{"metric": {"q": expr}, "value": [1, "1"]}]}}
+        ).encode()  # fmt: skip
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+        if self.drop:
+            self.close_connection = True
+
+    def log_message(self, *args: object) -> None: ...
+
+
+@pytest.fixture()
+def keepalive() -> Iterator[str]:
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), KeepAlive)
+    KeepAlive.connections, KeepAlive.drop, KeepAlive.paths = 0, False, []
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+
+
+def test_one_kept_alive_connection_serves_every_refresh(keepalive: str) -> None:
+    client = PromClient(PromTarget(keepalive, "test"))
+    for _ in range(5):
+        assert client.query("up", at=1.0)[0].value == 1.0
+    assert KeepAlive.connections == 1  # not one accept (and handshake) per request
+    assert client.requests == 5
+    client.close()
+    client.query("up")
+    assert KeepAlive.connections == 2
+
+
+def test_a_connection_the_server_closed_while_idle_is_replaced(keepalive: str) -> None:
+    KeepAlive.drop = True
+    client = PromClient(PromTarget(keepalive, "test"))
+    for _ in range(3):
+        assert client.query("up")[0].value == 1.0  # no "cannot connect" from a stale one
+    assert KeepAlive.connections == 3
+
+
+def test_every_expression_arrives_as_written(keepalive: str) -> None:
+    client = PromClient(PromTarget(keepalive + "/prom/", "test"))
+    exprs = [
+        'sum by (service_name) (rate({__name__=~"a(_total)?",x="a b&c=d+e"}[5m]))',
+        'label_replace(up, "f", "é/ü %", "", "") or vector(1) + 2',
+    ]
+    for expr in exprs * 2:  # the second time from the cache of encoded expressions
+        [sample] = client.query(expr, at=1234.5)
+        assert sample.labels == {"q": expr}
+    assert all(p.startswith("/prom/api/v1/query?") for p in KeepAlive.paths)
+    assert all(p.endswith("&time=1234.500") for p in KeepAlive.paths)
