@@ -42,7 +42,6 @@ import signal
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -50,7 +49,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from _common import TICK, PtyProcess, cpu_ticks, idle_baselines, peak_rss, wait_quiet
+from _common import (
+    TICK,
+    PtyProcess,
+    cpu_ticks,
+    engine_ticks,
+    idle_baselines,
+    peak_rss,
+    wait_quiet,
+)
 from resources_bench import data_age
 
 from tests.integration.extra_engines import (
@@ -60,6 +67,7 @@ from tests.integration.extra_engines import (
     _lock,
     _parallel,
     ensure_image,
+    in_parallel,
 )
 
 REPO = Path(__file__).resolve().parents[1]
@@ -155,14 +163,7 @@ def _pids(ids: set[str]) -> dict[int, str]:
 
 
 def _ticks(pids: dict[int, str]) -> dict[int, int]:
-    out = {}
-    for pid in pids:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        out[pid] = int(fields[11]) + int(fields[12])
-    return out
+    return engine_ticks(list(pids))
 
 
 class GroupWindow:
@@ -306,21 +307,7 @@ def wait_healthy(engines: list[ExtraEngine], limit: float) -> None:
 
 def each(engines: list[ExtraEngine], work: Callable[[ExtraEngine], object]) -> None:
     """`work(engine)` on every engine at once; the first failure is raised."""
-    errors: list[BaseException] = []
-
-    def one(engine: ExtraEngine) -> None:
-        try:
-            work(engine)
-        except BaseException as exc:
-            errors.append(exc)
-
-    threads = [threading.Thread(target=one, args=(e,)) for e in engines]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    if errors:
-        raise errors[0]
+    in_parallel(engines, work)
 
 
 def table(results: list[Result], args: argparse.Namespace) -> str:

@@ -25,9 +25,12 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
+
+T = TypeVar("T")
 
 REPO = Path(__file__).resolve().parents[2]
 FLEET_DIR = REPO / "tests" / "stack" / "fleet"
@@ -282,23 +285,28 @@ class FleetEngines:
         return ["--project-dir", str(FLEET_DIR), "-p", PROJECT, *self.engine_args()]
 
 
-def _parallel(engines: tuple[ExtraEngine, ...], work: str) -> None:
-    """`getattr(engine, work)()` on each engine at once; the first failure is raised."""
+def in_parallel(items: Iterable[T], work: Callable[[T], object]) -> None:
+    """`work(item)` on every item at once, each on its thread; the first failure is raised."""
     errors: list[BaseException] = []
 
-    def one(engine: ExtraEngine) -> None:
+    def one(item: T) -> None:
         try:
-            getattr(engine, work)()
+            work(item)
         except BaseException as exc:
             errors.append(exc)
 
-    threads = [threading.Thread(target=one, args=(e,)) for e in engines]
+    threads = [threading.Thread(target=one, args=(item,)) for item in items]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
     if errors:
         raise errors[0]
+
+
+def _parallel(engines: tuple[ExtraEngine, ...], work: str) -> None:
+    """`getattr(engine, work)()` on each engine at once; the first failure is raised."""
+    in_parallel(engines, lambda engine: getattr(engine, work)())
 
 
 def ensure_image() -> None:
