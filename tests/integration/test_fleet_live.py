@@ -225,3 +225,50 @@ def test_a_stopped_dockerd_delays_nobody_and_recovers(
         sub.close()
         for p in pollers.values():
             p.stop()
+
+
+async def test_the_console_shows_a_stopped_dockerd_stale_then_recovers(
+    fleet: FleetEngines,
+) -> None:
+    # The TUI over the three real engines: SIGSTOP e3's dockerd (by its own pid file).
+    from arctui.tabs.services.view.tab import ServicesTab
+    from arctui.ui.app import ArcApp
+    from arctui.ui.fleet_cells import row_key, split_key
+    from arctui.ui.widgets.banner import ProblemBanner
+    from tests.ui.conftest import wait_for
+
+    made = make_session(build_parser(BASE).parse_args(BASE))
+    app = ArcApp(made)
+    try:
+        async with app.run_test(size=(160, 40)) as pilot:
+            table = app.query_one(ServicesTab).table
+
+            def shown() -> list[str | None]:
+                return list(dict.fromkeys(split_key(k)[0] for k in table.row_keys))
+
+            await wait_for(pilot, lambda: shown() == ["local", "e2", "e3"], timeout=30)
+            banner = app.query_one(ProblemBanner)
+            e2, e3 = app.watches["e2"].poller, app.watches["e3"].poller
+            with fleet["e3"].paused():
+                e3.request()
+                await wait_for(pilot, lambda: e3.failure is not None, timeout=TIMEOUT * 6)
+                await wait_for(pilot, lambda: "engine e3" in str(banner.render()), timeout=5)
+                assert "arctui-e3.sock" in str(banner.render())
+                await wait_for(
+                    pilot, lambda: "stale" in str(table.cell(row_key("e3", "api"), "engine"))
+                )
+                # e2 reads on while e3 hangs, and its rows are not stale.
+                before = e2.last_ok or 0.0
+                e2.request()
+                await wait_for(pilot, lambda: (e2.last_ok or 0.0) > before, timeout=TIMEOUT * 3)
+                assert "stale" not in str(table.cell(row_key("e2", "api"), "engine"))
+                assert "engine e2" not in str(banner.render())
+            # SIGCONT: e3 answers again, its banner line goes and its rows are fresh.
+            e3.request()
+            await wait_for(pilot, lambda: e3.failure is None, timeout=TIMEOUT * 10)
+            await wait_for(pilot, lambda: "engine e3" not in str(banner.render()), timeout=5)
+            await wait_for(
+                pilot, lambda: "stale" not in str(table.cell(row_key("e3", "api"), "engine"))
+            )
+    finally:
+        made.close()
