@@ -48,16 +48,16 @@ def test_records_reach_the_package_loggers_handlers() -> None:
     package = logging.getLogger("arctui")
     handler = Keep()
     package.addHandler(handler)
+    old = package.level
     try:
+        # Levels set here: another test (or pytest's log capture) may have lowered them.
+        package.setLevel(logging.WARNING)
         log = get_logger("arctui.sources.lazytest")
         log.info("ignored below the level")
-        old = package.level
         package.setLevel(logging.INFO)
-        try:
-            log.info("read failed: %s", "timeout")
-        finally:
-            package.setLevel(old)
+        log.info("read failed: %s", "timeout")
     finally:
+        package.setLevel(old)
         package.removeHandler(handler)
     assert seen == ["arctui.sources.lazytest:read failed: timeout"]
     assert get_logger("x").name == "x"

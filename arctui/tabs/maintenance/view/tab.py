@@ -69,10 +69,11 @@ class MaintenanceTab(Vertical):
     """What is due, disk use and prune, the Makefile and custom commands, images."""
 
     BINDINGS = [
-        Binding("c", "panel('calendar')", "Calendar", id="maintenance.calendar"),
-        Binding("k", "panel('disk')", "Disk", id="maintenance.disk"),
-        Binding("u", "panel('runbook')", "Runbook", id="maintenance.runbook"),
-        Binding("i", "panel('images')", "Images", id="maintenance.images"),
+        # The panel keys are on the tab's own panel bar; the footer keeps the actions.
+        Binding("c", "panel('calendar')", "Calendar", show=False, id="maintenance.calendar"),
+        Binding("k", "panel('disk')", "Disk", show=False, id="maintenance.disk"),
+        Binding("u", "panel('runbook')", "Runbook", show=False, id="maintenance.runbook"),
+        Binding("i", "panel('images')", "Images", show=False, id="maintenance.images"),
         Binding("d", "mark_done", "Mark done", id="maintenance.mark_done"),
         Binding("P", "prune", "Prune", key_display="P", id="maintenance.prune"),
         Binding("v", "run_with_vars", "Run with vars", show=False, id="maintenance.run_vars"),
