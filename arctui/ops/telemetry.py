@@ -3,16 +3,13 @@ Prometheus / Jaeger, each hop's rate and where data is lost. No Textual.
 
 Shared by the Metrics tab (which draws it) and the logs-pipeline wizard (which cites it
 as evidence: "the collector refuses 40 % of log records since 02:55"), so neither imports
-the other. One refresh costs one query whatever the number of receivers and exporters:
-every figure (the collector's and Loki's) is one `label_replace`-tagged part of a single
-`or` expression, which the Metrics tab extends with its own calls (`flow_query`,
-`FlowReader.from_samples`). A loss adds one range query (cached a minute) to find when
-it started.
+the other. One refresh costs two queries whatever the number of receivers and exporters:
+every figure is one `label_replace`-tagged part of a single `or` expression. A loss adds
+one range query (cached a minute) to find when it started.
 """
 
 from __future__ import annotations
 
-import functools
 import os
 import time
 from collections.abc import Callable, Iterable
@@ -77,15 +74,6 @@ def loki_query(window: str) -> str:
             ),
         )
     )
-
-
-LOKI_FIGURES = ("lines", "bytes", "discarded")
-
-
-@functools.lru_cache(maxsize=8)
-def flow_query(window: str) -> str:
-    """The collector's and Loki's figures in one expression (one request a refresh)."""
-    return f"{collector_query(window)} or {loki_query(window)}"
 
 
 @dataclass(frozen=True)
@@ -234,19 +222,10 @@ class FlowReader:
     def read(self, at: float | None = None) -> Flow:
         """The flow at `at` (now). Raises SourceError when Prometheus cannot be read."""
         at = self.clock() if at is None else at
-        return self.from_samples(self.client.query(flow_query(self.window), at), at)
-
-    def from_samples(self, samples: Iterable[Sample], at: float) -> Flow:
-        """The flow from the answer to `flow_query` (tagged parts of other figures, such as
-        the Metrics tab's calls, must be taken out first)."""
-        collector: list[Sample] = []
-        loki: list[Sample] = []
-        for s in samples:
-            (loki if s.labels.get("figure") in LOKI_FIGURES else collector).append(s)
-        hops, queues = _hops(collector)
+        hops, queues = _hops(self.client.query(collector_query(self.window), at))
         lines = byts = None
         discarded = []
-        for s in loki:
+        for s in self.client.query(loki_query(self.window), at):
             figure = s.labels.get("figure")
             if figure == "lines":
                 lines = s.value

@@ -12,7 +12,6 @@ from arctui.sources.base import SourceError
 from arctui.sources.prometheus import RangeSeries, Sample
 from arctui.tabs.metrics.missing import COLLECTOR, DURATION, LOKI, SPANMETRICS
 from arctui.tabs.metrics.reader import (
-    CALLS_FIGURE,
     LATENCY_EVERY,
     PRESENCE,
     PROM_EVERY,
@@ -42,14 +41,6 @@ class FakeClient:
 
     def query(self, expr: str, at: float | None = None) -> list[Sample]:
         self._count(expr)
-        # The calls share one query with the flow, tagged and last: answer each part.
-        tag = f', "figure", "{CALLS_FIGURE}", "", "")'
-        if expr.endswith(tag):
-            flow, _, calls = expr[: -len(tag)].rpartition(" or label_replace(")
-            tagged = [
-                Sample({**s.labels, "figure": CALLS_FIGURE}, s.value) for s in self.answer(calls)
-            ]
-            return self.answer(flow) + tagged
         return self.answer(expr)
 
     def query_range(self, expr: str, start: float, end: float, step: float) -> list[RangeSeries]:
@@ -159,11 +150,7 @@ def test_a_fixed_number_of_queries_whatever_the_number_of_services() -> None:
         first = reader.read()
         assert len(first.services) == n
         counts.append(reader.read().queries)
-        [combined] = client.asked[-1:]
-        assert "otelcol_receiver_accepted_" in combined and "loki_distributor_" in combined
-        assert combined.endswith(f'"figure", "{CALLS_FIGURE}", "", "")')
-    # The calls and the flow in one request (buckets every 2nd, Prometheus' every 5th).
-    assert counts == [1, 1]
+    assert counts == [3, 3]  # calls, the flow's two (buckets every 2nd, Prometheus' 5th)
 
 
 def test_buckets_are_asked_every_second_refresh_and_their_quantiles_kept() -> None:

@@ -1,11 +1,12 @@
 """Builds the Metrics tab's snapshots from Prometheus (no Textual).
 
 One refresh costs Prometheus a fixed number of requests whatever the number of services:
-one query for the calls' rate `by (service_name, status_code)` (requests and errors) and
-the pipeline flow (ops/telemetry.py) together, one for the buckets' rate `by
-(service_name, le)`, from which P50/P95/P99 are computed here as `histogram_quantile`
-would (quantile.py), two for the operations of the service the operator opened. The
-bucket answer is asked every `LATENCY_EVERY`th refresh and its quantiles kept in between.
+two queries for every service's RED figures (the calls' rate `by (service_name,
+status_code)`, which gives requests and errors, and the buckets' rate `by (service_name,
+le)`, from which P50/P95/P99 are computed here as `histogram_quantile` would: quantile.py),
+two for the pipeline flow (ops/telemetry.py), two for the operations of the service the
+operator opened. The bucket answer is asked every `LATENCY_EVERY`th refresh and its
+quantiles computed again from it in between.
 Prometheus itself (targets, alerts, rules: three API calls) is read every `PROM_EVERY`th
 refresh and kept in between: targets go down and rules fire over minutes, not seconds.
 Which histogram unit exists is asked once a minute. The last hour's charts are five range
@@ -21,7 +22,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from arctui.ops.telemetry import Flow, FlowReader, flow_query, tagged, target_for
+from arctui.ops.telemetry import Flow, FlowReader, target_for
 from arctui.sources.base import SourceError
 from arctui.sources.prometheus import PromClient, PrometheusAbsent, Sample
 from arctui.tabs.metrics.missing import explain
@@ -36,7 +37,7 @@ from arctui.tabs.metrics.models import (
     RecordedRed,
     Red,
 )
-from arctui.tabs.metrics.quantile import bucket_quantiles, parse_le
+from arctui.tabs.metrics.quantile import bucket_quantile, parse_le
 from arctui.text import one_line
 
 if TYPE_CHECKING:
@@ -56,7 +57,6 @@ PROM_EVERY = 5  # refreshes between two reads of Prometheus' targets, alerts and
 # sample of the window (most of what a refresh costs Prometheus). A quantile over a window
 # of minutes moves little in one refresh; rates are asked every refresh.
 LATENCY_EVERY = 2
-CALLS_FIGURE = "calls"  # the calls' tag in the one query they share with the flow
 
 
 def _sel(name_re: str, *matchers: str) -> str:
@@ -119,14 +119,9 @@ def figures_of(
         le = parse_le(s.labels.get("le", ""))
         if le is not None:
             hist.setdefault(s.labels.get(by, ""), []).append((le, s.value))
-    wanted = tuple(quantiles)
-    for figure in wanted:
-        out[figure] = []
-    qs = [QUANTILES[f] for f in wanted]
-    for k, b in hist.items():
-        label = {by: k}
-        for figure, value in zip(wanted, bucket_quantiles(qs, b), strict=True):
-            out[figure].append(Sample(label, value))
+    for figure in quantiles:
+        q = QUANTILES[figure]
+        out[figure] = [Sample({by: k}, bucket_quantile(q, b)) for k, b in hist.items()]
     return out
 
 
@@ -212,7 +207,7 @@ class MetricsReader:
         scale = 0.001 if unit == "milliseconds" else 1.0
         top_scaled = top
         asked = instant_queries(unit, self.window, self.service, "service_name")
-        calls, flow = self._calls_and_flow(asked["calls"], now, partial)
+        calls = self._query(asked["calls"], now, "rate", partial)
         figures = figures_of("service_name", calls, [], ())
         figures.update(self._latency(unit, asked, now, partial))
         if has_calls and not figures.get("rate") and from_cache:
@@ -232,6 +227,11 @@ class MetricsReader:
             )
             operations = combine("span_name", ops, scale, top_scaled)
         history = self._history_at(now, unit, scale, partial) if has_calls else {}
+        try:
+            flow: Flow | None = self.flows.read(now)
+        except SourceError as exc:
+            flow = None
+            partial.append(("flow", exc.reason))
         if self._prom is None or self._reads % PROM_EVERY == 0:
             errors: list[tuple[str, str]] = []
             self._prom = (self._prom_health(errors), errors)
@@ -254,27 +254,6 @@ class MetricsReader:
             partial=tuple(partial),
             queries=self.client.requests - before,
         )
-
-    def _calls_and_flow(
-        self, calls_expr: str, now: float, partial: list[tuple[str, str]]
-    ) -> tuple[list[Sample], Flow | None]:
-        """Every service's calls and the pipeline flow from one request (one query, tagged
-        parts), instead of three: each request costs both sides more than its series."""
-        # The calls last: `a or b` hashes both sides, and the `or` chain carries its left
-        # side along, so the flow's dozen series go first and the calls' hundreds once.
-        expr = f"{flow_query(self.window)} or {tagged(calls_expr, figure=CALLS_FIGURE)}"
-        try:
-            samples = self.client.query(expr, now)
-        except SourceError as exc:
-            if exc.reason.startswith("cannot connect"):
-                raise  # Prometheus went away mid-read: the whole read failed
-            partial += [("rate", exc.reason), ("flow", exc.reason)]
-            return [], None
-        calls: list[Sample] = []
-        rest: list[Sample] = []
-        for sample in samples:
-            (calls if sample.labels.get("figure") == CALLS_FIGURE else rest).append(sample)
-        return calls, self.flows.from_samples(rest, now)
 
     def _latency(
         self, unit: str, asked: Mapping[str, str], now: float, partial: list[tuple[str, str]]
