@@ -39,10 +39,9 @@ class Handler(BaseHTTPRequestHandler):
     def log_message(self, *args: object) -> None: ...
 
 
-@pytest.fixture()
-def server() -> Iterator[str]:
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    Handler.replies, Handler.seen = {}, []
+def _serve(handler: type) -> Iterator[str]:
+    """A loopback HTTP server with `handler` on a free port, for one test."""
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
     try:
@@ -50,6 +49,12 @@ def server() -> Iterator[str]:
     finally:
         httpd.shutdown()
         httpd.server_close()
+
+
+@pytest.fixture()
+def server() -> Iterator[str]:
+    Handler.replies, Handler.seen = {}, []
+    yield from _serve(Handler)
 
 
 def ok(data: object) -> tuple[int, bytes]:
@@ -193,15 +198,8 @@ class KeepAlive(BaseHTTPRequestHandler):
 
 @pytest.fixture()
 def keepalive() -> Iterator[str]:
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), KeepAlive)
     KeepAlive.connections, KeepAlive.drop, KeepAlive.paths = 0, False, []
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
+    yield from _serve(KeepAlive)
 
 
 def test_one_kept_alive_connection_serves_every_refresh(keepalive: str) -> None:
