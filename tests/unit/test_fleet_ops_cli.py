@@ -96,11 +96,20 @@ def test_every_engines_folder_passes_the_redactor(monkeypatch, tmp_path: Path):
     assert result.redactions["staging/services.txt"].known == 1
 
 
-def test_disk_of_the_engine_named_default_the_primary(capsys):
+def test_disk_of_every_engine_or_of_the_engine_named(capsys):
     code, out, _err = run(capsys, "disk", "--json", "--engine", "staging")
     assert code == 0 and json.loads(out)["engine"] == "staging"
     code, out, _err = run(capsys, "disk", "--json")
-    assert json.loads(out)["engine"] == "local"
+    engines = json.loads(out)["engines"]
+    assert code == 0 and [e["engine"] for e in engines] == ["local", "staging", "prod"]
+    assert engines[2]["production"] is True and engines[1]["env"] == "staging"
+    # Each engine's own figures (the demo engines' data roots differ).
+    assert len({e["data_root"]["free_bytes"] for e in engines}) == 3
     code, out, _err = run(capsys, "disk")
-    assert out.startswith("Engine local (")
+    lines = out.splitlines()
+    assert lines[0].split()[:2] == ["ENGINE", "TYPE"]
+    assert [line.split()[0] for line in lines[1:13]] == ["local"] * 4 + ["staging"] * 4 + [
+        "prod!"
+    ] * 4
+    assert any(line.startswith("Engine prod! (prod): data root") for line in lines)
     assert run(capsys, "disk", "--engine", "nope")[0] == 2

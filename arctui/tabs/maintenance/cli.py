@@ -1,6 +1,7 @@
 """Headless maintenance: `arctui disk`, `arctui prune`, `arctui run`, `arctui maintenance`.
 
-    arctui disk [--json]                         docker system df -v, project volumes, free space
+    arctui disk [--json] [--engine NAME]         docker system df -v, project volumes, free space
+                                                 (every engine, or NAME's)
     arctui prune [--dry-run] [--filter label=K[=V]] [--json] [--yes]
                                                  dangling images, stopped containers outside
                                                  the project, build cache
@@ -30,8 +31,10 @@ from arctui.units import size
 
 if TYPE_CHECKING:
     from arctui.ops.lifecycle import Action
+    from arctui.ops.maintenance.disk import DiskReport
     from arctui.ops.runner import ActionResult
     from arctui.session import Session
+    from arctui.tabs.maintenance.models import EngineDisk
 
 COMMANDS = ("disk", "prune", "run", "maintenance")
 SAFE_OUTPUT = True
@@ -62,7 +65,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     p = sub.add_parser("disk", help="disk use as docker system df -v shows it, and free space")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.add_argument(  # the global --engine NAME=HOST adds engines; this one picks one
-        "--engine", dest="target_engine", metavar="NAME", help="this engine's (default: primary)"
+        "--engine", dest="target_engine", metavar="NAME", help="this engine's only (default: all)"
     )
     p = sub.add_parser(
         "prune", help="remove dangling images, stopped containers outside the project, build cache"
@@ -103,49 +106,84 @@ def run(session: Session, args: argparse.Namespace) -> int:
 
 # disk ----------------------------------------------------------------------------
 def disk_command(session: Session, as_json: bool, engine: str | None = None) -> int:
-    """`arctui disk [--json] [--engine NAME]`: one engine's (default the primary's)."""
-    from arctui.ops.fleet_read import EngineChoiceError, pick_engine
-    from arctui.tabs.maintenance.reader import disk_report
+    """`arctui disk [--json] [--engine NAME]`: every engine's (issue 24), or NAME's only.
 
-    multi = session.fleet.multi
+    Several engines: the tables lead with an ENGINE column, each engine's data root
+    follows, `--json` is `{"engines": [...]}` (one engine: the report itself, named).
+    Exit 3 when an engine's disk use cannot be read (the others are printed)."""
+    from arctui.ops.fleet_read import EngineChoiceError, pick_engine
+    from arctui.tabs.maintenance.reader import disk_sessions, fleet_disks
+
     try:
-        session = pick_engine(session, engine, None) if engine is not None else session
+        chosen = (pick_engine(session, engine, None),) if engine is not None else None
     except EngineChoiceError as exc:
         error(str(exc))
         return 2
-    report = disk_report(session)
-    where = f"engine {session.engine_name}: " if multi else ""
+    disks = fleet_disks(chosen or disk_sessions(session))
+    failed = any(d.report.error for d in disks)
     if as_json:
-        emit_json({"engine": session.engine_name, **report.to_json()})
-        return 3 if report.error else 0
-    if report.error:
-        error(f"{where}cannot read disk use: {report.error}")
+        rows = [
+            {"engine": d.engine, "env": d.env, "production": d.production, **d.report.to_json()}
+            for d in disks
+        ]
+        emit_json({"engines": rows} if len(disks) > 1 else rows[0])
+        return 3 if failed else 0
+    named = session.fleet.multi  # several engines: every line says whose disk it is
+    for d in disks:
+        if d.report.error:
+            where = f"engine {d.engine}: " if named else ""
+            error(f"{where}cannot read disk use: {d.report.error}")
+    shown = [d for d in disks if not d.report.error]
+    if not shown:
         return 3
-    if multi:  # several engines: say whose disk this is (another: --engine NAME)
-        emit(f"Engine {session.engine_name} ({session.env}); others: --engine NAME")
-    usage: list[tuple[object, ...]] = [("TYPE", "TOTAL", "ACTIVE", "SIZE", "RECLAIMABLE")]
-    usage += [(r.kind, r.total, r.active, size(r.size), size(r.reclaimable)) for r in report.rows]
-    emit_table(usage, right={1, 2, 3, 4})
+    lead: tuple[str, ...] = ("ENGINE",) if named else ()
+    usage: list[tuple[object, ...]] = [(*lead, "TYPE", "TOTAL", "ACTIVE", "SIZE", "RECLAIMABLE")]
+    volumes: list[tuple[object, ...]] = [(*lead, "VOLUME", "SIZE", "USED BY", "GROWTH")]
+    for d in shown:
+        name: tuple[str, ...] = (_engine_name(d),) if named else ()
+        report = d.report
+        usage += [
+            (*name, r.kind, r.total, r.active, size(r.size), size(r.reclaimable))
+            for r in report.rows
+        ]
+        for v in report.volumes:
+            used = f"{v.containers} container{'s' if v.containers != 1 else ''}"
+            volumes.append((*name, v.name, size(v.size), used, growth_text(v)))
+    shift = len(lead)
+    emit_table(usage, right={shift + 1, shift + 2, shift + 3, shift + 4})
     emit("")
     emit(f"Volumes of {session.project}:")
-    volumes: list[tuple[object, ...]] = [("  VOLUME", "SIZE", "USED BY", "GROWTH")]
-    for v in report.volumes:
-        used = f"{v.containers} container{'s' if v.containers != 1 else ''}"
-        volumes.append((f"  {v.name}", size(v.size), used, growth_text(v)))
-    if report.volumes:  # names are outside text: measured after they are made safe
-        emit_table(volumes, right={1}, caps=(60, None, None, None))
+    if len(volumes) > 1:  # names are outside text: measured after they are made safe
+        indented = [(f"  {row[0]}", *row[1:]) for row in volumes]
+        caps = (*((32,) if named else ()), 60, None, None, None)
+        emit_table(indented, right={shift + 1}, caps=caps)
     else:
         emit("  none")
-    emit(f"  {report.growth}")
+    for d in shown:
+        where = f"{_engine_name(d)}: " if named else ""
+        emit(f"  {where}{d.report.growth}")
+    for d in shown:
+        _root_lines(d.report, f"Engine {_engine_name(d)} ({d.env}): " if named else "")
+    return 3 if failed else 0
+
+
+def _engine_name(disk: EngineDisk) -> str:
+    """The engine's name; a production engine's marked `!` as on screen."""
+    return disk.engine + ("!" if disk.production else "")
+
+
+def _root_lines(report: DiskReport, where: str) -> None:
+    """The data root's free space (`where`: the engine's name, several engines)."""
     root = report.root
+    label = f"{where}data root" if where else "Data root"
     if root.free is not None and root.total:
         pct = 100 * root.free / root.total
-        emit(f"Data root {root.path}: {size(root.free)} free of {size(root.total)} ({pct:.0f} %)")
+        free = f"{size(root.free)} free of {size(root.total)} ({pct:.0f} %)"
+        emit(f"{label} {root.path}: {free}")
         if report.days_left is not None:
             emit(f"  full in {days_text(report.days_left)} at the project volumes' growth")
     else:
-        emit(f"Data root {root.path or '?'}: {root.note}")
-    return 0
+        emit(f"{label} {root.path or '?'}: {root.note}")
 
 
 # guarded runs ----------------------------------------------------------------------

@@ -50,8 +50,13 @@ class DemoVolumeHistory:
         return out
 
 
-def demo_disk(now: float) -> DiskReport:
-    """Plausible figures for the demo platform, with a week's simulated growth."""
+# Free GiB of each demo engine's data root (the demo fleet's engines do not read alike).
+DEMO_FREE = (41, 63, 22)
+
+
+def demo_disk(now: float, variant: int = 0) -> DiskReport:
+    """Plausible figures for the demo platform, with a week's simulated growth
+    (`variant`: the demo engine's place in the fleet, its free space)."""
     report = DiskReport(
         taken_at=now,
         rows=(
@@ -69,7 +74,9 @@ def demo_disk(now: float) -> DiskReport:
             VolumeRow("arc_redis_data", 310 * MiB, 1, True),
             VolumeRow("arc_tempo_data", 330 * MiB, 1, True),
         ),
-        root=DataRoot("/var/lib/docker", 41 * GiB, 250 * GiB, True),
+        root=DataRoot(
+            "/var/lib/docker", DEMO_FREE[variant % len(DEMO_FREE)] * GiB, 250 * GiB, True
+        ),
     )
     return with_growth(report, DemoVolumeHistory(report), now)
 

@@ -12,7 +12,17 @@ from arctui.ops.maintenance.calendar import TaskState
 from arctui.ops.maintenance.disk import DiskReport
 from arctui.ops.maintenance.runbook import Runbook
 
-__all__ = ["DiskReport", "MaintenanceSnapshot", "Runbook", "TaskState"]
+__all__ = ["DiskReport", "EngineDisk", "MaintenanceSnapshot", "Runbook", "TaskState"]
+
+
+@dataclass(frozen=True)
+class EngineDisk:
+    """One engine's disk report, named (several engines: issue 24)."""
+
+    engine: str
+    env: str
+    production: bool
+    report: DiskReport
 
 
 @dataclass(frozen=True)
@@ -23,6 +33,12 @@ class MaintenanceSnapshot:
     calendar: tuple[TaskState, ...]
     disk: DiskReport | None
     runbook: Runbook
+    disks: tuple[EngineDisk, ...] = ()  # every engine's report, the primary's first
+
+    @property
+    def multi(self) -> bool:
+        """Disk reports of several engines (rows name their engine)."""
+        return len(self.disks) > 1
 
     @property
     def due(self) -> int:

@@ -1,8 +1,11 @@
 """Builds the Maintenance tab's snapshot: calendar each read, disk and runbook less often.
 
 `/system/df` walks every layer and volume (seconds on a big host), so the disk report is
-read again only after `disk_every` seconds or when asked (`refresh_disk`). The runbook is
-read again when the Makefile changes (its mtime) or the settings' commands do. No Textual.
+read again only after `disk_every` seconds or when asked (`refresh_disk`). With several
+engines (issue 24) every engine's report is read at once, each on its own thread within its
+own time (ops/fleet_read.py): a hung engine's report says so, the others' are whole. The
+runbook is read again when the Makefile changes (its mtime) or the settings' commands do.
+No Textual.
 """
 
 from __future__ import annotations
@@ -11,10 +14,10 @@ import threading
 from typing import TYPE_CHECKING
 
 from arctui.ops.maintenance.calendar import SecretHistory, read_calendar
-from arctui.ops.maintenance.disk import DiskReport, read_disk
+from arctui.ops.maintenance.disk import DF_TIMEOUT, DiskReport, read_disk
 from arctui.ops.maintenance.runbook import Runbook, find_makefile, read_runbook
 from arctui.tabs.maintenance.demo import demo_disk, demo_runbook
-from arctui.tabs.maintenance.models import MaintenanceSnapshot
+from arctui.tabs.maintenance.models import EngineDisk, MaintenanceSnapshot
 
 if TYPE_CHECKING:
     from arctui.ops.audit import AuditLog
@@ -26,10 +29,28 @@ DISK_EVERY = 60.0
 def disk_report(session: Session) -> DiskReport:
     """The disk report of the session's engine (the demo's figures for --demo)."""
     if session.demo or session.engine is None:
-        return demo_disk(session.clock())
+        place = next((i for i, s in enumerate(session.fleet.all) if s is session), 0)
+        return demo_disk(session.clock(), place)
     engine = session.engine
     history = session.volume_history  # the recording's volume sizes (entry layer)
     return read_disk(engine, session.project, session.clock, engine.is_unix_socket, history)
+
+
+def disk_sessions(session: Session) -> tuple[Session, ...]:
+    """The engines whose disk is shown: every engine of a live fleet, else the session's."""
+    return session.fleet.all if session.fleet.multi and session.replay is None else (session,)
+
+
+def fleet_disks(sessions: tuple[Session, ...]) -> tuple[EngineDisk, ...]:
+    """Every engine's disk report, read at once (one engine: on this thread)."""
+    from arctui.ops.fleet_read import read_fleet
+
+    reads = read_fleet(sessions, disk_report, notices=False, extra=DF_TIMEOUT)
+    out = []
+    for r in reads:
+        report = r.value if r.value is not None else DiskReport(r.session.clock(), error=r.error)
+        out.append(EngineDisk(r.name, r.session.env, r.session.production, report))
+    return tuple(out)
 
 
 def runbook_of(session: Session) -> Runbook:
@@ -55,7 +76,7 @@ class MaintenanceReader:
         self.audit = audit
         self.history = history
         self.disk_every = disk_every
-        self._disk: DiskReport | None = None
+        self._disks: tuple[EngineDisk, ...] = ()  # the primary first
         self._book: tuple[object, Runbook] | None = None
         self._want_disk = threading.Event()
 
@@ -78,9 +99,10 @@ class MaintenanceReader:
     def read(self) -> MaintenanceSnapshot:
         """The calendar now; the disk report when stale; the runbook when changed."""
         now = self.session.clock()
-        stale = self._disk is None or now - self._disk.taken_at >= self.disk_every
+        stale = not self._disks or now - self._disks[0].report.taken_at >= self.disk_every
         if stale or self._want_disk.is_set():
             self._want_disk.clear()
-            self._disk = disk_report(self.session)
-        calendar = read_calendar(self.session, self.audit, self.history, now, self._disk)
-        return MaintenanceSnapshot(now, calendar, self._disk, self._runbook())
+            self._disks = fleet_disks(disk_sessions(self.session))
+        disk = self._disks[0].report  # the calendar's disk check: the primary's engine
+        calendar = read_calendar(self.session, self.audit, self.history, now, disk)
+        return MaintenanceSnapshot(now, calendar, disk, self._runbook(), self._disks)

@@ -10,8 +10,10 @@ from arctui.ops.maintenance.calendar import TaskState
 from arctui.ops.maintenance.disk import DiskReport, days_text, growth_text
 from arctui.ops.maintenance.prune import Candidates
 from arctui.ops.maintenance.runbook import Runbook
+from arctui.tabs.maintenance.models import EngineDisk
 from arctui.text import one_line
-from arctui.units import duration, size
+from arctui.ui.fleet_cells import ENGINE_COLUMN, EngineTag, engine_cell, row_key
+from arctui.units import duration, size, size_compact
 
 CALENDAR_COLUMNS = (
     ("task", "Task"),
@@ -29,6 +31,7 @@ DISK_COLUMNS = (
     ("reclaimable", "Reclaimable"),
 )
 VOLUME_COLUMNS = (("name", "Volume"), ("size", "Size"), ("used", "Used by"), ("growth", "Growth"))
+PRUNE_LINE = "P: prune dangling images, stopped containers outside the project, build cache"
 RUNBOOK_COLUMNS = (("name", "Name"), ("kind", "Kind"), ("help", "What it does"), ("flags", ""))
 _STATUS = {
     "ok": ("ok", "green"),
@@ -158,7 +161,80 @@ def disk_summary(report: DiskReport | None, project: str) -> Text:
     # Three lines fit the summary at 80 columns: reclaimable goes with the growth note.
     out.append(f"\nreclaimable {size(report.reclaimable)} · ")
     out.append(report.growth, style="grey50")
-    out.append("\nP: prune dangling images, stopped containers outside the project, build cache")
+    out.append("\n" + PRUNE_LINE)
+    return out
+
+
+def engine_columns(columns: tuple[tuple[str, str], ...]) -> tuple[tuple[str, str], ...]:
+    """A table's columns with the Engine column first (several engines)."""
+    return (ENGINE_COLUMN, *columns)
+
+
+def _tag(disk: EngineDisk) -> EngineTag:
+    return EngineTag(disk.engine, disk.production)
+
+
+def fleet_disk_rows(disks: tuple[EngineDisk, ...]) -> list[tuple[str, list[Text]]]:
+    """Every engine's `docker system df` lines, grouped by engine, the Engine cell first."""
+    return [
+        (row_key(d.engine, key), [engine_cell(_tag(d)), *cells])
+        for d in disks
+        for key, cells in disk_rows(d.report)
+    ]
+
+
+def fleet_volume_rows(disks: tuple[EngineDisk, ...]) -> list[tuple[str, list[Text]]]:
+    """Every engine's project volumes, grouped by engine, the Engine cell first."""
+    return [
+        (row_key(d.engine, key), [engine_cell(_tag(d)), *cells])
+        for d in disks
+        for key, cells in volume_rows(d.report)
+    ]
+
+
+def _engine_line(disk: EngineDisk) -> Text:
+    """`prod!: 22.0 GiB free (9% of 250G) · full in 47 days · reclaimable 4.0 GiB ·
+    /var/lib/docker`: figures first, the path last (a narrow terminal cuts the path)."""
+    out = engine_cell(_tag(disk))
+    out.append(": ")
+    report = disk.report
+    if report.error:
+        out.append(f"cannot read disk use: {one_line(report.error, 300)}", style="red")
+        return out
+    root = report.root
+    if root.free is not None and root.total:
+        pct = 100 * root.free / root.total
+        style = "red" if pct < 10 else "yellow" if pct < 20 else "green"
+        out.append(f"{size(root.free)} free", style=f"bold {style}")
+        out.append(f" ({pct:.0f}% of {size_compact(root.total)})")  # fits 80 columns
+    else:
+        out.append(one_line(root.note or "free space unknown", 120))
+    if report.days_left is not None:
+        out.append(
+            f" · full in {days_text(report.days_left)}",
+            style="bold red" if report.days_left < 14 else "",
+        )
+    out.append(f" · reclaimable {size(report.reclaimable)}")
+    if root.path:
+        out.append(f" · {one_line(root.path, 80)}", style="grey50")
+    return out
+
+
+def fleet_disk_summary(disks: tuple[EngineDisk, ...]) -> Text:
+    """One line per engine, the growth note (once when the engines agree), the prune key."""
+    if not disks:
+        return Text("reading disk use (docker system df) on every engine …")
+    out = Text(no_wrap=True, overflow="ellipsis")
+    for disk in disks:
+        out.append_text(_engine_line(disk))
+        out.append("\n")
+    notes = {d.report.growth for d in disks if not d.report.error}
+    if len(notes) == 1:
+        out.append(notes.pop(), style="grey50")
+    else:
+        parts = [f"{d.engine}: {d.report.growth}" for d in disks if not d.report.error]
+        out.append(" · ".join(parts), style="grey50")
+    out.append("\nP: prune the highlighted row's engine: " + PRUNE_LINE.partition("prune ")[2])
     return out
 
 

@@ -4,7 +4,10 @@ Four panels behind one key each (c, k, u, i). The calendar's Enter does the sele
 (a backup or drill on the Backups tab, a whole-database VACUUM on the Postgres tab, the
 security check here, ...); `d` records a task as done (audited). The Images panel is
 `view/images_panel.py`'s `ImagesPanel(session, id=...)` when that module exists.
-Every mutation goes through `confirm_mutation` and the gate.
+Every mutation goes through `confirm_mutation` and the gate. With several engines (issue
+24) the Disk panel shows every engine's: an Engine column on both tables, rows grouped by
+engine, one summary line each, and the prune goes to the highlighted row's engine under
+that engine's rules.
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ from arctui.tabs.maintenance.reader import MaintenanceReader
 from arctui.tabs.maintenance.view import presenters as p
 from arctui.tabs.maintenance.view.modal import MaintenanceModal, VariablesPrompt
 from arctui.text import one_line
+from arctui.ui.fleet_cells import split_key
 from arctui.ui.palette_commands import run_on_tab
 from arctui.ui.polling import Poller, SourceFailed, SourceUpdated
 from arctui.ui.shell import shell
@@ -88,18 +92,22 @@ class MaintenanceTab(Vertical):
         self.snapshot: MaintenanceSnapshot | None = None
         self.panel = "calendar"
         self.poller: Poller | None = None
+        # Several engines (a live fleet): the Disk panel shows every engine's.
+        self.multi = session.fleet.multi and session.replay is None
 
     def compose(self) -> ComposeResult:
+        wide = p.engine_columns if self.multi else (lambda columns: columns)
         yield Static(self._panel_bar(), id="maintenance-bar")
         with ContentSwitcher(initial="maintenance-calendar", id="maintenance-panels"):
             with Vertical(id="maintenance-calendar"):
                 yield Static(Text("reading the audit log and backups …"), id="calendar-summary")
                 yield _table("calendar-table", p.CALENDAR_COLUMNS)
                 yield Static(id="calendar-detail")
-            with Vertical(id="maintenance-disk"):
-                yield Static(p.disk_summary(None, self.session.project), id="disk-summary")
-                yield _table("disk-table", p.DISK_COLUMNS)
-                yield _table("volumes-table", p.VOLUME_COLUMNS)
+            with Vertical(id="maintenance-disk", classes="multi" if self.multi else ""):
+                first = p.fleet_disk_summary(()) if self.multi else p.disk_summary(None, "")
+                yield Static(first, id="disk-summary")
+                yield _table("disk-table", wide(p.DISK_COLUMNS))
+                yield _table("volumes-table", wide(p.VOLUME_COLUMNS))
             with Vertical(id="maintenance-runbook"):
                 yield Static(Text("reading the Makefile …"), id="runbook-summary")
                 yield _table("runbook-table", p.RUNBOOK_COLUMNS)
@@ -172,13 +180,33 @@ class MaintenanceTab(Vertical):
         rows = [p.calendar_row(s, now) for s in snap.calendar]
         sync_rows(self.query_one("#calendar-table", ArcTable), rows)
         self._update_detail()
-        disk = snap.disk
-        self.query_one("#disk-summary", Static).update(p.disk_summary(disk, self.session.project))
-        if disk is not None:
-            sync_rows(self.query_one("#disk-table", ArcTable), p.disk_rows(disk))
-            sync_rows(self.query_one("#volumes-table", ArcTable), p.volume_rows(disk))
+        self._show_disk(snap)
         self.query_one("#runbook-summary", Static).update(p.runbook_summary(snap.runbook))
         sync_rows(self.query_one("#runbook-table", ArcTable), p.runbook_rows(snap.runbook))
+
+    def _show_disk(self, snap: MaintenanceSnapshot) -> None:
+        summary = self.query_one("#disk-summary", Static)
+        disk_table = self.query_one("#disk-table", ArcTable)
+        volumes = self.query_one("#volumes-table", ArcTable)
+        if self.multi:
+            summary.update(p.fleet_disk_summary(snap.disks))
+            sync_rows(disk_table, p.fleet_disk_rows(snap.disks))
+            sync_rows(volumes, p.fleet_volume_rows(snap.disks))
+            return
+        summary.update(p.disk_summary(snap.disk, self.session.project))
+        if snap.disk is not None:
+            sync_rows(disk_table, p.disk_rows(snap.disk))
+            sync_rows(volumes, p.volume_rows(snap.disk))
+
+    def disk_engine(self) -> Session:
+        """The engine the Disk panel acts on: the highlighted row's (the volumes table's
+        when it has the focus), the primary with one engine."""
+        if not self.multi:
+            return self.session
+        volumes = self.query_one("#volumes-table", ArcTable)
+        table_id = "volumes-table" if volumes.has_focus else "disk-table"
+        engine, _ = split_key(self._selected(table_id))
+        return shell(self.app).engine_session(engine)
 
     def _selected(self, table_id: str) -> str | None:
         table = self.query_one(f"#{table_id}", ArcTable)
@@ -278,19 +306,21 @@ class MaintenanceTab(Vertical):
         # Read-only: prune is hidden from the footer and inert (runs are refused, audited).
         return not (action == "prune" and self.session.read_only)
 
-    def action_prune(self) -> None:
-        """Dry run on a worker, then the confirmation listing what would go."""
+    def action_prune(self, engine: str | None = None) -> None:
+        """Dry run on a worker, then the confirmation listing what would go. The engine:
+        `engine`'s, else the Disk panel's highlighted row's (several engines)."""
+        session = shell(self.app).engine_session(engine) if engine else self.disk_engine()
 
         def plan() -> None:
             try:
-                found: PrunePlan | str = plan_prune(self.session)
+                found: PrunePlan | str = plan_prune(session)
             except (PruneError, SourceError) as exc:
                 found = getattr(exc, "reason", None) or str(exc)
-            self.app.call_from_thread(self._confirm_prune, found)
+            self.app.call_from_thread(self._confirm_prune, found, session)
 
         self.run_worker(plan, thread=True, exit_on_error=False, group="maintenance")
 
-    def _confirm_prune(self, plan: PrunePlan | str) -> None:
+    def _confirm_prune(self, plan: PrunePlan | str, session: Session) -> None:
         if isinstance(plan, str):
             self.notify(plan, title="cannot prune", severity="error", markup=False)
             return
@@ -301,12 +331,13 @@ class MaintenanceTab(Vertical):
         audit = shell(self.app).audit
 
         def work(out: Callable[[str], None], cancel: threading.Event) -> ActionResult:
-            return perform_prune(self.session, plan, out, cancel, audit)
+            return perform_prune(session, plan, out, cancel, audit)
 
         shell(self.app).confirm_mutation(
             action,
-            lambda: MaintenanceModal(self.session, action, audit, work),
+            lambda: MaintenanceModal(session, action, audit, work),
             self._run_closed,
+            session=session,  # that engine's gate: its read-only and production rules
         )
 
     def _run_closed(self, result: ActionResult | None) -> None:
@@ -393,7 +424,19 @@ class MaintenanceTab(Vertical):
                 title = f"Do now: {s.task.title}"
                 out.append((title, partial(self.do_task, s.task.id), f"{s.status}: {s.task.how}"))
         if not read_only:
-            out.append(("Prune unused images, containers, build cache", self.action_prune, ""))
+            title = "Prune unused images, containers, build cache"
+            if self.multi:  # one entry per engine, each under its own engine's rules
+                for engine in snap.disks:
+                    where = f"on engine {engine.engine} ({engine.env})"
+                    out.append(
+                        (
+                            f"{title} on {engine.engine}",
+                            partial(self.action_prune, engine.engine),
+                            where,
+                        )
+                    )
+            else:
+                out.append((title, self.action_prune, ""))
         # The images panel's own entries (update a service, check the registries).
         images = getattr(self.query_one("#maintenance-images"), "palette_commands", None)
         if callable(images):
