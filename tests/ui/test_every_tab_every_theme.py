@@ -14,7 +14,7 @@ from arctui.config.settings import Settings
 from arctui.session import demo_session
 from arctui.tabs import TABS
 from arctui.ui.app import ArcApp
-from tests.ui.conftest import frozen_clock, loaded
+from tests.ui.conftest import frozen_clock, loaded, wait_for
 
 THEMES = sorted(
     yaml.safe_load(p.read_text("utf-8"))["name"]
@@ -43,6 +43,21 @@ def invisible_on_16_colours(app: ArcApp) -> list[str]:
     return bad
 
 
+def tab_read(app: ArcApp, tab_id: str) -> bool:
+    """The tab's pollers have each finished a read (ok or failed) and no worker runs.
+
+    The Services tab reads through the app's poller (`loaded`); Logs has no poller: its
+    feed's lines are in once it counts a writing container.
+    """
+    tab = app.query_one(f"#{tab_id}-tab")
+    pollers = [p for p in app.pollers if app.tab_of(p.host) == tab_id]
+    read = all(
+        not p.schedule.running and (p.last_ok is not None or p.failure is not None) for p in pollers
+    )
+    lines = tab_id != "logs" or getattr(tab, "containers", 0) > 0
+    return read and lines and not any(not w.is_finished for w in app.workers)
+
+
 def test_the_check_finds_invisible_text() -> None:
     from rich.segment import Segment
     from rich.style import Style
@@ -69,7 +84,9 @@ async def test_every_tab_renders_under_the_theme(theme: str) -> None:
         assert app.theme == theme
         for i, spec in enumerate(TABS, start=1):
             await pilot.press(str(i))
-            await pilot.pause(0.3)
+            # The tab drawn with its data: waited for, not a fixed pause.
+            await wait_for(pilot, lambda spec=spec: tab_read(app, spec.id))
+            await pilot.pause()
             assert app.is_running, f"{spec.id} ended the app under {theme}"
             assert app.query_one(f"#{spec.id}-tab").is_mounted
             assert invisible_on_16_colours(app) == [], f"{spec.id} under {theme}"
