@@ -70,3 +70,45 @@ async def test_one_engine_has_no_engine_column():
         assert str(next(iter(table.columns.values())).label) == "Service"
         assert "traefik" in [str(k.value) for k in table.rows]
         assert "local:" not in title(app)
+
+
+def _worse(snap, service: str):
+    """`snap` a second later with `service`'s container restarted and unhealthy."""
+    import dataclasses
+
+    c = snap.service(service).containers[0]
+    worse = dataclasses.replace(c, restart_count=c.restart_count + 1, health="unhealthy")
+    return dataclasses.replace(
+        snap,
+        taken_at=snap.taken_at + 1,
+        services=tuple(
+            dataclasses.replace(s, containers=(worse,)) if s.name == service else s
+            for s in snap.services
+        ),
+    )
+
+
+async def test_state_changes_of_every_engine_notify_named_by_their_engine():
+    from arctui.ui.screens.health import PRODUCTION_BADGE
+
+    app = fleet_app()
+    async with app.run_test(size=(160, 40)) as pilot:
+        await all_loaded(pilot)
+        await wait_for(pilot, lambda: app.health_history is not None)  # monitoring started
+        watch = app.watches["prod"]
+        watch.snapshot = _worse(watch.snapshot, "redis")
+        app.fleet_version += 1  # what a new reading of prod does
+        await pilot.pause()
+        kinds = {(e.service, e.kind) for e in app.health_history.events()}
+        assert {("prod/redis", "restarted"), ("prod/redis", "unhealthy")} <= kinds
+        prod = [n for n in app._notifications if "prod/redis" in n.title]
+        assert prod and all(n.title.startswith(PRODUCTION_BADGE) for n in prod)
+        # staging is not production: named, no badge; the primary's events are named too.
+        staging = app.watches["staging"]
+        staging.snapshot = _worse(staging.snapshot, "redis")
+        app.snapshot = _worse(app.snapshot, "redis")
+        app.fleet_version += 1
+        await pilot.pause()
+        titles = [n.title for n in app._notifications]
+        assert "health: staging/redis" in titles and "health: local/redis" in titles
+        assert not any(PRODUCTION_BADGE in t for t in titles if "prod/" not in t)

@@ -64,44 +64,78 @@ def history_of(app: App[Any]) -> EventHistory:
     return host.health_history
 
 
-def notify_events(app: App[Any], events: list[HealthEvent]) -> None:
-    """One notification per event; a burst becomes one summary."""
+PRODUCTION_BADGE = "▲ PRODUCTION · "  # a production engine's notification title leads with it
+PRODUCTION_TIMEOUT = 15.0  # seconds a production engine's notification stays (Textual: 5)
+
+
+def notify_events(app: App[Any], events: list[HealthEvent], production: bool = False) -> None:
+    """One notification per event; a burst becomes one summary. `production`: the
+    events' engine is production: each title says so and the notification stays longer."""
     if not events:
         return
+    badge = PRODUCTION_BADGE if production else ""
+    timeout = PRODUCTION_TIMEOUT if production else None
     if len(events) > NOTIFY_AT_ONCE:
         worst = "error" if any(e.severity == "error" for e in events) else "warning"
         names = ", ".join(sorted({e.service for e in events}))
         app.notify(
             f"{len(events)} state changes: {names} (H: health and history)",
-            title="health",
+            title=f"{badge}health",
             severity=cast("SeverityLevel", worst),
             markup=False,
+            timeout=timeout,
         )
         return
     for e in events:
         app.notify(
             one_line(e.text, 200),
-            title=f"health: {one_line(e.service, 40)}",
+            title=f"{badge}health: {one_line(e.service, 40)}",
             severity=cast("SeverityLevel", e.severity),
             markup=False,
+            timeout=timeout,
         )
 
 
-def start_monitoring(app: App[Any]) -> None:
-    """Watch the app's `snapshot`; changes become notifications and history entries."""
-    history = history_of(app)
-    # Started after the first frame: the snapshot already shown is the first reading.
-    last: list[StackSnapshot | None] = [shell(app).snapshot]
+def engine_events(events: list[HealthEvent], engine: str | None) -> list[HealthEvent]:
+    """Events named by their engine (`engine/service`, as the health view names them)."""
+    if engine is None:
+        return events
+    return [dataclasses.replace(e, service=f"{engine}/{e.service}") for e in events]
 
-    def observe(snapshot: StackSnapshot | None) -> None:
+
+def start_monitoring(app: App[Any]) -> None:
+    """Watch every engine's stack; changes become notifications and history entries.
+
+    The primary engine's is the app's `snapshot`; with several engines (issue 24) every
+    other engine's is read at each `fleet_version` bump, and every event is named by its
+    engine (`staging/api`), a production engine's with the production badge."""
+    host = shell(app)
+    history = history_of(app)
+    multi = host.multi_engine
+    primary = host.session
+    # Started after the first frame: the snapshots already shown are the first readings.
+    last: dict[str, StackSnapshot | None] = {primary.engine_name: host.snapshot}
+
+    def seen(session: Any, snapshot: StackSnapshot | None) -> None:
         if snapshot is None:
             return
-        previous, last[0] = last[0], snapshot
+        name = session.engine_name
+        previous = last.get(name)  # None: the engine's first reading, no change yet
+        last[name] = snapshot
         if previous is not None and previous.taken_at >= snapshot.taken_at:
             return
-        notify_events(app, history.add(changes(previous, snapshot)))
+        found = engine_events(changes(previous, snapshot), name if multi else None)
+        notify_events(app, history.add(found), production=session.production)
 
-    app.watch(app, "snapshot", observe, init=False)
+    app.watch(app, "snapshot", lambda snapshot: seen(primary, snapshot), init=False)
+    if not multi:
+        return
+
+    def fleet_changed(_: int) -> None:
+        for member in primary.fleet.members:
+            seen(member, host.engine_snapshot(member.engine_name))
+
+    app.watch(app, "fleet_version", fleet_changed, init=False)
 
 
 def verdict_text(entry: ServiceHealth) -> Text:
@@ -292,11 +326,12 @@ class HealthScreen(ModalScreen[None]):
         before = dict(self.reports)
         self.reports, self.report = reports, reports[0][1]
         if self.session.replay is None:  # a replay's verdicts are the past's, not news
+            host = shell(self.app)
             for engine, report in reports:
                 news = verdict_changes(before.get(engine), report)
-                if self.multi:  # an event names its engine
-                    news = [dataclasses.replace(e, service=f"{engine}/{e.service}") for e in news]
-                notify_events(self.app, self.history.add(news))
+                news = engine_events(news, engine if self.multi else None)
+                production = host.engine_session(engine).production
+                notify_events(self.app, self.history.add(news), production=production)
         self.query_one("#health-title", Static).update(self._title())
         self.entries = [(engine, e) for engine, report in reports for e in report.services]
         if self.multi:  # keyed and led by the engine's name
