@@ -3,15 +3,16 @@
     .venv/bin/python benchmarks/metrics_bench.py [--seconds 30] [--refresh 2] [--services 50]
 
 Starts the test fixture (tests/integration/metrics_fixture.py: the prometheus_client
-exporter, here with N services' spanmetrics series, and Debian's Prometheus in the
-`arctui-metrics` compose project), then measures two phases of the same length:
+exporter, here with N services' spanmetrics series, and Debian's Prometheus in a compose
+project of this run, `arctui-bench-metrics-<pid>-<random>`, on free ports), then measures
+two phases of the same length:
 baseline (Prometheus only scrapes and evaluates its rules) and the Metrics reader at the
 refresh interval. Prometheus' CPU is utime+stime of its process from /proc/<pid>/stat
 (the container's pid as the engine reports it); the reader's CPU is the thread time of
 the thread that reads (the tab's data path; drawing is not included). A third phase runs
 the Postgres tab's reader the same way, at the same refresh, against the shared test
 stack's Postgres (`python -m tests.integration.stack up`), and the ratio of the two tabs'
-CPU is printed (the issue's goal: within 1.2x). Prints a table; removes the arctui-metrics
+CPU is printed (the issue's goal: within 1.2x). Prints a table; removes its compose
 project at the end. Not a test.
 """
 
@@ -59,9 +60,9 @@ def postgres_reader() -> object | None:
     return reader
 
 
-def prom_pid() -> int:
+def prom_pid(container: str) -> int:
     out = subprocess.run(
-        ["docker", "inspect", "-f", "{{.State.Pid}}", "arctui-metrics-house-metrics"],
+        ["docker", "inspect", "-f", "{{.State.Pid}}", container],
         capture_output=True, text=True, check=True,
     )  # fmt: skip
     return int(out.stdout.strip())
@@ -102,11 +103,11 @@ def main() -> int:
         fx.Service(f"svc{i:02d}", 5.0 + i, 0.01 * (i % 7), fx.SERVICES[i % 3].shares)
         for i in range(args.services)
     )
-    stack = fx.MetricsStack()
+    stack = fx.MetricsStack(fx.run_project("arctui-bench-metrics"))
     try:
-        pid = prom_pid()
-        fx.wait_until(lambda: fx.instant("count(up)", time.time()), 30, "Prometheus")
-        client = PromClient(PromTarget(fx.PROM_URL, "bench"))
+        pid = prom_pid(stack.container)
+        fx.wait_until(lambda: stack.instant("count(up)", time.time()), 30, "Prometheus")
+        client = PromClient(PromTarget(stack.prom_url, "bench"))
         reader = MetricsReader(client, "bench", "1m")
         reader.read()  # the first read (charts, onsets) is not the steady state
         base, _, _ = phase(pid, args.seconds)

@@ -3,13 +3,25 @@ Prometheus / Jaeger, each hop's rate and where data is lost. No Textual.
 
 Shared by the Metrics tab (which draws it) and the logs-pipeline wizard (which cites it
 as evidence: "the collector refuses 40 % of log records since 02:55"), so neither imports
-the other. One refresh costs two queries whatever the number of receivers and exporters:
-every figure is one `label_replace`-tagged part of a single `or` expression. A loss adds
-one range query (cached a minute) to find when it started.
+the other. One refresh costs one query whatever the number of receivers and exporters:
+every figure (the collector's and Loki's) is one `label_replace`-tagged part of a single
+`or` expression (`flow_query`), each part tagged with a `figure` value of its own, so no
+two parts can ever share a label set (`or` keeps the left one of two equal label sets and
+drops the right one silently). The Metrics tab appends its own tagged calls to the same
+request (`FlowReader.from_samples`). A loss adds one range query (cached a minute) to find
+when it started.
+
+A counter is asked by each of its two names, `NAME_total` or `NAME` (`counter_rate`),
+never by one regex over both: while both exist with the same labels (an exporter that
+changed its suffix, a collector upgrade, within the rate window), rate() over the regex
+gives two series with one label set and Prometheus fails the whole expression ("vector
+cannot contain metrics with the same labelset"), which in one combined query would take
+every figure with it.
 """
 
 from __future__ import annotations
 
+import functools
 import os
 import time
 from collections.abc import Callable, Iterable
@@ -39,9 +51,12 @@ def tagged(expr: str, **labels: str) -> str:
     return expr
 
 
-def family(prefix: str, signal: str) -> str:
-    """A selector for a collector counter with or without the `_total` suffix."""
-    return f'{{__name__=~"{prefix}{signal}(_total)?"}}'
+def counter_rate(name: str, window: str, by: str | None = None, matchers: str = "") -> str:
+    """`sum by (by) (rate(...))` of a counter called `name_total` or `name` (the `_total`
+    one wins for a label set both have; see the module's note). `by=None`: one sum."""
+    agg = "sum" if by is None else f"sum by ({by})"
+    sel = f"{{{matchers}}}" if matchers else ""
+    return f"({agg} (rate({name}_total{sel}[{window}])) or {agg} (rate({name}{sel}[{window}])))"
 
 
 def collector_query(window: str) -> str:
@@ -55,7 +70,7 @@ def collector_query(window: str) -> str:
             ("send_failed", "otelcol_exporter_send_failed_", "exporter"),
             ("enqueue_failed", "otelcol_exporter_enqueue_failed_", "exporter"),
         ):
-            rate = f"sum by ({by}) (rate({family(prefix, signal)}[{window}]))"
+            rate = counter_rate(f"{prefix}{signal}", window, by)
             parts.append(tagged(rate, figure=figure, signal=signal))
     for figure in ("queue_size", "queue_capacity"):
         parts.append(tagged(f"sum by (exporter) (otelcol_exporter_{figure})", figure=figure))
@@ -74,6 +89,15 @@ def loki_query(window: str) -> str:
             ),
         )
     )
+
+
+LOKI_FIGURES = ("lines", "bytes", "discarded")
+
+
+@functools.lru_cache(maxsize=8)
+def flow_query(window: str) -> str:
+    """The collector's and Loki's figures in one expression (one request a refresh)."""
+    return f"{collector_query(window)} or {loki_query(window)}"
 
 
 @dataclass(frozen=True)
@@ -222,10 +246,19 @@ class FlowReader:
     def read(self, at: float | None = None) -> Flow:
         """The flow at `at` (now). Raises SourceError when Prometheus cannot be read."""
         at = self.clock() if at is None else at
-        hops, queues = _hops(self.client.query(collector_query(self.window), at))
+        return self.from_samples(self.client.query(flow_query(self.window), at), at)
+
+    def from_samples(self, samples: Iterable[Sample], at: float) -> Flow:
+        """The flow from the answer to `flow_query` (parts of other figures tagged into the
+        same answer, such as the Metrics tab's calls, must be taken out first)."""
+        collector: list[Sample] = []
+        loki: list[Sample] = []
+        for s in samples:
+            (loki if s.labels.get("figure") in LOKI_FIGURES else collector).append(s)
+        hops, queues = _hops(collector)
         lines = byts = None
         discarded = []
-        for s in self.client.query(loki_query(self.window), at):
+        for s in loki:
             figure = s.labels.get("figure")
             if figure == "lines":
                 lines = s.value
@@ -246,15 +279,10 @@ class FlowReader:
                 continue
             what = _signal_words(h.signal)
             if h.kind == "receiver":
-                acc = family("otelcol_receiver_accepted_", h.signal)
-                ref = family("otelcol_receiver_refused_", h.signal)
                 sel = f'receiver="{_m(h.name)}"'
-                ref_sel = ref.replace("}", f",{sel}}}")
-                acc_sel = acc.replace("}", f",{sel}}}")
-                expr = (
-                    f"sum(rate({ref_sel}[{w}])) / (sum(rate({acc_sel}[{w}]))"
-                    f" + sum(rate({ref_sel}[{w}])))"
-                )
+                ref = counter_rate(f"otelcol_receiver_refused_{h.signal}", w, None, sel)
+                acc = counter_rate(f"otelcol_receiver_accepted_{h.signal}", w, None, sel)
+                expr = f"{ref} / ({acc} + {ref})"
                 where = f"the collector's {h.name} receiver"
                 text = f"the collector refuses {_pct(h.loss_fraction)} of {what}"
                 if h.name:
@@ -263,8 +291,7 @@ class FlowReader:
                 sel = f'exporter="{_m(h.name)}"'
 
                 def f(prefix: str, sel: str = sel, signal: str = h.signal) -> str:
-                    body = family(prefix, signal).replace("}", f",{sel}}}")
-                    return f"(sum(rate({body}[{w}])) or vector(0))"
+                    return f"({counter_rate(f'{prefix}{signal}', w, None, sel)} or vector(0))"
 
                 failed = (
                     f"({f('otelcol_exporter_send_failed_')}"

@@ -17,6 +17,7 @@ from arctui.ops.telemetry import (
     Loss,
     clock_time,
     collector_query,
+    flow_query,
     loki_query,
     loss_sentence,
     onset,
@@ -42,18 +43,23 @@ class FlowClient:
     def __init__(self, onset_values: list[float]) -> None:
         self.onset_values = onset_values
         self.ranges: list[str] = []
+        self.asked: list[str] = []
 
     def query(self, expr: str, at: float | None = None) -> list[Sample]:
-        if expr.startswith("label_replace(sum(rate(loki"):
-            return [s(60, figure="lines"), s(18000, figure="bytes"),
+        self.asked.append(expr)
+        out = []
+        if "loki_distributor_lines_received_total" in expr:
+            out += [s(60, figure="lines"), s(18000, figure="bytes"),
                     s(3, figure="discarded", reason="rate_limited")]  # fmt: skip
-        return [
-            s(60, figure="accepted", signal="log_records", receiver="otlp"),
-            s(40, figure="refused", signal="log_records", receiver="otlp"),
-            s(100, figure="sent", signal="log_records", exporter="loki"),
-            s(900, figure="queue_size", exporter="loki"),
-            s(1000, figure="queue_capacity", exporter="loki"),
-        ]
+        if "otelcol_receiver_accepted_" in expr:
+            out += [
+                s(60, figure="accepted", signal="log_records", receiver="otlp"),
+                s(40, figure="refused", signal="log_records", receiver="otlp"),
+                s(100, figure="sent", signal="log_records", exporter="loki"),
+                s(900, figure="queue_size", exporter="loki"),
+                s(1000, figure="queue_capacity", exporter="loki"),
+            ]
+        return out
 
     def query_range(self, expr: str, start: float, end: float, step: float) -> list[RangeSeries]:
         self.ranges.append(expr)
@@ -65,12 +71,22 @@ class FlowClient:
         ]
 
 
-def test_two_queries_carry_every_figure() -> None:
+def test_one_query_carries_every_figure() -> None:
     q = collector_query("5m")
-    for part in ("otelcol_receiver_refused_log_records(_total)?", "otelcol_exporter_queue_capacity",
-                 "otelcol_exporter_enqueue_failed_spans(_total)?", '"figure", "sent"'):  # fmt: skip
+    for part in ("otelcol_exporter_queue_capacity", '"figure", "sent"',
+                 "rate(otelcol_receiver_refused_log_records_total[5m])) or sum by (receiver)"
+                 " (rate(otelcol_receiver_refused_log_records[5m]))",
+                 "rate(otelcol_exporter_enqueue_failed_spans_total[5m]))"):  # fmt: skip
         assert part in q
+    assert "=~" not in q  # never one regex over both names (see counter_rate)
     assert "loki_discarded_samples_total" in loki_query("5m")
+    assert flow_query("5m") == f"{collector_query('5m')} or {loki_query('5m')}"
+    client = FlowClient([0.0])
+    flow = FlowReader(client, "5m", clock=lambda: NOW).read()  # type: ignore[arg-type]
+    assert client.asked == [flow_query("5m")]  # the collector and Loki: one request
+    assert flow.loki_lines == 60 and flow.loki_discarded == (("rate_limited", 3),)
+    assert [h.name for h in flow.receivers("log_records")] == ["otlp"]
+    assert [q.exporter for q in flow.queues] == ["loki"]
 
 
 def test_losses_and_since_when() -> None:

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import math
 
-from arctui.tabs.metrics.quantile import bucket_quantile, parse_le
+import pytest
+
+from arctui.tabs.metrics.quantile import bucket_quantile, bucket_quantiles, parse_le
 
 INF = math.inf
 
@@ -37,3 +39,15 @@ def test_unsorted_duplicate_and_non_monotonic_buckets() -> None:
     dip = bucket_quantile(0.5, [(1.0, 6.0), (2.0, 4.0), (INF, 10.0)])
     assert math.isclose(dip, 1.0 * 5.0 / 6.0)
     assert parse_le("+Inf") == INF and parse_le("0.25") == 0.25 and parse_le("x") is None
+
+
+def test_several_quantiles_from_one_histogram() -> None:
+    # Worked by hand: counts 5, 9.5, 10, 10 over the bounds 10, 100, 1000, +Inf.
+    buckets = [(1000.0, 10.0), (10.0, 5.0), (INF, 10.0), (100.0, 9.5)]  # any order
+    got = bucket_quantiles((0.5, 0.95, 0.99, 0.0, 1.0, -1.0, 2.0, math.nan), buckets)
+    assert got[:5] == pytest.approx([10.0, 100.0, 820.0, 0.0, 1000.0])
+    assert got[5:7] == [-INF, INF] and math.isnan(got[7])
+    assert all(math.isnan(v) for v in bucket_quantiles((0.5, 0.99), [(10.0, 0.0), (INF, 0.0)]))
+    assert bucket_quantiles((), buckets) == []
+    assert parse_le("+Inf") == INF and parse_le("2.5") == 2.5
+    assert parse_le("x") is None and parse_le("x") is None  # the second from the cache

@@ -14,26 +14,38 @@ from __future__ import annotations
 
 import bisect
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 
 def bucket_quantile(q: float, buckets: Iterable[tuple[float, float]]) -> float:
     """The `q` quantile of cumulative (upper bound, count) buckets; NaN when undefined."""
+    return bucket_quantiles((q,), buckets)[0]
+
+
+def bucket_quantiles(qs: Sequence[float], buckets: Iterable[tuple[float, float]]) -> list[float]:
+    """Each quantile of `qs` from one histogram: the buckets are merged, sorted and made
+    monotonic once for all of them (P50, P95 and P99 of every service each refresh)."""
+    merged: dict[float, float] = {}
+    for bound, count in buckets:
+        merged[bound] = merged.get(bound, 0.0) + count
+    bounds = sorted(merged)
+    valid = len(bounds) >= 2 and math.isinf(bounds[-1]) and bounds[-1] > 0
+    counts: list[float] = []
+    if valid:
+        for b in bounds:  # a counter reset between the buckets' scrapes: keep them monotonic
+            counts.append(max(merged[b], counts[-1]) if counts else merged[b])
+    return [_quantile(q, bounds, counts) for q in qs]
+
+
+def _quantile(q: float, bounds: list[float], counts: list[float]) -> float:
     if math.isnan(q):
         return math.nan
     if q < 0:
         return -math.inf
     if q > 1:
         return math.inf
-    merged: dict[float, float] = {}
-    for bound, count in buckets:
-        merged[bound] = merged.get(bound, 0.0) + count
-    bounds = sorted(merged)
-    if len(bounds) < 2 or not math.isinf(bounds[-1]) or bounds[-1] < 0:
+    if not counts:
         return math.nan
-    counts: list[float] = []
-    for b in bounds:  # a counter reset between the buckets' scrapes: keep them monotonic
-        counts.append(max(merged[b], counts[-1]) if counts else merged[b])
     observations = counts[-1]
     if observations == 0 or math.isnan(observations):
         return math.nan
@@ -51,9 +63,17 @@ def bucket_quantile(q: float, buckets: Iterable[tuple[float, float]]) -> float:
     return start + (end - start) * (rank / count)
 
 
+_LE: dict[str, float | None] = {}  # the few `le` values every refresh repeats
+
+
 def parse_le(text: str) -> float | None:
     """A bucket's `le` label as a number (None when it is not one)."""
+    if text in _LE:
+        return _LE[text]
     try:
-        return float(text)
+        value: float | None = float(text)
     except ValueError:
-        return None
+        value = None
+    if len(_LE) < 256:  # outside text: keep the cache bounded
+        _LE[text] = value
+    return value

@@ -1,12 +1,12 @@
 """Builds the Metrics tab's snapshots from Prometheus (no Textual).
 
 One refresh costs Prometheus a fixed number of requests whatever the number of services:
-two queries for every service's RED figures (the calls' rate `by (service_name,
-status_code)`, which gives requests and errors, and the buckets' rate `by (service_name,
-le)`, from which P50/P95/P99 are computed here as `histogram_quantile` would: quantile.py),
-two for the pipeline flow (ops/telemetry.py), two for the operations of the service the
-operator opened. The bucket answer is asked every `LATENCY_EVERY`th refresh and its
-quantiles computed again from it in between.
+one query for the calls' rate `by (service_name, status_code)` (requests and errors) and
+the pipeline flow (ops/telemetry.py) together, each part tagged with a `figure` label
+value of its own so no two parts of the `or` share a label set, one for the buckets' rate
+`by (service_name, le)`, from which P50/P95/P99 are computed here as `histogram_quantile`
+would (quantile.py), two for the operations of the service the operator opened. The
+bucket answer is asked every `LATENCY_EVERY`th refresh and its quantiles kept in between.
 Prometheus itself (targets, alerts, rules: three API calls) is read every `PROM_EVERY`th
 refresh and kept in between: targets go down and rules fire over minutes, not seconds.
 Which histogram unit exists is asked once a minute. The last hour's charts are five range
@@ -22,7 +22,14 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from arctui.ops.telemetry import Flow, FlowReader, target_for
+from arctui.ops.telemetry import (
+    Flow,
+    FlowReader,
+    counter_rate,
+    flow_query,
+    tagged,
+    target_for,
+)
 from arctui.sources.base import SourceError
 from arctui.sources.prometheus import PromClient, PrometheusAbsent, Sample
 from arctui.tabs.metrics.missing import explain
@@ -37,7 +44,7 @@ from arctui.tabs.metrics.models import (
     RecordedRed,
     Red,
 )
-from arctui.tabs.metrics.quantile import bucket_quantile, parse_le
+from arctui.tabs.metrics.quantile import bucket_quantiles, parse_le
 from arctui.text import one_line
 
 if TYPE_CHECKING:
@@ -45,7 +52,7 @@ if TYPE_CHECKING:
 
 SERVER = 'span_kind="SPAN_KIND_SERVER"'  # Jaeger's Monitor tab counts server spans
 ERROR = 'status_code="STATUS_CODE_ERROR"'
-CALLS = "traces_span_metrics_calls(_total)?"
+CALLS = "traces_span_metrics_calls"  # with or without _total (telemetry.counter_rate)
 QUANTILES = {"p50": 0.5, "p95": 0.95, "p99": 0.99}
 FIGURES = ("rate", "errors", "p50", "p95", "p99")
 HISTORY = 3600.0  # the charts' last hour
@@ -57,11 +64,11 @@ PROM_EVERY = 5  # refreshes between two reads of Prometheus' targets, alerts and
 # sample of the window (most of what a refresh costs Prometheus). A quantile over a window
 # of minutes moves little in one refresh; rates are asked every refresh.
 LATENCY_EVERY = 2
+CALLS_FIGURE = "calls"  # the calls' tag in the one query they share with the flow
 
 
-def _sel(name_re: str, *matchers: str) -> str:
-    inner = ",".join((f'__name__=~"{name_re}"', *(m for m in matchers if m)))
-    return "{" + inner + "}"
+def _matchers(*matchers: str) -> str:
+    return ",".join(m for m in matchers if m)
 
 
 def _m(value: str) -> str:
@@ -71,11 +78,9 @@ def _m(value: str) -> str:
 def red_queries(unit: str, window: str, service: str | None = None) -> dict[str, str]:
     """The PromQL of each figure, `by (service_name)` (one query for every service)."""
     only = f'service_name="{_m(service)}"' if service else ""
-    calls = f"rate({_sel(CALLS, SERVER, only)}[{window}])"
-    errors = f"rate({_sel(CALLS, SERVER, ERROR, only)}[{window}])"
     out = {
-        "rate": f"sum by (service_name) ({calls})",
-        "errors": f"sum by (service_name) ({errors})",
+        "rate": counter_rate(CALLS, window, "service_name", _matchers(SERVER, only)),
+        "errors": counter_rate(CALLS, window, "service_name", _matchers(SERVER, ERROR, only)),
     }
     if unit:
         bucket = (
@@ -91,7 +96,7 @@ def red_queries(unit: str, window: str, service: str | None = None) -> dict[str,
 def instant_queries(unit: str, window: str, service: str | None, by: str) -> dict[str, str]:
     """The refresh's two queries for every `by` (service_name, span_name) at once."""
     only = f'service_name="{_m(service)}"' if service else ""
-    out = {"calls": f"sum by ({by}, status_code) (rate({_sel(CALLS, SERVER, only)}[{window}]))"}
+    out = {"calls": counter_rate(CALLS, window, f"{by}, status_code", _matchers(SERVER, only))}
     if unit:
         matchers = ",".join(m for m in (SERVER, only) if m)
         bucket = f"traces_span_metrics_duration_{unit}_bucket{{{matchers}}}"
@@ -119,9 +124,14 @@ def figures_of(
         le = parse_le(s.labels.get("le", ""))
         if le is not None:
             hist.setdefault(s.labels.get(by, ""), []).append((le, s.value))
-    for figure in quantiles:
-        q = QUANTILES[figure]
-        out[figure] = [Sample({by: k}, bucket_quantile(q, b)) for k, b in hist.items()]
+    wanted = tuple(quantiles)
+    for figure in wanted:
+        out[figure] = []
+    qs = [QUANTILES[f] for f in wanted]
+    for k, b in hist.items():
+        label = {by: k}
+        for figure, value in zip(wanted, bucket_quantiles(qs, b), strict=True):
+            out[figure].append(Sample(label, value))
     return out
 
 
@@ -207,7 +217,7 @@ class MetricsReader:
         scale = 0.001 if unit == "milliseconds" else 1.0
         top_scaled = top
         asked = instant_queries(unit, self.window, self.service, "service_name")
-        calls = self._query(asked["calls"], now, "rate", partial)
+        calls, flow = self._calls_and_flow(asked["calls"], now, partial)
         figures = figures_of("service_name", calls, [], ())
         figures.update(self._latency(unit, asked, now, partial))
         if has_calls and not figures.get("rate") and from_cache:
@@ -227,11 +237,6 @@ class MetricsReader:
             )
             operations = combine("span_name", ops, scale, top_scaled)
         history = self._history_at(now, unit, scale, partial) if has_calls else {}
-        try:
-            flow: Flow | None = self.flows.read(now)
-        except SourceError as exc:
-            flow = None
-            partial.append(("flow", exc.reason))
         if self._prom is None or self._reads % PROM_EVERY == 0:
             errors: list[tuple[str, str]] = []
             self._prom = (self._prom_health(errors), errors)
@@ -254,6 +259,27 @@ class MetricsReader:
             partial=tuple(partial),
             queries=self.client.requests - before,
         )
+
+    def _calls_and_flow(
+        self, calls_expr: str, now: float, partial: list[tuple[str, str]]
+    ) -> tuple[list[Sample], Flow | None]:
+        """Every service's calls and the pipeline flow from one request instead of three
+        (each request costs both sides more than its few hundred series)."""
+        # The calls last: each `or` of the chain hashes both of its sides, so the flow's
+        # dozen series go first and the calls' hundreds are hashed once.
+        expr = f"{flow_query(self.window)} or {tagged(calls_expr, figure=CALLS_FIGURE)}"
+        try:
+            samples = self.client.query(expr, now)
+        except SourceError as exc:
+            if exc.reason.startswith("cannot connect"):
+                raise  # Prometheus went away mid-read: the whole read failed
+            partial += [("rate", exc.reason), ("flow", exc.reason)]
+            return [], None
+        calls: list[Sample] = []
+        rest: list[Sample] = []
+        for sample in samples:
+            (calls if sample.labels.get("figure") == CALLS_FIGURE else rest).append(sample)
+        return calls, self.flows.from_samples(rest, now)
 
     def _latency(
         self, unit: str, asked: Mapping[str, str], now: float, partial: list[tuple[str, str]]
