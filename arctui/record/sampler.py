@@ -23,15 +23,14 @@ from typing import Any
 from arctui.models import SourceFailure
 from arctui.record import changes
 from arctui.record.codec import quantize
-from arctui.record.frame import Event, Frame, LogCounts, ServiceLogCounts, VolumeSizes
+from arctui.record.frame import Event, Frame, VolumeSizes
+from arctui.record.log_counts import LogCounter
 from arctui.session import Session
 from arctui.sources.base import EngineEvent, SourceError
 from arctui.text import one_line
 
 BACKOFF_MIN, BACKOFF_MAX = 1.0, 30.0
 DIGITS = 3
-LAST_ERRORS = 3  # error lines kept per service per interval
-ERROR_LINE_MAX = 300
 DOCTOR_EVERY = 900.0  # seconds between doctor runs (its probes exec into containers)
 EVENTS_MAX = 10_000  # engine events held between two samples (a flood is cut)
 VOLUMES_EVERY = 300.0  # seconds between volume size readings (growth is per day)
@@ -56,49 +55,6 @@ def _reason(exc: BaseException) -> str:
     if isinstance(exc, SourceFailure):  # pragma: no cover - a value, never raised
         return exc.reason
     return one_line(f"{type(exc).__name__}: {exc}", 300)
-
-
-class LogCounter:
-    """Follows every service's logs (the Logs tab's feed) and counts lines per interval."""
-
-    def __init__(self, session: Session) -> None:
-        from arctui.sources.docker_logs import LogWindow
-        from arctui.tabs.logs.reader import LogFeed, session_maker, session_source
-
-        self._feed = LogFeed(
-            session_source(session),
-            (),
-            LogWindow(since_ns=int(session.clock() * 1e9)),
-            session_maker(session),
-        )
-        self._feed.start()
-        self._since = session.clock()
-
-    def take(self, now: float) -> LogCounts:
-        """Lines and error lines per service since the last call. Raises SourceError."""
-        from arctui.tabs.logs.models import Level
-
-        batch = self._feed.take()
-        if self._feed.error is not None and not batch.lines:
-            raise self._feed.error
-        counts: dict[str, list[Any]] = {}
-        for line in batch.lines:
-            entry = counts.setdefault(line.service, [0, 0, []])
-            entry[0] += 1
-            if line.level is not None and line.level >= Level.ERROR:
-                entry[1] += 1
-                entry[2].append(one_line(line.text, ERROR_LINE_MAX))
-        services = {
-            name: ServiceLogCounts(n, e, tuple(last[-LAST_ERRORS:]))
-            for name, (n, e, last) in sorted(counts.items())
-        }
-        interval, self._since = max(0.0, now - self._since), now
-        return LogCounts(interval, services)
-
-    def close(self) -> None:
-        """Stop following."""
-        with contextlib.suppress(Exception):
-            self._feed.stop()
 
 
 class Sampler:
