@@ -13,6 +13,7 @@ the engine, so the searches can fail.
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
 import re
 import shutil
@@ -232,15 +233,22 @@ class Tmux:
             if re.search(pattern, pane):
                 return pane
             assert time.monotonic() < deadline, f"{pattern!r} not on screen:\n{pane}"
-            time.sleep(0.25)
+            time.sleep(0.1)  # a capture costs a few ms: short polls, no fixed sleeps
 
     def close_with_escape(self, pattern: str, timeout: float = 15) -> None:
-        """Press Escape until `pattern` has left the screen (a modal closed)."""
+        """Press Escape until `pattern` has left the screen (a modal closed).
+
+        Escape again only if the modal is still up 0.7 s after the last one: a second
+        Escape on the main screen would clear the services filter.
+        """
         deadline = time.monotonic() + timeout
+        pressed = -math.inf
         while re.search(pattern, self.pane()):
             assert time.monotonic() < deadline, f"{pattern!r} still on screen"
-            self.keys("Escape")
-            time.sleep(0.7)
+            if time.monotonic() - pressed >= 0.7:
+                self.keys("Escape")
+                pressed = time.monotonic()
+            time.sleep(0.1)
 
     def title(self) -> str:
         return self.run("display", "-p", "-t", self.session, "#{pane_title}").strip()
@@ -265,22 +273,25 @@ def test_every_pane_of_the_tui_is_clean_on_the_wire(test_stack: RunningStack, en
         tmux.text(f"cd {REPO_ROOT} && {command}; echo EXITED-MARK")
         tmux.keys("Enter")
         tmux.wait(r"hostile", timeout=60)
-        for key, title in (("2", "Resources"), ("3", "Postgres"), ("4", "Redis"),
-                           ("5", "Logs"), ("6", "Backups"), ("1", "Services")):  # fmt: skip
+        # Each tab until it shows what it read (the titles are always in the tab bar).
+        for key, title, drawn in (
+            ("2", "Resources", r"arctui-test-hostile-1 "), ("3", "Postgres", r"PostgreSQL \d"),
+            ("4", "Redis", r"Redis \d+\.\d+\.\d+ "), ("5", "Logs", r"LIVE [1-9]\d* containers"),
+            ("6", "Backups", r"DR drill:"), ("1", "Services", r"/ Filter +x Stop"),
+        ):  # fmt: skip
             tmux.keys(key)
             tmux.wait(title)
-            time.sleep(1.5)  # let the tab read and draw its data
+            tmux.wait(drawn)
         tmux.keys("/")
         tmux.wait("filter services")
-        time.sleep(0.5)
         tmux.text("hostile")
-        time.sleep(0.5)
+        tmux.wait(r"▊ +hostile ")  # typed into the filter
         tmux.keys("Enter")
-        time.sleep(1)
+        tmux.wait(r"/ Filter +x Stop")  # applied: the table has the focus again
         assert "flags " not in tmux.pane()  # only hostile is left in the table
         tmux.keys("Enter")  # the detail pane: labels, env, health output
         tmux.wait(r"probe\.db\.password")
-        time.sleep(1)
+        tmux.wait(r"(?s)(?=.*hostile\.osc)(?=.*\[b\]bold\?\[/b\])")
         pane = tmux.pane()
         assert "hostile.osc" in pane and "[b]bold?[/b]" in pane
         tmux.keys("e")  # env view
@@ -293,9 +304,9 @@ def test_every_pane_of_the_tui_is_clean_on_the_wire(test_stack: RunningStack, en
         tmux.wait("declined")
         tmux.close_with_escape("Audit log ")
         tmux.keys("C-p")  # the palette's Screenshot
-        time.sleep(0.5)
+        tmux.wait("Search for commands")
         tmux.text("Screenshot")
-        time.sleep(0.5)
+        tmux.wait(r"Screenshot\s+Screenshot\s+Save an SVG")  # the first match: Enter runs it
         tmux.keys("Enter")
         tmux.wait("mode 0600")
         tmux.keys("q")
