@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
+from arctui.models import SourceFailure
 from arctui.sources.base import SourceError
 from arctui.sources.prometheus import PrometheusAbsent
 from arctui.tabs.metrics.view import tab as tab_module
 from arctui.tabs.metrics.view.tab import MetricsTab
+from arctui.ui.polling import SourceFailed, SourceUpdated
 from arctui.ui.widgets.banner import ProblemBanner
 from tests.ui.conftest import make_demo_app, wait_for
 
@@ -117,3 +121,58 @@ async def test_no_prometheus_in_the_stack_is_explained_not_a_failure(monkeypatch
         assert tab.poller.failure is None
         await pilot.press("1")  # the other tabs are unaffected
         await wait_for(pilot, lambda: pilot.app.active_tab == "services")
+
+
+async def test_a_refresh_touches_only_what_changed(monkeypatch) -> None:
+    app = make_demo_app()
+    async with app.run_test(size=(160, 48)) as pilot:
+        tab = await show(pilot)
+        tab.poller.stop()  # only the snapshots fed below
+        await pilot.pause()
+        statics = {w.id: w for w in tab.query("Static")}
+        updated: list[str] = []
+        for widget_id, widget in statics.items():
+            real = widget.update
+
+            def spy(*a, widget_id=widget_id, real=real, **k):
+                updated.append(widget_id)
+                return real(*a, **k)
+
+            monkeypatch.setattr(widget, "update", spy)
+        table = tab.query_one("#metrics-services")
+        cells: list[tuple[str, str]] = []
+        real_cell = table.update_cell
+        monkeypatch.setattr(
+            table,
+            "update_cell",
+            lambda row, col, value, **k: (
+                cells.append((row, col)),
+                real_cell(row, col, value, **k),
+            ),
+        )
+        s = tab.snapshot
+        assert s is not None and len(s.services) == 6
+        # The same figures again (a new snapshot object, a new time): nothing is redrawn.
+        tab.on_source_updated(
+            SourceUpdated("metrics", replace(s, taken_at=s.taken_at + 2), tab.poller)
+        )
+        await pilot.pause()
+        assert updated == [] and cells == []
+        # One service's P50 moves: that cell only; its bars are kept.
+        first = s.services[0]
+        bars = table.get_row(first.name)[-1]
+        moved = replace(first, p50=(first.p50 or 0.0) * 2 + 0.5)
+        changed = replace(s, taken_at=s.taken_at + 4, services=(moved, *s.services[1:]))
+        tab.on_source_updated(SourceUpdated("metrics", changed, tab.poller))
+        await pilot.pause()
+        assert updated == []
+        assert cells == [(first.name, "p50")]
+        assert table.get_row(first.name)[-1] is bars
+        # A failure changes the status line alone.
+        tab.on_source_failed(
+            SourceFailed(
+                "metrics", SourceFailure("metrics", "cannot connect", "start it"), 2.0, tab.poller
+            )
+        )
+        await pilot.pause()
+        assert updated == ["metrics-status"]

@@ -6,11 +6,11 @@ in a `Text` as plain text, never parsed as markup.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from rich.text import Text
 
-from arctui.tabs.metrics.models import MetricsSnapshot, QueryResult, Red
+from arctui.tabs.metrics.models import MetricsSnapshot, Points, QueryResult, Red
 from arctui.tabs.metrics.report import (
     flow_lines,
     latency,
@@ -48,27 +48,35 @@ CHART_LABELS = {
 SPARK_WIDTH = 20
 
 
+def spark_cell(points: Points, colours: Mapping[str, str]) -> Text:
+    """A service's last hour of requests per second as bars."""
+    return Text(spark(points, SPARK_WIDTH), style=colours.get("accent", ""))
+
+
+def service_row(
+    r: Red, points: Points, colours: Mapping[str, str], bars: Text | None = None
+) -> tuple[Text, ...]:
+    """A service's cells: the figures and the last hour (`bars`: already drawn)."""
+    cells = red_cells(r)
+    bad = colours.get("down", "") if r.error_ratio >= 0.05 else ""
+    warn = colours.get("degraded", "") if 0.01 <= r.error_ratio < 0.05 else ""
+    return (
+        Text(cells[0]),
+        Text(cells[1], justify="right"),
+        Text(cells[2], style=bad or warn, justify="right"),
+        Text(cells[3], justify="right"),
+        Text(cells[4], justify="right"),
+        Text(cells[5], justify="right"),
+        spark_cell(points, colours) if bars is None else bars,
+    )
+
+
 def service_rows(
     s: MetricsSnapshot, colours: Mapping[str, str]
 ) -> list[tuple[str, tuple[Text, ...]]]:
     """One row per service, worst first: the figures and the last hour's request rate."""
     rates = s.history.get("rate", {})
-    rows: list[tuple[str, tuple[Text, ...]]] = []
-    for r in s.services:
-        cells = red_cells(r)
-        bad = colours.get("down", "") if r.error_ratio >= 0.05 else ""
-        warn = colours.get("degraded", "") if 0.01 <= r.error_ratio < 0.05 else ""
-        row = (
-            Text(cells[0]),
-            Text(cells[1], justify="right"),
-            Text(cells[2], style=bad or warn, justify="right"),
-            Text(cells[3], justify="right"),
-            Text(cells[4], justify="right"),
-            Text(cells[5], justify="right"),
-            Text(spark(rates.get(r.name, ()), SPARK_WIDTH), style=colours.get("accent", "")),
-        )
-        rows.append((r.name, row))
-    return rows
+    return [(r.name, service_row(r, rates.get(r.name, ()), colours)) for r in s.services]
 
 
 def operation_rows(ops: tuple[Red, ...]) -> list[tuple[str, tuple[Text, ...]]]:
@@ -87,7 +95,8 @@ def operation_rows(ops: tuple[Red, ...]) -> list[tuple[str, tuple[Text, ...]]]:
     ]
 
 
-def _styled(lines: list[str], colours: Mapping[str, str]) -> Text:
+def styled(lines: Sequence[str], colours: Mapping[str, str]) -> Text:
+    """Lines with the colour of their mark: `! ` down, `? `/`~ ` degraded, indented muted."""
     text = Text()
     for i, line in enumerate(lines):
         if i:
@@ -135,6 +144,11 @@ def status_text(
 
 def details_text(s: MetricsSnapshot, colours: Mapping[str, str]) -> Text:
     """The pipeline flow, Prometheus itself, what is missing, and what could not be read."""
+    return styled(details_lines(s), colours)
+
+
+def details_lines(s: MetricsSnapshot) -> list[str]:
+    """The plain lines of `details_text` (the view compares them with the last ones)."""
     lines = ["Telemetry pipeline"]
     lines += ["  " + line for line in flow_lines(s.flow, s.taken_at)] or []
     if not s.flow.collector_seen and not s.flow.loki_seen:
@@ -144,15 +158,21 @@ def details_text(s: MetricsSnapshot, colours: Mapping[str, str]) -> Text:
         lines += ["", "Missing series", *("  " + line for line in missing_lines(s.missing))]
     for part, why in s.partial:
         lines.append(f"~ {part} not read: {name(why, 300)}")
-    return _styled(lines, colours)
+    return lines
+
+
+def chart_points(s: MetricsSnapshot, service: str) -> tuple[Points, ...]:
+    """The last hour of each charted figure of one service."""
+    return tuple(s.history.get(figure, {}).get(service, ()) for figure in CHART_LABELS)
 
 
 def charts_text(s: MetricsSnapshot, service: str, width: int, colours: Mapping[str, str]) -> Text:
     """The last hour of each figure of one service (one bar per minute)."""
     red = s.service(service)
     text = Text()
+    charted = chart_points(s, service)
     for i, (figure, label) in enumerate(CHART_LABELS.items()):
-        points = s.history.get(figure, {}).get(service, ())
+        points = charted[i]
         values = [v for _, v in points]
         now_value = getattr(red, figure, None) if red is not None else None
         if figure in ("rate", "errors"):

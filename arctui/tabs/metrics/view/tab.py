@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
@@ -21,22 +23,25 @@ from textual.widgets import ContentSwitcher, DataTable, Input, Static
 
 from arctui.sources.base import SourceError
 from arctui.sources.prometheus import PrometheusAbsent
-from arctui.tabs.metrics.models import MetricsSnapshot, QueryResult
+from arctui.tabs.metrics.models import MetricsSnapshot, Points, QueryResult
 from arctui.tabs.metrics.reader import WINDOWS, absent_snapshot, reader_for
 from arctui.tabs.metrics.view.presenters import (
     OPERATION_COLUMNS,
     SERVICE_COLUMNS,
+    chart_points,
     charts_text,
-    details_text,
+    details_lines,
     operation_rows,
     query_text,
-    service_rows,
+    service_row,
     status_text,
+    styled,
 )
 from arctui.text import one_line
+from arctui.ui.cells import Colours
 from arctui.ui.colours import ThemeColours
 from arctui.ui.polling import Poller, SourceFailed, SourceUpdated
-from arctui.ui.widgets.rows import cursor_key, sync_rows
+from arctui.ui.widgets.rows import Row, cursor_key, sync_rows
 from arctui.ui.widgets.table import ArcTable
 
 if TYPE_CHECKING:
@@ -66,6 +71,11 @@ class MetricsTab(Vertical):
         self._reader: Any = None
         self._lock = threading.Lock()
         self._palette = ThemeColours()
+        # What each Static shows and each service row holds, to touch only what changed:
+        # a refresh of 50 services mostly repeats the last one (the details, the status,
+        # the hour's bars, which move once a minute).
+        self._shown: dict[str, object] = {}
+        self._rows: dict[str, tuple[object, Points, object, tuple[Text, ...]]] = {}
         self.poller = Poller(self, SOURCE, self._read, interval=session.settings.refresh)
 
     # Reading (the poller's thread) ---------------------------------------------------
@@ -130,8 +140,15 @@ class MetricsTab(Vertical):
             if self._reader is not None:
                 self._reader.close()
 
-    def _colours(self) -> dict[str, str]:
-        return dict(self._palette.get(self.app))
+    def _colours(self) -> Colours:
+        return self._palette.get(self.app)  # the same mapping until the theme changes
+
+    def _show(self, widget_id: str, key: object, build: Callable[[], Any]) -> None:
+        """Update a Static only when what it shows (`key`) changed."""
+        if widget_id in self._shown and self._shown[widget_id] == key:
+            return
+        self._shown[widget_id] = key
+        self.query_one(f"#{widget_id}", Static).update(build())
 
     def _focus_table(self) -> None:
         panel = self.query_one("#metrics-panels", ContentSwitcher).current
@@ -155,27 +172,59 @@ class MetricsTab(Vertical):
     def _redraw(self) -> None:
         colours = self._colours()
         s = self.snapshot
-        self.query_one("#metrics-status", Static).update(
-            status_text(s, self.failure, time.time(), colours)
-        )
-        table = self.query_one("#metrics-services", ArcTable)
+        status = status_text(s, self.failure, time.time(), colours)
+        self._show("metrics-status", status, lambda: status)
         if s is None or s.absent is not None:
-            sync_rows(table, [])
-            self.query_one("#metrics-details", Static).update("")
+            self._sync_services([])
+            self._show("metrics-details", None, lambda: "")
             return
-        sync_rows(table, service_rows(s, colours))
-        self.query_one("#metrics-details", Static).update(details_text(s, colours))
+        self._sync_services(self._service_rows(s, colours))
+        lines = details_lines(s)
+        self._show("metrics-details", (lines, id(colours)), lambda: styled(lines, colours))
         if self.opened:
             self._render_service(s, colours)
 
-    def _render_service(self, s: MetricsSnapshot, colours: dict[str, str]) -> None:
+    def _service_rows(self, s: MetricsSnapshot, colours: Colours) -> list[Row]:
+        """Each service's row: the last one where its figures and bars did not change, its
+        bars kept where only the figures did (the hour's points change once a minute)."""
+        rates = s.history.get("rate", {})
+        rows: dict[str, tuple[object, Points, object, tuple[Text, ...]]] = {}
+        for r in s.services:
+            points = rates.get(r.name, ())
+            old = self._rows.get(r.name)
+            bars = None
+            if old is not None and old[2] is colours and old[1] == points:
+                if old[0] == r:
+                    rows[r.name] = old
+                    continue
+                bars = old[3][-1]
+            rows[r.name] = (r, points, colours, service_row(r, points, colours, bars))
+        self._rows = rows
+        return [(name, row[3]) for name, row in rows.items()]
+
+    def _sync_services(self, rows: list[Row]) -> None:
+        # The same row objects in the same order: nothing to compare cell by cell.
+        shown = self._shown.get("metrics-services")
+        if (
+            isinstance(shown, list)
+            and len(shown) == len(rows)
+            and all(a[0] == b[0] and a[1] is b[1] for a, b in zip(shown, rows, strict=True))
+        ):
+            return
+        self._shown["metrics-services"] = rows
+        sync_rows(self.query_one("#metrics-services", ArcTable), rows)
+
+    def _render_service(self, s: MetricsSnapshot, colours: Colours) -> None:
         service = self.opened or ""
         title = f"{one_line(service, 80)} · operations and the last hour (Esc: back)"
-        self.query_one("#metrics-service-title", Static).update(title)
+        self._show("metrics-service-title", title, lambda: title)
         width = max(10, min(60, self.size.width - 40))
-        self.query_one("#metrics-charts", Static).update(charts_text(s, service, width, colours))
+        key = (service, width, s.service(service), chart_points(s, service), id(colours))
+        self._show("metrics-charts", key, lambda: charts_text(s, service, width, colours))
         ops = s.operations if s.focus == service else ()
-        sync_rows(self.query_one("#metrics-operations", ArcTable), operation_rows(ops))
+        if self._shown.get("metrics-operations") != (service, ops):
+            self._shown["metrics-operations"] = (service, ops)
+            sync_rows(self.query_one("#metrics-operations", ArcTable), operation_rows(ops))
 
     # Keys ------------------------------------------------------------------------------
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
@@ -190,6 +239,7 @@ class MetricsTab(Vertical):
             return
         self.opened = key
         self.query_one("#metrics-panels", ContentSwitcher).current = "metrics-service"
+        self._shown.pop("metrics-operations", None)
         sync_rows(self.query_one("#metrics-operations", ArcTable), [])
         if self.snapshot is not None:
             self._render_service(self.snapshot, self._colours())
