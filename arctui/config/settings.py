@@ -26,16 +26,17 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
-from arctui.config.alerts import check_alert_settings
 from arctui.config.backups import BackupSettings, check_backup_settings
-from arctui.config.custom_commands import CustomCommand, check_custom_commands
 from arctui.config.engines import EngineSpec, check_engine_settings
 from arctui.config.errors import ConfigError, SettingError
 from arctui.config.recorder import RecorderSettings, check_recorder_settings
 from arctui.quoting import quoted
+
+if TYPE_CHECKING:
+    from arctui.config.custom_commands import CustomCommand
 
 APP_NAME = "arctui"
 REFRESH_MIN = 0.2
@@ -174,14 +175,28 @@ def _keys(value: object) -> Mapping[str, str]:
     return MappingProxyType({k.strip(): v.strip() for k, v in value.items()})
 
 
+# The commands and alerts schemas are imported only when a file has that section: a
+# headless `status` with no settings file (or none of them) does not pay for them.
+def _check_commands(value: object) -> Any:
+    from arctui.config.custom_commands import check_custom_commands
+
+    return check_custom_commands(value)
+
+
+def _check_alerts(value: object) -> Any:
+    from arctui.config.alerts import check_alert_settings
+
+    return check_alert_settings(value)
+
+
 _TOP_LEVEL: dict[str, Callable[[object], Any]] = {
     **_OVERRIDABLE,
     "production_envs": _names,
     "keys": _keys,
     "backups": check_backup_settings,
-    "commands": check_custom_commands,
+    "commands": _check_commands,
     "recorder": check_recorder_settings,
-    "alerts": check_alert_settings,
+    "alerts": _check_alerts,
     "engines": check_engine_settings,
 }
 _VALID_KEYS = (*_TOP_LEVEL, "envs")

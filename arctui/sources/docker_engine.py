@@ -13,7 +13,6 @@ import os
 import re
 import threading
 from collections.abc import Callable, Mapping
-from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from arctui.lazylog import get_logger
@@ -96,9 +95,19 @@ def explain(exc: BaseException, endpoint: str) -> SourceError:
 
 
 _RFC3339 = re.compile(
-    r"^(?P<head>\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(?P<frac>\d+))?"
-    r"(?P<tz>Z|[+-]\d\d:\d\d)?$"
+    r"^(?P<y>\d{4})-(?P<mo>\d\d)-(?P<d>\d\d)T(?P<h>\d\d):(?P<mi>\d\d):(?P<s>\d\d)"
+    r"(?:\.(?P<frac>\d+))?(?P<tz>Z|[+-]\d\d:\d\d)?$"
 )
+_DAYS_IN_MONTH = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
+def _days_from_civil(y: int, m: int, d: int) -> int:
+    """Days since 1970-01-01 of a proleptic Gregorian date (no datetime import: startup)."""
+    y -= m <= 2
+    era = y // 400
+    yoe = y - era * 400
+    doy = (153 * (m + (-3 if m > 2 else 9)) + 2) // 5 + d - 1
+    return era * 146097 + yoe * 365 + yoe // 4 - yoe // 100 + doy - 719468
 
 
 def _ts(value: str | None) -> float | None:
@@ -108,12 +117,20 @@ def _ts(value: str | None) -> float | None:
     m = _RFC3339.match(value.strip())
     if not m:
         return None
-    tz = m["tz"] or "Z"
-    # Health.Log times come in the daemon's local offset; State times in UTC.
-    try:
-        base = datetime.fromisoformat(m["head"] + ("+00:00" if tz == "Z" else tz)).timestamp()
-    except ValueError:
+    y, mo, d, h, mi, s = (int(m[k]) for k in ("y", "mo", "d", "h", "mi", "s"))
+    leap = y % 4 == 0 and (y % 100 != 0 or y % 400 == 0)
+    if not 1 <= mo <= 12 or not 1 <= d <= _DAYS_IN_MONTH[mo - 1] + (mo == 2 and leap):
         return None
+    if y < 1 or h > 23 or mi > 59 or s > 59:
+        return None
+    # Health.Log times come in the daemon's local offset; State times in UTC.
+    offset = 0
+    if (tz := m["tz"]) and tz != "Z":
+        offset = int(tz[1:3]) * 3600 + int(tz[4:6]) * 60
+        if offset >= 86400:  # what datetime refuses too (+05:60 it takes, as 6 hours)
+            return None
+        offset *= -1 if tz[0] == "-" else 1
+    base = _days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + s - offset
     return base + (float("0." + m["frac"]) if m["frac"] else 0.0)
 
 

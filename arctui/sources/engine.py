@@ -25,7 +25,6 @@ import contextlib
 import json
 import os
 import socket
-import struct
 import sys
 import threading
 import time
@@ -492,7 +491,7 @@ def demux(raw: bytes, limit: int = EXEC_OUTPUT_LIMIT) -> list[tuple[str, bytes]]
         if len(raw) - pos < 8 or kind not in (0, 1, 2) or raw[pos + 1 : pos + 4] != b"\0\0\0":
             out.append(("stdout", raw[pos : pos + limit - kept]))
             break
-        (size,) = struct.unpack_from(">L", raw, pos + 4)
+        size = int.from_bytes(raw[pos + 4 : pos + 8], "big")  # no struct import
         payload = raw[pos + 8 : pos + 8 + size][: limit - kept]
         out.append((_STREAM_NAMES.get(kind, "stdout"), payload))
         kept += len(payload)

@@ -245,6 +245,49 @@ def test_health_log_timestamps_with_utc_offset() -> None:
     assert entry.end == pytest.approx(ts("2024-05-01T12:00:01"), abs=1e-6)
 
 
+@pytest.mark.parametrize(
+    ("text", "whole", "fraction"),
+    [
+        ("1970-01-01T00:00:00Z", "1970-01-01T00:00:00+00:00", 0.0),
+        ("1969-12-31T23:59:59.25Z", "1969-12-31T23:59:59+00:00", 0.25),
+        ("2024-02-29T23:59:59.999999999Z", "2024-02-29T23:59:59+00:00", 0.999999999),
+        ("2000-02-29T12:00:00-05:30", "2000-02-29T12:00:00-05:30", 0.0),
+        ("2100-03-01T00:00:00.5+14:00", "2100-03-01T00:00:00+14:00", 0.5),
+        ("9999-12-31T23:59:59-23:59", "9999-12-31T23:59:59-23:59", 0.0),
+        ("0002-01-01T00:00:00+01:00", "0002-01-01T00:00:00+01:00", 0.0),
+        ("2026-12-08T02:29:00", "2026-12-08T02:29:00+00:00", 0.0),  # no offset: UTC
+        ("2026-12-08T02:29:00+05:60", "2026-12-08T02:29:00+06:00", 0.0),  # as datetime reads it
+    ],
+)
+def test_timestamps_parse_as_datetime_does(text: str, whole: str, fraction: float) -> None:
+    # Parsed by hand (no datetime import on the status path): the same instant.
+    expected = datetime.fromisoformat(whole).timestamp() + fraction
+    started = container_from_inspect({"State": {"StartedAt": text}}).started_at
+    assert started == pytest.approx(expected, abs=1e-6)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2023-02-29T00:00:00Z",  # not a leap year
+        "1900-02-29T00:00:00Z",
+        "2026-04-31T00:00:00Z",
+        "2026-13-01T00:00:00Z",
+        "2026-00-10T00:00:00Z",
+        "2026-12-01T24:00:00Z",
+        "2026-12-01T23:60:00Z",
+        "2026-12-01T23:59:60Z",
+        "2026-12-01T10:00:00+24:00",
+        "2026-12-01T10:00:00+23:60",
+        "0000-06-01T00:00:00Z",
+    ],
+)
+def test_impossible_timestamps_are_none(text: str) -> None:
+    with pytest.raises(ValueError):  # what the datetime parse said about them
+        datetime.fromisoformat(text.replace("Z", "+00:00"))
+    assert container_from_inspect({"State": {"StartedAt": text}}).started_at is None
+
+
 # --- explain -----------------------------------------------------------------------------
 
 EP = "unix:///var/run/docker.sock"

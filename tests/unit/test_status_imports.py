@@ -17,6 +17,9 @@ HEAVY = ("yaml", "dotenv", "http.client", "ssl", "email", "hashlib", "urllib.req
 # (masking's escaped form), subprocess (fleet), shutil (argparse's terminal width: the
 # narrow parser), the serve command; and never the TUI, its renderer or the docker SDK.
 LAZY = ("logging", "html", "subprocess", "shutil", "arctui.web", "textual", "rich", "docker")
+# Then: the engine's timestamps parsed without datetime, its frame headers without struct,
+# and the settings' commands and alerts schemas only for a file that has those sections.
+LAZY += ("datetime", "struct", "shlex", "arctui.config.custom_commands", "arctui.config.alerts")
 HEAVY += LAZY
 
 
