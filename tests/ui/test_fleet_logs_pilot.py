@@ -30,10 +30,15 @@ async def test_lines_of_every_engine_tagged_filtered_by_engine_word_and_key():
         await wait_for(pilot, lambda: engines_of(tab.buffer) == ENGINES)
         assert all(x.source.startswith(f"{line_engine(x)}/{x.service}") for x in tab.buffer)
         # The tag names its engine; each line drawn as its own (one arrival order).
+        # A production engine's tag carries the production mark, as the Engine column does.
         rows = screen_rows(tab)
         shown = list(tab.view.lines)[-len(rows) :]
-        assert [x.source in row for x, row in zip(shown, rows, strict=True)] == [True] * len(rows)
-        assert engines_of(shown) == ENGINES
+
+        def drawn(x) -> str:
+            return x.source.replace("prod/", "prod!/", 1)
+
+        assert [drawn(x) in row for x, row in zip(shown, rows, strict=True)] == [True] * len(rows)
+        assert engines_of(shown) == ENGINES and any("prod!/" in row for row in rows)
         # `engine:NAME` in the search box (a prefix), the rest is the search itself.
         await pilot.press("slash", *"engine:stag", "enter")
         await pilot.pause()

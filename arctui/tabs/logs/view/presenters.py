@@ -16,7 +16,9 @@ from rich.style import Style
 from rich.text import Text
 
 from arctui.tabs.logs.filter import LineFilter
+from arctui.tabs.logs.fleet_feed import ENGINE_SEP
 from arctui.tabs.logs.models import Level, LogLine
+from arctui.ui.fleet_cells import PROD_MARK
 
 # Theme variables a service tag may take, in order; the same service always gets the
 # same one (crc32 of its name), whatever else is running.
@@ -34,6 +36,8 @@ class LineLook:
     timestamps: bool = True
     tag_width: int = 12
     colours: tuple[tuple[str, str], ...] = ()  # (kind, colour) from the theme
+    # Several engines (issue 24): production engines' names, drawn `prod!/` in bold red.
+    production: frozenset[str] = frozenset()
 
     def colour(self, kind: str) -> str:
         """A theme colour by kind ('' when the theme has none)."""
@@ -52,6 +56,7 @@ class LineLook:
         except Exception:
             out["hit"] = Style(reverse=True)
         out["plain"] = Style()
+        out["production"] = _style(self.colour("error"), bold=True)
         return out
 
 
@@ -102,8 +107,15 @@ def line_text(line: LogLine, look: LineLook, flt: LineFilter | None = None) -> T
     out = Text(no_wrap=True, end="")
     if look.timestamps:
         out.append(clock(line.ts_ns) + " ", style=styles["muted"])
-    tag = line.source[: look.tag_width].ljust(look.tag_width)
+    source = line.source
+    engine = production_engine(source, look.production)
+    if engine:  # `prod!/api`: the production mark, as in the Engine column
+        source = f"{engine}{PROD_MARK}{source[len(engine) :]}"
+    tag = source[: look.tag_width].ljust(look.tag_width)
+    start = len(out.plain)
     out.append(tag, style=styles[tag_kind(line.service)])
+    if engine:
+        out.stylize(styles["production"], start, start + len(engine) + len(PROD_MARK))
     if line.stream == "stderr":
         out.append(" ! ", style=styles["warn"])
     else:
@@ -124,6 +136,19 @@ def line_text(line: LogLine, look: LineLook, flt: LineFilter | None = None) -> T
         for a, b in flt.spans(text):
             out.stylize(styles["hit"], start + a, start + b)
     return out
+
+
+def production_engine(source: str, production: frozenset[str]) -> str:
+    """The production engine a line's tag names (`prod/api` -> `prod`), else ""."""
+    if not production:
+        return ""
+    engine, sep, _ = source.partition(ENGINE_SEP)
+    return engine if sep and engine in production else ""
+
+
+def tag_width(source: str, production: frozenset[str]) -> int:
+    """Cells a line's tag takes (a production engine's mark is one more)."""
+    return len(source) + (1 if production_engine(source, production) else 0)
 
 
 def shown_text(text: str) -> str:

@@ -36,6 +36,7 @@ from arctui.tabs.logs.view.presenters import (
     empty_text,
     look_colours,
     status_text,
+    tag_width,
 )
 from arctui.text import one_line
 from arctui.ui.fleet_cells import FILTER_WORD, engine_matches, next_filter, parse_filter
@@ -140,6 +141,7 @@ class LogsTab(Vertical):
         self._drain_timer: Timer | None = None
         self._saving_all = False
         self._tag_width = 8
+        self._production: frozenset[str] = frozenset()  # production engines (several engines)
 
     def compose(self) -> ComposeResult:
         yield Static(id="logs-status", markup=False)
@@ -168,7 +170,9 @@ class LogsTab(Vertical):
         window, hold = LogWindow(tail=TAIL), partial(answering_key, self.app)
         if shell(self.app).multi_engine:  # one feed per engine, each with its own errors
             fleet = self.session.fleet.all
+            self._production = frozenset(s.engine_name for s in fleet if s.production)
             self.feed = FleetFeed(fleet, window, self.buffer.capacity, self._ready, hold)
+            self._restyle()
         else:
             source, maker = session_source(self.session), session_maker(self.session)
             self.feed = LogFeed(source, (), window, maker, self.buffer.capacity, self._ready, hold)
@@ -223,7 +227,8 @@ class LogsTab(Vertical):
             first -= removed
         self.view.changed(place, removed, first)
         cap = FLEET_TAG_CAP if isinstance(self.feed, FleetFeed) else TAG_CAP
-        widest = min(cap, max((len(x.source) for x in batch.lines), default=0))
+        prod = self._production
+        widest = min(cap, max((tag_width(x.source, prod) for x in batch.lines), default=0))
         if widest > self._tag_width:  # capped on both sides: a wider name restyles once
             self._tag_width = widest
             self._restyle()
@@ -260,7 +265,10 @@ class LogsTab(Vertical):
 
     def _restyle(self) -> None:
         look = LineLook(
-            self.timestamps, self._tag_width, look_colours(self.app.get_css_variables())
+            self.timestamps,
+            self._tag_width,
+            look_colours(self.app.get_css_variables()),
+            self._production,
         )
         self.view.restyle(look, self.flt if self.pattern else None, self.wrap)
         if self.view.lines is not (self.shown.lines if self.shown else self.buffer.lines):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -171,6 +172,8 @@ class ResourcesTab(Vertical):
             message.stop()
             self.fleet.updated(usage, *message.value)
             self._render_soon()
+            if self._bench:  # another engine's readings: their age is measured too
+                bench_log(self._bench, message.value[0], usage.name)
             return
         if message.source == "volumes":
             message.stop()
@@ -325,6 +328,8 @@ class ResourcesTab(Vertical):
             selected = shown[0] if shown else None
         render_charts(self, selected, history, now, self.palette(), self.chart_window)
         info = container_info(selected, snap.host.ncpu, now)
+        if self.fleet is not None and engine is not None:  # same names on several engines
+            info = Text.assemble((f"{engine} · ", "bold"), info)
         update_text(self.query_one("#res-info", Static), info)
         update_text(self.query_one("#res-oom", Static), oom_list(snap.oom_events, now))
 
