@@ -13,6 +13,7 @@ import pytest
 
 from tests.integration import stack
 from tests.integration.extra_engines import extra_engines  # noqa: F401  (session fixture)
+from tests.integration.faults import faults  # noqa: F401  (session fixture)
 from tests.integration.sshd import sshd  # noqa: F401  (session fixture)
 from tests.integration.stack import RunningStack
 

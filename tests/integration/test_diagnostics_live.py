@@ -13,25 +13,14 @@ import os
 import re
 import stat
 import tarfile
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-
-from tests.integration.stack import RunningStack
-from tests.integration.test_health_live import (
+from tests.integration.faults import (
     API_TOKEN,
     PG_PASSWORD,
     Faults,
-    fault_project,
 )
-
-
-@pytest.fixture(scope="module")
-def faults(test_stack: RunningStack, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Faults]:
-    """The fault project, up and settled."""
-    with fault_project(tmp_path_factory.mktemp("diag")) as project:
-        yield project
+from tests.integration.stack import RunningStack
 
 
 def _env_secrets(faults: Faults) -> list[str]:

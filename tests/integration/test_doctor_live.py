@@ -1,4 +1,4 @@
-"""`arctui doctor` against real planted faults (the fault project of test_health_live).
+"""`arctui doctor` against real planted faults (the fault project, tests/integration/faults.py).
 
 Each wizard must find its fault: the crash loop with a migration error in its logs, the
 OOM-killed memory hog at its limit, connections to a closed port, a collector config
@@ -9,28 +9,19 @@ from __future__ import annotations
 
 import json
 import subprocess
-from collections.abc import Iterator
 
 import pytest
 
 from arctui.ops.doctor import run_doctor
 from arctui.ops.doctor.models import DoctorReport, Finding
-from tests.integration.stack import RunningStack
-from tests.integration.test_health_live import (
+from tests.integration.faults import (
     API_TOKEN,
     CLOSED_PORT,
     PG_PASSWORD,
     PG_PORT,
     Faults,
-    fault_project,
 )
-
-
-@pytest.fixture(scope="module")
-def faults(test_stack: RunningStack, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Faults]:
-    """The fault project, up and settled."""
-    with fault_project(tmp_path_factory.mktemp("doctor")) as project:
-        yield project
+from tests.integration.stack import RunningStack
 
 
 @pytest.fixture(scope="module")
