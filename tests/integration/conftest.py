@@ -12,7 +12,10 @@ from pathlib import Path
 import pytest
 
 from tests.integration import stack
-from tests.integration.extra_engines import extra_engines  # noqa: F401  (session fixture)
+from tests.integration.extra_engines import (  # noqa: F401  (session fixture, its timings)
+    extra_engines,
+    pytest_terminal_summary,
+)
 from tests.integration.faults import faults  # noqa: F401  (session fixture)
 from tests.integration.sshd import sshd  # noqa: F401  (session fixture)
 from tests.integration.stack import RunningStack

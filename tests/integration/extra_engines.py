@@ -339,16 +339,29 @@ def start_fleet(names: tuple[str, ...] = EXTRA, local: bool = True) -> FleetEngi
 
 
 def stop_fleet(fleet: FleetEngines) -> None:
-    """The project down on every engine, then the dockerds this run started stopped."""
-    _parallel(tuple(e for e in fleet.engines if e.answers(timeout=10)), "down")
+    """The project down on every engine, then the dockerds this run started stopped
+    (each engine on its own thread: a dead one's 10 s `answers` delays no other)."""
+    in_parallel(fleet.engines, lambda e: e.down() if e.answers(timeout=10) else None)
     _parallel(fleet.extra, "stop")
 
 
 @contextlib.contextmanager
-def _lock() -> Iterator[None]:
-    """One run at a time owns the fixed sockets and project names."""
-    with open(LOCK, "w") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
+def _lock(holder: str = "") -> Iterator[None]:
+    """One run at a time owns the fixed sockets and project names. The holder writes who
+    it is into the file, so a run that waits can say for whom (a benchmark holds it for
+    minutes)."""
+    with open(LOCK, "a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            who = handle.read().strip() or "another run"
+            print(f"waiting for {LOCK}, held by {who}", file=sys.stderr, flush=True)
+            fcntl.flock(handle, fcntl.LOCK_EX)
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"{holder or ' '.join(sys.argv[:2])} (pid {os.getpid()})\n")
+        handle.flush()
         try:
             yield
         finally:
@@ -374,15 +387,32 @@ def _fixture() -> Iterator[FleetEngines]:
         if os.environ.get("CI", "").lower() == "true":
             pytest.fail(f"extra engines unavailable: {reason}")
         pytest.skip(f"extra engines unavailable: {reason}")
-    with _lock():
+    asked = time.monotonic()
+    with _lock("the pytest fleet fixture"):
+        waited = time.monotonic() - asked
         fleet = start_fleet()
+        fleet.timings = {"lock wait": waited, **fleet.timings}
+        TIMINGS.update(fleet.timings)
         try:
             yield fleet
         finally:
             for engine in fleet.extra:
                 engine.resume()  # never leave a dockerd stopped
             if os.environ.get("ARCTUI_KEEP_STACK") != "1":
+                began = time.monotonic()
                 stop_fleet(fleet)
+                TIMINGS["teardown"] = time.monotonic() - began
+
+
+# What the session's fixture cost (printed at the end of the run: where the time went).
+TIMINGS: dict[str, float] = {}
+
+
+def pytest_terminal_summary(terminalreporter: object) -> None:
+    """One line: the fleet fixture's lock wait, start, ready (since asked) and teardown."""
+    if TIMINGS:
+        parts = ", ".join(f"{k} {v:.1f} s" for k, v in TIMINGS.items())
+        terminalreporter.write_line(f"extra engines (fleet tests): {parts}")  # type: ignore[attr-defined]
 
 
 def _register() -> object:
