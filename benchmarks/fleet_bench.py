@@ -27,7 +27,7 @@ on either side):
 Figures: own CPU of the watcher process(es) (all threads, and children waited for: the
 compose renders), the engine extra of each engine's dockerd and of containerd plus these
 containers' shims (the crashing containers' shims come and go: left out), peak RSS,
-terminal bytes/s, the data age of the default engine's rows (ARCTUI_BENCH_LOG), and the
+terminal bytes/s, the data age of each engine's rows (ARCTUI_BENCH_LOG), and the
 issue's ratios: arctui's CPU per container at 3 engines over 1 engine (goal: at most
 1.2), and arctui at 3 engines over three `docker stats` (goal: at most 0.5). Needs root.
 """
@@ -122,8 +122,9 @@ class Result:
     engine: dict[str, float] = field(default_factory=dict)  # extra CPU s/min per group
     rss: int = 0
     bytes_per_s: float = 0.0
-    age_mean: float | None = None
+    age_mean: float | None = None  # the default engine's rows
     age_max: float | None = None
+    ages: dict[str, tuple[float | None, float | None]] = field(default_factory=dict)
 
     @property
     def engine_extra(self) -> float:
@@ -247,7 +248,9 @@ def run_arctui(
         proc.send("2")  # the Resources tab
         time.sleep(args.warmup)
         w0, w1, rates = measure(result, [proc], ids, args)
-        result.age_mean, result.age_max = data_age(log, w0, w1)
+        for engine in engines:  # each engine's rows: one slow engine shows as its own age
+            result.ages[engine.name] = data_age(log, w0, w1, engine.name if engine.extra else None)
+        result.age_mean, result.age_max = result.ages[engines[0].name]
     finally:
         proc.stop("q")
     return result, rates
@@ -321,6 +324,13 @@ def table(results: list[Result], args: argparse.Namespace) -> str:
         row += "".join(f"{r.engine.get(g, 0.0):>18.2f}" for g in GROUPS)
         row += f"{r.total:>8.2f}{age:>14}{r.rss / 1e6:>8.0f}{r.bytes_per_s:>10,.0f}"
         lines.append(row)
+    for r in results:
+        if len(r.ages) > 1:
+            each_age = [
+                f"{name} " + ("n/a" if mean is None else f"{mean:.2f}/{worst:.2f}")
+                for name, (mean, worst) in r.ages.items()
+            ]
+            lines.append(f"data age mean/max (s) of {r.name}, by engine: {' · '.join(each_age)}")
     return "\n".join(lines)
 
 
@@ -428,7 +438,8 @@ def main() -> int:
     if args.n < LOGGERS + BUSY + CRASH + 1:
         parser.error(f"--n must be at least {LOGGERS + BUSY + CRASH + 1}")
     print("waiting for the fleet tests' lock (/tmp/arctui-fleet.lock)...", file=sys.stderr)
-    with _lock():  # the fleet tests' engines: nobody starts or stops them meanwhile
+    # The fleet tests' engines: nobody starts or stops them meanwhile.
+    with _lock("benchmarks/fleet_bench.py"):
         results = bench(args)
     print(table(results, args))
     print(ratios(results))

@@ -117,12 +117,16 @@ def measure(
     return result, w0, w1, engine
 
 
-def data_age(log: Path, w0: float, w1: float) -> tuple[float | None, float | None]:
-    """Mean lag at display, and the worst age a row reached before being replaced."""
+def data_age(
+    log: Path, w0: float, w1: float, engine: str | None = None
+) -> tuple[float | None, float | None]:
+    """Mean lag at display, and the worst age a row reached before being replaced.
+    `engine`: another engine's readings (their lines name it; fleet_bench.py)."""
     rows = []
     for line in log.read_text().splitlines():
-        shown, oldest, _ = line.split()
-        rows.append((float(shown), float(oldest)))
+        shown, oldest, _, *named = line.split()
+        if (named[0] if named else None) == engine:
+            rows.append((float(shown), float(oldest)))
     rows = [r for r in rows if w0 <= r[0] <= w1]
     if len(rows) < 2:
         return None, None

@@ -94,8 +94,10 @@ def bench_log_path() -> str | None:
     return os.environ.get("ARCTUI_BENCH_LOG") or None
 
 
-def bench_log(path: str, snapshot: ResourcesSnapshot) -> None:
-    """`<shown at> <oldest sample> <rows>`: the benchmark derives the data age from it."""
+def bench_log(path: str, snapshot: ResourcesSnapshot, engine: str | None = None) -> None:
+    """`<shown at> <oldest sample> <rows>`: the benchmark derives the data age from it.
+    Another engine's reading (issue 24) adds its name: `... <rows> <engine>`."""
     oldest = snapshot.oldest_sample or snapshot.taken_at
+    named = f" {engine}" if engine is not None else ""
     with open(path, "a", encoding="ascii") as f:
-        f.write(f"{time.time():.3f} {oldest:.3f} {len(snapshot.containers)}\n")
+        f.write(f"{time.time():.3f} {oldest:.3f} {len(snapshot.containers)}{named}\n")
