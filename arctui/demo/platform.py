@@ -283,7 +283,9 @@ class DemoPlatform:
             health = "unhealthy"
         elif spec.service == "jaeger":  # killed by the OOM killer an hour ago
             state, health, exit_code, oom = "exited", None, 137, True
-            finished = now - 3600 - rng.randint(0, 600)
+            # Anchored to the simulation's start: a time that moved with `now` was a new
+            # OOM kill at every reading (the health toasts said so again and again).
+            finished = self.started - 3600 - rng.randint(0, 600)
         if spec.service == "raymond":
             restarts = n - 1
         log_code, log_out = _HEALTH_OUT.get(spec.service, (0, "ok"))
