@@ -263,7 +263,7 @@ class HealthScreen(ModalScreen[None]):
     HealthScreen DataTable { height: 1fr; min-height: 5; }
     HealthScreen #health-detail { height: auto; max-height: 7; border-top: solid $primary; }
     HealthScreen #health-events {
-        height: auto; max-height: 10; border-top: solid $primary; overflow-y: auto;
+        height: auto; max-height: 25%; border-top: solid $primary; overflow-y: auto;
     }
     """
 
