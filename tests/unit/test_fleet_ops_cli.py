@@ -113,3 +113,26 @@ def test_disk_of_every_engine_or_of_the_engine_named(capsys):
     ] * 4
     assert any(line.startswith("Engine prod! (prod): data root") for line in lines)
     assert run(capsys, "disk", "--engine", "nope")[0] == 2
+
+
+def test_disk_of_an_unreadable_engine_says_why_the_others_are_printed(capsys, monkeypatch):
+    from arctui.sources.base import SourceError
+    from arctui.tabs.maintenance import reader
+
+    real = reader.disk_report
+
+    def disk_report(session):
+        if session.engine_name == "prod":
+            raise SourceError("engine at unix:///run/prod.sock did not answer in time")
+        return real(session)
+
+    monkeypatch.setattr(reader, "disk_report", disk_report)
+    code, out, err = run(capsys, "disk")
+    assert code == 3
+    assert "engine prod: cannot read disk use: unreachable: engine at unix:///run/prod.sock" in err
+    engines = {line.split()[0] for line in out.splitlines()[1:9]}
+    assert engines == {"local", "staging"} and "prod" not in out
+    code, out, _err = run(capsys, "disk", "--json")
+    data = {e["engine"]: e for e in json.loads(out)["engines"]}
+    assert code == 3 and data["prod"]["error"].startswith("unreachable: ")
+    assert data["local"]["error"] is None and data["staging"]["usage"]
