@@ -2,14 +2,22 @@
 Postgres under pgbench and Redis under load (bench_stack.py's own compose project), the
 real `arctui record` at 5 s and, beside it, `atop -w` at the same interval.
 
-    .venv/bin/python benchmarks/recorder_full_bench.py [-p arctui-bench20] [--seconds 180]
+    .venv/bin/python benchmarks/recorder_full_bench.py [-p arctui-bench20] [--pairs 6]
+        [--window 30]
 
-Two periods of the same length, both under the same load: idle (no recorder) and
-recording. Recorder CPU = its own process, plus the extra over idle of the engine
-(dockerd, containerd) and of the Postgres and Redis containers (their cgroups' cpuacct).
-atop runs in the recording period and is measured by its own process; it records host
-processes, not containers, health, Postgres or Redis. Store growth is the recorder's
-store over the recording period.
+One recorder, under the same load throughout, in windows that take turns: recording,
+and paused by SIGSTOP (no sample, no engine call, no query; its connections stay open).
+The turns go ABBA so that load from other jobs, drifting during the run, weighs on both
+kinds alike (a shared machine made one idle period followed by one recording period
+useless: -19 % "extra"). Recorder CPU = its own process over the recording windows, plus
+the engine's (dockerd, containerd, the databases' shims) and the Postgres and Redis
+containers' (cgroup cpuacct) CPU over recording windows less over paused ones; each
+pair's difference is printed as a range. The engine API calls of 12 samples are counted
+with strace (one short connection per call): a figure load cannot blur. The doctor's run
+(every 15 minutes, probes exec into containers) falls before the windows. atop runs
+through all windows and is measured by its own process; it records host processes, not
+containers, health, Postgres or Redis. Store growth: bytes per frame times frames per
+hour, plus the events' bytes over the run.
 """
 
 from __future__ import annotations
@@ -80,30 +88,70 @@ def _load(project: str, seconds: float) -> list[subprocess.Popen[bytes]]:
     ]  # fmt: skip
 
 
-def _payload(path: Path, since: float) -> tuple[int, float]:
-    """Bytes of the frames and events stored from `since`, and the seconds they cover."""
+def _payload(path: Path, since: float) -> tuple[float, float]:
+    """Mean bytes per frame, and events' bytes per second, stored from `since`."""
     import sqlite3
 
     conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-    frames, last = conn.execute(
-        "SELECT COALESCE(SUM(LENGTH(blob)), 0), MAX(ts) FROM frames WHERE ts >= ?", (since,)
+    frames, count, last = conn.execute(
+        "SELECT COALESCE(SUM(LENGTH(blob)), 0), COUNT(*), MAX(ts) FROM frames WHERE ts >= ?",
+        (since,),
     ).fetchone()
     (events,) = conn.execute(
         "SELECT COALESCE(SUM(LENGTH(blob)), 0) FROM events WHERE ts >= ?", (since,)
     ).fetchone()
     conn.close()
-    return int(frames + events), max(1.0, float(last or since) - since)
+    return frames / max(1, count), events / max(1.0, float(last or since) - since)
 
 
 def _store_bytes(path: Path) -> int:
     return sum(p.stat().st_size for p in path.parent.glob(path.name + "*"))
 
 
+def _api_calls(pid: int, seconds: float) -> int | None:
+    """Connections the recorder opens to the engine's socket in `seconds` (strace; one
+    short connection per API call, the event stream stays open): a count, not a timing."""
+    if not shutil.which("strace"):
+        return None
+    with tempfile.NamedTemporaryFile("r", suffix=".strace") as out:
+        tracer = subprocess.Popen(["strace", "-f", "-qq", "-e", "trace=connect", "-o", out.name,
+                                   "-p", str(pid)], stderr=subprocess.DEVNULL)  # fmt: skip
+        time.sleep(seconds)
+        tracer.send_signal(signal.SIGINT)
+        tracer.wait(timeout=30)
+        return sum("docker.sock" in line for line in out.read().splitlines())
+
+
+def _windows(rec: subprocess.Popen[bytes], meter: Meter, pairs: int, window: float) -> dict:
+    """Recording and paused (SIGSTOP) windows in turn, ABBA within each pair so that a
+    load that drifts during the run weighs on both alike; per window the engine's and the
+    databases' CPU seconds per second, and the recorder's own over its recording windows."""
+    rates: dict[str, list[tuple[float, float]]] = {"on": [], "off": []}
+    own = wall_on = 0.0
+    for i in range(pairs):
+        for state in ("on", "off") if i % 2 == 0 else ("off", "on"):
+            rec.send_signal(signal.SIGCONT if state == "on" else signal.SIGSTOP)
+            time.sleep(1.0 if state == "off" else 0.0)  # a sample under way ends first
+            (e0, d0), r0, t0 = meter.read(), cpu_ticks(rec.pid), time.monotonic()
+            time.sleep(window)
+            (e1, d1), r1, dt = meter.read(), cpu_ticks(rec.pid), time.monotonic() - t0
+            rates[state].append(((e1 - e0) / dt, (d1 - d0) / dt))
+            if state == "on":
+                own, wall_on = own + (r1 - r0) / TICK, wall_on + dt
+    rec.send_signal(signal.SIGCONT)
+    return {"rates": rates, "own": own / wall_on * 100, "wall_on": wall_on}
+
+
+def _pct(values: list[float]) -> str:
+    return f"{min(values) * 100:+.2f} .. {max(values) * 100:+.2f}"
+
+
 def main() -> int:
     p = argparse.ArgumentParser()
     p.add_argument("-p", "--project", default="arctui-bench20")
     p.add_argument("-n", type=int, default=50)
-    p.add_argument("--seconds", type=float, default=180)
+    p.add_argument("--pairs", type=int, default=6, help="recording/paused window pairs")
+    p.add_argument("--window", type=float, default=30, help="seconds of each window")
     p.add_argument("--interval", type=float, default=5)
     p.add_argument("--keep", action="store_true", help="leave the project up (already up)")
     a = p.parse_args()
@@ -116,62 +164,58 @@ def main() -> int:
     time.sleep(15)  # Postgres accepts connections (pg_isready in the health check)
     tmp = Path(tempfile.mkdtemp(prefix="arctui-full-"))
     store = tmp / "bench.sqlite"
-    load = _load(a.project, 2 * a.seconds + 60)
+    total = 2 * a.pairs * (a.window + 1) + 120
+    load = _load(a.project, total + 60)
+    rec = atop = None
     try:
         meter = Meter(a.project)
-        time.sleep(10)  # the load settles
-        e0, d0 = meter.read()
-        time.sleep(a.seconds)
-        e1, d1 = meter.read()
         argv = [sys.executable, "-m", "arctui", "--project-dir", str(compose.parent),
                 "-p", a.project, "-f", str(compose), "--store", str(store),
                 "record", "--interval", str(a.interval)]  # fmt: skip
         rec = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
-        atop = None
+        while _store_bytes(store) == 0:
+            time.sleep(0.2)
+        time.sleep(3 * a.interval)  # past the first samples (every reader built, the doctor)
         if shutil.which("atop"):
             raw = str(tmp / "atop.raw")
             atop = subprocess.Popen(["atop", "-w", raw, str(int(a.interval))],
                                     stdout=subprocess.DEVNULL,
                                     stderr=subprocess.DEVNULL)  # fmt: skip
-        while _store_bytes(store) == 0:
-            time.sleep(0.2)
-        time.sleep(2 * a.interval)  # past the first samples (every reader built)
-        r0, s0, (e2, d2), t0 = cpu_ticks(rec.pid), _store_bytes(store), meter.read(), time.time()
-        a0 = cpu_ticks(atop.pid) if atop else 0
-        raw0 = (tmp / "atop.raw").stat().st_size if atop else 0
-        time.sleep(a.seconds)
-        r1, s1, (e3, d3), wall = (
-            cpu_ticks(rec.pid),
-            _store_bytes(store),
-            meter.read(),
-            time.time() - t0,
-        )
+        t0, a0, w0 = time.time(), cpu_ticks(atop.pid) if atop else 0, time.monotonic()
+        got = _windows(rec, meter, a.pairs, a.window)
+        wall = time.monotonic() - w0
         a1 = cpu_ticks(atop.pid) if atop else 0
         raw1 = (tmp / "atop.raw").stat().st_size if atop else 0
-        rec.send_signal(signal.SIGTERM)
-        rec.wait(timeout=60)
-        if atop:
-            atop.terminate()
-            atop.wait(timeout=30)
+        calls = _api_calls(rec.pid, 12 * a.interval)
     finally:
+        for proc in (rec, atop):
+            if proc is not None:
+                proc.send_signal(signal.SIGCONT)
+                proc.terminate()
+                proc.wait(timeout=60)
         for proc in load:
             proc.terminate()
-    idle_engine, idle_db = (e1 - e0) / a.seconds, (d1 - d0) / a.seconds
-    own = (r1 - r0) / TICK / wall * 100
-    engine_extra = ((e3 - e2) / wall - idle_engine) * 100
-    db_extra = ((d3 - d2) / wall - idle_db) * 100
+    on, off = got["rates"]["on"], got["rates"]["off"]
+    engine = [x[0] - y[0] for x, y in zip(on, off, strict=True)]
+    dbs = [x[1] - y[1] for x, y in zip(on, off, strict=True)]
+    engine_extra = (sum(e for e, _ in on) - sum(e for e, _ in off)) / len(on) * 100
+    db_extra = (sum(d for _, d in on) - sum(d for _, d in off)) / len(on) * 100
+    own = got["own"]
     print(f"{a.n} containers + Postgres (pgbench -R 50) + Redis (~100 cmd/s), {a.interval:g} s, "
-          f"{wall:.0f} s recorded against {a.seconds:.0f} s idle")  # fmt: skip
-    print(f"recorder CPU: own {own:.2f} %, engine extra {engine_extra:+.2f} %, "
-          f"Postgres+Redis extra {db_extra:+.2f} % -> total {own + engine_extra + db_extra:.2f} % "
-          "of one core (goal <= 1 %)")  # fmt: skip
-    payload, span = _payload(store, t0)
-    print(f"store: {payload / 1e6 * 3600 / span:.2f} MB/h of frames and events "
-          f"(goal <= 1 MB/h); the file grew {(s1 - s0) / 1e6:.2f} MB in {wall:.0f} s "
-          "(SQLite's WAL grows to its checkpoint first)")  # fmt: skip
+          f"{a.pairs} x ({a.window:g} s recording + {a.window:g} s paused by SIGSTOP)")  # fmt: skip
+    print(f"recorder CPU: own {own:.2f} %, engine extra {engine_extra:+.2f} % (pairs "
+          f"{_pct(engine)}), Postgres+Redis extra {db_extra:+.2f} % (pairs {_pct(dbs)}) "
+          f"-> total {own + engine_extra + db_extra:.2f} % of one core (goal <= 1 %)")  # fmt: skip
+    if calls is not None:
+        print(f"engine API calls: {calls} in {12 * a.interval:g} s (12 samples; strace, "
+              "one connection per call)")  # fmt: skip
+    per_frame, events_per_s = _payload(store, t0)
+    per_hour = per_frame * 3600 / a.interval + events_per_s * 3600
+    print(f"store: {per_hour / 1e6:.2f} MB/h (goal <= 1 MB/h): {per_frame:.0f} bytes a frame "
+          f"(keyframes included), events {events_per_s * 3600 / 1e6:.2f} MB/h")  # fmt: skip
     if atop:
         print(f"atop -w {a.interval:g}: {(a1 - a0) / TICK / wall * 100:.2f} % of one core, "
-              f"{(raw1 - raw0) / 1e6 * 3600 / wall:.2f} MB/h (host processes only: no "
+              f"{raw1 / 1e6 * 3600 / wall:.2f} MB/h (host processes only: no "
               "containers, health, Postgres or Redis)")  # fmt: skip
     else:
         print("atop: not installed (apt-get install atop)")

@@ -1,4 +1,5 @@
-"""What of a frame is stored: the figures as the tabs show them, the health log's last run.
+"""What of a frame is stored: the figures as the tabs show them, the health log's last run
+(to the second), no engine status text, the top statements by total time.
 
 The digits and runs cut here differed in every frame for every container while saying
 nothing a tab shows; they made most of a quiet stack's frame-to-frame change (and store
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 
+from arctui.models import HealthCheckResult
 from arctui.record.frame import Frame
 
 SAMPLED_AT_DIGITS = 1
@@ -19,6 +21,10 @@ SAMPLED_AT_DIGITS = 1
 SAMPLED_AT_SLACK = 1.0
 AT_TAKEN = 0.0  # never a real reading's time; old stores never hold it
 HEALTH_OUTPUT_MAX = 200  # the recorded health check output, per container (last run only)
+# pg_stat_statements rows stored, by total time (the tab lists 50). Each row's counters
+# grow between the reader's refreshes, so every row differed from the keyframe: 40 rows
+# were a quarter of a 50-container frame's cost (benchmarks/recorder_full_bench.py).
+STATEMENTS_KEPT = 10
 
 
 def slim(frame: Frame) -> Frame:
@@ -26,7 +32,7 @@ def slim(frame: Frame) -> Frame:
     capped. Docker keeps five runs with their times and outputs; as containers are
     inspected again those shift, and they made most of a quiet stack's frame-to-frame
     change. The live frame (the alert rules' evidence) keeps them all."""
-    frame = _slim_resources(frame)
+    frame = _slim_statements(_slim_resources(frame))
     stack = frame.stack
     if stack is None:
         return frame
@@ -35,17 +41,35 @@ def slim(frame: Frame) -> Frame:
     for service in stack.services:
         containers = []
         for c in service.containers:
-            last = c.health_log[-1:]
-            if last and len(last[0].output) > HEALTH_OUTPUT_MAX:
-                last = (dataclasses.replace(last[0], output=last[0].output[:HEALTH_OUTPUT_MAX]),)
-            if last != c.health_log:
-                c = dataclasses.replace(c, health_log=last)
+            last = tuple(_health_run(h) for h in c.health_log[-1:])
+            # `status` ("Up 3 minutes (healthy)") is shown by no tab (they use state,
+            # health and started_at) and changed every minute for every container.
+            if last != c.health_log or c.status:
+                c = dataclasses.replace(c, health_log=last, status="")
                 changed = True
             containers.append(c)
         services.append(dataclasses.replace(service, containers=tuple(containers)))
     if not changed:
         return frame
     return dataclasses.replace(frame, stack=dataclasses.replace(stack, services=tuple(services)))
+
+
+def _health_run(h: HealthCheckResult) -> HealthCheckResult:
+    """The run's output capped, its times to the second (the tab shows "3s ago")."""
+    start, end = h.start and float(round(h.start)), h.end and float(round(h.end))
+    output = h.output[:HEALTH_OUTPUT_MAX]
+    if (start, end, output) == (h.start, h.end, h.output):
+        return h
+    return dataclasses.replace(h, start=start, end=end, output=output)
+
+
+def _slim_statements(frame: Frame) -> Frame:
+    pg = frame.postgres
+    if pg is None or len(pg.statements.rows) <= STATEMENTS_KEPT:
+        return frame
+    rows = sorted(pg.statements.rows, key=lambda r: -r.total_ms)[:STATEMENTS_KEPT]
+    statements = dataclasses.replace(pg.statements, rows=tuple(rows))
+    return dataclasses.replace(frame, postgres=dataclasses.replace(pg, statements=statements))
 
 
 def _sig(n: int, digits: int = 3) -> int:

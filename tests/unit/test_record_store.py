@@ -279,3 +279,31 @@ def test_containers_read_with_their_snapshot_store_no_time_of_their_own(store: S
     assert got is not None and got.resources is not None
     times = [c.sampled_at for c in got.resources.containers]
     assert times == [T0] * 6 + [round(T0 - 30, 1), None]
+
+
+def test_stored_frames_drop_the_status_text_round_health_times_keep_top_statements(
+    store: Store,
+) -> None:
+    # Each of these differed from the keyframe in every frame of a 50-container stack
+    # under pgbench, while no tab shows the difference.
+    from arctui.models import ContainerInfo, HealthCheckResult, ServiceView, StackSnapshot
+    from arctui.tabs.postgres.demo import DemoPostgres
+    from arctui.tabs.postgres.models import Statement
+
+    run = HealthCheckResult(T0 + 0.4, T0 + 1.7, 0, "ok")
+    c = ContainerInfo("c1", "p-web-1", "p", "web", "img", "running",
+                      status="Up 3 minutes (healthy)", health_log=(run,))  # fmt: skip
+    stack = StackSnapshot("p", (ServiceView("web", "app", (c,)),), T0, "unix://")
+    pg = DemoPostgres(clock=lambda: T0).read()
+    rows = tuple(
+        Statement(k, f"SELECT {k}", 10 * k, float(k * 7 % 40), 1.0, k, 5, 1) for k in range(40)
+    )
+    pg = dataclasses.replace(pg, statements=dataclasses.replace(pg.statements, rows=rows))
+    store.write_frame(Frame(ts=T0, stack=stack, postgres=pg))
+    got = store.frame_at(T0)
+    assert got is not None and got.stack is not None and got.postgres is not None
+    kept = got.stack.services[0].containers[0]
+    assert kept.status == "" and kept.state == "running" and kept.health == c.health
+    assert (kept.health_log[0].start, kept.health_log[0].end) == (round(T0), round(T0 + 1.7))
+    top = sorted(rows, key=lambda r: -r.total_ms)[: slim_mod.STATEMENTS_KEPT]
+    assert [r.queryid for r in got.postgres.statements.rows] == [r.queryid for r in top]
