@@ -76,7 +76,9 @@ class RestartLoop(Rule):
 
     def __init__(self, params: Mapping[str, float | bool]) -> None:
         super().__init__(params)
-        self._seen: dict[str, list[tuple[float, int]]] = {}  # service -> (ts, restarts)
+        # service -> (ts, restarts) where the count changed, and the one reading at or
+        # before the window's start: a steady count costs one entry, not one per frame.
+        self._seen: dict[str, list[tuple[float, int]]] = {}
 
     def check(self, frame: Frame) -> list[Condition]:
         snap = frame.stack
@@ -89,13 +91,15 @@ class RestartLoop(Rule):
             restarts = view.restart_count
             if seen and restarts < seen[-1][1]:
                 seen.clear()  # recreated: counts start again
-            seen.append((frame.ts, restarts))
+            if not seen or restarts != seen[-1][1]:
+                seen.append((frame.ts, restarts))
             while len(seen) > 1 and frame.ts - seen[1][0] >= window:
                 seen.pop(0)  # keep one reading at or before the window's start
             rose = restarts - seen[0][1]
             if rose >= count:
                 since = next(ts for ts, n in seen if n > seen[0][1])
-                figure = f"{rose} restarts in {duration(frame.ts - seen[0][0])} ({restarts} in all)"
+                span = frame.ts - max(seen[0][0], frame.ts - window)
+                figure = f"{rose} restarts in {duration(span)} ({restarts} in all)"
                 look = "startup wizard (`arctui doctor --wizard startup`), then its logs (Logs tab)"
                 out.append(
                     self.cond(

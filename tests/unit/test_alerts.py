@@ -285,3 +285,18 @@ def test_health_view_lists_the_stores_alerts(tmp_path: Path, monkeypatch) -> Non
     lines = alert_history(S()).plain.splitlines()
     assert "FIRING" in lines[1] and "disk low" in lines[1]
     assert "resolved" in lines[2] and "service down: db" in lines[2]
+
+
+def test_restart_loop_keeps_readings_only_where_the_count_changes() -> None:
+    # A week of 5 s frames with a steady count held one reading per frame per service.
+    rules = build_rules({"rules": {"restart_loop": {"count": 2, "window_s": 100}}})
+    loop = next(r for r in rules if r.id == "restart_loop")
+    counts = [3] * 500 + [4, 4, 5] + [5] * 30
+    fired = []
+    for i, restarts in enumerate(counts):
+        c = container("w", restart_count=restarts)
+        frame = Frame(T0 + 5 * i, stack=stack(T0, ServiceView("w", "x", (c,))))
+        fired.append(loop.check(frame))
+        assert len(loop._seen["w"]) <= 3
+    assert fired[502] and "2 restarts in 1m (5 in all)" in fired[502][0].figure
+    assert not fired[-1]  # the window passed the rises
