@@ -160,6 +160,20 @@ def make_session(args: argparse.Namespace) -> Session:
     return session
 
 
+# Headless commands whose first engine reads are asked for as soon as the session exists.
+PREFETCHED = ("status", "health")
+
+
+def _prefetch(session: Session) -> None:
+    """Every engine's container list and /info, sent now and read by the command: the
+    engine answers while the rest is imported (issue 19: `status` within `compose ps`)."""
+    from arctui.sources.docker_engine import prefetch_reads
+
+    for member in session.fleet.all:
+        if member.engine is not None:
+            prefetch_reads(member.engine, member.project)
+
+
 # Headless commands that read the recorded moment with --at (the replay session's
 # readers return the frame; its engine refuses every call).
 REPLAY_COMMANDS = ("status",)
@@ -242,6 +256,8 @@ def _main(argv: Sequence[str] | None) -> int:
     except ConfigError as exc:
         error(exc)
         return 2
+    if args.command in PREFETCHED and session.replay_at is None:
+        _prefetch(session)
     if args.command not in (None, "env") and session.env_layers is not None:
         from arctui.ops.envinfo import env_warnings  # `--env prdo`: say .env.prdo is missing
 

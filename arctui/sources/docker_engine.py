@@ -257,6 +257,21 @@ def event_filters(project: str) -> dict[str, Any]:
     }
 
 
+def _project_filter(project: str) -> dict[str, Any]:
+    return {"label": f"{PROJECT_LABEL}={project}"}
+
+
+def prefetch_reads(engine: EngineClient, project: str) -> None:
+    """Ask the engine now for what a headless `status` or `health` asks first: the
+    project's container list (`DockerSource.containers`) and /info (the engine notices).
+
+    The answers wait on their connections (`EngineClient.prefetch`), so the engine works
+    while arctui imports and reads the compose model. Only on the local socket.
+    """
+    engine.prefetch_containers(all=True, filters=_project_filter(project))
+    engine.prefetch("/info")
+
+
 INSPECT_THREADS = 8
 
 
@@ -357,7 +372,7 @@ class DockerSource:
         unchanged is not inspected again: a reconcile of 50 quiet containers is one call.
         """
         api = self._reads()
-        rows = api.containers(all=True, filters={"label": f"{PROJECT_LABEL}={project}"})
+        rows = api.containers(all=True, filters=_project_filter(project))
         reuse: dict[str, ContainerInfo] = {}
         for row in rows:
             cached = known.get(str(row.get("Id"))) if known else None

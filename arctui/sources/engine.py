@@ -21,13 +21,10 @@ returns at once. Errors: `EngineNotFound` for a 404,
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
-import socket
 import sys
 import threading
-import time
 from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
@@ -40,10 +37,10 @@ from arctui.sources.engine_http import (
     UnixEngine,
     local_socket,
     query_string,
-    read_until,
 )
 
 if TYPE_CHECKING:
+    from arctui.sources.engine_sdk import SdkTransport
     from arctui.sources.engine_ssh import SshTransport
     from arctui.sources.ssh import SshHost
 
@@ -104,79 +101,6 @@ class EngineStream:
             log.debug("closing an engine stream: %r", exc)
 
 
-class _SdkTransport:
-    """Requests through the SDK's negotiated client, to URLs built here."""
-
-    def __init__(self, api: Any) -> None:
-        self.api = api
-
-    def _url(self, path: str, params: Mapping[str, Any] | None) -> str:
-        base = f"{self.api.base_url}/v{self.api.api_version}"
-        return base + path + query_string(params or {})
-
-    @staticmethod
-    def _check(res: Any) -> None:
-        if res.status_code < 400:
-            return
-        try:
-            message = str(res.json().get("message", ""))
-        except (ValueError, AttributeError):
-            message = res.text[:2000]
-        res.close()
-        kind = EngineNotFound if res.status_code == 404 else EngineHTTPError
-        raise kind(res.status_code, message or str(res.reason))
-
-    def get_json(self, path: str, params: Mapping[str, Any] | None, timeout: float) -> Any:
-        res = self.api.get(self._url(path, params), timeout=timeout)
-        self._check(res)
-        return res.json()
-
-    def get_json_many(self, paths: Sequence[str], timeout: float) -> list[Any]:
-        out: list[Any] = []
-        for path in paths:  # one after another: the SDK path is not the hot one
-            try:
-                out.append(self.get_json(path, None, timeout))
-            except EngineHTTPError as exc:
-                out.append(exc)
-        return out
-
-    def post_json(self, path: str, body: Any, timeout: float) -> Any:
-        res = self.api.post(self._url(path, None), json=body, timeout=timeout)
-        self._check(res)
-        return res.json() if res.content.strip() else None
-
-    def post_read(self, path: str, body: Any, timeout: float, limit: int) -> bytes:
-        deadline = time.monotonic() + timeout
-        res = self.api.post(self._url(path, None), json=body, stream=True, timeout=timeout)
-        self._check(res)
-        try:
-            conn = res.raw.connection  # urllib3's public handle on the live connection
-            sock = getattr(conn, "sock", None) if conn is not None else None
-            return read_until(res.raw.read1, deadline, limit, sock)
-        finally:
-            res.close()
-
-    def stream(
-        self, path: str, params: Mapping[str, Any] | None, timeout: float
-    ) -> tuple[Iterator[bytes], Any]:
-        # (connect timeout, no read timeout): a quiet stream waits.
-        res = self.api.get(self._url(path, params), stream=True, timeout=(timeout, None))
-        self._check(res)
-
-        def shutdown() -> None:
-            conn = res.raw.connection  # urllib3's public handle on the live connection
-            sock = getattr(conn, "sock", None) if conn is not None else None
-            if sock is not None:
-                with contextlib.suppress(OSError):
-                    sock.shutdown(socket.SHUT_RDWR)
-            res.close()
-
-        return res.iter_content(chunk_size=None), shutdown
-
-    def close(self) -> None:
-        self.api.close()
-
-
 class _UnixTransport:
     def __init__(self, engine: UnixEngine) -> None:
         self.engine = engine
@@ -199,8 +123,11 @@ class _UnixTransport:
     def post_read(self, path: str, body: Any, timeout: float, limit: int) -> bytes:
         return self.engine.post_read(path, body, timeout, limit)
 
+    def prefetch(self, path: str, params: Mapping[str, Any] | None) -> None:
+        self.engine.prefetch(path + query_string(params or {}))
+
     def close(self) -> None:
-        """Nothing is kept open between calls."""
+        self.engine.close()
 
 
 class EngineClient:
@@ -218,7 +145,7 @@ class EngineClient:
         self._lock = threading.Lock()
         self._local: tuple[str | None] | None = None  # (socket path or None,) once known
         self._resolved: tuple[dict[str, Any], str] | None = None
-        self._transport: _SdkTransport | _UnixTransport | SshTransport | None = None
+        self._transport: SdkTransport | _UnixTransport | SshTransport | None = None
         self._ssh: tuple[SshHost | None] | None = None
         self._streams: set[EngineStream] = set()
         self._closed = False
@@ -289,7 +216,7 @@ class EngineClient:
         return explain(exc, self.endpoint)
 
     # Transport --------------------------------------------------------------------
-    def _get_transport(self) -> _SdkTransport | _UnixTransport | SshTransport:
+    def _get_transport(self) -> SdkTransport | _UnixTransport | SshTransport:
         with self._lock:
             if self._transport is not None:
                 return self._transport
@@ -304,6 +231,7 @@ class EngineClient:
                 self._transport = _UnixTransport(UnixEngine(path, self.timeout))
                 return self._transport
         from arctui.sources.docker_engine import load_sdk
+        from arctui.sources.engine_sdk import SdkTransport
 
         docker = load_sdk()  # outside our lock: the SDK's own import lock is enough
         params = self._resolve()[0]
@@ -315,7 +243,7 @@ class EngineClient:
             raise self.explain(exc) from exc
         with self._lock:
             if self._transport is None:
-                self._transport = _SdkTransport(api)
+                self._transport = SdkTransport(api)
             return self._transport
 
     def _retire(self, exc: BaseException) -> None:
@@ -323,9 +251,11 @@ class EngineClient:
 
         The old SDK client is not closed: streams still reading on it end by themselves.
         """
+        from arctui.sources.engine_sdk import SdkTransport
+
         log.info("engine connection failed, reconnecting on the next call: %r", exc)
         with self._lock:
-            if isinstance(self._transport, _SdkTransport):
+            if isinstance(self._transport, SdkTransport):
                 self._transport = None
 
     def _call(self, run: Any) -> Any:
@@ -367,10 +297,25 @@ class EngineClient:
         with self._lock:
             self._streams.discard(stream)
 
+    def prefetch(self, path: str, params: Mapping[str, Any] | None = None) -> None:
+        """Send a GET now on the local socket; the next identical `get_json` reads its
+        answer (the engine works meanwhile). Elsewhere (SDK, SSH) nothing is sent."""
+        if self._closed or self.local_socket() is None:
+            return
+        transport = self._get_transport()
+        if isinstance(transport, _UnixTransport):
+            transport.prefetch(path, params)
+
     # The reads arctui makes (the SDK's APIClient names, so callers read alike) -------
     def containers(self, all: bool = False, filters: Mapping[str, Any] | None = None) -> Any:
         """GET /containers/json."""
-        return self.get_json("/containers/json", {"all": all, "filters": filters})
+        return self.get_json("/containers/json", _list_params(all, filters))
+
+    def prefetch_containers(
+        self, all: bool = False, filters: Mapping[str, Any] | None = None
+    ) -> None:
+        """`prefetch` of the `containers(all, filters)` call."""
+        self.prefetch("/containers/json", _list_params(all, filters))
 
     def inspect_container(self, container: str) -> Any:
         """GET /containers/{id}/json; EngineNotFound when it is gone."""
@@ -476,6 +421,11 @@ class EngineClient:
                 transport.close()
             except Exception as exc:
                 log.debug("closing the engine client: %r", exc)
+
+
+def _list_params(all: bool, filters: Mapping[str, Any] | None) -> dict[str, Any]:
+    # One builder: a prefetched list must have the very query `containers` sends.
+    return {"all": all, "filters": filters}
 
 
 def demux(raw: bytes, limit: int = EXEC_OUTPUT_LIMIT) -> list[tuple[str, bytes]]:

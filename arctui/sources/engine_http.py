@@ -14,6 +14,7 @@ import contextlib
 import json
 import os
 import socket
+import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
@@ -22,6 +23,7 @@ from urllib.parse import urlencode
 
 DEFAULT_SOCKET = "/var/run/docker.sock"
 BATCH = 32  # requests `get_json_many` keeps open at once
+EARLY_MAX_AGE = 2.0  # seconds a prefetched answer may wait before it is asked for again
 
 
 class EngineHTTPError(Exception):
@@ -282,6 +284,41 @@ class UnixEngine:
     def __init__(self, path: str, timeout: float = 5.0) -> None:
         self.path = path
         self.timeout = timeout
+        self._early: dict[str, tuple[float, _UnixConnection]] = {}  # url -> (sent at, conn)
+        self._early_lock = threading.Lock()
+
+    def prefetch(self, url: str) -> None:
+        """Send a GET now; the next `get_json(url)` reads its answer instead of asking.
+
+        A headless `status` asks for the container list and /info as soon as it knows the
+        project: the engine works on them while arctui imports and reads the compose
+        model, instead of after. A send that fails is forgotten: the real call reports it.
+        """
+        conn = _UnixConnection(self.path, self.timeout)
+        try:
+            conn.send("GET", url, None, {"Accept": "application/json"})
+        except OSError:
+            conn.close()
+            return
+        with self._early_lock:
+            old = self._early.pop(url, None)
+            self._early[url] = (time.monotonic(), conn)
+        if old is not None:
+            old[1].close()
+
+    def _take_early(self, url: str, timeout: float | None) -> _UnixConnection | None:
+        """The prefetched connection for `url` if recent enough (used once), else None."""
+        with self._early_lock:
+            early = self._early.pop(url, None)
+        if early is None:
+            return None
+        sent, conn = early
+        if time.monotonic() - sent > EARLY_MAX_AGE:  # stale: ask again
+            conn.close()
+            return None
+        if timeout is not None and conn.sock is not None:
+            conn.sock.settimeout(timeout)
+        return conn
 
     def _open(
         self, url: str, timeout: float | None, method: str = "GET", body: Any = None
@@ -319,8 +356,12 @@ class UnixEngine:
         return response
 
     def get_json(self, url: str, timeout: float | None = None) -> Any:
-        """The decoded JSON body of a GET."""
-        conn, response = self._open(url, timeout)
+        """The decoded JSON body of a GET (a prefetched one's answer, if sent)."""
+        early = self._take_early(url, timeout)
+        if early is not None:
+            conn, response = early, self._answer(early)
+        else:
+            conn, response = self._open(url, timeout)
         try:
             return json.loads(response.read())
         finally:
@@ -380,7 +421,11 @@ class UnixEngine:
         return RawStream(conn, response)
 
     def close(self) -> None:
-        """Nothing is kept open between calls."""
+        """Close the prefetched connections nobody asked for (nothing else is kept open)."""
+        with self._early_lock:
+            early, self._early = list(self._early.values()), {}
+        for _, conn in early:
+            conn.close()
 
 
 def read_until(read: Any, deadline: float, limit: int, sock: Any = None) -> bytes:

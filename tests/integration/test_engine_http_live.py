@@ -70,3 +70,21 @@ def test_the_socket_client_follows_events_and_stops_when_closed(test_stack: Runn
     assert not follower.is_alive() and time.monotonic() - closed_at < 5
     # Exec events of the stack's health checks never arrive: filtered by the engine.
     assert not [e for e in seen if e.action.startswith("exec_")]
+
+
+def test_prefetched_reads_are_what_a_fresh_read_returns(test_stack: RunningStack):
+    """`arctui status` asks for the list and /info before it reads them (issue 19): the
+    real engine's early answers are the same containers, and each is read once."""
+    from arctui.sources.docker_engine import prefetch_reads
+
+    fresh = DockerSource()
+    early = DockerSource()
+    prefetch_reads(early.engine, PROJECT)
+    time.sleep(0.2)  # the engine has answered by now; the answers wait on their sockets
+    # Names, not states: the stack's crash loop may restart a container between the reads.
+    ours = {c.id: (c.name, c.service, c.image) for c in early.containers(PROJECT)}
+    assert len(ours) >= 4
+    assert ours == {c.id: (c.name, c.service, c.image) for c in fresh.containers(PROJECT)}
+    assert early.engine.info()["ID"] == fresh.engine.info()["ID"]
+    transport = early.engine._get_transport()
+    assert transport.engine._early == {}  # both early answers were used, none left open

@@ -6,7 +6,7 @@ import socket
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -190,3 +190,71 @@ def test_inspects_are_sent_at_once_and_read_in_order() -> None:
         found = client.inspect_containers(["a", "gone", "b"])
         assert found == {"a": {"Id": "a"}, "gone": None, "b": {"Id": "b"}}
         listener.close()
+
+
+def _wait_for(condition: Callable[[], bool], seconds: float = 5.0) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "not within the time"
+        time.sleep(0.01)
+
+
+def _ok(body: bytes) -> list[bytes]:
+    return [b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n" % len(body) + body]
+
+
+def test_a_prefetched_list_is_read_by_the_same_call_without_asking_again(
+    server: tuple[Server, str],
+) -> None:
+    srv, path = server
+    srv.answers += [_ok(b'[{"Id": "early"}]'), _ok(b'[{"Id": "late"}]')]
+    client = EngineClient({"DOCKER_HOST": f"unix://{path}"}, timeout=2)
+    label = {"label": "com.docker.compose.project=p"}
+    client.prefetch_containers(all=True, filters=label)
+    _wait_for(lambda: len(srv.requests) == 1)  # sent at once, before any list call
+    # The engine answers while the caller does other work; the list call reads that answer.
+    assert client.containers(all=True, filters=label) == [{"Id": "early"}]
+    assert len(srv.requests) == 1 and srv.requests[0].startswith(
+        b"GET /containers/json?all=1&filters=%7B%22label%22%3A+%5B%22com.docker.compose"
+    )
+    # Used once: the next call asks the engine again.
+    assert client.containers(all=True, filters=label) == [{"Id": "late"}]
+    assert len(srv.requests) == 2
+
+
+def test_a_prefetch_is_only_for_the_same_query_and_goes_stale(
+    server: tuple[Server, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    srv, path = server
+    srv.answers += [_ok(b'{"early": 1}'), _ok(b'{"asked": 2}'), _ok(b'{"asked": 3}')]
+    engine = UnixEngine(path, timeout=2)
+    engine.prefetch("/info")
+    assert engine.get_json("/version") == {"asked": 2}  # another URL: asked for itself
+    monkeypatch.setattr("arctui.sources.engine_http.EARLY_MAX_AGE", 0.0)
+    time.sleep(0.01)
+    assert engine.get_json("/info") == {"asked": 3}  # too old: asked again
+    assert len(srv.requests) == 3
+
+
+def test_a_failed_prefetch_leaves_the_error_to_the_real_call(tmp_path: Path) -> None:
+    client = EngineClient({"DOCKER_HOST": f"unix://{tmp_path}/absent.sock"})
+    client.prefetch("/info")  # nothing answers: no error here
+    with pytest.raises(SourceError, match="no Docker engine answers"):
+        client.info()
+
+
+def test_an_unread_prefetch_is_closed_with_the_client(server: tuple[Server, str]) -> None:
+    srv, path = server
+    srv.answers += [_ok(b"{}"), _ok(b'{"fresh": true}')]
+    engine = UnixEngine(path, timeout=2)
+    engine.prefetch("/info")
+    _wait_for(lambda: len(srv.requests) == 1)
+    engine.close()
+    assert engine.get_json("/info") == {"fresh": True}  # its answer was dropped, not kept
+    assert len(srv.requests) == 2
+
+
+def test_prefetch_sends_nothing_off_the_local_socket() -> None:
+    client = EngineClient({"DOCKER_HOST": "tcp://127.0.0.1:1"})  # the SDK's case
+    client.prefetch("/info")
+    assert client._transport is None  # no SDK client was built for it
