@@ -24,7 +24,8 @@ async def show(pilot) -> MetricsTab:
 
 
 def column(table, i: int) -> list[str]:
-    return [str(table.get_row_at(r)[i]) for r in range(table.row_count)]
+    row_at = getattr(table, "row_at", None) or table.get_row_at  # StatsTable or DataTable
+    return [str(row_at(r)[i]) for r in range(table.row_count)]
 
 
 async def test_key_7_shows_red_worst_first_flow_and_prometheus() -> None:
@@ -129,50 +130,51 @@ async def test_a_refresh_touches_only_what_changed(monkeypatch) -> None:
         tab = await show(pilot)
         tab.poller.stop()  # only the snapshots fed below
         await pilot.pause()
-        statics = {w.id: w for w in tab.query("Static")}
-        updated: list[str] = []
-        for widget_id, widget in statics.items():
+        touched: list[object] = []
+        for widget in tab.query("Static"):
             real = widget.update
 
-            def spy(*a, widget_id=widget_id, real=real, **k):
-                updated.append(widget_id)
+            def spy(*a, widget_id=widget.id, real=real, **k):
+                touched.append((widget_id, k.get("layout", True)))
                 return real(*a, **k)
 
             monkeypatch.setattr(widget, "update", spy)
         table = tab.query_one("#metrics-services")
-        cells: list[tuple[str, str]] = []
-        real_cell = table.update_cell
-        monkeypatch.setattr(
-            table,
-            "update_cell",
-            lambda row, col, value, **k: (
-                cells.append((row, col)),
-                real_cell(row, col, value, **k),
-            ),
-        )
+        for name in ("set_rows", "refresh_line", "refresh"):
+            real = getattr(table, name)
+
+            def spy(*a, name=name, real=real, **k):
+                touched.append((name, *a))
+                return real(*a, **k)
+
+            monkeypatch.setattr(table, name, spy)
         s = tab.snapshot
         assert s is not None and len(s.services) == 6
         # The same figures again (a new snapshot object, a new time): nothing is redrawn.
-        tab.on_source_updated(
-            SourceUpdated("metrics", replace(s, taken_at=s.taken_at + 2), tab.poller)
-        )
+        again = replace(s, taken_at=s.taken_at + 2)
+        tab.on_source_updated(SourceUpdated("metrics", again, tab.poller))
         await pilot.pause()
-        assert updated == [] and cells == []
-        # One service's P50 moves: that cell only; its bars are kept.
-        first = s.services[0]
-        bars = table.get_row(first.name)[-1]
+        assert touched == []
+        # One service's P50 moves: its line alone is repainted, its bars kept.
+        i = 2
+        first = s.services[i]
+        bars = table.row(first.name)[-1]
         moved = replace(first, p50=(first.p50 or 0.0) * 2 + 0.5)
-        changed = replace(s, taken_at=s.taken_at + 4, services=(moved, *s.services[1:]))
-        tab.on_source_updated(SourceUpdated("metrics", changed, tab.poller))
+        services = (*s.services[:i], moved, *s.services[i + 1 :])
+        tab.on_source_updated(SourceUpdated("metrics", replace(s, services=services), tab.poller))
         await pilot.pause()
-        assert updated == []
-        assert cells == [(first.name, "p50")]
-        assert table.get_row(first.name)[-1] is bars
-        # A failure changes the status line alone.
-        tab.on_source_failed(
-            SourceFailed(
-                "metrics", SourceFailure("metrics", "cannot connect", "start it"), 2.0, tab.poller
-            )
-        )
+        assert touched[0][0] == "set_rows"
+        assert [t for t in touched if t[0] == "refresh_line"] == [("refresh_line", i + 1)]
+        # No other repaint: refresh_line's own one-line region only, no Static, no layout.
+        rest = [t for t in touched[1:] if t[0] != "refresh_line"]
+        assert [(t[0], getattr(t[1], "y", None), getattr(t[1], "height", None)) for t in rest] == [
+            ("refresh", i + 1, 1)
+        ]
+        assert table.row(first.name)[-1] is bars
+        # A failure changes the status line alone: still one line, so no layout pass.
+        touched.clear()
+        failure = SourceFailure("metrics", "cannot connect", "start it")
+        tab.on_source_failed(SourceFailed("metrics", failure, 2.0, tab.poller))
         await pilot.pause()
-        assert updated == ["metrics-status"]
+        assert touched == [("metrics-status", False)]
+        assert "Prometheus not reachable" in str(tab.query_one("#metrics-status").render())

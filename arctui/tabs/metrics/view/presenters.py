@@ -53,17 +53,25 @@ def spark_cell(points: Points, colours: Mapping[str, str]) -> Text:
     return Text(spark(points, SPARK_WIDTH), style=colours.get("accent", ""))
 
 
+def service_figures(r: Red) -> tuple[tuple[str, ...], str]:
+    """What a service's row shows of its figures: the cells' text and the errors' colour
+    kind. Two refreshes whose figures differ only past the digits shown compare equal."""
+    kind = "down" if r.error_ratio >= 0.05 else "degraded" if r.error_ratio >= 0.01 else ""
+    return red_cells(r), kind
+
+
 def service_row(
-    r: Red, points: Points, colours: Mapping[str, str], bars: Text | None = None
+    figures: tuple[tuple[str, ...], str],
+    points: Points,
+    colours: Mapping[str, str],
+    bars: Text | None = None,
 ) -> tuple[Text, ...]:
-    """A service's cells: the figures and the last hour (`bars`: already drawn)."""
-    cells = red_cells(r)
-    bad = colours.get("down", "") if r.error_ratio >= 0.05 else ""
-    warn = colours.get("degraded", "") if 0.01 <= r.error_ratio < 0.05 else ""
+    """A service's cells from its `service_figures` and the last hour (`bars`: drawn)."""
+    cells, kind = figures
     return (
         Text(cells[0]),
         Text(cells[1], justify="right"),
-        Text(cells[2], style=bad or warn, justify="right"),
+        Text(cells[2], style=colours.get(kind, "") if kind else "", justify="right"),
         Text(cells[3], justify="right"),
         Text(cells[4], justify="right"),
         Text(cells[5], justify="right"),
@@ -76,7 +84,10 @@ def service_rows(
 ) -> list[tuple[str, tuple[Text, ...]]]:
     """One row per service, worst first: the figures and the last hour's request rate."""
     rates = s.history.get("rate", {})
-    return [(r.name, service_row(r, rates.get(r.name, ()), colours)) for r in s.services]
+    return [
+        (r.name, service_row(service_figures(r), rates.get(r.name, ()), colours))
+        for r in s.services
+    ]
 
 
 def operation_rows(ops: tuple[Red, ...]) -> list[tuple[str, tuple[Text, ...]]]:

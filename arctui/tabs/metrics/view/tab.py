@@ -15,11 +15,12 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
-from textual.widgets import ContentSwitcher, DataTable, Input, Static
+from textual.widgets import ContentSwitcher, Input, Static
 
 from arctui.sources.base import SourceError
 from arctui.sources.prometheus import PrometheusAbsent
@@ -33,15 +34,18 @@ from arctui.tabs.metrics.view.presenters import (
     details_lines,
     operation_rows,
     query_text,
+    service_figures,
     service_row,
     status_text,
     styled,
 )
 from arctui.text import one_line
 from arctui.ui.cells import Colours
+from arctui.ui.cells import Row as CellRow
 from arctui.ui.colours import ThemeColours
 from arctui.ui.polling import Poller, SourceFailed, SourceUpdated
-from arctui.ui.widgets.rows import Row, cursor_key, sync_rows
+from arctui.ui.widgets.rows import Row, sync_rows
+from arctui.ui.widgets.stats_table import Column, StatsTable
 from arctui.ui.widgets.table import ArcTable
 
 if TYPE_CHECKING:
@@ -106,7 +110,10 @@ class MetricsTab(Vertical):
         yield Static(id="metrics-status")
         with ContentSwitcher(id="metrics-panels", initial="metrics-overview"):
             with Vertical(id="metrics-overview"):
-                yield ArcTable(id="metrics-services", cursor_type="row", zebra_stripes=True)
+                # Rows whose figures move every refresh: the line-API table, which repaints
+                # only the rows that changed (a DataTable repainted every visible row and
+                # measured every cell again on any change: most of the tab's CPU).
+                yield StatsTable(id="metrics-services")
                 with VerticalScroll(id="metrics-details-scroll"):
                     yield Static(id="metrics-details")
             with Vertical(id="metrics-service"):
@@ -118,13 +125,11 @@ class MetricsTab(Vertical):
             yield Static(id="metrics-result")
 
     def on_mount(self) -> None:
-        for table_id, columns in (
-            ("#metrics-services", SERVICE_COLUMNS),
-            ("#metrics-operations", OPERATION_COLUMNS),
-        ):
-            table = self.query_one(table_id, ArcTable)
-            for key, label in columns:
-                table.add_column(label, key=key)
+        services = self.query_one("#metrics-services", StatsTable)
+        services.set_columns([Column(key, label) for key, label in SERVICE_COLUMNS])
+        operations = self.query_one("#metrics-operations", ArcTable)
+        for key, label in OPERATION_COLUMNS:
+            operations.add_column(label, key=key)
         self.query_one("#metrics-prompt").display = False
         self.query_one("#metrics-result-scroll").display = False
         self._redraw()
@@ -143,12 +148,22 @@ class MetricsTab(Vertical):
     def _colours(self) -> Colours:
         return self._palette.get(self.app)  # the same mapping until the theme changes
 
-    def _show(self, widget_id: str, key: object, build: Callable[[], Any]) -> None:
-        """Update a Static only when what it shows (`key`) changed."""
-        if widget_id in self._shown and self._shown[widget_id] == key:
+    def _show(self, widget_id: str, key: object, build: Callable[[], Text | str]) -> None:
+        """Update a Static only when what it shows (`key`) changed, and lay the screen out
+        again only when its height may have (a layout pass repaints the whole screen): its
+        shape is the screen lines each of its lines takes at the width it has now."""
+        old = self._shown.get(widget_id)
+        if isinstance(old, tuple) and old[0] == key:
             return
-        self._shown[widget_id] = key
-        self.query_one(f"#{widget_id}", Static).update(build())
+        widget = self.query_one(f"#{widget_id}", Static)
+        content = build()
+        plain = content.plain if isinstance(content, Text) else content
+        width = widget.content_size.width
+        rows = [max(1, -(-cell_len(line) // max(width, 1))) for line in plain.split("\n")]
+        shape = (width, tuple(rows))
+        layout = not width or not isinstance(old, tuple) or old[1] != shape
+        self._shown[widget_id] = (key, shape)
+        widget.update(content, layout=layout)
 
     def _focus_table(self) -> None:
         panel = self.query_one("#metrics-panels", ContentSwitcher).current
@@ -185,20 +200,22 @@ class MetricsTab(Vertical):
             self._render_service(s, colours)
 
     def _service_rows(self, s: MetricsSnapshot, colours: Colours) -> list[Row]:
-        """Each service's row: the last one where its figures and bars did not change, its
-        bars kept where only the figures did (the hour's points change once a minute)."""
+        """Each service's row: the last one where its figures as shown and its bars did not
+        change, its bars kept where only the figures did (the hour's points change once a
+        minute; rates move past the digits shown every refresh)."""
         rates = s.history.get("rate", {})
         rows: dict[str, tuple[object, Points, object, tuple[Text, ...]]] = {}
         for r in s.services:
             points = rates.get(r.name, ())
+            figures = service_figures(r)
             old = self._rows.get(r.name)
             bars = None
             if old is not None and old[2] is colours and old[1] == points:
-                if old[0] == r:
+                if old[0] == figures:
                     rows[r.name] = old
                     continue
                 bars = old[3][-1]
-            rows[r.name] = (r, points, colours, service_row(r, points, colours, bars))
+            rows[r.name] = (figures, points, colours, service_row(figures, points, colours, bars))
         self._rows = rows
         return [(name, row[3]) for name, row in rows.items()]
 
@@ -212,7 +229,11 @@ class MetricsTab(Vertical):
         ):
             return
         self._shown["metrics-services"] = rows
-        sync_rows(self.query_one("#metrics-services", ArcTable), rows)
+        table = self.query_one("#metrics-services", StatsTable)
+        count = table.row_count
+        table.set_rows([CellRow(key, tuple(cells)) for key, cells in rows])
+        if table.row_count != count:
+            table.refresh(layout=True)  # its height is its rows (height: auto)
 
     def _render_service(self, s: MetricsSnapshot, colours: Colours) -> None:
         service = self.opened or ""
@@ -227,14 +248,13 @@ class MetricsTab(Vertical):
             sync_rows(self.query_one("#metrics-operations", ArcTable), operation_rows(ops))
 
     # Keys ------------------------------------------------------------------------------
-    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
-        if event.data_table.id == "metrics-services":
-            event.stop()
-            self.action_open()
+    def on_stats_table_selected(self, event: StatsTable.Selected) -> None:
+        event.stop()
+        self.action_open()
 
     def action_open(self) -> None:
         """Open the service under the cursor: its operations and charts."""
-        key = cursor_key(self.query_one("#metrics-services", ArcTable))
+        key = self.query_one("#metrics-services", StatsTable).cursor_key
         if key is None:
             return
         self.opened = key
