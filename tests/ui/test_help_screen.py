@@ -95,7 +95,9 @@ async def test_footer_fits_80_columns_on_every_tab(read_only: bool) -> None:
         for i, spec in enumerate(TABS, start=1):
             await pilot.press(str(i))
             await wait_for(pilot, lambda s=spec: bool(app.query(f"#{s.id}-tab")))
-            await pilot.pause(0.2)
+            # The footer shows the focused widget's keys: the tab's own widget has the focus.
+            await wait_for(pilot, lambda s=spec: app.tab_of(app.focused) == s.id)
+            await pilot.pause()
             width, keys = _footer(app)
             badge = 11 if read_only else 0  # READ-ONLY takes the footer's first cells
             assert width + badge <= 80, f"{spec.id}: {width} columns: {keys}"
