@@ -63,3 +63,36 @@ async def test_prune_goes_to_the_highlighted_rows_engine_under_its_rules():
         await wait_for(pilot, lambda: isinstance(app.screen, MaintenanceModal))
         assert app.screen.session is app.session.fleet.by_name("staging")
         assert not app.screen.action.production
+
+
+async def test_a_hung_engines_disk_is_still_being_read_the_others_show(monkeypatch):
+    import threading
+
+    from arctui.tabs.maintenance import reader
+
+    gate = threading.Event()
+    real = reader.disk_report
+
+    def disk_report(session):
+        if session.engine_name == "staging":
+            gate.wait(20)  # its docker system df hangs
+        return real(session)
+
+    monkeypatch.setattr(reader, "disk_report", disk_report)
+    monkeypatch.setattr(reader, "WAIT_FOR_DISKS", 0.2)
+    app = fleet_app()
+    async with app.run_test(size=(160, 48)) as pilot:
+        try:
+            tab = await disk_panel(pilot)
+            df = tab.query_one("#disk-table", ArcTable)
+            await wait_for(pilot, lambda: engines_of(df) == ["local", "prod"])
+            summary = str(tab.query_one("#disk-summary").render()).splitlines()
+            assert summary[1].startswith("staging: disk use still being read")
+            assert "free" in summary[0] and "free" in summary[2]
+            assert tab.snapshot is not None and tab.snapshot.calendar  # the calendar goes on
+            gate.set()  # staging answers: its rows come at the next read
+            await wait_for(pilot, lambda: tab.reader is not None and not tab.reader._fleet._busy)
+            tab.poller.request()
+            await wait_for(pilot, lambda: engines_of(df) == ["local", "staging", "prod"])
+        finally:
+            gate.set()

@@ -112,6 +112,7 @@ def disk_command(session: Session, as_json: bool, engine: str | None = None) -> 
     follows, `--json` is `{"engines": [...]}` (one engine: the report itself, named).
     Exit 3 when an engine's disk use cannot be read (the others are printed)."""
     from arctui.ops.fleet_read import EngineChoiceError, pick_engine
+    from arctui.tabs.maintenance.models import growth_line
     from arctui.tabs.maintenance.reader import disk_sessions, fleet_disks
 
     try:
@@ -159,9 +160,7 @@ def disk_command(session: Session, as_json: bool, engine: str | None = None) -> 
         emit_table(indented, right={shift + 1}, caps=caps)
     else:
         emit("  none")
-    for d in shown:
-        where = f"{_engine_name(d)}: " if named else ""
-        emit(f"  {where}{d.report.growth}")
+    emit(f"  {growth_line(tuple(shown))}")  # each note once, with the engines it is true of
     for d in shown:
         _root_lines(d.report, f"Engine {_engine_name(d)} ({d.env}): " if named else "")
     return 3 if failed else 0

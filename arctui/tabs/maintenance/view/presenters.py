@@ -10,7 +10,7 @@ from arctui.ops.maintenance.calendar import TaskState
 from arctui.ops.maintenance.disk import DiskReport, days_text, growth_text
 from arctui.ops.maintenance.prune import Candidates
 from arctui.ops.maintenance.runbook import Runbook
-from arctui.tabs.maintenance.models import EngineDisk
+from arctui.tabs.maintenance.models import READING, EngineDisk, growth_line
 from arctui.text import one_line
 from arctui.ui.fleet_cells import ENGINE_COLUMN, EngineTag, engine_cell, row_key
 from arctui.units import duration, size, size_compact
@@ -198,6 +198,9 @@ def _engine_line(disk: EngineDisk) -> Text:
     out = engine_cell(_tag(disk))
     out.append(": ")
     report = disk.report
+    if report.error == READING:
+        out.append(f"disk use {READING} …", style="grey50")
+        return out
     if report.error:
         out.append(f"cannot read disk use: {one_line(report.error, 300)}", style="red")
         return out
@@ -228,12 +231,7 @@ def fleet_disk_summary(disks: tuple[EngineDisk, ...]) -> Text:
     for disk in disks:
         out.append_text(_engine_line(disk))
         out.append("\n")
-    notes = {d.report.growth for d in disks if not d.report.error}
-    if len(notes) == 1:
-        out.append(notes.pop(), style="grey50")
-    else:
-        parts = [f"{d.engine}: {d.report.growth}" for d in disks if not d.report.error]
-        out.append(" · ".join(parts), style="grey50")
+    out.append(growth_line(disks), style="grey50")
     out.append("\nP: prune the highlighted row's engine: " + PRUNE_LINE.partition("prune ")[2])
     return out
 
