@@ -1,4 +1,5 @@
-"""SVG snapshots of Services and Resources over three demo engines (issue 24) at 120x30."""
+"""SVG snapshots of Services, Resources and the Disk panel over three demo engines (issue 24)
+at 120x30."""
 
 from __future__ import annotations
 
@@ -46,3 +47,17 @@ def test_fleet_services_120x30(snap_compare):
 
 def test_fleet_resources_120x30(snap_compare):
     assert snap_compare(fleet_app(), terminal_size=(120, 30), run_before=_resources)
+
+
+async def _disk(pilot) -> None:
+    from arctui.tabs.maintenance.view.tab import MaintenanceTab
+
+    await all_loaded(pilot)
+    await pilot.press("8", "k")
+    tab = pilot.app.query_one(MaintenanceTab)
+    await wait_for(pilot, lambda: tab.snapshot is not None and tab.snapshot.multi)
+    await pilot.pause(0.3)
+
+
+def test_fleet_maintenance_disk_120x30(snap_compare):
+    assert snap_compare(fleet_app(), terminal_size=(120, 30), run_before=_disk)
