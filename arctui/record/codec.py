@@ -320,31 +320,64 @@ def quantize(value: Any, digits: int = 4) -> Any:
     noise is what makes consecutive frames differ, so cutting it shrinks the store
     several times over (benchmarks/recorder_bench.py). Unix times keep milliseconds.
     """
-    kind = type(value)
-    if kind is float:
-        return _round(value, digits)
-    if kind in _PLAIN or value is None:
+    return Quantizer(digits)(value)
+
+
+class Quantizer:
+    """`quantize`, remembering the previous call's dataclasses by identity: the stack
+    reader hands back the same ContainerInfo objects until an event names one, and
+    walking their labels, env and mounts again was most of a 50-container sample's
+    quantizing (py-spy on benchmarks/recorder_full_bench.py)."""
+
+    def __init__(self, digits: int = 4) -> None:
+        self.digits = digits
+        self._prev: dict[int, tuple[Any, Any]] = {}
+        self._now: dict[int, tuple[Any, Any]] = {}
+
+    def __call__(self, value: Any) -> Any:
+        self._now = {}
+        try:
+            return self._q(value)
+        finally:
+            self._prev, self._now = self._now, {}
+
+    def _q(self, value: Any) -> Any:
+        kind = type(value)
+        if kind is float:
+            return _round(value, self.digits)
+        if kind in _PLAIN or value is None:
+            return value
+        if isinstance(value, float):
+            return _round(value, self.digits)
+        if isinstance(value, str | int | bytes | enum.Enum):
+            return value
+        if isinstance(value, tuple):
+            if all(type(v) in _PLAIN for v in value):
+                return value  # names, args, env pairs' parts: nothing to cut
+            items = tuple(self._q(v) for v in value)
+            return value if all(a is b for a, b in zip(items, value, strict=True)) else items
+        if dataclasses.is_dataclass(value) and not isinstance(value, type):
+            key = id(value)
+            hit = self._prev.get(key) or self._now.get(key)
+            if hit is not None and hit[0] is value:  # the same object: the same answer
+                self._now[key] = hit
+                return hit[1]
+            changes = {}
+            for name, _default in _init_fields(kind):
+                old = getattr(value, name)
+                if type(old) in _PLAIN or old is None:
+                    continue  # most fields: nothing to cut, no call
+                new = self._q(old)
+                if new is not old:
+                    changes[name] = new
+            out = dataclasses.replace(value, **changes) if changes else value
+            self._now[key] = (value, out)  # the object is held: its id stays its own
+            return out
+        if isinstance(value, dict):
+            if all(type(v) in _PLAIN for v in value.values()):
+                return value  # labels: nothing to cut
+            return {k: self._q(v) for k, v in value.items()}
         return value
-    if isinstance(value, float):
-        return _round(value, digits)
-    if isinstance(value, str | int | bytes | enum.Enum):
-        return value
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        changes = {}
-        for name, _default in _init_fields(kind):
-            old = getattr(value, name)
-            if type(old) in _PLAIN or old is None:
-                continue  # most fields: nothing to cut, no call
-            new = quantize(old, digits)
-            if new is not old:
-                changes[name] = new
-        return dataclasses.replace(value, **changes) if changes else value
-    if isinstance(value, tuple):
-        items = tuple(quantize(v, digits) for v in value)
-        return value if all(a is b for a, b in zip(items, value, strict=True)) else items
-    if isinstance(value, dict):
-        return {k: quantize(v, digits) for k, v in value.items()}
-    return value
 
 
 _PLAIN = frozenset({str, int, bool, bytes})

@@ -6,7 +6,7 @@ the tabs' backoff (1 s doubling to 30 s; `ui/schedule.py`), so a Postgres that i
 costs one failed connect per backoff step, not one per sample. Engine state events
 arrive on the session's event hub as they happen and are timestamped by the engine.
 
-Figures are cut to 3 significant digits (`codec.quantize`) before the frame is built:
+Figures are cut to 3 significant digits (`codec.Quantizer`) before the frame is built:
 the noise below that is what makes consecutive frames differ (and the store grow).
 Redis's in-memory chart history is dropped from the frame: the store is the history.
 """
@@ -22,7 +22,7 @@ from typing import Any
 
 from arctui.models import SourceFailure
 from arctui.record import changes
-from arctui.record.codec import quantize
+from arctui.record.codec import Quantizer
 from arctui.record.frame import Event, Frame, VolumeSizes
 from arctui.record.log_counts import LogCounter
 from arctui.session import Session
@@ -75,6 +75,9 @@ class Sampler:
         self.clock = clock or session.clock
         self.doctor_every = doctor_every
         self._readers: dict[str, Any] = {}
+        # One per source: each remembers its own previous answer's objects.
+        sources = ("stack", "resources", "postgres", "redis", "metrics")
+        self._quant = {n: Quantizer(DIGITS) for n in sources}
         self._backoff: dict[str, _Backoff] = {}
         self._prev: Frame | None = None
         self._events: list[Event] = []
@@ -184,15 +187,15 @@ class Sampler:
             redis = dataclasses.replace(redis, history=())
         frame = Frame(
             ts=now,
-            stack=quantize(values["stack"], DIGITS),
-            resources=quantize(values["resources"], DIGITS),
-            postgres=quantize(values["postgres"], DIGITS),
-            redis=quantize(redis, DIGITS),
+            stack=self._quant["stack"](values["stack"]),
+            resources=self._quant["resources"](values["resources"]),
+            postgres=self._quant["postgres"](values["postgres"]),
+            redis=self._quant["redis"](redis),
             backups=values["backups"],
             logs=values["logs"],
             volumes=self._volume_sizes(now, down),
             down=down,
-            metrics=quantize(values["metrics"], DIGITS),
+            metrics=self._quant["metrics"](values["metrics"]),
         )
         with self._lock:
             engine, self._events = self._events, []

@@ -172,3 +172,28 @@ def test_decoding_reads_each_type_hint_once(
     monkeypatch.setattr(typing, "get_origin", lambda h: calls.append(h) or real(h))
     assert codec.decode_frame(raw) == demo_frame
     assert calls == []
+
+
+def test_quantizer_reuses_unchanged_objects_and_cuts_changed_ones(demo_frame: Frame) -> None:
+    # The stack reader hands back the same ContainerInfo objects between events; walking
+    # them again was most of a 50-container sample's quantizing.
+    stack = demo_frame.stack
+    assert stack is not None
+    q = codec.Quantizer(3)
+    first = q(stack)
+    assert first == codec.quantize(stack, 3)
+    service = stack.services[0]
+    moved = dataclasses.replace(service.containers[0], started_at=1_700_000_000.123456)
+    again = dataclasses.replace(
+        stack,
+        services=(dataclasses.replace(service, containers=(moved, *service.containers[1:])),
+                  *stack.services[1:]),
+    )  # fmt: skip
+    second = q(again)
+    assert second.services[0].containers[0].started_at == 1_700_000_000.123
+    # an unchanged container: the very object the first call made (a new one each call
+    # without the memory, as its times are cut)
+    old, new = first.services[1].containers, second.services[1].containers
+    assert old and old[0] is not stack.services[1].containers[0]
+    assert all(a is b for a, b in zip(old, new, strict=True))
+    assert second == codec.quantize(again, 3)
