@@ -61,9 +61,10 @@ PRESENCE_EVERY = 60.0
 WINDOWS = ("1m", "5m", "15m", "30m", "1h")
 PROM_EVERY = 5  # refreshes between two reads of Prometheus' targets, alerts and rules
 # Refreshes between two bucket queries (P50/P95/P99), the one query that reads every bucket
-# sample of the window (most of what a refresh costs Prometheus). A quantile over a window
-# of minutes moves little in one refresh; rates are asked every refresh.
-LATENCY_EVERY = 2
+# sample of the window (most of what a refresh costs Prometheus, and most of the series this
+# side parses: services x buckets). A quantile over a window of minutes moves little in a
+# few seconds; rates are asked every refresh.
+LATENCY_EVERY = 3
 CALLS_FIGURE = "calls"  # the calls' tag in the one query they share with the flow
 
 
@@ -155,25 +156,17 @@ def combine(
             rows.setdefault(s.labels.get(by, ""), {})[figure] = _finite(s.value)
     out = []
     for name, f in rows.items():
-
-        def lat(key: str, f: dict[str, float | None] = f) -> float | None:
-            value = f.get(key)
-            return None if value is None else value * scale
-
-        def capped(key: str, f: dict[str, float | None] = f) -> bool:
-            value = f.get(key)
-            return top is not None and value is not None and math.isclose(value, top)
-
+        p50, p95, p99 = f.get("p50"), f.get("p95"), f.get("p99")
         out.append(
             Red(
                 name,
                 f.get("rate") or 0.0,
                 f.get("errors") or 0.0,
-                lat("p50"),
-                lat("p95"),
-                lat("p99"),
-                capped("p95"),
-                capped("p99"),
+                None if p50 is None else p50 * scale,
+                None if p95 is None else p95 * scale,
+                None if p99 is None else p99 * scale,
+                top is not None and p95 is not None and math.isclose(p95, top),
+                top is not None and p99 is not None and math.isclose(p99, top),
             )
         )
     out.sort(key=lambda r: r.badness, reverse=True)
