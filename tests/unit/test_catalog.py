@@ -270,6 +270,8 @@ def test_names_are_matched_once_and_the_memory_is_bounded(monkeypatch) -> None:
     from arctui.stack import catalog as module
 
     cat = default_catalog()
+    # default_catalog() is shared: names resolved by earlier tests must not count here.
+    cat._names.clear()
     scans: list[str] = []
     real = module.Catalog._scan
     monkeypatch.setattr(module.Catalog, "_scan", lambda self, n: scans.append(n) or real(self, n))
