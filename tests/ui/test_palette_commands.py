@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from textual.command import CommandList, CommandPalette
+from textual.widgets import Input
 
 from arctui.tabs.backups.view.palette import palette_commands as backup_commands
 from arctui.ui.palette_commands import TabCommands, app_commands, tab_commands
@@ -27,7 +28,16 @@ async def _search(pilot, text: str) -> list[str]:
         return bool(found)
 
     await wait_for(pilot, listed)
-    await pilot.pause(0.3)
+    # The search is done: its text is in and the palette gathers no more (its workers).
+    palette = app.screen
+    await wait_for(
+        pilot,
+        lambda: (
+            palette.query_one(Input).value == text
+            and not any(w.node is palette and not w.is_finished for w in app.workers)
+        ),
+    )
+    await pilot.pause()
     listed()
     return found
 
