@@ -314,12 +314,25 @@ def test_cli_follow_prints_new_lines_until_stopped(logs_project: Path) -> None:
     ]  # fmt: skip
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             cwd=REPO_ROOT)  # fmt: skip
-    try:
-        time.sleep(4)
+    lines: list[str] = []
+
+    def collect() -> None:
+        for line in proc.stdout or ():
+            lines.append(line)
+
+    reader = threading.Thread(target=collect, daemon=True)
+    reader.start()
+    try:  # until ten ticks arrived (five a second), not a fixed 4 s
+        deadline = time.monotonic() + 30
+        while sum(" tick " in x for x in lines) < 10 and proc.poll() is None:
+            assert time.monotonic() < deadline, f"no ten ticks followed: {lines}"
+            time.sleep(0.1)
     finally:
         proc.terminate()
-        out, err = proc.communicate(timeout=30)
-    ticks = [int(x.rsplit(" ", 1)[1]) for x in out.splitlines() if " tick " in x]
+        proc.wait(timeout=30)
+        reader.join(timeout=30)
+    err = proc.stderr.read() if proc.stderr else ""
+    ticks = [int(x.rsplit(" ", 1)[1]) for x in lines if " tick " in x]
     assert proc.returncode == 0, err
     assert len(ticks) >= 10 and ticks == list(range(ticks[0], ticks[0] + len(ticks)))
 
