@@ -96,7 +96,25 @@ def memo_redact(redact: Redact | None) -> Redact | None:
     owner = getattr(redact, "__self__", None)
     if isinstance(owner, Redactor) and getattr(redact, "__func__", None) is Redactor.redact:
         known = owner.redact_known
-        return lambda text: _mask_memo(known(text))
+        # Whole answers too, while the redactor knows the same secrets: it only ever
+        # learns more, so a change of its count is a change of what it masks. The
+        # known-secret pass per string was most of what remained (3,000 strings a frame).
+        memo: dict[str, str] = {}
+        learnt = [owner.known]
+
+        def cached(text: str) -> str:
+            if owner.known != learnt[0]:
+                memo.clear()
+                learnt[0] = owner.known
+            out = memo.get(text)
+            if out is None:
+                out = _mask_memo(known(text))
+                if len(memo) >= MEMO_MAX:
+                    memo.clear()
+                memo[text] = out
+            return out
+
+        return cached
     return redact
 
 
