@@ -4,6 +4,11 @@
 a newer digest for the tag. `update`: the guarded update with health-gated rollback;
 exit 0 updated (or nothing to do), 1 failed (rolled back, said), 2 refused or
 declined, 3 the engine cannot be read. Printed only through `arctui.output`.
+
+Several engines (issue 24): `images` checks every engine (an ENGINE column, `--json` is
+`{"engines": [...]}`, exit 3 when one cannot be read; `--engine NAME` for one);
+`update` goes to one engine, under that engine's rules: `--engine NAME`, or the only
+engine that runs the service (refused, naming the engines, when several run it).
 """
 
 from __future__ import annotations
@@ -35,6 +40,9 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     p = sub.add_parser("images", help="each service's image and whether an update is available")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.add_argument("--refresh", action="store_true", help="ask the registries again (no cache)")
+    p.add_argument(  # the global --engine NAME=HOST adds engines; this one picks one
+        "--engine", dest="target_engine", metavar="NAME", help="this engine's only (default: all)"
+    )
     u = sub.add_parser(
         "update", help="pull and recreate one service; rolled back if it is not healthy"
     )
@@ -53,12 +61,18 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
         help="the environment name, typed: with --yes, needed in production for a digest"
         " that never ran healthy in another environment",
     )
+    u.add_argument(
+        "--engine",
+        dest="target_engine",
+        metavar="NAME",
+        help="the engine to update on (needed when the service runs on several)",
+    )
 
 
 def run(session: Session, args: argparse.Namespace) -> int:
     """Dispatch `images` or `update`."""
     if args.command == "images":
-        return images_command(session, args.json, args.refresh)
+        return images_command(session, args.json, args.refresh, args.target_engine)
     return update_command(session, args)
 
 
@@ -66,13 +80,18 @@ def _short(value: str, n: int = 19) -> str:
     return value[:n] if value else "-"
 
 
-def print_report(report: ImagesReport) -> None:
-    """The table an operator reads (sanitized: image names come from compose files)."""
-    rows = [("SERVICE", "IMAGE", "RUNNING", "DIGEST", "REGISTRY", "STATUS")]
+def print_report(report: ImagesReport, engine: str = "") -> None:
+    """The table an operator reads (sanitized: image names come from compose files).
+    `engine`: several engines, the ENGINE column and every line name it."""
+    first: tuple[str, ...] = ("ENGINE",) if engine else ()
+    rows = [(*first, "SERVICE", "IMAGE", "RUNNING", "DIGEST", "REGISTRY", "STATUS")]
+    mine = (engine,) if engine else ()
+    where = f"{engine}/" if engine else ""
     for r in report.rows:
         status = r.status + (" (cached)" if r.cached else "")
         rows.append(
             (
+                *mine,
                 r.service,
                 r.image,
                 _short(r.running_id.removeprefix("sha256:"), 12),
@@ -82,15 +101,16 @@ def print_report(report: ImagesReport) -> None:
             )
         )
     # Cells are redacted before they are measured: a masked tag keeps its columns.
-    emit_table(rows, caps=(40, 40, 40, 40, 40, None))
+    emit_table(rows, caps=(*((40,) if engine else ()), 40, 40, 40, 40, 40, None))
     for r in report.rows:
         if r.reason:
             mark = "!" if r.flagged else "-"
-            emit(f"{mark} {r.service}: {r.reason}")
+            emit(f"{mark} {where}{r.service}: {r.reason}")
     available = sum(r.update_available for r in report.rows)
     cached = sum(r.cached for r in report.rows)
+    on = f"engine {engine}: " if engine else ""
     emit(
-        f"{available} update(s) available · {len(report.rows)} services checked in"
+        f"{on}{available} update(s) available · {len(report.rows)} services checked in"
         f" {report.elapsed:.2f} s ({cached} answers from the cache)",
         file=sys.stderr,
     )
@@ -98,10 +118,23 @@ def print_report(report: ImagesReport) -> None:
         emit(f"note: {report.note}", file=sys.stderr)
 
 
-def images_command(session: Session, as_json: bool, refresh: bool = False) -> int:
-    """`arctui images`: 0, or 3 when the engine cannot be read."""
+def images_command(
+    session: Session, as_json: bool, refresh: bool = False, engine: str | None = None
+) -> int:
+    """`arctui images`: 0, or 3 when the engine cannot be read; every engine's, or
+    `engine`'s only (2: no such engine)."""
+    from arctui.ops.fleet_read import EngineChoiceError, pick_engine
     from arctui.ops.maintenance.images import ImagesChecker
 
+    if engine is not None or session.fleet.multi:
+        try:
+            chosen = (pick_engine(session, engine, None),) if engine else session.fleet.all
+        except EngineChoiceError as exc:
+            error(exc)
+            return 2
+        if len(chosen) > 1:
+            return _fleet_images(chosen, as_json, refresh)
+        session = chosen[0]
     try:
         report = ImagesChecker(session).read(force=refresh)
     except SourceError as exc:
@@ -117,6 +150,22 @@ def images_command(session: Session, as_json: bool, refresh: bool = False) -> in
     return 3 if report.error else 0
 
 
+def _fleet_images(sessions: tuple[Session, ...], as_json: bool, refresh: bool) -> int:
+    """Every engine's images at once: a table each (ENGINE column), or one JSON."""
+    from arctui.ops.maintenance.images_fleet import checkers_for, fleet_images
+
+    engines = fleet_images(list(checkers_for(sessions).values()), force=refresh)
+    if as_json:
+        emit_json({"engines": [e.as_json() for e in engines]})
+    for e in engines if not as_json else ():
+        name = e.engine + ("!" if e.production else "")
+        if e.report.error:
+            error(f"engine {name}: {e.report.error}")
+            continue
+        print_report(e.report, name)
+    return 3 if any(e.report.error for e in engines) else 0
+
+
 def update_command(
     session: Session,
     args: argparse.Namespace,
@@ -125,6 +174,7 @@ def update_command(
 ) -> int:
     """`arctui update SERVICE`: plan, refuse or confirm, run, audit; the exit code."""
     from arctui.ops.audit import AuditLog
+    from arctui.ops.fleet_read import EngineChoiceError, endpoint, pick_engine
     from arctui.ops.headless import Hooks, run_guarded
     from arctui.ops.lifecycle import ActionError
     from arctui.ops.maintenance.images import ImagesChecker
@@ -136,6 +186,13 @@ def update_command(
     )
 
     audit = AuditLog()
+    try:  # the update goes through ITS engine's session: env, production, read-only
+        session = pick_engine(session, getattr(args, "target_engine", None), args.service)
+    except EngineChoiceError as exc:
+        error(exc)
+        return 2
+    if session.fleet.multi:
+        emit(f"engine {session.engine_name} ({endpoint(session)})", file=sys.stderr)
     try:
         action = plan_update(session, args.service, ImagesChecker(session), audit, force=True)
     except ActionError as exc:
