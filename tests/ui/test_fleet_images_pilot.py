@@ -71,6 +71,7 @@ async def test_every_engines_images_with_an_engine_column_and_a_line_each():
         lines = str(panel.query_one("#images-summary").render()).splitlines()
         assert [line.split(":")[0] for line in lines[:3]] == ["local", "staging", "prod!"]
         assert all("15 services" in line for line in lines[:3])
+        assert lines[3:] == ["note: the demo platform has no registry: nothing was checked"]
         table.move_cursor(row=[str(k.value) for k in table.rows].index(row_key("prod", "loki")))
         await pilot.pause()
         assert str(panel.query_one("#images-detail").render()).startswith("prod!/loki: ")

@@ -104,7 +104,7 @@ def fleet_rows(engines: Sequence[EngineImages]) -> list[tuple[str, list[Text]]]:
 
 
 def fleet_summary(engines: Sequence[EngineImages], now: float) -> Text:
-    """One line per engine (its updates, services, age), then the notes and the keys."""
+    """One line per engine (its updates, services, age), then the notes once."""
     if not engines:
         return Text("checking every engine's images against the registries …")
     out = Text(no_wrap=True, overflow="ellipsis")
@@ -127,10 +127,8 @@ def fleet_summary(engines: Sequence[EngineImages], now: float) -> Text:
             out.append(f" · {flagged} datastore(s) on a floating tag", style="bold red")
         if report.note:
             notes[one_line(report.note, 200)] = None
-    keys = "U update on the row's engine, r ask the registries again"
-    out.append(f"\n({keys})", style="dim")
-    if notes:
-        out.append(f" note: {'; '.join(notes)}", style="dim")
+    if notes:  # the keys are in the footer: at 80x24 every line here is a table row
+        out.append(f"\nnote: {'; '.join(notes)}", style="dim")
     return out
 
 
@@ -216,8 +214,8 @@ class ImagesPanel(Vertical):
         yield Static(id="images-detail")
 
     def on_mount(self) -> None:
-        if self.multi:  # a line per engine, the keys' line
-            self.query_one("#images-summary", Static).styles.max_height = len(self.checkers) + 1
+        if self.multi:  # a line per engine, the notes' line, the border
+            self.query_one("#images-summary", Static).styles.max_height = len(self.checkers) + 2
 
     def on_show(self) -> None:
         # The first check waits until the panel is looked at (registries are outside).
