@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import errno
+import gc
 import importlib
 import sys
 from collections.abc import Sequence
@@ -230,6 +231,12 @@ def _live_session(args: argparse.Namespace) -> Session:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `arctui` console script."""
+    if argv is None:  # the process's own entry: the console script, `python -m arctui`
+        # What is loaded by now (modules, classes, functions) lives as long as the process:
+        # the collector need not scan it again at each pass during the command, nor at exit
+        # (~5 % of a headless `status`'s CPU). Not for an in-process caller (tests pass argv):
+        # its objects of the moment would never be collected.
+        gc.freeze()
     try:
         code = _main(argv)
         sys.stdout.flush()  # inside the try: `arctui status | head -1` closes the pipe early
