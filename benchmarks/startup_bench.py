@@ -14,8 +14,10 @@ screen:
 4. **headless** (`--only headless`, or with the others): `arctui status`, `status --json`
    and `health --no-probe` against `docker compose ps` on the same real stack, each run
    as a plain subprocess to its exit, interleaved, median of `--runs` (goal: at most
-   1.0x `docker compose ps`). The rendered compose config is cached
-   (`$XDG_CACHE_HOME/arctui/compose`, a temp dir here): the warm-up fills it.
+   1.0x `docker compose ps`), with each one's CPU time. The rendered compose config is
+   cached (`$XDG_CACHE_HOME/arctui/compose`, a temp dir here): the warm-up fills it.
+   `--stack test` runs them on the shared test stack from its project dir; `--idle S`
+   sleeps S seconds before each command (cold-ish: the engine idle, CPU caches cold).
 
 One untimed warm-up launch each (`--warmup`), then `--runs` timed launches each,
 interleaved (minimal, demo, real, minimal, ...) so a change in machine load hits all
@@ -105,44 +107,69 @@ def headless_commands(compose_ps: list[str], project: list[str]) -> dict[str, li
     }
 
 
-def shared_stack_commands() -> tuple[dict[str, list[str]], dict[str, str]]:
-    """The commands on the shared test stack (`arctui-test`, left running) and its env."""
+def shared_stack_commands() -> tuple[dict[str, list[str]], dict[str, str], Path]:
+    """The commands on the shared test stack (`arctui-test`, left running), its env and
+    its project dir (where they run from, as an operator would)."""
     sys.path.insert(0, str(REPO))
-    from tests.integration.stack import COMPOSE_FILE, compose_cmd, compose_env
+    from tests.integration.stack import COMPOSE_FILE, STACK_DIR, compose_cmd, compose_env
     from tests.integration.stack import PROJECT as TEST_PROJECT
 
     project = ["-p", TEST_PROJECT, "-f", str(COMPOSE_FILE)]
-    return headless_commands(compose_cmd("ps"), project), compose_env()
+    return headless_commands(compose_cmd("ps"), project), compose_env(), STACK_DIR
 
 
 def headless(
-    commands: dict[str, list[str]], env: dict[str, str], runs: int, warmup: int
+    commands: dict[str, list[str]],
+    env: dict[str, str],
+    runs: int,
+    warmup: int,
+    cwd: Path | None = None,
+    idle: float = 0.0,
 ) -> list[str]:
-    """Median seconds of each headless command against `docker compose ps`, and ratios."""
+    """Median seconds of each headless command against `docker compose ps`, and ratios.
+
+    Each run also records the command's CPU time (user + system, from the children's
+    rusage): on a loaded machine wall times swing 2-3x, CPU time much less. `idle`:
+    seconds of sleep before each command (cold-ish: engine idle, CPU caches cold).
+    """
     import os
+    import resource
 
     full_env = {**os.environ, **env}
     # A real install has its .pyc files: the warm-up writes them (else every run compiles).
     full_env.pop("PYTHONDONTWRITEBYTECODE", None)
     times: dict[str, list[float]] = {name: [] for name in commands}
+    cpu: dict[str, list[float]] = {name: [] for name in commands}
     for i in range(warmup + runs):
         for name, argv in commands.items():
+            if idle:
+                time.sleep(idle)
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
             t0 = time.monotonic()
-            subprocess.run(argv, env=full_env, capture_output=True, timeout=120, check=False)
+            subprocess.run(
+                argv, env=full_env, cwd=cwd, capture_output=True, timeout=120, check=False
+            )
             took = time.monotonic() - t0
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
             if i >= warmup:
                 times[name].append(took)
+                cpu[name].append(
+                    after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+                )
     base = statistics.median(times["docker compose ps"])
     low = min(times["docker compose ps"])
+    base_cpu = statistics.median(cpu["docker compose ps"])
     out = [
-        "| headless command | median (s) | min (s) | / compose ps (median) | (min) |",
-        "|---|---:|---:|---:|---:|",
+        "| headless command | median (s) | min (s) | / compose ps (median) | (min)"
+        " | CPU median (s) | CPU / compose ps |",
+        "|---|---:|---:|---:|---:|---:|---:|",
     ]
     for name, taken in times.items():
         med = statistics.median(taken)
+        med_cpu = statistics.median(cpu[name])
         out.append(
             f"| {name} | {med:.3f} | {min(taken):.3f} | {med / base:.2f}x"
-            f" | {min(taken) / low:.2f}x |"
+            f" | {min(taken) / low:.2f}x | {med_cpu:.3f} | {med_cpu / base_cpu:.2f}x |"
         )
     out.append("goal: each arctui command at most 1.0x `docker compose ps`")
     return out
@@ -188,6 +215,12 @@ def main() -> int:
     )
     parser.add_argument("--keep", action="store_true", help="leave the stack running")
     parser.add_argument(
+        "--idle",
+        type=float,
+        default=0.0,
+        help="headless: seconds idle before each command (cold-ish runs; default back to back)",
+    )
+    parser.add_argument(
         "--stack",
         choices=["bench", "test"],
         default="bench",
@@ -216,12 +249,16 @@ def main() -> int:
             contenders["real"] = Contender(name, real, service_names(10)[0], [])
         table: list[str] = []
         if "headless" in args.only and on_test_stack:
-            commands, stack_env = shared_stack_commands()
-            table = headless(commands, {**stack_env, **env}, args.runs, args.warmup)
+            commands, stack_env, stack_dir = shared_stack_commands()
+            table = headless(
+                commands, {**stack_env, **env}, args.runs, args.warmup, stack_dir, args.idle
+            )
         elif "headless" in args.only and stack is not None:
             project = ["-p", PROJECT, "-f", str(stack.file)]
             compose_ps = ["docker", "compose", *project, "ps"]
-            table = headless(headless_commands(compose_ps, project), env, args.runs, args.warmup)
+            table = headless(
+                headless_commands(compose_ps, project), env, args.runs, args.warmup, None, args.idle
+            )
         chosen = [contenders[k] for k in args.only if k != "headless"]
         if not chosen:
             print("\n".join(table))
