@@ -21,6 +21,7 @@ from arctui.tabs.resources.models import (
 from arctui.tabs.resources.source import pressure_warnings
 from arctui.text import one_line
 from arctui.ui.cells import DEFAULT_COLOURS, Colours, Row
+from arctui.ui.fleet_cells import EngineTag, engine_cell
 from arctui.units import duration, size_compact
 
 # key, header, fixed width (None: as wide as the widest cell)
@@ -172,10 +173,19 @@ def host_strip(
     now: float,
     status: str,
     palette: Colours = DEFAULT_COLOURS,
+    engine: EngineTag | None = None,
 ) -> Text:
-    """Host CPU/memory/disk, volume sizes, warnings and OOM kills: up to four lines."""
+    """Host CPU/memory/disk, volume sizes, warnings and OOM kills: up to four lines.
+
+    `engine`: several engines; the strip is that one engine's host (`local host CPU ..`,
+    `local volumes`), and the data root's path is left out so the label costs no width:
+    the status (data age) still ends the line at 120 columns."""
     out = Text(no_wrap=True, overflow="ellipsis")
-    out.append("Host ", style="bold")
+    if engine is not None:
+        out.append_text(engine_cell(engine, palette))
+        out.append(" host ", style="bold")
+    else:
+        out.append("Host ", style="bold")
     if snap is None:
         out.append(f"waiting for the first reading  {status}")
         return out
@@ -191,15 +201,21 @@ def host_strip(
     if h.disk_total and h.disk_free is not None:
         _sep(out)
         used_pct = (1 - h.disk_free / h.disk_total) * 100
-        out.append(f"Disk {one_line(h.docker_root, 40)} {size_compact(h.disk_free)} free ")
+        root = "" if engine is not None else f"{one_line(h.docker_root, 40)} "
+        out.append(f"Disk {root}{size_compact(h.disk_free)} free ")
         out.append(f"({used_pct:.0f}% used)", style=palette["down"] if used_pct >= 90 else "")
     elif not h.local:
         _sep(out)
-        out.append("remote engine: no host disk figures", style=palette["muted"])
+        remote = "remote: no disk figures" if engine else "remote engine: no host disk figures"
+        out.append(remote, style=palette["muted"])
     _sep(out)
     out.append(status)
     out.append("\n")
-    out.append("Volumes ", style="bold")
+    if engine is not None:
+        out.append_text(engine_cell(engine, palette))
+        out.append(" volumes ", style="bold")
+    else:
+        out.append("Volumes ", style="bold")
     if volumes is None:
         out.append("measuring…", style=palette["muted"])
     elif volumes.error:

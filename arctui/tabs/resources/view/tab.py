@@ -44,7 +44,7 @@ from arctui.tabs.resources.view.presenters import (
 )
 from arctui.ui.cells import Colours
 from arctui.ui.colours import ThemeColours
-from arctui.ui.fleet_cells import ENGINE_COLUMN, next_filter, split_key
+from arctui.ui.fleet_cells import ENGINE_COLUMN, EngineTag, next_filter, split_key
 from arctui.ui.polling import SourceFailed, SourceUpdated
 from arctui.ui.schedule import PollSchedule
 from arctui.ui.shell import shell
@@ -263,7 +263,12 @@ class ResourcesTab(Vertical):
         return " · ".join(p for p in parts if p)
 
     def _render_host(self) -> None:
-        text = host_strip(self.snapshot, self.volumes, self.clock(), self._status(), self.palette())
+        # Several engines: the strip is the primary's host, and says so.
+        s = self.session
+        tag = EngineTag(s.engine_name, s.production) if self.fleet is not None else None
+        text = host_strip(
+            self.snapshot, self.volumes, self.clock(), self._status(), self.palette(), tag
+        )
         self.query_one("#res-host", LineView).set_lines(text_lines(text))
 
     def _render_table(self) -> None:
