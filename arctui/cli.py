@@ -151,6 +151,8 @@ def make_session(args: argparse.Namespace) -> Session:
         from arctui.record.replay_session import replay_session
 
         return replay_session(session, args.at, args.store)
+    if getattr(args, "command", None) in PREFETCHED:
+        return session  # `status` and `health` read no disk growth (Maintenance does)
     from arctui.record.volume_history import with_volume_history  # opens nothing yet
 
     session = with_volume_history(session, getattr(args, "store", None))

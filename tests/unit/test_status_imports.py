@@ -20,6 +20,7 @@ LAZY = ("logging", "html", "subprocess", "shutil", "arctui.web", "textual", "ric
 # Then: the engine's timestamps parsed without datetime, its frame headers without struct,
 # and the settings' commands and alerts schemas only for a file that has those sections.
 LAZY += ("datetime", "struct", "shlex", "arctui.config.custom_commands", "arctui.config.alerts")
+LAZY += ("arctui.record", "bisect")  # status and health read no recording (not even its volumes)
 HEAVY += LAZY
 
 
