@@ -200,8 +200,8 @@ def entry_detail(entry: ServiceHealth) -> Text:
         out.append(one_line(p.output, 400) + "\n")
     if entry.health_output:
         out.append(f"  last failing Docker check: {one_line(entry.health_output, 300)}\n")
-    out.append(f"  restarts {entry.restarts}" + (", OOM-killed" if entry.oom_killed else "") + "\n")
-    return out
+    out.append(f"  restarts {entry.restarts}" + (", OOM-killed" if entry.oom_killed else ""))
+    return out  # no newline at the end: it was a blank line under the table
 
 
 def event_lines(events: tuple[HealthEvent, ...], limit: int = SHOWN_EVENTS) -> Text:
@@ -342,7 +342,33 @@ class HealthScreen(ModalScreen[None]):
         self._detail()
         self._show_events()
 
+    def _fleet_title(self) -> Text:
+        """Several engines: one line per engine's counts (wrapped only when longer than the
+        view); the project goes in the frame's top border, the probes and keys in its
+        bottom one, so at 80x24 over three engines the title takes 3 lines, not 4."""
+        frame = self.query_one(Vertical)
+        head = Text("Health ", style="bold")
+        head.append(one_line(self.reports[0][1].project, 60))
+        frame.border_title = head
+        out = Text()
+        for i, (engine, report) in enumerate(self.reports):
+            production = shell(self.app).engine_session(engine).production
+            out.append("\n" if i else "")
+            out.append(f"{one_line(engine, 32)}: ", style="bold red" if production else "bold")
+            if report.error:
+                out.append(f"cannot read the stack: {one_line(report.error, 200)}", style="red")
+                continue
+            out.append(", ".join(f"{v} {k}" for k, v in report.counts().items() if v))
+        took = "simulated"
+        if not self.session.demo:
+            took = " / ".join(f"{r.duration_ms:.0f}" for _e, r in self.reports) + " ms"
+        keys = "r probe now · w wizards · Esc closes"
+        frame.border_subtitle = Text(f"probes {took} · every {REFRESH:.0f} s · {keys}")
+        return out
+
     def _title(self) -> Text:
+        if self.multi and self.session.replay is None:
+            return self._fleet_title()
         title = Text("Health ", style="bold")
         title.append(one_line(self.reports[0][1].project, 60))
         for engine, report in self.reports:
