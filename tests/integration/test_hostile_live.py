@@ -239,7 +239,8 @@ class Tmux:
         """Press Escape until `pattern` has left the screen (a modal closed).
 
         Escape again only if the modal is still up 0.7 s after the last one: a second
-        Escape on the main screen would clear the services filter.
+        Escape on the main screen would clear the services filter. Returns no sooner than
+        0.7 s after the last Escape: a key sent right after it reads as alt+key.
         """
         deadline = time.monotonic() + timeout
         pressed = -math.inf
@@ -249,6 +250,7 @@ class Tmux:
                 self.keys("Escape")
                 pressed = time.monotonic()
             time.sleep(0.1)
+        time.sleep(max(0.0, pressed + 0.7 - time.monotonic()))
 
     def title(self) -> str:
         return self.run("display", "-p", "-t", self.session, "#{pane_title}").strip()
