@@ -115,6 +115,9 @@ def start_monitoring(app: App[Any]) -> None:
     primary = host.session
     # Started after the first frame: the snapshots already shown are the first readings.
     last: dict[str, StackSnapshot | None] = {primary.engine_name: host.snapshot}
+    if multi:  # the other engines' readings already shown too: a change after now is news
+        for member in primary.fleet.members:
+            last.setdefault(member.engine_name, host.engine_snapshot(member.engine_name))
 
     def seen(session: Any, snapshot: StackSnapshot | None) -> None:
         if snapshot is None:
