@@ -104,3 +104,33 @@ async def test_update_goes_to_the_highlighted_rows_engine_under_its_rules(raymon
         assert app.screen.session is app.session.fleet.by_name("staging")
         assert not app.screen.action.production
         assert raymond_update == ["prod", "staging"]
+
+
+async def test_a_hung_engines_images_are_still_being_read_the_others_show(monkeypatch):
+    import threading
+
+    from arctui.ops.maintenance import images_fleet
+
+    gate = threading.Event()
+    real = ImagesChecker.read
+
+    def read(self, snapshot=None, force=False):
+        if self.session.engine_name == "staging":
+            gate.wait(20)  # its engine hangs
+        return real(self, snapshot, force)
+
+    monkeypatch.setattr(ImagesChecker, "read", read)
+    monkeypatch.setattr(images_fleet, "WAIT", 0.2)
+    app = fleet_app()
+    async with app.run_test(size=(160, 48)) as pilot:
+        try:
+            panel = await images_shown(pilot)
+            table = panel.query_one("#images-table", ArcTable)
+            assert engines_of(table) == ["local", "prod"]
+            lines = str(panel.query_one("#images-summary").render()).splitlines()
+            assert lines[1] == "staging: images still being read …"
+            assert "15 services" in lines[0] and "15 services" in lines[2]
+            gate.set()  # staging answers: its rows come by themselves, no new check
+            await wait_for(pilot, lambda: engines_of(table) == ["local", "staging", "prod"])
+        finally:
+            gate.set()

@@ -15,6 +15,7 @@ its env rules (its gate: read-only, production's typed name).
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -29,7 +30,12 @@ from textual.widgets import DataTable, Static
 
 from arctui.ops.lifecycle import ActionError
 from arctui.ops.maintenance.images import ImageRow, ImagesReport
-from arctui.ops.maintenance.images_fleet import EngineImages, checkers_for, fleet_images
+from arctui.ops.maintenance.images_fleet import (
+    READING,
+    EngineImages,
+    FleetImageReads,
+    checkers_for,
+)
 from arctui.ops.maintenance.update import UpdateAction, confirmed, perform_update, plan_update
 from arctui.ops.runner import ActionResult
 from arctui.sources.base import SourceError
@@ -114,6 +120,9 @@ def fleet_summary(engines: Sequence[EngineImages], now: float) -> Text:
         out.append_text(engine_cell(_tag(e)))
         out.append(": ")
         report = e.report
+        if report.error == READING:
+            out.append(f"images {READING} …", style="grey50")
+            continue
         if report.error:
             out.append(f"cannot read the images: {one_line(report.error, 300)}", style="red")
             continue
@@ -203,6 +212,7 @@ class ImagesPanel(Vertical):
         self.reports: tuple[EngineImages, ...] = ()  # every engine's, the primary first
         self.poller: Poller | None = None
         self._force = threading.Event()  # the next read asks the registries again
+        self.fleet_reads: FleetImageReads | None = None  # several engines: one thread each
 
     def compose(self) -> ComposeResult:
         first = fleet_summary((), 0.0) if self.multi else summary(None, 0.0)
@@ -220,6 +230,10 @@ class ImagesPanel(Vertical):
     def on_show(self) -> None:
         # The first check waits until the panel is looked at (registries are outside).
         if self.poller is None:
+            if self.multi:
+                checkers = list(self.checkers.values())
+                app = shell(self.app)
+                self.fleet_reads = FleetImageReads(checkers, app.engine_snapshot, self._late)
             self.poller = Poller(self, SOURCE, self._read, interval=INTERVAL)
             self.poller.start()
             # The first stack read may not know every service yet (never-created ones come
@@ -233,6 +247,15 @@ class ImagesPanel(Vertical):
         if {s.name for s in snapshot.services} != {r.service for r in self.report.rows}:
             self.poller.request()
 
+    def _late(self) -> None:
+        """An engine's check ended after the read that waited for it (its thread)."""
+        with contextlib.suppress(RuntimeError):  # the app is closing: nothing to show
+            self.app.call_from_thread(self._request)
+
+    def _request(self) -> None:
+        if self.poller is not None:
+            self.poller.request()
+
     def on_unmount(self) -> None:
         if self.poller is not None:
             self.poller.stop()
@@ -240,9 +263,8 @@ class ImagesPanel(Vertical):
     def _read(self) -> tuple[EngineImages, ...]:
         force = self._force.is_set()
         self._force.clear()
-        if self.multi:  # each engine's error is its own line; the others' rows show
-            app = shell(self.app)
-            return tuple(fleet_images(list(self.checkers.values()), app.engine_snapshot, force))
+        if self.fleet_reads is not None:  # each engine's error is its own line; a slow
+            return self.fleet_reads.read(force)  # engine's rows follow when it answers
         s = self.session
         report = self.checker.read(shell(self.app).current_snapshot(), force=force)
         if report.error:
