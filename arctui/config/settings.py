@@ -60,6 +60,15 @@ def state_dir() -> Path:
     return _xdg_dir("XDG_STATE_HOME", ".local/state")
 
 
+def project_state_file(kind: str, project: str, suffix: str) -> Path:
+    """`state_dir()/<kind>/<project><suffix>`, the project name made safe for a file: one
+    file per project, so two projects' (or the demo's) state never mix."""
+    import re
+
+    name = re.sub(r"[^A-Za-z0-9_.-]", "_", project).lstrip(".") or "default"
+    return state_dir() / kind / f"{name}{suffix}"
+
+
 def settings_path() -> Path:
     """Where the settings file is read from by default."""
     return config_dir() / "settings.yaml"

@@ -19,14 +19,13 @@ from __future__ import annotations
 
 import contextlib
 import os
-import re
 import sqlite3
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from arctui.config.settings import state_dir
+from arctui.config.settings import project_state_file
 from arctui.record import codec
 from arctui.record.frame import Event, Frame
 from arctui.record.lock import WriterLock
@@ -85,8 +84,7 @@ class StoreMissing(StoreError):
 
 def default_path(project: str) -> Path:
     """`state_dir()/record/<project>.sqlite` (the project name made safe for a file)."""
-    name = re.sub(r"[^A-Za-z0-9_.-]", "_", project) or "default"
-    return state_dir() / "record" / f"{name.lstrip('.') or 'default'}.sqlite"
+    return project_state_file("record", project, ".sqlite")
 
 
 def _failure(exc: BaseException, path: Path) -> StoreError:

@@ -109,7 +109,7 @@ async def test_wizard_shows_each_step_as_it_finishes():
         assert "second check" in text and "checking" not in text and "Nothing found" in text
 
 
-async def test_monitoring_notifies_and_records_state_changes():
+async def test_monitoring_notifies_and_records_state_changes(tmp_path):
     app = make_demo_app()
     async with app.run_test(size=(120, 30)) as pilot:
         await loaded(pilot)
@@ -130,6 +130,9 @@ async def test_monitoring_notifies_and_records_state_changes():
         kinds = {(e.service, e.kind) for e in app.health_history.events()}
         assert {("redis", "restarted"), ("redis", "unhealthy")} <= kinds
         assert any("redis" in n.title and "restarted" in n.message for n in app._notifications)
+        # The demo's events are nobody's history: kept in memory, no file under the state dir.
+        assert app.health_history.path is None
+        assert not [p for p in (tmp_path / "state").rglob("*") if "health" in p.name]
         await pilot.press("H")
         await wait_for(pilot, lambda: isinstance(app.screen, HealthScreen))
         assert "became unhealthy" in static_text(app, "#health-events")

@@ -16,7 +16,13 @@ from arctui.models import (
     StackSnapshot,
 )
 from arctui.ops.health.models import HealthReport, ProbeResult, ServiceHealth
-from arctui.ops.health.monitor import EventHistory, changes, verdict_changes
+from arctui.ops.health.monitor import (
+    EventHistory,
+    HealthEvent,
+    changes,
+    default_history_path,
+    verdict_changes,
+)
 from arctui.ops.health.probes import check_url, http_probe, plan_probe
 from arctui.ops.health.rootcause import docker_verdict, root_causes, snapshot_root_cause
 
@@ -212,3 +218,11 @@ def test_services_detail_says_why() -> None:
     text = service_detail(s.services[1], NOW, s).plain
     assert "unhealthy because postgres is down: stopped, exit 0" in text
     assert "because" not in service_detail(s.services[1], NOW).plain  # no snapshot, no claim
+
+
+def test_each_project_has_its_own_history_file(tmp_path) -> None:
+    a, b = default_history_path("arc"), default_history_path("arc-staging")
+    assert a != b and a.parent == b.parent == tmp_path / "state" / "arctui" / "health"
+    assert default_history_path("../x/y").parent == a.parent  # a name cannot leave the dir
+    EventHistory(a).add([HealthEvent(NOW, "redis", "down", "stopped")])
+    assert EventHistory(b).load() == () and len(EventHistory(a).load()) == 1

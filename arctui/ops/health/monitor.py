@@ -25,7 +25,6 @@ from arctui.models import ContainerInfo, StackSnapshot
 from arctui.ops.health.models import FINE, HealthReport
 from arctui.text import one_line
 
-HISTORY_FILE = "health-events.jsonl"
 KEEP = 500
 MAX_FILE_BYTES = 2 * 1024 * 1024  # the file is cut to its newer half past this
 
@@ -187,8 +186,9 @@ class EventHistory:
         return tuple(out)
 
 
-def default_history_path() -> Path:
-    """`$XDG_STATE_HOME/arctui/health-events.jsonl`."""
-    from arctui.config.settings import state_dir
+def default_history_path(project: str) -> Path:
+    """`$XDG_STATE_HOME/arctui/health/<project>.jsonl`: one history per project (one file
+    for all showed another project's services in this one's history)."""
+    from arctui.config.settings import project_state_file
 
-    return state_dir() / HISTORY_FILE
+    return project_state_file("health", project, ".jsonl")

@@ -5,7 +5,7 @@ the verdict and its root cause along depends_on), refreshed every 10 s while ope
 guide's `watch -n 10 make health-all`), and the event history. `start_monitoring`
 watches the app's stack snapshot (no extra engine call): a container that became
 unhealthy, restarted, went down or was OOM-killed raises a notification and lands in
-the history (also appended to `$XDG_STATE_HOME/arctui/health-events.jsonl`).
+the history (also appended to `$XDG_STATE_HOME/arctui/health/<project>.jsonl`).
 """
 
 from __future__ import annotations
@@ -59,8 +59,10 @@ def history_of(app: App[Any]) -> EventHistory:
     """The app's event history (made on first use)."""
     host = shell(app)
     if host.health_history is None:
-        redactor = host.session.redactor
-        host.health_history = EventHistory(default_history_path(), redactor=redactor)
+        session = host.session
+        # The demo's simulated events stay in memory: they are nobody's platform history.
+        path = None if session.demo else default_history_path(session.project)
+        host.health_history = EventHistory(path, redactor=session.redactor)
     return host.health_history
 
 
