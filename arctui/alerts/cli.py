@@ -4,9 +4,14 @@
     arctui alerts test TARGET                 TARGET: an Apprise URL, or the number of a
                                               configured target (1, 2 ...), or `all`
 
-A test message is not a gated mutation: nothing in the platform changes, and the recorder
-sends the same messages unattended, read-only or not; the outcome is printed, not audited.
-Exit codes: 0 done (test: delivered), 1 nothing recorded / not delivered, 2 bad input.
+A test message goes through the gate (kind `alert-test`), one attempt per target:
+refused in read-only mode (and in a replay), the audit record written first (no record,
+no send), the outcome recorded. The entry names the target by Apprise's privacy form,
+and the redactor has learnt the URL's secrets first (password, token query values, path
+tokens Apprise masks). No typed confirmation, no production flag, even in production: it
+changes nothing in the platform and only reaches the operator's own receivers.
+Exit codes: 0 done (test: delivered), 1 nothing recorded / not delivered, 2 bad input
+or refused.
 """
 
 from __future__ import annotations
@@ -19,6 +24,9 @@ from typing import TYPE_CHECKING
 from arctui.output import emit, emit_json, error
 
 if TYPE_CHECKING:
+    from arctui.alerts.delivery import Delivery, Message
+    from arctui.ops.audit import AuditLog
+    from arctui.ops.runner import ActionResult
     from arctui.session import Session
 
 COMMANDS = ("alerts",)
@@ -113,8 +121,9 @@ def _record_json(r: object) -> dict[str, object]:
     }
 
 
-def test_command(session: Session, target: str | None) -> int:
-    from arctui.alerts.delivery import Delivery, Message, targets_from
+def test_command(session: Session, target: str | None, audit: AuditLog | None = None) -> int:
+    from arctui.alerts.delivery import Delivery, targets_from
+    from arctui.ops.runner import Outcome
 
     configured = targets_from(session.settings.alerts, session.environ)
     if not target:
@@ -134,20 +143,65 @@ def test_command(session: Session, target: str | None) -> int:
         )
         return 2
     delivery = Delivery(urls, session.redactor, attempts=1, clock=session.clock)
-    message = Message(
+    message = test_message(session)
+    code = 0
+    for url in urls:
+        result = perform_alert_test(session, delivery, url, message, audit)
+        name = delivery.labels[url]
+        if result.outcome is Outcome.OK:
+            emit(f"delivered to {name}")
+        elif result.outcome is Outcome.REFUSED:
+            error(f"REFUSED: {result.message}")
+            return 2  # read-only or no audit log: the next targets would be refused too
+        else:
+            code = 1
+            error(f"not delivered to {name}: {result.message}")
+    return code
+
+
+def test_message(session: Session) -> Message:
+    from arctui.alerts.delivery import Message
+
+    return Message(
         f"arctui test message ({session.project})",
         f"A test from `arctui alerts test` on project {session.project}, env {session.env}.\n"
         "If you read this, alerts reach you.",
         "info",
         "test",
     )
-    failed = 0
-    for url in urls:
+
+
+def perform_alert_test(
+    session: Session,
+    delivery: Delivery,
+    url: str,
+    message: Message,
+    audit: AuditLog | None = None,
+) -> ActionResult:
+    """One test message to one target through the gate (`delivery` has learnt its secrets)."""
+    from arctui.ops.gate import Gate
+    from arctui.ops.lifecycle import Action
+    from arctui.ops.runner import ActionResult, Outcome
+
+    name = delivery.labels[url]  # the privacy form, never the URL itself
+    # Not destructive: no typed confirmation, nothing the production rules ask for.
+    action = Action(
+        verb="alert-test",
+        scope="alerts",
+        target=name,
+        project=session.project,
+        env=session.env,
+        command=("arctui", "alerts", "test", name),
+        summary=f"send a test message to {name}",
+        production=session.production,
+    )
+
+    def work() -> ActionResult:
+        started = time.monotonic()
         ok, why = delivery.send_now(url, message)
-        name = delivery.labels[url]
+        took = time.monotonic() - started
         if ok:
-            emit(f"delivered to {name}")
-        else:
-            failed += 1
-            error(f"not delivered to {name}: {why}")
-    return 1 if failed else 0
+            return ActionResult(Outcome.OK, 0, took, (), f"delivered to {name}")
+        return ActionResult(Outcome.FAILED, 1, took, (), why or "not delivered")
+
+    return Gate(session, action, audit).run(work)

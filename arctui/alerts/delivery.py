@@ -24,12 +24,13 @@ import itertools
 import logging
 import os
 import queue
+import re
 import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 from arctui.config.masking import Redactor, is_secret_key
 from arctui.config.settings import url_secrets
@@ -79,7 +80,18 @@ def target_secrets(url: str) -> list[str]:
         query = parse_qsl(urlsplit(url).query, keep_blank_values=False)
     except ValueError:
         return found
-    return found + [v for k, v in query if is_secret_key(k) and len(v) >= 4]
+    found += [v for k, v in query if is_secret_key(k) and len(v) >= 4]
+    return found + _masked_parts(url)
+
+
+def _masked_parts(url: str) -> list[str]:
+    """The pieces before `?` that Apprise's privacy form masks (tokens in the path:
+    `discord://ID/TOKEN`, `slack://A/B/C`): whatever it hides is a secret."""
+    shown = unquote(label(url))
+    with contextlib.suppress(ValueError):
+        shown += f" {urlsplit(url).username or ''}"  # a user name is not a secret
+    pieces = re.split(r"[/:@#]+", url.partition("://")[2].partition("?")[0])
+    return [p for p in pieces if len(p) >= 4 and p not in shown and unquote(p) not in shown]
 
 
 def label(url: str) -> str:

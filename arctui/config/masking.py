@@ -234,7 +234,9 @@ class Redactor:
     def _forms(value: str) -> set[str]:
         # The same secret inside a URL or query string arrives percent-encoded; in an
         # SVG screenshot or HTML it arrives entity-escaped.
-        return {value, quote(value, safe=""), _html_escape(value)}
+        # surrogateescape: a value from argv may hold an undecodable byte.
+        quoted = quote(value, safe="", errors="surrogateescape")
+        return {value, quoted, _html_escape(value)}
 
     def learn(self, values: Iterable[str]) -> bool:
         """Add secret values (short ones are ignored); True when any was new."""

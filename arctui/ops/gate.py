@@ -1,8 +1,8 @@
 """The one gate every mutation passes: rules, typed confirmation, audit first, outcome.
 
 Lifecycle (scale and blue-green steps included), doctor fixes, Redis, Postgres and the
-backups (backup, verify, prune, delete, restore, drill) all describe their mutation as
-an `Action` and run it through `Gate`:
+backups (backup, verify, prune, delete, restore, drill), maintenance and alerts' test
+messages all describe their mutation as an `Action` and run it through `Gate`:
 
 1. `rules()`: the read-only switch (verify, which only reads, passes `mutates=False`) and
    the production rules (a production `clean` needs fresh verified backups);

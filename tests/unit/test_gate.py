@@ -251,6 +251,20 @@ def _runbook(make: bool) -> Run:
     return run
 
 
+def _k_alert_test(s, audit, rec, tmp, text):
+    from arctui.alerts.cli import perform_alert_test
+    from arctui.alerts.cli import test_message as message_of
+    from arctui.alerts.delivery import Delivery
+
+    def send(url: str, title: str, body: str, kind: str) -> tuple[bool, str]:
+        rec.calls.append(url)  # where Apprise would send
+        return False, rec.message
+
+    url = f"json://arctui:{SECRET}@127.0.0.1:9/{text}"
+    delivery = Delivery([url], s.redactor, send=send, attempts=1)
+    return perform_alert_test(s, delivery, url, message_of(s), audit)
+
+
 KINDS: dict[str, Run] = {
     "restart": _k_restart,
     "scale": _k_scale,
@@ -271,6 +285,7 @@ KINDS: dict[str, Run] = {
     "prune": _k_prune,
     "run-make-target": _runbook(make=True),
     "run-dangerous-command": _runbook(make=False),
+    "alert-test": _k_alert_test,
 }
 READS = {"backup-verify"}  # only reads the backup (records a verdict): runs in read-only
 
