@@ -124,6 +124,7 @@ class LogFiles:
         elif st.st_size < f.fh.tell():  # truncated in place (copytruncate)
             f.fh.seek(0)
             f.tail = b""
+            out += self._parse(f, f.fh.read(READ_MAX))
         return out
 
     @staticmethod
