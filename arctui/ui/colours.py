@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from textual.app import App
+from textual.widget import Widget
 
 from arctui.ui.cells import Colours
 
@@ -30,6 +33,16 @@ class ThemeColours:
             }
             self._cached = (app.theme, colours)
         return self._cached[1]
+
+
+def on_theme_change(widget: Widget, redraw: Callable[[], None]) -> None:
+    """Call `redraw` after each theme change: rows built with the old theme's colours keep
+    them until the next read otherwise (the tables cache their cells)."""
+
+    def changed(_name: str) -> None:
+        redraw()
+
+    widget.watch(widget.app, "theme", changed, init=False)
 
 
 def rich_colour(value: str) -> str:

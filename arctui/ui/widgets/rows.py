@@ -10,10 +10,22 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from rich.text import Text
 from textual.widgets import DataTable
 from textual.widgets.data_table import CellDoesNotExist
 
 Row = tuple[str, Sequence[Any]]  # (row key, one cell per column, in column order)
+
+
+def _same(before: Any, after: Any) -> bool:
+    """Equal cells; Text's own == ignores the style, so a theme change looked like no change."""
+    if isinstance(before, Text) and isinstance(after, Text):
+        return (before.plain, str(before.style), before.spans) == (
+            after.plain,
+            str(after.style),
+            after.spans,
+        )
+    return bool(before == after)
 
 
 def cursor_key(table: DataTable[Any]) -> str | None:
@@ -49,7 +61,7 @@ def sync_rows(
         columns = list(table.columns)
         for key, cells in wanted:
             for column, before, after in zip(columns, table.get_row(key), cells, strict=True):
-                if before != after:
+                if not _same(before, after):
                     table.update_cell(key, column, after, update_width=update_width)
         return False
     if follow is None:

@@ -18,7 +18,7 @@ from arctui.tabs.backups.reader import BackupsReader
 from arctui.tabs.backups.view.modal import BackupAction, confirm_backup
 from arctui.tabs.backups.view.presenters import COLUMNS, backup_detail, backup_row, summary
 from arctui.text import one_line
-from arctui.ui.colours import ThemeColours
+from arctui.ui.colours import ThemeColours, on_theme_change
 from arctui.ui.polling import Poller, SourceFailed, SourceUpdated
 from arctui.ui.shell import shell
 from arctui.ui.widgets.rows import sync_rows
@@ -69,6 +69,7 @@ class BackupsTab(Vertical):
 
     def on_mount(self) -> None:
         self.query_one("#backups-detail").display = False
+        on_theme_change(self, self._restyle)
         self.poller = Poller(self, SOURCE, self.reader.read, interval=5.0, hidden_interval=None)
         self.poller.start()
         self.poller.request()
@@ -121,6 +122,10 @@ class BackupsTab(Vertical):
                 value = default
             out[kind] = value
         return out
+
+    def _restyle(self) -> None:
+        if self.snapshot is not None:
+            self.show_snapshot(self.snapshot)
 
     def show_snapshot(self, snapshot: BackupsSnapshot) -> None:
         """Show a snapshot; rows that persist are updated cell by cell."""

@@ -42,7 +42,7 @@ from arctui.tabs.metrics.view.presenters import (
 from arctui.text import one_line
 from arctui.ui.cells import Colours
 from arctui.ui.cells import Row as CellRow
-from arctui.ui.colours import ThemeColours
+from arctui.ui.colours import ThemeColours, on_theme_change
 from arctui.ui.polling import Poller, SourceFailed, SourceUpdated
 from arctui.ui.widgets.rows import Row, sync_rows
 from arctui.ui.widgets.stats_table import Column, StatsTable
@@ -133,6 +133,7 @@ class MetricsTab(Vertical):
         self.query_one("#metrics-prompt").display = False
         self.query_one("#metrics-result-scroll").display = False
         self._redraw()
+        on_theme_change(self, self._restyle)
         self.poller.start()  # the first read comes when the tab is first shown
 
     def on_show(self) -> None:
@@ -182,6 +183,10 @@ class MetricsTab(Vertical):
             return
         f = message.failure
         self.failure = f.reason + (f"  fix: {f.fix}" if f.fix else "")
+        self._redraw()
+
+    def _restyle(self) -> None:
+        self._shown.clear()  # keyed by content: a Text's == ignores its colours
         self._redraw()
 
     def _redraw(self) -> None:

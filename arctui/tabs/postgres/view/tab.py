@@ -16,6 +16,7 @@ from textual.widgets import DataTable, Input, Static
 
 from arctui.tabs.postgres.view.actions import PgConfirmModal, PostgresActions
 from arctui.tabs.postgres.view.presenters import SORT_KEYS
+from arctui.ui.colours import on_theme_change
 from arctui.ui.polling import Poller
 from arctui.ui.widgets.filter_box import close_filter
 from arctui.ui.widgets.table import ArcTable
@@ -80,6 +81,7 @@ class PostgresTab(PostgresActions):
         self.query_one("#postgres-filter", Input).display = False
         self.query_one("#postgres-detail").display = False
         self._show_views()
+        on_theme_change(self, self._rebuild)
         self.poller = Poller(self, "postgres", self._read, interval=self.rate, hidden_interval=None)
         self.poller.start()
         self.poller.request()

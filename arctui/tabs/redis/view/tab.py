@@ -24,6 +24,7 @@ from arctui.tabs.redis.view.base import MONITOR_BUFFER, SOURCE
 from arctui.tabs.redis.view.monitor_panel import MonitorPanel
 from arctui.tabs.redis.view.overview_panel import SLOWLOG_COLUMNS, OverviewPanel
 from arctui.tabs.redis.view.scan_panel import BIGKEY_COLUMNS
+from arctui.ui.colours import on_theme_change
 from arctui.ui.polling import SourceFailed, SourceUpdated
 from arctui.ui.widgets.table import ArcTable
 
@@ -87,6 +88,7 @@ class RedisTab(OverviewPanel, MonitorPanel, RedisActions):
         self._render_overview()
         self._render_panel_title()
         self._render_scan()
+        on_theme_change(self, self._restyle)
         self._ticker = self.set_interval(0.5, self._tick, pause=True)  # runs while shown
         self.poller.start()  # the first read comes when the tab is first shown
 
@@ -118,6 +120,11 @@ class RedisTab(OverviewPanel, MonitorPanel, RedisActions):
         self.snapshot, self.failure = message.value, ""
         self._render_overview()
         self._render_slowlog()
+
+    def _restyle(self) -> None:
+        self._render_overview()
+        self._render_slowlog()
+        self._render_scan()
 
     def on_source_failed(self, message: SourceFailed) -> None:
         if message.source != SOURCE:

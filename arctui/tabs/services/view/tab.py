@@ -21,7 +21,7 @@ from arctui.tabs.services.view.presenters import (
     visible_services,
 )
 from arctui.text import one_line
-from arctui.ui.colours import ThemeColours
+from arctui.ui.colours import ThemeColours, on_theme_change
 from arctui.ui.fleet_cells import (
     ENGINE_COLUMN,
     engine_matches,
@@ -87,6 +87,7 @@ class ServicesTab(Vertical):
         self._rebuild()
         self.table.focus()
         self.watch(self.app, "snapshot", self._snapshot_changed, init=False)
+        on_theme_change(self, self._rebuild)
         if shell(self.app).multi_engine:  # every engine's rows (ui/fleet_app.py)
             self.watch(self.app, "fleet_version", self._fleet_changed, init=False)
 
