@@ -15,6 +15,7 @@ from arctui.units import size
 
 ID, TITLE = "memory", "High memory usage / OOM kills"
 TOP = 5
+SIGKILL_EXIT = 137  # 128 + 9: how a container killed by the OOM killer exits
 
 
 def _usage(c: ContainerStats) -> str:
@@ -60,13 +61,22 @@ def run(ctx: DoctorContext) -> WizardResult:
     findings: list[Finding] = []
     roles = {s.name: s.role for s in ctx.snapshot.services}
     killed: dict[str, list[str]] = {}
+    usage = ctx.resources()
+    limits = {c.name: c.mem_limit for c in usage.containers} if usage is not None else {}
     for s in ctx.snapshot.services:
         for c in s.containers:
             if c.oom_killed:
                 killed.setdefault(s.name, []).append(
                     f"{c.name}: last exit {c.exit_code} OOMKilled, {c.restart_count} restarts"
                 )
-    usage = ctx.resources()
+            elif c.exit_code == SIGKILL_EXIT and (limit := limits.get(c.name)):
+                # The engine sets OOMKilled from an oom event that can arrive after the exit
+                # (cgroup v2) and a one-off run sees no past events: a SIGKILL under a memory
+                # limit is the kernel's OOM killer until shown otherwise.
+                killed.setdefault(s.name, []).append(
+                    f"{c.name}: last exit 137 (SIGKILL) under its {size(limit)} memory limit,"
+                    f" {c.restart_count} restarts (OOMKilled not recorded by the engine)"
+                )
     if usage is not None:
         for e in usage.oom_events:
             killed.setdefault(e.service or e.name, []).append(f"oom event in {e.name}")
