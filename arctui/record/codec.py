@@ -269,11 +269,19 @@ def loads(cls: type, raw: bytes) -> Any:
 
 
 class Compressor:
-    """zstd against a keyframe: `pack(raw, key)` / `unpack(blob, key)` (key None: alone)."""
+    """zstd against a keyframe: `pack(raw, key)` / `unpack(blob, key)` (key None: alone).
+
+    One compressor and one decompressor per keyframe and thread, reused frame after
+    frame: a new ZstdCompressor allocates its context (about a MiB at level 9) and loads
+    the dictionary each time, and allocating and freeing that once a frame left the
+    recorder's native heap growing (benchmarks/recorder_rss.py, A/B in its README).
+    zstd contexts are not shared between threads, hence one set per thread.
+    """
 
     def __init__(self, level: int = LEVEL) -> None:
         self.level = level
         self._cache: dict[bytes, zstandard.ZstdCompressionDict] = {}
+        self._local = threading.local()
 
     def _dict(self, key: bytes) -> zstandard.ZstdCompressionDict:
         found = self._cache.get(key)
@@ -284,19 +292,46 @@ class Compressor:
             self._cache[key] = found
         return found
 
+    def _contexts(self) -> dict[tuple[bool, bytes | None], Any]:
+        found: dict[tuple[bool, bytes | None], Any] | None = getattr(self._local, "ctx", None)
+        if found is None:
+            found = self._local.ctx = {}
+        return found
+
+    def _compressor(self, key: bytes | None) -> zstandard.ZstdCompressor:
+        ctx = self._contexts()
+        found = ctx.get((True, key))
+        if found is None:
+            if len(ctx) > 8:  # the keyframes before are not written against again
+                ctx.clear()
+            if key is None:
+                found = zstandard.ZstdCompressor(level=self.level)
+            else:
+                found = zstandard.ZstdCompressor(level=self.level, dict_data=self._dict(key))
+            ctx[(True, key)] = found
+        return found
+
+    def _decompressor(self, key: bytes | None) -> zstandard.ZstdDecompressor:
+        ctx = self._contexts()
+        found = ctx.get((False, key))
+        if found is None:
+            if len(ctx) > 8:
+                ctx.clear()
+            if key is None:
+                found = zstandard.ZstdDecompressor()
+            else:
+                found = zstandard.ZstdDecompressor(dict_data=self._dict(key))
+            ctx[(False, key)] = found
+        return found
+
     def pack(self, raw: bytes, key: bytes | None = None) -> bytes:
         """`raw` compressed (against `key`, the keyframe's raw bytes, when given)."""
-        if key is None:
-            return zstandard.ZstdCompressor(level=self.level).compress(raw)
-        comp = zstandard.ZstdCompressor(level=self.level, dict_data=self._dict(key))
-        return comp.compress(raw)
+        return self._compressor(key).compress(raw)
 
     def unpack(self, blob: bytes, key: bytes | None = None) -> bytes:
         """The raw bytes of `pack(raw, key)`; CodecError when they do not decode."""
         try:
-            if key is None:
-                return zstandard.ZstdDecompressor().decompress(blob)
-            return zstandard.ZstdDecompressor(dict_data=self._dict(key)).decompress(blob)
+            return self._decompressor(key).decompress(blob)
         except zstandard.ZstdError as exc:
             raise CodecError(f"a damaged record: {exc}") from None
 
@@ -320,6 +355,68 @@ def encode_event(event: Event, redact: Redact | None = None) -> bytes:
 def decode_event(raw: bytes) -> Event:
     """The event of `encode_event` bytes."""
     event: Event = loads(Event, raw)
+    return event
+
+
+# Events as stored: their text and data only (time, kind and service are the row's
+# columns), zstd against a fixed dictionary of what event rows repeat. A slowlog entry's
+# row went from ~120 to ~40 bytes; events were a quarter of the benchmark stack's store
+# growth (benchmarks/recorder_full_bench.py). The version byte names the dictionary:
+# never change EVENT_DICT_V1, add a V2. A row that starts with "{" is the old full JSON.
+EVENT_V1 = b"\x01"
+EVENT_DICT_V1 = (
+    b'{"text":"redis slowlog: 0.0 ms HGETALL KEYS * ZRANGE SET GET DEL LRANGE SMEMBERS",'
+    b'"data":{"id":1,"duration_us":10000}}{"text":"redis: 1 keys evicted (allkeys-lru)",'
+    b'"data":{"evicted":1}}{"text":"doctor: restart-loop (startup) found in ",'
+    b'"data":{"check":"not-ready","new":true}}{"text":"arctui-test-worker-1: started",'
+    b'"data":{"container":"52372bb412bb","action":"start"}}{"text":": died: health '
+    b'unhealthy healthy OOM killed restarted exit code","data":{"container":"","action":"die",'
+    b'"exit_code":1,"restarts":1}}{"text":"postgres: blocked by pid ","data":{"pid":1}}'
+    b'{"text":"the recorder fell behind","data":{"rule":"","key":"","incident":"",'
+    b'"severity":"warning","figure":"","threshold":"","since":1,"look":"","sent":true,'
+    b'"held":""}}'
+)
+_EVENT_DICT = zstandard.ZstdCompressionDict(EVENT_DICT_V1, dict_type=zstandard.DICT_TYPE_RAWCONTENT)
+_EVENT_ZSTD = threading.local()  # contexts are not shared between threads
+
+
+def _event_contexts() -> tuple[zstandard.ZstdCompressor, zstandard.ZstdDecompressor]:
+    found: tuple[zstandard.ZstdCompressor, zstandard.ZstdDecompressor] | None = getattr(
+        _EVENT_ZSTD, "ctx", None
+    )
+    if found is None:
+        comp = zstandard.ZstdCompressor(
+            level=LEVEL, dict_data=_EVENT_DICT, write_content_size=False, write_dict_id=False
+        )
+        found = _EVENT_ZSTD.ctx = (comp, zstandard.ZstdDecompressor(dict_data=_EVENT_DICT))
+    return found
+
+
+def pack_event(event: Event, redact: Redact | None = None) -> bytes:
+    """The stored row's blob: text and data (redacted), compressed."""
+    plain = to_plain(event, redact)
+    for column in ("ts", "kind", "service"):
+        plain.pop(column, None)
+    raw = json.dumps(plain, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    return EVENT_V1 + _event_contexts()[0].compress(raw)
+
+
+def unpack_event(ts: float, kind: str, service: str, blob: bytes) -> Event:
+    """The event of a stored row (either form); CodecError when it does not decode."""
+    if not blob.startswith(EVENT_V1):
+        return decode_event(blob)
+    try:
+        raw = _event_contexts()[1].decompress(blob[1:], max_output_size=1 << 24)
+        plain = json.loads(raw)
+    except (zstandard.ZstdError, ValueError) as exc:
+        raise CodecError(f"a damaged event: {exc}") from None
+    if not isinstance(plain, dict):
+        raise CodecError("a damaged event: not a mapping")
+    plain.update(ts=ts, kind=kind, service=service)
+    try:
+        event: Event = from_plain(Event, plain)
+    except (ValueError, TypeError, KeyError) as exc:
+        raise CodecError(f"not a recorded event: {exc}") from None
     return event
 
 

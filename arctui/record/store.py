@@ -238,7 +238,7 @@ class Store:
 
     def add_events(self, events: Iterable[Event]) -> None:
         """Store events (redacted). Raises StoreFull / StoreError."""
-        rows = [(e.ts, e.kind, e.service, codec.encode_event(e, self._redact)) for e in events]
+        rows = [(e.ts, e.kind, e.service, codec.pack_event(e, self._redact)) for e in events]
         if rows:
 
             def work(conn: sqlite3.Connection) -> None:
@@ -379,7 +379,7 @@ class Store:
         services: Iterable[str] | None = None,
     ) -> list[Event]:
         """Events in [since, until], in time order (then in the order written)."""
-        sql = "SELECT blob FROM events WHERE ts >= ? AND ts <= ?"
+        sql = "SELECT ts, kind, service, blob FROM events WHERE ts >= ? AND ts <= ?"
         args: list[object] = [since, until]
         for column, wanted in (("kind", kinds), ("service", services)):
             if wanted is not None:
@@ -387,9 +387,9 @@ class Store:
                 sql += f" AND {column} IN ({','.join('?' * len(values))})"
                 args += values
         out = []
-        for (blob,) in self._query(sql + " ORDER BY ts, id", args):
+        for ts, kind, service, blob in self._query(sql + " ORDER BY ts, id", args):
             try:
-                out.append(codec.decode_event(bytes(blob)))
+                out.append(codec.unpack_event(float(ts), kind, service, bytes(blob)))
             except codec.CodecError:
                 continue  # one damaged row does not hide the timeline
         return out

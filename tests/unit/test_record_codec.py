@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -195,3 +196,37 @@ def test_quantizer_reuses_unchanged_objects_and_cuts_changed_ones(demo_frame: Fr
     assert old and old[0] is not stack.services[1].containers[0]
     assert all(a is b for a, b in zip(old, new, strict=True))
     assert second == codec.quantize(again, 3)
+
+
+def test_a_stored_event_is_its_text_and_data_compressed_and_reads_back_whole() -> None:
+    event = Event(NOW, "slowlog", "", "redis slowlog: 12.5 ms HGETALL bench:h", {"id": 7})
+    blob = codec.pack_event(event, redact=lambda s: s.replace("bench", "***"))
+    assert blob.startswith(codec.EVENT_V1)
+    assert len(blob) < len(codec.encode_event(event)) / 2
+    back = codec.unpack_event(NOW, "slowlog", "", blob)
+    assert back == Event(NOW, "slowlog", "", "redis slowlog: 12.5 ms HGETALL ***:h", {"id": 7})
+
+
+def test_an_event_row_of_the_first_form_still_reads() -> None:
+    event = Event(NOW, "state", "api", "died", {"action": "die"})
+    assert codec.unpack_event(NOW, "state", "api", codec.encode_event(event)) == event
+
+
+def test_a_damaged_event_row_is_a_codec_error() -> None:
+    for blob in (codec.EVENT_V1 + b"garbage", codec.EVENT_V1, b"{not json"):
+        with pytest.raises(codec.CodecError):
+            codec.unpack_event(NOW, "state", "api", blob)
+
+
+def test_a_compressor_used_from_several_threads_at_once_packs_each_frame_right() -> None:
+    # one zstd context per thread and keyframe, reused: shared contexts would mix frames
+    comp, key = codec.Compressor(), b'{"services":[' + b'{"name":"svc","cpu":0.1},' * 200
+    raws = [key + str(i).encode() * 50 for i in range(40)]
+
+    def work(start: int) -> list[bool]:
+        return [comp.unpack(comp.pack(r, key), key) == r for r in raws[start:] + raws[:start]]
+
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(work, range(0, 40, 10)))
+    assert all(all(r) for r in results)
+    assert comp.unpack(comp.pack(raws[0])) == raws[0]
