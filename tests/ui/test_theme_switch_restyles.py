@@ -61,3 +61,27 @@ async def test_switching_theme_restyles_services_and_backups_without_a_read() ->
         for used in (svc, bak):
             assert not any(c in s for s in used for c in gone), used
             assert any(c in s for s in used for c in new), used
+
+
+async def test_switching_theme_restyles_resources_without_a_read() -> None:
+    app = ArcApp(demo_session(Settings(), clock=frozen_clock), theme="arc-light")
+    async with app.run_test(size=(120, 36)) as pilot:
+        await loaded(pilot)
+        await pilot.press("2")
+        resources = app.query_one("#resources-tab")
+        await wait_for(pilot, lambda: resources.table.row_count > 0)
+        for poller in app.pollers:
+            poller.stop()
+        await pilot.pause()
+        table = resources.table
+
+        def used() -> set[str]:
+            return styles(c for i in range(table.row_count) for c in table.row_at(i))
+
+        old = colours(resources)
+        assert any(c in s for s in used() for c in old)
+        app.theme = "arc-16"
+        await pilot.pause()
+        gone = old - colours(resources)
+        assert gone
+        assert not any(c in s for s in used() for c in gone), used()

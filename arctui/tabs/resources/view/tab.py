@@ -43,7 +43,7 @@ from arctui.tabs.resources.view.presenters import (
     visible_containers,
 )
 from arctui.ui.cells import Colours
-from arctui.ui.colours import ThemeColours
+from arctui.ui.colours import ThemeColours, on_theme_change
 from arctui.ui.fleet_cells import ENGINE_COLUMN, EngineTag, next_filter, split_key
 from arctui.ui.polling import SourceFailed, SourceUpdated
 from arctui.ui.schedule import PollSchedule
@@ -117,6 +117,7 @@ class ResourcesTab(Vertical):
     def on_mount(self) -> None:
         self.query_one("#res-filter").display = False
         self._render_host()
+        on_theme_change(self, self.refresh_view)
         self._ticker = self.set_interval(1.0, self._tick, pause=True)  # runs while shown
         if self.feed is not None:
             self.feed.start()
