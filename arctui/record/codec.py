@@ -302,11 +302,13 @@ class Compressor:
         ctx = self._contexts()
         found = ctx.get((True, key))
         if found is None:
-            if len(ctx) > 8:  # the keyframes before are not written against again
-                ctx.clear()
             if key is None:
                 found = zstandard.ZstdCompressor(level=self.level)
             else:
+                # Frames are packed against the newest keyframe only: the older one's
+                # context (~1-2 MiB at level 9, its dictionary loaded) is let go.
+                for old in [k for k in ctx if k[0] and k[1] is not None]:
+                    del ctx[old]
                 found = zstandard.ZstdCompressor(level=self.level, dict_data=self._dict(key))
             ctx[(True, key)] = found
         return found
@@ -315,8 +317,9 @@ class Compressor:
         ctx = self._contexts()
         found = ctx.get((False, key))
         if found is None:
-            if len(ctx) > 8:
-                ctx.clear()
+            if len(ctx) > 4:  # replay steps within a few keyframes
+                for old in [k for k in ctx if not k[0]]:
+                    del ctx[old]
             if key is None:
                 found = zstandard.ZstdDecompressor()
             else:
