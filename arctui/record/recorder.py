@@ -20,6 +20,7 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Protocol
 
+from arctui.record import memory
 from arctui.record.frame import Event, Frame
 from arctui.record.store import Store, StoreError
 
@@ -115,9 +116,13 @@ class Recorder:
     def run(self, stop: threading.Event) -> int:
         """Sample every interval until `stop`; 0, or 1 when the last write failed."""
         next_at = self.monotonic()
+        trim_at = next_at + memory.TRIM_EVERY_S
         behind = False
         while not stop.is_set():
             self.step()
+            if self.monotonic() >= trim_at:  # RSS flat over days (memory.py)
+                memory.trim()
+                trim_at = self.monotonic() + memory.TRIM_EVERY_S
             next_at += self.interval
             now = self.monotonic()
             if now > next_at:  # the sample took longer than the interval

@@ -150,6 +150,9 @@ class Store:
                 conn.execute("PRAGMA auto_vacuum = INCREMENTAL")  # before the first table
                 conn.execute("PRAGMA journal_mode = WAL")
                 conn.execute("PRAGMA synchronous = NORMAL")  # a commit survives kill -9
+                # The writer appends and rarely reads: 256 KiB of page cache, not the
+                # default 2 MiB that fills as the store grows (recorder_rss.py A/B).
+                conn.execute("PRAGMA cache_size = -256")
                 with conn:
                     conn.executescript(_SCHEMA)
                     conn.execute(
