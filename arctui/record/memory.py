@@ -10,17 +10,16 @@ libraries (musl) have no such call: then it does nothing.
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 from collections.abc import Callable
 
 TRIM_EVERY_S = 60.0
 
 
 def _load_trim() -> Callable[[], None]:
+    # The process's own symbols (libc among them): find_library("c") would run
+    # `ldconfig -p` in a subprocess (~12 ms) to find the same library.
     try:
-        name = ctypes.util.find_library("c")
-        libc = ctypes.CDLL(name) if name else None
-        call = libc.malloc_trim if libc is not None else None
+        call = ctypes.CDLL(None).malloc_trim
     except (OSError, AttributeError):
         call = None
     if call is None:
