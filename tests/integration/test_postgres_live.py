@@ -238,21 +238,25 @@ def test_table_sizes_match_pg_total_relation_size(reader: PostgresReader):
     assert [x.total for x in snap.tables] == sorted((x.total for x in snap.tables), reverse=True)
 
 
-PROBE_CALLS = "SELECT calls FROM pg_stat_statements WHERE query LIKE '%arctui_statement_probe%'"
-
-
 def _probe_read(reader: PostgresReader, c: psycopg.Connection[Any]) -> tuple[Any, bool]:
-    """Run the probe, read, and say whether the probe's entry stayed recorded meanwhile.
+    """Run the probe, read, and say whether the read shows it (or is full: 50 rows).
 
-    The shared server's statistics can be reset or lost under us (a Postgres restart by a
-    concurrent run drops them): then the reader rightly lacks the probe, and we retry.
+    The shared server's statistics can be reset or lost under us (a Postgres restart by
+    another test drops them): then the reader rightly lacks the probe, and we run it again.
     """
     for _ in range(3):
         c.execute("SELECT 42 AS arctui_statement_probe")
-    before = c.execute(PROBE_CALLS).fetchall()
     st = reader.read(force=True).statements
-    after = c.execute(PROBE_CALLS).fetchall()
-    return st, bool(before and after and after[0][0] >= before[0][0] >= 3)
+    return st, bool(_probe_rows(st)) or len(st.rows) == 50
+
+
+def _probe_rows(st: Any) -> list[Any]:
+    # The probe itself, not a statement quoting it (an EXPLAIN of it by another test).
+    return [
+        s
+        for s in st.rows
+        if "arctui_statement_probe" in s.query and s.query.lstrip().upper().startswith("SELECT")
+    ]
 
 
 def test_slow_queries_use_this_versions_columns(reader: PostgresReader):
@@ -269,13 +273,13 @@ def test_slow_queries_use_this_versions_columns(reader: PostgresReader):
         st, kept = _probe_read(reader, c)
         while not kept and time.monotonic() < deadline:
             st, kept = _probe_read(reader, c)
-    assert kept, "the probe never stayed recorded in pg_stat_statements across a read"
+    assert kept, f"the probe never showed in {len(st.rows)} rows (fewer than 50)"
     assert st.available, st.message
     used = dict(st.columns)
     expected_total = "total_exec_time" if int(num) >= 130000 else "total_time"
     assert used["total_ms"] == expected_total and used["total_ms"] in cols
     assert used["mean_ms"] in cols
-    probe = [s for s in st.rows if "arctui_statement_probe" in s.query]
+    probe = _probe_rows(st)
     if not probe:  # it may not be among the top rows by total time on a busy server
         assert len(st.rows) == 50
     else:
