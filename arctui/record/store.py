@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from arctui.config.settings import project_state_file
-from arctui.record import codec
+from arctui.record import codec, event_codec
 from arctui.record.frame import Event, Frame
 from arctui.record.lock import WriterLock
 from arctui.record.slim import slim, unslim
@@ -241,7 +241,7 @@ class Store:
 
     def add_events(self, events: Iterable[Event]) -> None:
         """Store events (redacted). Raises StoreFull / StoreError."""
-        rows = [(e.ts, e.kind, e.service, codec.pack_event(e, self._redact)) for e in events]
+        rows = [(e.ts, e.kind, e.service, event_codec.pack_event(e, self._redact)) for e in events]
         if rows:
 
             def work(conn: sqlite3.Connection) -> None:
@@ -392,7 +392,7 @@ class Store:
         out = []
         for ts, kind, service, blob in self._query(sql + " ORDER BY ts, id", args):
             try:
-                out.append(codec.unpack_event(float(ts), kind, service, bytes(blob)))
+                out.append(event_codec.unpack_event(float(ts), kind, service, bytes(blob)))
             except codec.CodecError:
                 continue  # one damaged row does not hide the timeline
         return out

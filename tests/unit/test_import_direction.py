@@ -35,6 +35,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
         "arctui.record.frame",
         "arctui.record.store",
         "arctui.record.codec",
+        "arctui.record.event_codec",
         "arctui.record.slim",
         "arctui.record.lock",
     ),

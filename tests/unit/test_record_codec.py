@@ -11,7 +11,7 @@ import pytest
 
 from arctui.config.backups import BackupSettings
 from arctui.models import ServiceState
-from arctui.record import codec
+from arctui.record import codec, event_codec
 from arctui.record.frame import Event, Frame, LogCounts, ServiceLogCounts
 from arctui.session import demo_session
 from arctui.tabs.backups.demo import demo_snapshot
@@ -200,22 +200,22 @@ def test_quantizer_reuses_unchanged_objects_and_cuts_changed_ones(demo_frame: Fr
 
 def test_a_stored_event_is_its_text_and_data_compressed_and_reads_back_whole() -> None:
     event = Event(NOW, "slowlog", "", "redis slowlog: 12.5 ms HGETALL bench:h", {"id": 7})
-    blob = codec.pack_event(event, redact=lambda s: s.replace("bench", "***"))
-    assert blob.startswith(codec.EVENT_V1)
+    blob = event_codec.pack_event(event, redact=lambda s: s.replace("bench", "***"))
+    assert blob.startswith(event_codec.EVENT_V1)
     assert len(blob) < len(codec.encode_event(event)) / 2
-    back = codec.unpack_event(NOW, "slowlog", "", blob)
+    back = event_codec.unpack_event(NOW, "slowlog", "", blob)
     assert back == Event(NOW, "slowlog", "", "redis slowlog: 12.5 ms HGETALL ***:h", {"id": 7})
 
 
 def test_an_event_row_of_the_first_form_still_reads() -> None:
     event = Event(NOW, "state", "api", "died", {"action": "die"})
-    assert codec.unpack_event(NOW, "state", "api", codec.encode_event(event)) == event
+    assert event_codec.unpack_event(NOW, "state", "api", codec.encode_event(event)) == event
 
 
 def test_a_damaged_event_row_is_a_codec_error() -> None:
-    for blob in (codec.EVENT_V1 + b"garbage", codec.EVENT_V1, b"{not json"):
+    for blob in (event_codec.EVENT_V1 + b"garbage", event_codec.EVENT_V1, b"{not json"):
         with pytest.raises(codec.CodecError):
-            codec.unpack_event(NOW, "state", "api", blob)
+            event_codec.unpack_event(NOW, "state", "api", blob)
 
 
 def test_a_compressor_used_from_several_threads_at_once_packs_each_frame_right() -> None:
